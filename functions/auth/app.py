@@ -1,0 +1,62 @@
+"""Sign-in, challenges, token refresh, logout, and revoking an agent's sessions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.event_handler.api_gateway import Response, Router
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from roster.api import create_app, no_content, principal, source_ip
+from roster.models.auth import (
+    ChallengeAnswer,
+    ChallengeRequest,
+    LoginRequest,
+    RefreshRequest,
+    Tokens,
+)
+from roster.observability import logger, metrics
+from roster.permissions import AGENTS_CREDENTIALS
+from roster.services import auth, sessions
+
+router = Router()
+
+
+@router.post("/auth/login", tags=["sign-in"], security=[])
+def login(request: LoginRequest) -> Tokens | ChallengeAnswer:
+    return auth.login(request, source_ip(router))
+
+
+@router.post("/auth/challenge", tags=["sign-in"], security=[])
+def challenge(request: ChallengeRequest) -> Tokens | ChallengeAnswer:
+    return auth.answer_challenge(request, source_ip(router))
+
+
+@router.post("/auth/refresh", tags=["sign-in"], security=[])
+def refresh(request: RefreshRequest) -> Tokens:
+    return sessions.refresh(request.refreshToken)
+
+
+@router.post("/auth/logout", tags=["sign-in"], status_code=204)
+def logout() -> Response[str]:
+    caller = principal(router)
+    sessions.logout(caller.agent_id, caller.session_id)
+    return no_content()
+
+
+@router.delete("/agents/<id>/sessions", tags=["credentials"], status_code=204)
+def revoke_sessions(id: str) -> Response[str]:  # noqa: A002 - the contract's name
+    caller = principal(router)
+    caller.require(AGENTS_CREDENTIALS)
+    sessions.revoke_all(caller.agent_id, id)
+    return no_content()
+
+
+app = create_app(router)
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

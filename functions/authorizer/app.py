@@ -1,0 +1,45 @@
+"""API Gateway Lambda authorizer (REQUEST type, result cache off)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from roster.errors import Unauthorized
+from roster.observability import logger
+from roster.services.authorizer import decide
+
+
+def _header(headers: dict[str, str] | None, name: str) -> str | None:
+    for key, value in (headers or {}).items():
+        if key.lower() == name:
+            return value
+    return None
+
+
+@logger.inject_lambda_context
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    try:
+        decision = decide(
+            _header(event.get("headers"), "authorization"),
+            str(event.get("httpMethod", "")),
+            str(event.get("resource", "")),
+        )
+    except Unauthorized:
+        # API Gateway answers 401 (the UNAUTHORIZED gateway response) for exactly this.
+        raise Exception("Unauthorized") from None  # noqa: TRY002
+    logger.info("authorized", extra={"allow": decision.allow, "agent_id": decision.agent_id,
+                                     "resource": event.get("resource")})
+    return {
+        "principalId": decision.agent_id,
+        "policyDocument": {
+            "Version": "2012-10-17",
+            "Statement": [{
+                "Action": "execute-api:Invoke",
+                "Effect": "Allow" if decision.allow else "Deny",
+                "Resource": event["methodArn"],
+            }],
+        },
+        "context": decision.context(),
+    }

@@ -1,0 +1,1 @@
+"""Roster: agent accounts and sign-in for a contact centre (the shared Lambda layer)."""

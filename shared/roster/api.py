@@ -1,0 +1,149 @@
+"""What every function's resolver shares: error rendering, the caller, responses.
+
+Handlers raise domain errors (``roster.errors``); the exception handlers here turn
+them, request-validation failures and anything unexpected into RFC 9457 problem
+documents, so no request, however malformed, is answered without one.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from pydantic import BaseModel
+
+from roster.errors import (
+    PROBLEM_CONTENT_TYPE,
+    Forbidden,
+    NotFound,
+    RosterError,
+    Unauthorized,
+    ValidationFailed,
+    problem_document,
+)
+from roster.observability import logger
+
+JSON = "application/json"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The caller, as the authorizer established it."""
+
+    agent_id: str
+    session_id: str
+    roles: tuple[str, ...]
+    permissions: frozenset[str]
+
+    def require(self, permission: str) -> None:
+        if permission not in self.permissions:
+            raise Forbidden()
+
+    @property
+    def is_admin(self) -> bool:
+        return "admin" in self.roles
+
+
+def principal(app: APIGatewayRestResolver | Router) -> Principal:
+    context = app.current_event.request_context.authorizer.raw_event or {}
+    agent_id = context.get("agentId")
+    session_id = context.get("sessionId")
+    if not agent_id or not session_id:
+        raise Unauthorized()
+    roles = tuple(r for r in str(context.get("roles", "")).split(",") if r)
+    granted = frozenset(p for p in str(context.get("permissions", "")).split(",") if p)
+    return Principal(str(agent_id), str(session_id), roles, granted)
+
+
+def source_ip(app: APIGatewayRestResolver | Router) -> str:
+    return str(app.current_event.request_context.identity.source_ip or "")
+
+
+def header(app: APIGatewayRestResolver | Router, name: str) -> str | None:
+    value = app.current_event.headers.get(name)
+    if value is None:
+        lowered = name.lower()
+        value = next((v for k, v in app.current_event.headers.items()
+                      if k.lower() == lowered), None)
+    return value
+
+
+def json_response(status: int, body: BaseModel | dict[str, Any] | None = None,
+                  headers: dict[str, str] | None = None) -> Response[str]:
+    if isinstance(body, BaseModel):
+        text = body.model_dump_json()
+    elif body is None:
+        text = ""
+    else:
+        text = json.dumps(body)
+    return Response(status_code=status, content_type=JSON if body is not None else None,
+                    body=text, headers=headers or {})
+
+
+def no_content() -> Response[str]:
+    return Response(status_code=204, body="")
+
+
+def problem_response(document: dict[str, Any], headers: dict[str, str] | None = None,
+                     ) -> Response[str]:
+    return Response(status_code=int(document["status"]), content_type=PROBLEM_CONTENT_TYPE,
+                    body=json.dumps(document), headers=headers or {})
+
+
+def _field_of(location: tuple[Any, ...] | list[Any]) -> str:
+    parts = [str(part) for part in location]
+    if parts and parts[0] in {"body", "query", "path", "header"}:
+        parts = parts[1:]
+    return ".".join(parts) or "body"
+
+
+def validation_errors(errors: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """One ``errors[]`` entry per bad field, from pydantic's error list."""
+    entries: list[dict[str, str]] = []
+    seen: set[str] = set()
+    for error in errors:
+        field = _field_of(error.get("loc", ()))
+        if error.get("type") == "json_invalid":
+            field, message = "body", "The body is not valid JSON"
+        else:
+            message = str(error.get("msg", "is not valid"))
+        if field not in seen:
+            seen.add(field)
+            entries.append({"field": field, "message": message})
+    return entries
+
+
+def create_app(*routers: Router) -> APIGatewayRestResolver:
+    """A validating resolver with the routers included and the problem handlers set."""
+    app = APIGatewayRestResolver(enable_validation=True)
+    for router in routers:
+        app.include_router(router)
+
+    @app.exception_handler(RosterError)
+    def _domain_error(error: RosterError) -> Response[str]:
+        headers = {}
+        if error.status == 429 and "retryAfter" in error.extra:
+            headers["Retry-After"] = "60"
+        return problem_response(error.problem(), headers)
+
+    @app.exception_handler(RequestValidationError)
+    def _invalid_request(error: RequestValidationError) -> Response[str]:
+        return problem_response(
+            ValidationFailed(errors=validation_errors(list(error.errors()))).problem()
+        )
+
+    @app.not_found
+    def _no_route(_: Exception) -> Response[str]:
+        return problem_response(NotFound("No such route").problem())
+
+    @app.exception_handler(Exception)
+    def _unexpected(error: Exception) -> Response[str]:
+        logger.exception("unhandled error", extra={"error_type": type(error).__name__})
+        return problem_response(problem_document(
+            500, "internal_error", "Internal error", "The request could not be completed"))
+
+    return app

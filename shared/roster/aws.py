@@ -1,0 +1,59 @@
+"""AWS clients, created once per cold start and shared by every request.
+
+``boto3`` is imported lazily so that a function pays for it only when it first talks to
+AWS; the clients honour ``AWS_ENDPOINT_URL`` (the local server points it at moto).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_kms import KMSClient
+    from mypy_boto3_s3 import S3Client
+    from mypy_boto3_secretsmanager import SecretsManagerClient
+    from mypy_boto3_sesv2 import SESV2Client
+    from mypy_boto3_sns import SNSClient
+    from mypy_boto3_sqs import SQSClient
+
+
+@lru_cache(maxsize=None)
+def _client(service: str) -> Any:
+    import boto3
+
+    return boto3.session.Session().client(service)  # type: ignore[call-overload]
+
+
+def dynamodb() -> DynamoDBClient:
+    return _client("dynamodb")  # type: ignore[no-any-return]
+
+
+def kms() -> KMSClient:
+    return _client("kms")  # type: ignore[no-any-return]
+
+
+def secrets_manager() -> SecretsManagerClient:
+    return _client("secretsmanager")  # type: ignore[no-any-return]
+
+
+def ses() -> SESV2Client:
+    return _client("sesv2")  # type: ignore[no-any-return]
+
+
+def sns() -> SNSClient:
+    return _client("sns")  # type: ignore[no-any-return]
+
+
+def s3() -> S3Client:
+    return _client("s3")  # type: ignore[no-any-return]
+
+
+def sqs() -> SQSClient:
+    return _client("sqs")  # type: ignore[no-any-return]
+
+
+def reset_clients() -> None:
+    """Forget the cached clients (tests switch endpoints between runs)."""
+    _client.cache_clear()

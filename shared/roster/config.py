@@ -1,0 +1,68 @@
+"""The one settings model, read once per cold start.
+
+Every ``ROSTER_*`` variable of the contract is here with its documented default.
+Resource names (table, key, secret, sender...) have no default: a function that is
+deployed without them fails at start instead of writing to the wrong place.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Annotated
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+CHARACTER_CLASSES = ("lower", "upper", "digit", "symbol")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ROSTER_", extra="ignore", frozen=True)
+
+    # Resources (no defaults: set by template.yaml or the local server).
+    table_name: str
+    kms_key_id: str
+    token_secret_id: str
+    email_sender: str
+    photo_bucket: str
+    verification_url_base: str = Field(default="http://127.0.0.1:3000/verify-email")
+    dead_letter_queue_url: str = ""
+
+    # The contract's configuration variables.
+    otp_ttl_seconds: int = Field(default=600, ge=60, le=86400)
+    otp_max_attempts: int = Field(default=5, ge=1, le=100)
+    otp_requests_per_hour: int = Field(default=5, ge=1, le=100)
+    two_factor_max_failures: int = Field(default=5, ge=1, le=100)
+    password_max_failures: int = Field(default=10, ge=1, le=100)
+    password_lockout_seconds: int = Field(default=900, ge=1)
+    email_change_ttl_seconds: int = Field(default=86400, ge=60)
+    temp_password_ttl_seconds: int = Field(default=604800, ge=60)
+    backup_code_ttl_seconds: int = Field(default=86400, ge=60)
+    access_token_ttl_seconds: int = Field(default=900, ge=60, le=86400)
+    password_min_length: int = Field(default=12, ge=8, le=128)
+    password_require_classes: Annotated[tuple[str, ...], NoDecode] = ("lower", "upper", "digit")
+
+    # Roster's own additions (documented in docs/api.md).
+    session_ttl_seconds: int = Field(default=43200, ge=300)
+    challenge_ttl_seconds: int = Field(default=300, ge=30)
+    local_mode: bool = False
+
+    @field_validator("password_require_classes", mode="before")
+    @classmethod
+    def _split_classes(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("password_require_classes")
+    @classmethod
+    def _known_classes(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = [name for name in value if name not in CHARACTER_CLASSES]
+        if unknown:
+            raise ValueError(f"unknown character classes {unknown}; use {CHARACTER_CLASSES}")
+        return value
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()  # type: ignore[call-arg]

@@ -1,0 +1,1 @@
+"""Pydantic models: requests, responses and stored items, mapped explicitly."""

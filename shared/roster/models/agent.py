@@ -1,0 +1,139 @@
+"""The agent: its stored profile item and the resource the API returns."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+PropertyValue = int | float | str | bool
+PasswordStatus = Literal["none", "temporary", "set"]
+QueueStatus = Literal["logged_on", "logged_off"]
+TimeFormat = Literal["24h", "12h"]
+
+
+class SkillLevel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    skillId: str = Field(min_length=1, max_length=64)
+    level: int = Field(ge=1, le=5)
+
+
+class ChatLimits(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    live: int = Field(default=3, ge=0, le=50)
+    nrt: int = Field(default=5, ge=0, le=50)
+
+
+class PendingEmail(BaseModel):
+    email: str
+    expiresAt: str
+
+
+class AgentRecord(BaseModel):
+    """The profile item as stored (no secrets: those live in items of their own)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    id: str
+    account: str
+    email: str
+    pendingEmail: PendingEmail | None = None
+    firstName: str
+    lastName: str = ""
+    alias: str
+    phone: str | None = None
+    mobilePhone: str | None = None
+    landlinePhone: str | None = None
+    roles: list[str] = Field(default_factory=lambda: ["agent"])
+    queues: list[str] = Field(default_factory=list)
+    skills: list[SkillLevel] = Field(default_factory=list)
+    groupId: str | None = None
+    properties: dict[str, PropertyValue] = Field(default_factory=dict)
+    active: bool = True
+    title: str = ""
+    bio: str = ""
+    mobileAppEnabled: bool = False
+    timeFormat: TimeFormat = "24h"
+    language: str = "en"
+    businessUnit: str | None = None
+    numericId: int | None = None
+    maxConcurrentChats: ChatLimits = Field(default_factory=ChatLimits)
+    showPhoto: bool = True
+    photoKey: str | None = None
+    ipAllowlist: list[str] = Field(default_factory=list)
+    profiles: list[str] = Field(default_factory=list)
+    activeProfileId: str | None = None
+    isOwner: bool = False
+    twoFactorEnabled: bool = False
+    locked: bool = False
+    passwordStatus: PasswordStatus = "none"
+    queueStatus: QueueStatus = "logged_off"
+    lastLoginAt: str | None = None
+    createdAt: str
+    updatedAt: str
+    version: int = 1
+    # Internal state, never in the resource.
+    sessionEpoch: int = 0
+    twoFactorFailures: int = 0
+
+
+INTERNAL_FIELDS = {"photoKey", "sessionEpoch", "twoFactorFailures"}
+
+
+class Agent(BaseModel):
+    """The agent resource of the contract."""
+
+    id: str
+    account: str
+    email: str
+    pendingEmail: PendingEmail | None
+    firstName: str
+    lastName: str
+    alias: str
+    phone: str | None
+    mobilePhone: str | None
+    landlinePhone: str | None
+    roles: list[str]
+    queues: list[str]
+    skills: list[SkillLevel]
+    groupId: str | None
+    properties: dict[str, PropertyValue]
+    effectiveProperties: dict[str, PropertyValue]
+    active: bool
+    title: str
+    bio: str
+    mobileAppEnabled: bool
+    timeFormat: TimeFormat
+    language: str
+    businessUnit: str | None
+    numericId: int | None
+    maxConcurrentChats: ChatLimits
+    showPhoto: bool
+    photoUrl: str | None
+    ipAllowlist: list[str]
+    profiles: list[str]
+    activeProfileId: str | None
+    isOwner: bool
+    twoFactorEnabled: bool
+    locked: bool
+    passwordStatus: PasswordStatus
+    queueStatus: QueueStatus
+    lastLoginAt: str | None
+    createdAt: str
+    updatedAt: str
+    version: int
+
+    @classmethod
+    def from_record(
+        cls,
+        record: AgentRecord,
+        *,
+        group_properties: dict[str, PropertyValue] | None = None,
+        photo_url: str | None = None,
+    ) -> Agent:
+        data: dict[str, Any] = record.model_dump(exclude=INTERNAL_FIELDS)
+        data["effectiveProperties"] = {**(group_properties or {}), **record.properties}
+        data["photoUrl"] = photo_url
+        return cls.model_validate(data)

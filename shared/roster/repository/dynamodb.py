@@ -1,0 +1,403 @@
+"""The DynamoDB implementation of the repository: the only code that knows the table.
+
+Each public method is one domain operation and makes the fewest round trips its job
+allows; uniqueness claims, single-use secrets and counters are conditional writes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from roster import clock, sealing
+from roster.errors import (
+    AccountTaken,
+    ConcurrentChange,
+    EmailTaken,
+    NotFound,
+    NumericIdTaken,
+)
+from roster.models.agent import AgentRecord
+from roster.models.audit import AuditEvent
+from roster.models.credentials import (
+    Challenge,
+    LoginThrottle,
+    PasswordCredential,
+    SessionRecord,
+    SignInState,
+)
+from roster.models.outbox import OutboxMessage
+from roster.repository import keys
+from roster.repository.table import (
+    ConditionFailed,
+    Item,
+    Key,
+    Table,
+    TxOp,
+    check,
+    delete,
+    put,
+    put_new,
+    update,
+)
+
+OUTBOX_RETENTION_SECONDS = 7 * 86400
+SESSION_PREVIOUS_DIGESTS = 20
+
+
+def ttl_of(moment: datetime) -> int:
+    return clock.epoch(moment)
+
+
+def strip_keys(item: Item) -> Item:
+    return {k: v for k, v in item.items() if k not in {"pk", "sk", "gsi1pk", "gsi1sk",
+                                                        "gsi2pk", "gsi2sk", "ttl", "type",
+                                                        "expiryBucket"}}
+
+
+class DynamoRepository:
+    def __init__(self, table: Table) -> None:
+        self.table = table
+
+    # ------------------------------------------------------------------ items
+    @staticmethod
+    def agent_item(record: AgentRecord) -> Item:
+        account = record.account.lower()
+        item: Item = {
+            **keys.agent(record.id),
+            "type": "agent",
+            **record.model_dump(mode="json"),
+            "gsi1pk": keys.AGENT_LIST_PARTITION,
+            "gsi1sk": account,
+            "gsi2pk": f"{keys.AGENT_LIST_PARTITION}#ACTIVE#{str(record.active).lower()}",
+            "gsi2sk": account,
+        }
+        return item
+
+    @staticmethod
+    def reference_values(record: AgentRecord) -> set[tuple[str, str]]:
+        """The (kind, value) pairs of every catalogue item the agent refers to."""
+        values: set[tuple[str, str]] = {("role", role) for role in record.roles}
+        values |= {("queue", queue) for queue in record.queues}
+        values |= {("skill", skill.skillId) for skill in record.skills}
+        values |= {("profile", profile) for profile in record.profiles}
+        if record.groupId:
+            values.add(("group", record.groupId))
+        return values
+
+    def reference_items(self, record: AgentRecord) -> list[Item]:
+        return [
+            {
+                **keys.reference(kind, value, record.account, record.id),
+                "type": "reference",
+                "agentId": record.id,
+                "account": record.account,
+                "active": record.active,
+            }
+            for kind, value in sorted(self.reference_values(record))
+        ]
+
+    @staticmethod
+    def audit_item(event: AuditEvent) -> Item:
+        sort = f"{event.at}#{event.id}"
+        return {
+            **keys.audit(event.targetId, sort),
+            "type": "audit",
+            "gsi1pk": keys.AUDIT_FEED_PARTITION,
+            "gsi1sk": sort,
+            **event.model_dump(mode="json", exclude={"id"}),
+        }
+
+    @staticmethod
+    def outbox_item(message: OutboxMessage) -> Item:
+        created = clock.now()
+        item: Item = {
+            **keys.outbox(message.id),
+            "type": "outbox",
+            **message.model_dump(mode="json"),
+            "createdAt": clock.iso(created),
+            "status": "pending",
+            "ttl": ttl_of(created) + OUTBOX_RETENTION_SECONDS,
+        }
+        if message.secret_params:
+            item["sealed"] = sealing.seal(message.secret_params, bound_to=message.id)
+        return item
+
+    def side_effects(self, audit: Iterable[AuditEvent] = (),
+                     messages: Iterable[OutboxMessage] = ()) -> list[TxOp]:
+        """Audit events and outbox messages as operations of the caller's transaction."""
+        return [put(self.audit_item(event)) for event in audit] + [
+            put(self.outbox_item(message)) for message in messages
+        ]
+
+    def record_events(self, audit: Sequence[AuditEvent] = (),
+                      messages: Sequence[OutboxMessage] = ()) -> None:
+        """Write events that go with no other change (one round trip)."""
+        operations = self.side_effects(audit, messages)
+        if len(operations) == 1 and operations[0].item is not None:
+            self.table.put(operations[0].item)
+        else:
+            self.table.transact(operations)
+
+    # ------------------------------------------------------------------ outbox
+    def claim_outbox(self, message_id: str, *, stale_after_seconds: int = 120) -> bool:
+        """Take a message for sending; a claim older than ``stale_after_seconds`` is
+        considered abandoned (the sender died) and may be taken again."""
+        moment = clock.now()
+        try:
+            self.table.update(
+                keys.outbox(message_id),
+                "SET #status = :sending, claimedAt = :now",
+                condition="attribute_exists(pk) AND (#status = :pending OR "
+                          "(#status = :sending AND claimedAt < :stale))",
+                names={"#status": "status"},
+                values={":sending": "sending", ":pending": "pending",
+                        ":now": clock.epoch(moment),
+                        ":stale": clock.epoch(moment) - stale_after_seconds},
+            )
+        except ConditionFailed:
+            return False
+        return True
+
+    def release_outbox(self, message_id: str) -> None:
+        self.table.update(keys.outbox(message_id), "SET #status = :pending",
+                          names={"#status": "status"}, values={":pending": "pending"})
+
+    def mark_outbox_sent(self, message_id: str, sent_at: str) -> None:
+        """Sent: the sealed secrets are dropped, the item stays (until TTL) as a record."""
+        self.table.update(keys.outbox(message_id),
+                          "SET #status = :sent, sentAt = :at REMOVE sealed",
+                          names={"#status": "status"}, values={":sent": "sent", ":at": sent_at})
+
+    @staticmethod
+    def password_item(agent_id: str, credential: PasswordCredential) -> Item:
+        item: Item = {**keys.password(agent_id), "type": "password",
+                      **credential.model_dump(mode="json")}
+        return item
+
+    # ------------------------------------------------------------------ agents
+    def create_agent(
+        self,
+        record: AgentRecord,
+        *,
+        password: PasswordCredential | None,
+        audit: Sequence[AuditEvent] = (),
+        messages: Sequence[OutboxMessage] = (),
+    ) -> None:
+        """Agent, uniqueness guards, credential, references and events in one transaction."""
+        guard = {"type": "guard", "agentId": record.id}
+        operations: list[TxOp] = [
+            put_new({**keys.account_guard(record.account), **guard}, AccountTaken()),
+            put_new({**keys.email_guard(record.email), **guard}, EmailTaken()),
+        ]
+        if record.numericId is not None:
+            operations.append(
+                put_new({**keys.numeric_id_guard(record.numericId), **guard,
+                         "numericId": record.numericId}, NumericIdTaken())
+            )
+        operations.append(put_new(self.agent_item(record)))
+        if password is not None:
+            operations.append(put(self.password_item(record.id, password)))
+        operations += [put(item) for item in self.reference_items(record)]
+        operations += self.side_effects(audit, messages)
+        self.table.transact(operations)
+
+    def get_agent(self, agent_id: str) -> AgentRecord | None:
+        item = self.table.get(keys.agent(agent_id))
+        return AgentRecord.model_validate(item) if item else None
+
+    def find_agent_id(self, login: str) -> str | None:
+        guard = self.table.get(keys.login_guard(login))
+        return str(guard["agentId"]) if guard else None
+
+    def get_catalog_item(self, kind: str, item_id: str) -> Item | None:
+        item = self.table.get(keys.catalog(kind, item_id))
+        return strip_keys(item) if item else None
+
+    # ------------------------------------------------------------------ sign-in
+    def load_sign_in(self, login: str) -> tuple[SignInState, AgentRecord | None]:
+        """The login's throttle, and the agent with its password: two round trips at most."""
+        throttle_key = keys.login_throttle(login)
+        guard_key = keys.login_guard(login)
+        state = SignInState()
+        for item in self.table.batch_get([throttle_key, guard_key]):
+            if item["pk"] == throttle_key["pk"]:
+                state.throttle = LoginThrottle.model_validate(item)
+            else:
+                state.agent_id = str(item["agentId"])
+        if state.agent_id is None:
+            return state, None
+        record: AgentRecord | None = None
+        for item in self.table.batch_get([keys.agent(state.agent_id),
+                                          keys.password(state.agent_id)]):
+            if item["sk"] == keys.PROFILE:
+                record = AgentRecord.model_validate(item)
+            else:
+                state.password = PasswordCredential.model_validate(item)
+        return state, record
+
+    def record_password_failure(self, login: str, *, max_failures: int,
+                                lockout_seconds: int, audit: AuditEvent) -> LoginThrottle:
+        """Count one wrong password atomically; the count that reaches the limit locks.
+
+        The first update is an atomic ``ADD``; only the request whose increment reached
+        the limit starts the lockout, with a condition on that exact count, so concurrent
+        failures start exactly one lockout period, doubling with each one before it.
+        """
+        moment = clock.now()
+        throttle_key = keys.login_throttle(login)
+        item = self.table.update(
+            throttle_key,
+            "ADD failures :one SET #ttl = :ttl",
+            names={"#ttl": "ttl"},
+            values={":one": 1, ":ttl": ttl_of(moment) + 30 * 86400},
+        )
+        self.record_events([audit])
+        throttle = LoginThrottle.model_validate(item)
+        if throttle.failures < max_failures:
+            return throttle
+        period = lockout_seconds * 2 ** min(throttle.lockouts, 16)
+        until = clock.iso(datetime.fromtimestamp(moment.timestamp() + period, moment.tzinfo))
+        try:
+            item = self.table.update(
+                throttle_key,
+                "SET failures = :zero, lockedUntil = :until ADD lockouts :one",
+                condition="failures = :count",
+                values={":zero": 0, ":until": until, ":one": 1, ":count": throttle.failures},
+            )
+        except ConditionFailed:
+            return throttle
+        return LoginThrottle.model_validate(item)
+
+    # ------------------------------------------------------------------ sessions
+    def start_session(self, record: AgentRecord, session: SessionRecord, *,
+                      login: str | None, audit: Sequence[AuditEvent],
+                      rehashed_password: PasswordCredential | None = None,
+                      consume_challenge: str | None = None) -> None:
+        """A new session, ``lastLoginAt``, the throttle reset and the audit in one write.
+
+        The profile update is conditional on the session epoch the session was created
+        for, so a 'revoke every session' that lands meanwhile cannot be outrun.
+        """
+        session_item: Item = {
+            **keys.session(record.id, session.id), "type": "session",
+            **session.model_dump(mode="json"),
+            "ttl": ttl_of(clock.parse(session.expiresAt)),
+        }
+        operations: list[TxOp] = [
+            put_new(session_item),
+            update(keys.agent(record.id), "SET lastLoginAt = :at",
+                   condition="sessionEpoch = :epoch AND active = :true",
+                   values={":at": session.createdAt, ":epoch": session.epoch, ":true": True},
+                   on_condition_failure=ConcurrentChange("The account changed during sign-in")),
+        ]
+        if login is not None:
+            operations.append(delete(keys.login_throttle(login)))
+        if rehashed_password is not None:
+            operations.append(put(self.password_item(record.id, rehashed_password)))
+        if consume_challenge is not None:
+            operations.append(delete(keys.challenge(consume_challenge),
+                                     condition="attribute_exists(pk)",
+                                     on_condition_failure=ConcurrentChange("challenge used")))
+        operations += self.side_effects(audit)
+        self.table.transact(operations)
+
+    def load_session(self, agent_id: str, session_id: str,
+                     extra: Sequence[Key] = ()) -> tuple[AgentRecord | None,
+                                                         SessionRecord | None, list[Item]]:
+        """Profile, session and any ``extra`` items in one ``BatchGetItem``."""
+        record: AgentRecord | None = None
+        session: SessionRecord | None = None
+        others: list[Item] = []
+        session_key = keys.session(agent_id, session_id)
+        for item in self.table.batch_get([keys.agent(agent_id), session_key, *extra]):
+            if item["pk"] == session_key["pk"] and item["sk"] == keys.PROFILE:
+                record = AgentRecord.model_validate(item)
+            elif item["pk"] == session_key["pk"] and item["sk"] == session_key["sk"]:
+                session = SessionRecord.model_validate(item)
+            else:
+                others.append(strip_keys(item))
+        return record, session, others
+
+    def rotate_refresh(self, session: SessionRecord, new_digest: str) -> bool:
+        """Replace the refresh digest if it is still the one presented (single use)."""
+        previous = [session.refreshDigest, *session.previousDigests][:SESSION_PREVIOUS_DIGESTS]
+        try:
+            self.table.update(
+                keys.session(session.agentId, session.id),
+                "SET refreshDigest = :new, previousDigests = :previous",
+                condition="refreshDigest = :old",
+                values={":new": new_digest, ":previous": previous,
+                        ":old": session.refreshDigest},
+            )
+        except ConditionFailed:
+            return False
+        return True
+
+    def end_session(self, agent_id: str, session_id: str,
+                    audit: Sequence[AuditEvent] = ()) -> None:
+        self.table.transact([delete(keys.session(agent_id, session_id)),
+                             *self.side_effects(audit)])
+
+    def revoke_all_sessions(self, agent_id: str, audit: Sequence[AuditEvent] = (),
+                            messages: Sequence[OutboxMessage] = ()) -> None:
+        """Every session of the agent dies at once: its epoch moves on (one write)."""
+        self.table.transact([
+            update(keys.agent(agent_id), "ADD sessionEpoch :one",
+                   condition="attribute_exists(pk)", values={":one": 1},
+                   on_condition_failure=NotFound("No such agent")),
+            *self.side_effects(audit, messages),
+        ])
+
+    @staticmethod
+    def revoke_sessions_op(agent_id: str) -> TxOp:
+        """The 'revoke every session' write, for a caller's own transaction."""
+        return update(keys.agent(agent_id), "ADD sessionEpoch :one", values={":one": 1})
+
+    # ------------------------------------------------------------------ challenges
+    def create_challenge(self, challenge: Challenge) -> None:
+        self.table.put({**keys.challenge(challenge.digest), "type": "challenge",
+                        **challenge.model_dump(mode="json"),
+                        "ttl": ttl_of(clock.parse(challenge.expiresAt))})
+
+    def get_challenge(self, digest: str) -> Challenge | None:
+        item = self.table.get(keys.challenge(digest))
+        return Challenge.model_validate(item) if item else None
+
+    def finish_challenge_step(self, audit: Sequence[AuditEvent],
+                              consume_challenge: str | None, *, login: str | None) -> None:
+        """Record a passed step, reset the login's throttle, use up the answered challenge."""
+        operations = self.side_effects(audit)
+        if login is not None:
+            operations.append(delete(keys.login_throttle(login)))
+        if consume_challenge is not None:
+            operations.append(self.consume_challenge_op(consume_challenge))
+        self.table.transact(operations)
+
+    @staticmethod
+    def consume_challenge_op(digest: str) -> TxOp:
+        return delete(keys.challenge(digest), condition="attribute_exists(pk)",
+                      on_condition_failure=ConcurrentChange("The sign-in session was used"))
+
+    @staticmethod
+    def agent_exists_op(agent_id: str) -> TxOp:
+        return check(keys.agent(agent_id), "attribute_exists(pk)")
+
+
+_repository: DynamoRepository | None = None
+
+
+def get_repository() -> DynamoRepository:
+    """The repository of this cold start (its table client is created once)."""
+    global _repository
+    if _repository is None:
+        from roster import aws
+        from roster.config import get_settings
+
+        _repository = DynamoRepository(Table(get_settings().table_name, aws.dynamodb()))
+    return _repository
+
+
+def reset_repository() -> None:
+    global _repository
+    _repository = None

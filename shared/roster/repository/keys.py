@@ -1,0 +1,112 @@
+"""The single table's key layout (documented in docs/data-model.md; keep both true).
+
+Every item has ``pk``/``sk``. Agent-owned items share the agent's partition so one
+``Query`` or ``BatchGetItem`` reaches them; secrets sit in items of their own so that
+reading a profile never reads a hash or a seed.
+"""
+
+from __future__ import annotations
+
+from roster.repository.table import Key
+
+PROFILE = "PROFILE"
+GUARD = "GUARD"
+OUTBOX = "OUTBOX"
+
+AGENT_LIST_PARTITION = "AGENTS"  # gsi1pk of every profile: the full list, by account
+AUDIT_FEED_PARTITION = "AUDIT"  # gsi1pk of every audit event: the feed, by time
+EXPIRY_BUCKET = "EXPIRING"  # the sparse index's only partition
+
+
+def agent_partition(agent_id: str) -> str:
+    return f"AGENT#{agent_id}"
+
+
+def agent(agent_id: str) -> Key:
+    return {"pk": agent_partition(agent_id), "sk": PROFILE}
+
+
+def password(agent_id: str) -> Key:
+    return {"pk": agent_partition(agent_id), "sk": "CRED#PASSWORD"}
+
+
+def totp(agent_id: str) -> Key:
+    return {"pk": agent_partition(agent_id), "sk": "CRED#TOTP"}
+
+
+def recovery_code(agent_id: str) -> Key:
+    return {"pk": agent_partition(agent_id), "sk": "CRED#RECOVERY"}
+
+
+def backup_code(agent_id: str, code_digest: str) -> Key:
+    return {"pk": agent_partition(agent_id), "sk": f"BACKUP#{code_digest}"}
+
+
+def session(agent_id: str, session_id: str) -> Key:
+    return {"pk": agent_partition(agent_id), "sk": f"SESSION#{session_id}"}
+
+
+def email_change(agent_id: str) -> Key:
+    return {"pk": agent_partition(agent_id), "sk": "EMAILCHANGE"}
+
+
+def assignment(agent_id: str, kind: str, ref: str) -> Key:
+    return {"pk": agent_partition(agent_id), "sk": f"ASSIGN#{kind}#{ref}"}
+
+
+def account_guard(account: str) -> Key:
+    return {"pk": f"ACCOUNT#{account.lower()}", "sk": GUARD}
+
+
+def email_guard(email: str) -> Key:
+    return {"pk": f"EMAIL#{email.lower()}", "sk": GUARD}
+
+
+def numeric_id_guard(numeric_id: int) -> Key:
+    return {"pk": f"NUMERICID#{numeric_id}", "sk": GUARD}
+
+
+def login_guard(login: str) -> Key:
+    """The guard a login string names: an email when it has ``@``, else an account."""
+    return email_guard(login) if "@" in login else account_guard(login)
+
+
+def login_throttle(login: str) -> Key:
+    return {"pk": f"THROTTLE#{login.lower()}", "sk": "THROTTLE"}
+
+
+def challenge(challenge_id: str) -> Key:
+    return {"pk": f"CHALLENGE#{challenge_id}", "sk": "CHALLENGE"}
+
+
+def catalog_partition(kind: str) -> str:
+    return f"CATALOG#{kind}"
+
+
+def catalog(kind: str, item_id: str) -> Key:
+    return {"pk": catalog_partition(kind), "sk": item_id}
+
+
+def reference_partition(kind: str, value: str) -> str:
+    return f"REF#{kind}#{value}"
+
+
+def reference(kind: str, value: str, account: str, agent_id: str) -> Key:
+    """An agent's membership of a catalogue item, sorted by account for filtered lists."""
+    return {"pk": reference_partition(kind, value), "sk": f"{account.lower()}#{agent_id}"}
+
+
+def outbox(message_id: str) -> Key:
+    return {"pk": f"OUTBOX#{message_id}", "sk": OUTBOX}
+
+
+def audit_partition(agent_id: str | None) -> str:
+    return f"AUDIT#{agent_id or '-'}"
+
+
+def audit(agent_id: str | None, sort: str) -> Key:
+    return {"pk": audit_partition(agent_id), "sk": sort}
+
+
+def idempotency_partition(function: str) -> str:
+    return f"IDEMPOTENCY#{function}"

@@ -1,0 +1,1 @@
+"""Use cases: pure logic plus calls to the repository."""

@@ -1,0 +1,75 @@
+"""The Lambda authorizer's decision: who is calling, and may they call this route.
+
+A token is honoured only while its session lives: the session item exists, has not
+expired, belongs to the agent's current session epoch (bumped by 'revoke all',
+deactivation and password changes) and the agent is active. Permissions come from the
+agent's roles as they are now, not as they were when the token was issued.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from roster import clock, tokens
+from roster.errors import Unauthorized
+from roster.permissions import BUILT_IN_ROLES, ROUTE_PERMISSIONS, allows, permissions_of
+from roster.repository import get_repository, keys
+
+MAX_AUTHORIZATION_HEADER = 4096
+
+
+@dataclass(frozen=True)
+class Decision:
+    allow: bool
+    agent_id: str
+    session_id: str
+    roles: tuple[str, ...]
+    permissions: frozenset[str]
+
+    def context(self) -> dict[str, str]:
+        return {
+            "agentId": self.agent_id,
+            "sessionId": self.session_id,
+            "roles": ",".join(self.roles),
+            "permissions": ",".join(sorted(self.permissions)),
+        }
+
+
+def bearer_token(authorization: str | None) -> str:
+    if not authorization or len(authorization) > MAX_AUTHORIZATION_HEADER:
+        raise Unauthorized()
+    scheme, _, token = authorization.strip().partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized()
+    return token.strip()
+
+
+def decide(authorization: str | None, method: str, resource: str) -> Decision:
+    """Raise ``Unauthorized`` for a bad token; otherwise allow or deny the route."""
+    claims = tokens.read_access_token(bearer_token(authorization))
+    if claims is None:
+        raise Unauthorized()
+    repository = get_repository()
+    hinted = [role for role in claims.roles if role not in BUILT_IN_ROLES]
+    record, session, extra = repository.load_session(
+        claims.agent_id, claims.session_id,
+        extra=[keys.catalog("roles", role) for role in hinted],
+    )
+    if (
+        record is None
+        or session is None
+        or not record.active
+        or session.epoch != record.sessionEpoch
+        or clock.parse(session.expiresAt) <= clock.now()
+    ):
+        raise Unauthorized()
+    custom = {str(item.get("id")): list(item.get("permissions", [])) for item in extra}
+    missing = [r for r in record.roles if r not in BUILT_IN_ROLES and r not in custom]
+    for role in missing:  # roles granted since the token was issued (rare)
+        item = repository.get_catalog_item("roles", role)
+        if item is not None:
+            custom[role] = list(item.get("permissions", []))
+    granted = permissions_of(record.roles, custom)
+    requirement = ROUTE_PERMISSIONS.get((method.upper(), resource), frozenset({"<unlisted>"}))
+    return Decision(allows(requirement, granted), record.id, session.id,
+                    tuple(record.roles), granted)

@@ -1,0 +1,148 @@
+"""Sessions and sign-in steps: challenges, token issue, refresh rotation, revocation."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+from roster import clock, codes, tokens
+from roster.config import get_settings
+from roster.errors import InvalidSession, InvalidToken
+from roster.models.agent import AgentRecord
+from roster.models.audit import AuditEvent
+from roster.models.auth import ChallengeAnswer, SignInResult, Tokens
+from roster.models.credentials import (
+    Challenge,
+    ChallengeKind,
+    PasswordCredential,
+    SessionRecord,
+)
+from roster.repository import get_repository
+
+REFRESH_PURPOSE = "refresh-token"
+CHALLENGE_PURPOSE = "sign-in-challenge"
+
+
+def open_session(
+    record: AgentRecord,
+    *,
+    login: str | None = None,
+    audit: list[AuditEvent],
+    rehashed_password: PasswordCredential | None = None,
+    consume_challenge: str | None = None,
+) -> Tokens:
+    """Start a session for ``record`` and return its first token pair (one write)."""
+    settings = get_settings()
+    moment = clock.now()
+    secret = codes.opaque_token()
+    session = SessionRecord(
+        id=str(uuid.uuid4()),
+        agentId=record.id,
+        refreshDigest=codes.digest(secret, purpose=REFRESH_PURPOSE),
+        epoch=record.sessionEpoch,
+        createdAt=clock.iso(moment),
+        expiresAt=clock.iso(moment + timedelta(seconds=settings.session_ttl_seconds)),
+    )
+    get_repository().start_session(
+        record, session, login=login, audit=audit, rehashed_password=rehashed_password,
+        consume_challenge=consume_challenge,
+    )
+    refresh = tokens.RefreshToken(record.id, session.id, secret)
+    return Tokens(
+        accessToken=tokens.issue_access_token(record.id, session.id, record.roles),
+        refreshToken=str(refresh),
+        expiresIn=settings.access_token_ttl_seconds,
+    )
+
+
+def pending_challenge(record: AgentRecord, password: PasswordCredential | None,
+                      *, after_totp: bool = False) -> ChallengeKind | None:
+    """Which challenge still stands between this agent and tokens, in the contract's order."""
+    if record.twoFactorEnabled and not after_totp:
+        return "TOTP_REQUIRED"
+    if password is not None and password.temporary:
+        return "NEW_PASSWORD_REQUIRED"
+    return None
+
+
+def issue_challenge(record: AgentRecord, kind: ChallengeKind) -> ChallengeAnswer:
+    """A single-use, short-lived sign-in session for the next step."""
+    token = codes.opaque_token()
+    expires = clock.now() + timedelta(seconds=get_settings().challenge_ttl_seconds)
+    get_repository().create_challenge(
+        Challenge(digest=codes.digest(token, purpose=CHALLENGE_PURPOSE), agentId=record.id,
+                  kind=kind, expiresAt=clock.iso(expires))
+    )
+    return ChallengeAnswer(challenge=kind, session=token)
+
+
+def read_challenge(token: str, kind: ChallengeKind) -> Challenge:
+    """The live challenge named by ``token``; ``401 invalid_session`` for anything else."""
+    digest = codes.digest(token, purpose=CHALLENGE_PURPOSE)
+    challenge = get_repository().get_challenge(digest)
+    if (
+        challenge is None
+        or challenge.kind != kind
+        or clock.parse(challenge.expiresAt) <= clock.now()
+    ):
+        raise InvalidSession()
+    return challenge
+
+
+def continue_sign_in(record: AgentRecord, password: PasswordCredential | None, *,
+                     login: str | None, audit: list[AuditEvent], after_totp: bool = False,
+                     consume_challenge: str | None = None,
+                     rehashed_password: PasswordCredential | None = None) -> SignInResult:
+    """The next challenge, or tokens when none is left."""
+    kind = pending_challenge(record, password, after_totp=after_totp)
+    if kind is None:
+        return open_session(record, login=login, audit=audit,
+                            rehashed_password=rehashed_password,
+                            consume_challenge=consume_challenge)
+    answer = issue_challenge(record, kind)
+    get_repository().finish_challenge_step(audit, consume_challenge, login=login)
+    return answer
+
+
+def refresh(raw_token: str) -> Tokens:
+    """Rotate the refresh token; a reused (already rotated) one ends the whole session."""
+    parsed = tokens.RefreshToken.parse(raw_token)
+    if parsed is None:
+        raise InvalidToken()
+    repository = get_repository()
+    record, session, _ = repository.load_session(parsed.agent_id, parsed.session_id)
+    if record is None or session is None:
+        raise InvalidToken()
+    presented = codes.digest(parsed.secret, purpose=REFRESH_PURPOSE)
+    if presented in session.previousDigests:
+        repository.end_session(record.id, session.id, audit=[AuditEvent(
+            actorId=record.id, action="session.refresh_reused", targetId=record.id,
+            details={"sessionId": session.id})])
+        raise InvalidToken("This refresh token was already used; the session is ended")
+    if (
+        not codes.matches(session.refreshDigest, parsed.secret, purpose=REFRESH_PURPOSE)
+        or session.epoch != record.sessionEpoch
+        or not record.active
+        or clock.parse(session.expiresAt) <= clock.now()
+    ):
+        raise InvalidToken()
+    secret = codes.opaque_token()
+    if not repository.rotate_refresh(session, codes.digest(secret, purpose=REFRESH_PURPOSE)):
+        raise InvalidToken()
+    settings = get_settings()
+    return Tokens(
+        accessToken=tokens.issue_access_token(record.id, session.id, record.roles),
+        refreshToken=str(tokens.RefreshToken(record.id, session.id, secret)),
+        expiresIn=settings.access_token_ttl_seconds,
+    )
+
+
+def logout(agent_id: str, session_id: str) -> None:
+    get_repository().end_session(agent_id, session_id, audit=[AuditEvent(
+        actorId=agent_id, action="session.ended", targetId=agent_id,
+        details={"sessionId": session_id})])
+
+
+def revoke_all(actor_id: str, agent_id: str) -> None:
+    get_repository().revoke_all_sessions(agent_id, audit=[AuditEvent(
+        actorId=actor_id, action="sessions.revoked", targetId=agent_id)])
