@@ -77,12 +77,12 @@ class DynamoRepository:
     @staticmethod
     def reference_values(record: AgentRecord) -> set[tuple[str, str]]:
         """The (kind, value) pairs of every catalogue item the agent refers to."""
-        values: set[tuple[str, str]] = {("role", role) for role in record.roles}
-        values |= {("queue", queue) for queue in record.queues}
-        values |= {("skill", skill.skillId) for skill in record.skills}
-        values |= {("profile", profile) for profile in record.profiles}
+        values: set[tuple[str, str]] = {("roles", role) for role in record.roles}
+        values |= {("queues", queue) for queue in record.queues}
+        values |= {("skills", skill.skillId) for skill in record.skills}
+        values |= {("profiles", profile) for profile in record.profiles}
         if record.groupId:
-            values.add(("group", record.groupId))
+            values.add(("groups", record.groupId))
         return values
 
     def reference_items(self, record: AgentRecord) -> list[Item]:
@@ -209,6 +209,15 @@ class DynamoRepository:
     def find_agent_id(self, login: str) -> str | None:
         guard = self.table.get(keys.login_guard(login))
         return str(guard["agentId"]) if guard else None
+
+    def seed_catalog_items(self, kind: str, items: Sequence[Item]) -> None:
+        """Create catalogue items that are not there yet (built-in roles); keeps edits."""
+        for item in items:
+            try:
+                self.table.put({**keys.catalog(kind, str(item["id"])), "type": "catalog",
+                                "kind": kind, **item}, condition="attribute_not_exists(pk)")
+            except ConditionFailed:
+                continue
 
     def get_catalog_item(self, kind: str, item_id: str) -> Item | None:
         item = self.table.get(keys.catalog(kind, item_id))

@@ -11,7 +11,7 @@ from roster.errors import AccountTaken, EmailTaken
 from roster.models.agent import AgentRecord
 from roster.models.audit import AuditEvent
 from roster.models.credentials import PasswordCredential
-from roster.permissions import ADMIN_ROLE
+from roster.permissions import ADMIN_ROLE, BUILT_IN_ROLE_NAMES, BUILT_IN_ROLES
 from roster.repository import get_repository
 from roster.services.agents import welcome_message
 
@@ -23,6 +23,12 @@ def create_owner(account: str, email: str, password: str | None, *, temporary: b
     an empty string is returned (its password is never known twice).
     """
     repository = get_repository()
+    stamp = clock.iso(clock.now())
+    repository.seed_catalog_items("roles", [
+        {"id": role, "name": BUILT_IN_ROLE_NAMES[role], "permissions": list(granted),
+         "builtIn": True, "createdAt": stamp, "updatedAt": stamp}
+        for role, granted in BUILT_IN_ROLES.items()
+    ])
     if repository.find_agent_id(account) is not None:
         return ""
     chosen = password or passwords.generate_password()
