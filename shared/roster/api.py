@@ -127,7 +127,7 @@ def create_app(*routers: Router) -> APIGatewayRestResolver:
     def _domain_error(error: RosterError) -> Response[str]:
         headers = {}
         if error.status == 429 and "retryAfter" in error.extra:
-            headers["Retry-After"] = "60"
+            headers["Retry-After"] = str(error.extra["retryAfter"])
         return problem_response(error.problem(), headers)
 
     @app.exception_handler(RequestValidationError)

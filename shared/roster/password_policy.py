@@ -3,22 +3,29 @@
 Rules (each failure named in the ``422 password_policy`` problem's ``errors``):
 ``min_length`` / ``max_length`` (Unicode code points after NFKC normalisation),
 ``require_<class>`` for each class in ``ROSTER_PASSWORD_REQUIRE_CLASSES``, ``common`` (on
-zxcvbn's list of 30,000 common passwords), ``contains_account`` and
-``contains_email`` (the agent's account or email local part, ignoring case).
+zxcvbn's list of 30,000 common passwords, as it is or once the digits and symbols
+padding it at either end are taken away: ``Summer2024!`` is ``summer``),
+``contains_account`` and ``contains_email`` (the agent's account or email local part,
+ignoring case), ``invalid_characters`` (text that is not valid Unicode).
 """
 
 from __future__ import annotations
 
+import string
 import unicodedata
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 
+from roster import passwords
 from roster.config import get_settings
 from roster.errors import PasswordPolicy
 
 MAX_LENGTH = 128
 MIN_IDENTIFIER_LENGTH = 3  # shorter accounts/local parts would forbid too much
+MIN_COMMON_CORE = 4  # a shorter word padded with digits is not "a common password"
+_PADDING = string.digits + string.punctuation + " "
 
-_CLASS_TESTS = {
+_CLASS_TESTS: dict[str, Callable[[str], bool]] = {
     "lower": str.islower,
     "upper": str.isupper,
     "digit": str.isdigit,
@@ -48,6 +55,8 @@ def violations(password: str, *, account: str | None = None,
                email: str | None = None) -> list[tuple[str, str]]:
     """Every rule ``password`` breaks, as ``(rule, message)`` pairs; empty when it passes."""
     settings = get_settings()
+    if not _encodable(password):
+        return [("invalid_characters", "must be valid Unicode text")]
     text = normalise(password)
     failed: list[tuple[str, str]] = []
     if len(text) < settings.password_min_length:
@@ -59,7 +68,7 @@ def violations(password: str, *, account: str | None = None,
         if not any(_CLASS_TESTS[name](ch) for ch in text):
             failed.append((f"require_{name}", f"must contain {_CLASS_NAMES[name]}"))
     lowered = text.casefold()
-    if lowered in common_passwords():
+    if _is_common(lowered):
         failed.append(("common", "is too common"))
     if account and len(account) >= MIN_IDENTIFIER_LENGTH and account.casefold() in lowered:
         failed.append(("contains_account", "must not contain the account name"))
@@ -69,10 +78,35 @@ def violations(password: str, *, account: str | None = None,
     return failed
 
 
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _is_common(lowered: str) -> bool:
+    common = common_passwords()
+    core = lowered.strip(_PADDING)
+    return lowered in common or (len(core) >= MIN_COMMON_CORE and core in common)
+
+
+def generate(*, account: str | None = None, email: str | None = None) -> str:
+    """A random password that passes the policy as configured, for this agent."""
+    length = min(max(get_settings().password_min_length, passwords.GENERATED_LENGTH),
+                 MAX_LENGTH)
+    while True:
+        candidate = passwords.generate_password(length)
+        if not violations(candidate, account=account, email=email):
+            return candidate
+
+
 def check(password: str, *, account: str | None = None, email: str | None = None,
-          field: str = "password") -> None:
-    """Raise ``PasswordPolicy`` naming every rule that failed."""
-    failed = violations(password, account=account, email=email)
+          field: str = "password", also: Sequence[tuple[str, str]] = ()) -> None:
+    """Raise ``PasswordPolicy`` naming every rule that failed (``also``: rules the caller
+    checked itself, such as ``same_as_current``)."""
+    failed = violations(password, account=account, email=email) + list(also)
     if failed:
         raise PasswordPolicy(
             "The password does not meet the policy: " + ", ".join(rule for rule, _ in failed),

@@ -43,7 +43,9 @@ def verify_password(stored_hash: str | None, password: str) -> bool:
     """
     try:
         _hasher().verify(stored_hash or _dummy_hash(), password)
-    except (VerificationError, InvalidHashError):
+    except (VerificationError, InvalidHashError, UnicodeError):
+        # UnicodeError: a string that is not valid Unicode (a lone surrogate from JSON)
+        # cannot be any agent's password.
         return False
     return stored_hash is not None
 
@@ -52,10 +54,15 @@ def needs_rehash(stored_hash: str) -> bool:
     return _hasher().check_needs_rehash(stored_hash)
 
 
-def generate_password() -> str:
-    """A random password with every character class, long enough for any policy setting."""
+def generate_password(length: int = GENERATED_LENGTH) -> str:
+    """A random password of ``length`` (at least 20) with every character class.
+
+    ``roster.password_policy.generate`` is what callers use: it picks the length the
+    policy needs and checks the result against the policy.
+    """
+    length = max(length, GENERATED_LENGTH)
     while True:
-        candidate = "".join(secrets.choice(_ALPHABET) for _ in range(GENERATED_LENGTH))
+        candidate = "".join(secrets.choice(_ALPHABET) for _ in range(length))
         if (
             any(c.islower() for c in candidate)
             and any(c.isupper() for c in candidate)

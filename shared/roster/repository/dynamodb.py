@@ -7,7 +7,7 @@ allows; uniqueness claims, single-use secrets and counters are conditional write
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from roster import clock, sealing
 from roster.errors import (
@@ -28,6 +28,7 @@ from roster.models.credentials import (
 )
 from roster.models.outbox import OutboxMessage
 from roster.repository import keys
+from roster.repository.credentials import NOBODY, CredentialStore
 from roster.repository.table import (
     ConditionFailed,
     Item,
@@ -42,6 +43,8 @@ from roster.repository.table import (
 )
 
 OUTBOX_RETENTION_SECONDS = 7 * 86400
+THROTTLE_RETENTION_SECONDS = 30 * 86400  # a throttle idle this long forgets its history
+MAX_LOCKOUT_SECONDS = 86400  # doubling stops at a day: a login string is never dead
 SESSION_PREVIOUS_DIGESTS = 20
 
 
@@ -55,7 +58,7 @@ def strip_keys(item: Item) -> Item:
                                                         "expiryBucket"}}
 
 
-class DynamoRepository:
+class DynamoRepository(CredentialStore):
     def __init__(self, table: Table) -> None:
         self.table = table
 
@@ -234,11 +237,11 @@ class DynamoRepository:
                 state.throttle = LoginThrottle.model_validate(item)
             else:
                 state.agent_id = str(item["agentId"])
-        if state.agent_id is None:
-            return state, None
+        # An unknown login reads the items of an agent that cannot exist: the same round
+        # trips as a known one, so the response time does not tell them apart.
+        agent_id = state.agent_id or NOBODY
         record: AgentRecord | None = None
-        for item in self.table.batch_get([keys.agent(state.agent_id),
-                                          keys.password(state.agent_id)]):
+        for item in self.table.batch_get([keys.agent(agent_id), keys.password(agent_id)]):
             if item["sk"] == keys.PROFILE:
                 record = AgentRecord.model_validate(item)
             else:
@@ -247,32 +250,44 @@ class DynamoRepository:
 
     def record_password_failure(self, login: str, *, max_failures: int,
                                 lockout_seconds: int, audit: AuditEvent) -> LoginThrottle:
+        """Count one wrong password for the login string (known or not)."""
+        return self.count_password_failure(keys.login_throttle(login),
+                                           max_failures=max_failures,
+                                           lockout_seconds=lockout_seconds, audit=audit)
+
+    def count_password_failure(self, throttle_key: Key, *, max_failures: int,
+                               lockout_seconds: int, audit: AuditEvent) -> LoginThrottle:
         """Count one wrong password atomically; the count that reaches the limit locks.
 
         The first update is an atomic ``ADD``; only the request whose increment reached
         the limit starts the lockout, with a condition on that exact count, so concurrent
-        failures start exactly one lockout period, doubling with each one before it.
+        failures start exactly one lockout period, doubling with each one before it (up
+        to ``MAX_LOCKOUT_SECONDS``, or the base period when that is longer). The item
+        outlives its lockout, so expiry by TTL never ends a lockout early.
         """
         moment = clock.now()
-        throttle_key = keys.login_throttle(login)
         item = self.table.update(
             throttle_key,
             "ADD failures :one SET #ttl = :ttl",
             names={"#ttl": "ttl"},
-            values={":one": 1, ":ttl": ttl_of(moment) + 30 * 86400},
+            values={":one": 1, ":ttl": ttl_of(moment) + THROTTLE_RETENTION_SECONDS},
         )
         self.record_events([audit])
         throttle = LoginThrottle.model_validate(item)
         if throttle.failures < max_failures:
             return throttle
-        period = lockout_seconds * 2 ** min(throttle.lockouts, 16)
-        until = clock.iso(datetime.fromtimestamp(moment.timestamp() + period, moment.tzinfo))
+        period = min(lockout_seconds * 2 ** min(throttle.lockouts, 32),
+                     max(lockout_seconds, MAX_LOCKOUT_SECONDS))
+        locked_until = moment + timedelta(seconds=period)
         try:
             item = self.table.update(
                 throttle_key,
-                "SET failures = :zero, lockedUntil = :until ADD lockouts :one",
+                "SET failures = :zero, lockedUntil = :until, #ttl = :ttl ADD lockouts :one",
                 condition="failures = :count",
-                values={":zero": 0, ":until": until, ":one": 1, ":count": throttle.failures},
+                names={"#ttl": "ttl"},
+                values={":zero": 0, ":until": clock.iso(locked_until), ":one": 1,
+                        ":count": throttle.failures,
+                        ":ttl": ttl_of(locked_until) + THROTTLE_RETENTION_SECONDS},
             )
         except ConditionFailed:
             return throttle

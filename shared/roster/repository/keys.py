@@ -75,6 +75,18 @@ def login_throttle(login: str) -> Key:
     return {"pk": f"THROTTLE#{login.lower()}", "sk": "THROTTLE"}
 
 
+def password_change_throttle(agent_id: str) -> Key:
+    """Wrong current passwords given to ``POST /me/password`` (a throttle of its own, so a
+    stolen session cannot guess the password, nor lock the agent's sign-in)."""
+    return {"pk": agent_partition(agent_id), "sk": "THROTTLE#PASSWORD_CHANGE"}
+
+
+def recovery_requests(scope: str, hour: str) -> Key:
+    """Password-recovery requests of one agent (or one unknown login string) in one
+    clock hour: ``scope`` is ``AGENT#<id>`` or ``LOGIN#<login, lower-cased>``."""
+    return {"pk": f"RECOVERYRATE#{scope}", "sk": f"HOUR#{hour}"}
+
+
 def challenge(challenge_id: str) -> Key:
     return {"pk": f"CHALLENGE#{challenge_id}", "sk": "CHALLENGE"}
 

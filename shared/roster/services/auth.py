@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import math
 
 from roster import clock, passwords
 from roster.config import get_settings
@@ -17,7 +18,7 @@ from roster.errors import (
 from roster.models.agent import AgentRecord
 from roster.models.audit import AuditEvent
 from roster.models.auth import ChallengeRequest, LoginRequest, SignInResult
-from roster.models.credentials import PasswordCredential
+from roster.models.credentials import LoginThrottle, PasswordCredential
 from roster.repository import get_repository
 from roster.services import sessions
 
@@ -31,6 +32,15 @@ def ip_allowed(source_ip: str, allowlist: list[str]) -> bool:
     except ValueError:
         return False
     return any(address in ipaddress.ip_network(cidr, strict=False) for cidr in allowlist)
+
+
+def throttled(throttle: LoginThrottle | None) -> None:
+    """``429 too_many_attempts`` (with ``Retry-After`` seconds) while a lockout runs."""
+    if throttle is None or not throttle.lockedUntil:
+        return
+    remaining = math.ceil((clock.parse(throttle.lockedUntil) - clock.now()).total_seconds())
+    if remaining > 0:
+        raise TooManyAttempts(retryAfter=remaining)
 
 
 def _refuse(record: AgentRecord, reason: str, error: Exception) -> Exception:
@@ -50,9 +60,7 @@ def login(request: LoginRequest, source_ip: str) -> SignInResult:
     settings = get_settings()
     repository = get_repository()
     state, record = repository.load_sign_in(request.login)
-    throttle = state.throttle
-    if throttle and throttle.lockedUntil and clock.parse(throttle.lockedUntil) > clock.now():
-        raise TooManyAttempts(retryAfter=throttle.lockedUntil)
+    throttled(state.throttle)
 
     stored = state.password.hash if record is not None and state.password else None
     if not passwords.verify_password(stored, request.password):

@@ -1,0 +1,66 @@
+"""Password recovery by code, the agent's own password change, and admin password resets."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.event_handler.api_gateway import Response, Router
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from roster.api import create_app, json_response, no_content, principal
+from roster.models.passwords import (
+    AdminPasswordRequest,
+    ChangePasswordRequest,
+    ForgotPasswordAnswer,
+    ForgotPasswordRequest,
+    ResetPasswordRequest,
+    TemporaryPasswordAnswer,
+)
+from roster.observability import logger, metrics
+from roster.permissions import AGENTS_CREDENTIALS
+from roster.services import credentials, recovery
+
+router = Router()
+
+
+@router.post("/password/forgot", tags=["password recovery"], status_code=202, security=[])
+def forgot(request: ForgotPasswordRequest) -> Response[str]:
+    recovery.forgot(request)
+    return json_response(202, ForgotPasswordAnswer())
+
+
+@router.post("/password/reset", tags=["password recovery"], status_code=204, security=[])
+def reset(request: ResetPasswordRequest) -> Response[str]:
+    recovery.reset(request)
+    return no_content()
+
+
+@router.post("/me/password", tags=["self-service"], status_code=204)
+def change_own(request: ChangePasswordRequest) -> Response[str]:
+    credentials.change_own_password(principal(router), request)
+    return no_content()
+
+
+@router.post("/agents/<id>/password", tags=["credentials"],
+             responses={200: {"description": "A generated temporary password, shown once",
+                              "content": {"application/json": {
+                                  "model": TemporaryPasswordAnswer}}},
+                        204: {"description": "The password was set"}})
+def set_by_admin(id: str, request: AdminPasswordRequest) -> Response[str]:
+    caller = principal(router)
+    caller.require(AGENTS_CREDENTIALS)
+    generated = credentials.set_by_admin(caller, id, request)
+    if generated is None:
+        return no_content()
+    return json_response(200, TemporaryPasswordAnswer(temporaryPassword=generated),
+                         headers={"Cache-Control": "no-store"})
+
+
+app = create_app(router)
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

@@ -1,0 +1,75 @@
+"""Password changes and recovery: request bodies, answers and the stored recovery code."""
+
+from __future__ import annotations
+
+from typing import Literal, Self
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from roster.models.outbox import Channel
+
+# Wide enough for any policy setting (the policy names ``max_length`` itself); the bound
+# only keeps absurd bodies away from the password hash.
+PasswordField = Field(min_length=1, max_length=1024)
+
+
+class ForgotPasswordRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    login: str = Field(min_length=1, max_length=254)
+    channel: Channel
+
+
+class ForgotPasswordAnswer(BaseModel):
+    status: Literal["accepted"] = "accepted"
+
+
+class ResetPasswordRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    login: str = Field(min_length=1, max_length=254)
+    code: str = Field(min_length=1, max_length=64)
+    newPassword: str = PasswordField
+
+
+class ChangePasswordRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    currentPassword: str = PasswordField
+    newPassword: str = PasswordField
+
+
+class AdminPasswordRequest(BaseModel):
+    """``{newPassword, confirmPassword, forceChange?}`` or ``{generate: true, forceChange?}``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    newPassword: str | None = Field(default=None, min_length=1, max_length=1024)
+    confirmPassword: str | None = Field(default=None, min_length=1, max_length=1024)
+    forceChange: bool | None = None
+    generate: bool = False
+
+    @model_validator(mode="after")
+    def _one_form(self) -> Self:
+        given = self.newPassword is not None or self.confirmPassword is not None
+        if self.generate and given:
+            raise ValueError("give either generate: true or newPassword and confirmPassword")
+        if not self.generate and (self.newPassword is None or self.confirmPassword is None):
+            raise ValueError("newPassword and confirmPassword are required "
+                             "(or generate: true)")
+        if self.generate and self.forceChange is False:
+            raise ValueError("a generated password is always temporary (forceChange: true)")
+        return self
+
+
+class TemporaryPasswordAnswer(BaseModel):
+    temporaryPassword: str
+
+
+class RecoveryCode(BaseModel):
+    """The agent's live recovery code: a digest, never the code."""
+
+    codeDigest: str
+    expiresAt: str
+    channel: Channel
+    attempts: int = 0

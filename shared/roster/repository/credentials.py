@@ -1,0 +1,269 @@
+"""Passwords and recovery codes in the table (a mixin of ``DynamoRepository``).
+
+Every change of password is one transaction: the password item, the profile (status,
+session epoch: the 'revoke every session' write), whatever it consumes (a recovery code
+or a sign-in challenge, each with a condition so that it is used once), the throttles it
+clears, and its audit events and outbox messages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from roster import clock
+from roster.errors import ConcurrentChange, NotFound, RosterError
+from roster.models.agent import AgentRecord, PasswordStatus
+from roster.models.audit import AuditEvent
+from roster.models.credentials import LoginThrottle, PasswordCredential, SessionRecord
+from roster.models.outbox import OutboxMessage
+from roster.models.passwords import RecoveryCode
+from roster.repository import keys
+from roster.repository.table import (
+    ConditionFailed,
+    Item,
+    Key,
+    Table,
+    TxOp,
+    delete,
+    put,
+    update,
+)
+
+# An id no agent can have (uuid4 always has version nibble 4): work done for unknown
+# logins reads and writes under it, so that they cost what known logins cost.
+NOBODY = "00000000-0000-0000-0000-000000000000"
+HOUR_SECONDS = 3600
+
+
+class RecoveryRequestDropped(RosterError):
+    """Internal: the hourly limit (or a concurrent request) dropped a recovery request."""
+
+    code, title = "recovery_request_dropped", "Recovery request dropped"
+
+
+@dataclass(frozen=True)
+class PasswordChange:
+    """What a password change consumes and guards, besides writing the new credential.
+
+    ``expected_hash``: the credential must still be this one (no lost update);
+    ``expected_epoch``: the profile's session epoch must still be this one;
+    ``keep_session``: the caller's session is moved to the new epoch (it survives);
+    ``consume_recovery``: the recovery code digest that must still be there (single use);
+    ``consume_challenge``: the sign-in challenge digest that must still be there;
+    ``failure``: the error when any of those conditions fails.
+    """
+
+    expected_hash: str | None = None
+    expected_epoch: int | None = None
+    keep_session: str | None = None
+    consume_recovery: str | None = None
+    consume_challenge: str | None = None
+    clear_throttles: tuple[Key, ...] = ()
+    failure: RosterError | None = None
+
+
+class CredentialStore:
+    table: Table
+
+    if TYPE_CHECKING:
+        def side_effects(self, audit: Iterable[AuditEvent] = (),
+                         messages: Iterable[OutboxMessage] = ()) -> list[TxOp]: ...
+
+        def record_events(self, audit: Sequence[AuditEvent] = (),
+                          messages: Sequence[OutboxMessage] = ()) -> None: ...
+
+        @staticmethod
+        def password_item(agent_id: str, credential: PasswordCredential) -> Item: ...
+
+    # ------------------------------------------------------------------ reads
+    def load_credentials(self, agent_id: str) -> tuple[AgentRecord | None,
+                                                       PasswordCredential | None]:
+        """Profile and password credential in one ``BatchGetItem``."""
+        record: AgentRecord | None = None
+        credential: PasswordCredential | None = None
+        for item in self.table.batch_get([keys.agent(agent_id), keys.password(agent_id)]):
+            if item["sk"] == keys.PROFILE:
+                record = AgentRecord.model_validate(item)
+            else:
+                credential = PasswordCredential.model_validate(item)
+        return record, credential
+
+    def load_password_change(self, agent_id: str, session_id: str) -> tuple[
+            AgentRecord | None, SessionRecord | None, PasswordCredential | None,
+            LoginThrottle | None]:
+        """Profile, the caller's session, the credential and the change throttle: one read."""
+        wanted = {
+            keys.PROFILE: "profile",
+            keys.session(agent_id, session_id)["sk"]: "session",
+            keys.password(agent_id)["sk"]: "password",
+            keys.password_change_throttle(agent_id)["sk"]: "throttle",
+        }
+        found: dict[str, Item] = {}
+        for item in self.table.batch_get([
+            keys.agent(agent_id), keys.session(agent_id, session_id),
+            keys.password(agent_id), keys.password_change_throttle(agent_id),
+        ]):
+            found[wanted[str(item["sk"])]] = item
+        return (
+            AgentRecord.model_validate(found["profile"]) if "profile" in found else None,
+            SessionRecord.model_validate(found["session"]) if "session" in found else None,
+            PasswordCredential.model_validate(found["password"]) if "password" in found
+            else None,
+            LoginThrottle.model_validate(found["throttle"]) if "throttle" in found else None,
+        )
+
+    def load_recovery_target(self, login: str) -> tuple[AgentRecord | None,
+                                                         RecoveryCode | None]:
+        """The agent a login names and its live recovery code: two round trips, known
+        login or not (an unknown one reads the same items of an agent that cannot exist)."""
+        guard = self.table.get(keys.login_guard(login))
+        agent_id = str(guard["agentId"]) if guard else NOBODY
+        record: AgentRecord | None = None
+        code: RecoveryCode | None = None
+        for item in self.table.batch_get([keys.agent(agent_id),
+                                          keys.recovery_code(agent_id)]):
+            if item["sk"] == keys.PROFILE:
+                record = AgentRecord.model_validate(item)
+            else:
+                code = RecoveryCode.model_validate(item)
+        return record, code
+
+    def find_agent_or_nobody(self, login: str) -> str:
+        guard = self.table.get(keys.login_guard(login))
+        return str(guard["agentId"]) if guard else NOBODY
+
+    # ------------------------------------------------------------------ recovery codes
+    def issue_recovery_code(
+        self,
+        *,
+        scope: str,
+        limit: int,
+        agent_id: str | None,
+        code: RecoveryCode | None,
+        previous: RecoveryCode | None,
+        messages: Sequence[OutboxMessage],
+        audit: Sequence[AuditEvent],
+    ) -> bool:
+        """Count the request and, within the hourly limit, store the code and its message.
+
+        One transaction whatever the login: the atomic counter (conditional on the limit,
+        so an extra request cancels everything and is dropped), the audit event, then,
+        for a known agent with the channel, the code and the outbox message. The try
+        count is kept while the code being replaced is still live, and starts over once
+        it has expired (the condition on the old expiry makes that decision race-free).
+        False when the request was dropped.
+        """
+        moment = clock.now()
+        hour = moment.strftime("%Y%m%d%H")
+        operations: list[TxOp] = [update(
+            keys.recovery_requests(scope, hour),
+            "ADD requests :one SET #ttl = :ttl",
+            condition="attribute_not_exists(requests) OR requests < :limit",
+            names={"#ttl": "ttl"},
+            values={":one": 1, ":limit": limit, ":ttl": clock.epoch(moment) + 2 * HOUR_SECONDS},
+            on_condition_failure=RecoveryRequestDropped(),
+        )]
+        if agent_id is not None and code is not None:
+            values: dict[str, object] = {
+                ":digest": code.codeDigest, ":expires": code.expiresAt,
+                ":channel": code.channel, ":zero": 0,
+                ":ttl": clock.epoch(clock.parse(code.expiresAt)),
+            }
+            live = previous is not None and previous.expiresAt > clock.iso(moment)
+            attempts = "if_not_exists(attempts, :zero)" if live else ":zero"
+            condition = None
+            if previous is None:
+                condition = "attribute_not_exists(pk)"
+            elif not live:
+                condition = "expiresAt = :previous"
+                values[":previous"] = previous.expiresAt
+            operations.append(update(
+                keys.recovery_code(agent_id),
+                "SET codeDigest = :digest, expiresAt = :expires, channel = :channel, "
+                f"#ttl = :ttl, attempts = {attempts}",
+                condition=condition, names={"#ttl": "ttl"}, values=values,
+                on_condition_failure=RecoveryRequestDropped(),
+            ))
+        operations += self.side_effects(audit, messages)
+        try:
+            self.table.transact(operations)
+        except (RecoveryRequestDropped, ConcurrentChange):
+            return False
+        return True
+
+    def try_recovery_code(self, agent_id: str, *, max_attempts: int) -> RecoveryCode | None:
+        """Spend one try of the agent's live code, atomically, before the code is compared.
+
+        ``None`` when there is no code, it has expired or its tries are used up. Counting
+        first means concurrent guesses cannot get more than ``max_attempts`` comparisons.
+        """
+        try:
+            item = self.table.update(
+                keys.recovery_code(agent_id),
+                "ADD attempts :one",
+                condition="attribute_exists(pk) AND expiresAt > :now AND "
+                          "(attribute_not_exists(attempts) OR attempts < :max)",
+                values={":one": 1, ":now": clock.iso(clock.now()), ":max": max_attempts},
+            )
+        except ConditionFailed:
+            return None
+        return RecoveryCode.model_validate(item)
+
+    # ------------------------------------------------------------------ password changes
+    @staticmethod
+    def password_profile_op(record: AgentRecord, status: PasswordStatus, *,
+                            expected_epoch: int | None,
+                            failure: RosterError | None) -> TxOp:
+        """Profile: the new ``passwordStatus`` and the session epoch moved on (every
+        session issued before dies); ``version`` moves when the resource changes."""
+        adds = "sessionEpoch :one" + (", version :one" if status != record.passwordStatus
+                                      else "")
+        condition = "attribute_exists(pk)"
+        values: dict[str, object] = {":status": status, ":now": clock.iso(clock.now()),
+                                     ":one": 1}
+        if expected_epoch is not None:
+            condition += " AND sessionEpoch = :epoch"
+            values[":epoch"] = expected_epoch
+        return update(keys.agent(record.id),
+                      f"SET passwordStatus = :status, updatedAt = :now ADD {adds}",
+                      condition=condition, values=values,
+                      on_condition_failure=failure or NotFound("No such agent"))
+
+    def replace_password(self, record: AgentRecord, credential: PasswordCredential,
+                         change: PasswordChange, *, audit: Sequence[AuditEvent],
+                         messages: Sequence[OutboxMessage] = ()) -> None:
+        """Write the new credential with everything the change guards, in one transaction."""
+        failure = change.failure or ConcurrentChange("The password changed meanwhile")
+        status: PasswordStatus = "temporary" if credential.temporary else "set"
+        item = self.password_item(record.id, credential)
+        operations: list[TxOp] = [
+            put(item, condition="#hash = :old", names={"#hash": "hash"},
+                values={":old": change.expected_hash}, on_condition_failure=failure)
+            if change.expected_hash is not None else put(item),
+            self.password_profile_op(record, status, expected_epoch=change.expected_epoch,
+                                     failure=failure if change.expected_epoch is not None
+                                     else None),
+        ]
+        if change.keep_session is not None:
+            assert change.expected_epoch is not None
+            operations.append(update(
+                keys.session(record.id, change.keep_session), "SET epoch = :new",
+                condition="attribute_exists(pk) AND epoch = :old",
+                values={":new": change.expected_epoch + 1, ":old": change.expected_epoch},
+                on_condition_failure=failure,
+            ))
+        if change.consume_recovery is not None:
+            operations.append(delete(keys.recovery_code(record.id),
+                                     condition="codeDigest = :digest",
+                                     values={":digest": change.consume_recovery},
+                                     on_condition_failure=failure))
+        if change.consume_challenge is not None:
+            operations.append(delete(keys.challenge(change.consume_challenge),
+                                     condition="attribute_exists(pk)",
+                                     on_condition_failure=failure))
+        operations += [delete(key) for key in change.clear_throttles]
+        operations += self.side_effects(audit, messages)
+        self.table.transact(operations)
+

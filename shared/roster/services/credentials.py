@@ -1,0 +1,219 @@
+"""Setting passwords: the ``NEW_PASSWORD_REQUIRED`` challenge, the agent's own change and
+an administrator's reset. Every path checks the policy, writes the argon2id hash, moves
+the session epoch on (every earlier session dies) and notifies the agent, in one write.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from roster import clock, password_policy, passwords
+from roster.api import Principal
+from roster.config import get_settings
+from roster.errors import (
+    AccountInactive,
+    AccountLocked,
+    ConcurrentChange,
+    Forbidden,
+    InvalidCredentials,
+    InvalidSession,
+    NotFound,
+    PasswordMismatch,
+    TemporaryPasswordExpired,
+    Unauthorized,
+    ValidationFailed,
+)
+from roster.models.agent import AgentRecord
+from roster.models.audit import AuditEvent
+from roster.models.auth import ChallengeRequest, SignInResult
+from roster.models.credentials import PasswordCredential
+from roster.models.outbox import Channel, OutboxMessage
+from roster.models.passwords import AdminPasswordRequest, ChangePasswordRequest
+from roster.permissions import ADMIN_ROLE
+from roster.repository import get_repository, keys
+from roster.repository.credentials import PasswordChange
+from roster.services import sessions
+from roster.services.auth import throttled
+
+SAME_AS_CURRENT = ("same_as_current", "must differ from the current password")
+
+
+# ---------------------------------------------------------------------- shared helpers
+def new_credential(password: str, *, temporary: bool) -> PasswordCredential:
+    """An argon2id credential; a temporary one expires after the configured lifetime."""
+    moment = clock.now()
+    expires = None
+    if temporary:
+        expires = clock.iso(moment + timedelta(seconds=get_settings().temp_password_ttl_seconds))
+    return PasswordCredential(hash=passwords.hash_password(password), temporary=temporary,
+                              expiresAt=expires, setAt=clock.iso(moment))
+
+
+def enforce_policy(password: str, record: AgentRecord, *, current_hash: str | None = None,
+                   field: str = "newPassword") -> None:
+    """``422 password_policy`` naming every failed rule; with ``current_hash``, the new
+    password must also differ from the current one."""
+    also = []
+    if current_hash is not None and passwords.verify_password(current_hash, password):
+        also.append(SAME_AS_CURRENT)
+    password_policy.check(password, account=record.account, email=record.email, field=field,
+                          also=also)
+
+
+def sms_number(record: AgentRecord) -> str | None:
+    """The mobile phone in E.164 (stored so; a ``00`` prefix is turned into ``+``)."""
+    number = (record.mobilePhone or "").strip()
+    if number.startswith("00"):
+        number = "+" + number[2:]
+    return number if number.startswith("+") and number[1:].isdigit() else None
+
+
+def destinations(record: AgentRecord) -> list[tuple[Channel, str]]:
+    """Every channel the agent can be reached on: its email, and SMS with a mobile."""
+    reachable: list[tuple[Channel, str]] = [("email", record.email)]
+    number = sms_number(record)
+    if number:
+        reachable.append(("sms", number))
+    return reachable
+
+
+def notices(record: AgentRecord, template: str, **params: str) -> list[OutboxMessage]:
+    """The same notice on every channel the agent has (a change made with one channel
+    is reported on the others too)."""
+    values = {"firstName": record.firstName, "account": record.account, **params}
+    return [
+        OutboxMessage(channel=channel, to=address, template=template,
+                      language=record.language, agentId=record.id, params=values)
+        for channel, address in destinations(record)
+    ]
+
+
+def changed_notices(record: AgentRecord, credential: PasswordCredential) -> list[OutboxMessage]:
+    return notices(record, "password.changed", changedAt=credential.setAt.replace("T", " ")
+                   .rstrip("Z"))
+
+
+# ---------------------------------------------------------------------- challenge
+def answer_new_password_challenge(request: ChallengeRequest) -> SignInResult:
+    """The agent replaces its temporary password, then gets tokens (or the next step).
+
+    The password write is guarded by the temporary hash it replaces and the session
+    epoch it saw (so two answers cannot both set one); the session that follows
+    consumes the challenge.
+    """
+    challenge = sessions.read_challenge(request.session, "NEW_PASSWORD_REQUIRED")
+    if request.newPassword is None:
+        raise ValidationFailed(errors=[{"field": "newPassword",
+                                        "message": "is required for NEW_PASSWORD_REQUIRED"}])
+    repository = get_repository()
+    record, current = repository.load_credentials(challenge.agentId)
+    if record is None or current is None or not current.temporary:
+        raise InvalidSession()
+    if not record.active:
+        raise AccountInactive()
+    if record.locked:
+        raise AccountLocked()
+    if current.expiresAt and clock.parse(current.expiresAt) <= clock.now():
+        raise TemporaryPasswordExpired()
+    enforce_policy(request.newPassword, record, current_hash=current.hash)
+    credential = new_credential(request.newPassword, temporary=False)
+    repository.replace_password(
+        record, credential,
+        PasswordChange(expected_hash=current.hash, expected_epoch=record.sessionEpoch,
+                       failure=InvalidSession()),
+        audit=[AuditEvent(actorId=record.id, action="password.changed", targetId=record.id,
+                          details={"via": "new_password_challenge"})],
+        messages=changed_notices(record, credential),
+    )
+    updated = record.model_copy(update={"sessionEpoch": record.sessionEpoch + 1,
+                                        "passwordStatus": "set"})
+    return sessions.continue_sign_in(
+        updated, credential, login=None, after_totp=True, consume_challenge=challenge.digest,
+        audit=[AuditEvent(actorId=record.id, action="sign_in.succeeded", targetId=record.id,
+                          details={"via": "new_password_challenge"})],
+    )
+
+
+# ---------------------------------------------------------------------- self-service
+def change_own_password(caller: Principal, request: ChangePasswordRequest) -> None:
+    """``POST /me/password``: the current password is required; every other session of
+    the agent is revoked, the caller's own is moved to the new epoch and stays.
+
+    Wrong current passwords count in a throttle of their own (the sign-in one's rules),
+    so a stolen session cannot be used to guess the password.
+    """
+    settings = get_settings()
+    repository = get_repository()
+    record, session, current, throttle = repository.load_password_change(
+        caller.agent_id, caller.session_id)
+    if record is None or session is None or session.epoch != record.sessionEpoch:
+        raise Unauthorized()
+    throttled(throttle)
+    if current is None or not passwords.verify_password(current.hash, request.currentPassword):
+        repository.count_password_failure(
+            keys.password_change_throttle(record.id),
+            max_failures=settings.password_max_failures,
+            lockout_seconds=settings.password_lockout_seconds,
+            audit=AuditEvent(actorId=record.id, action="password.change_failed",
+                             targetId=record.id, details={"reason": "wrong_password"}),
+        )
+        raise InvalidCredentials("The current password is not correct")
+    enforce_policy(request.newPassword, record, current_hash=current.hash)
+    credential = new_credential(request.newPassword, temporary=False)
+    repository.replace_password(
+        record, credential,
+        PasswordChange(expected_hash=current.hash, expected_epoch=record.sessionEpoch,
+                       keep_session=session.id,
+                       clear_throttles=(keys.password_change_throttle(record.id),),
+                       failure=ConcurrentChange("The password or the sessions changed "
+                                                "meanwhile; try again")),
+        audit=[AuditEvent(actorId=record.id, action="password.changed", targetId=record.id,
+                          details={"via": "self", "sessionKept": session.id})],
+        messages=changed_notices(record, credential),
+    )
+
+
+# ---------------------------------------------------------------------- administrators
+def set_by_admin(caller: Principal, agent_id: str, request: AdminPasswordRequest) -> str | None:
+    """``POST /agents/{id}/password``; returns the generated password (shown once).
+
+    An administrator cannot use it on its own account (``POST /me/password`` asks for
+    the current password, which a stolen session does not have), and only a caller
+    holding the ``admin`` role may set an admin's password (otherwise a manager could
+    take over an admin account).
+    """
+    if agent_id == caller.agent_id:
+        raise Forbidden("Use POST /me/password to change your own password")
+    repository = get_repository()
+    record = repository.get_agent(agent_id)
+    if record is None:
+        raise NotFound("No such agent")
+    if ADMIN_ROLE in record.roles and not caller.is_admin:
+        raise Forbidden("Only an administrator may set an administrator's password")
+    if request.generate:
+        chosen = password_policy.generate(account=record.account, email=record.email)
+        temporary = True
+    else:
+        assert request.newPassword is not None and request.confirmPassword is not None
+        if request.newPassword != request.confirmPassword:
+            raise PasswordMismatch(errors=[{"field": "confirmPassword",
+                                            "message": "must equal newPassword"}])
+        enforce_policy(request.newPassword, record)
+        chosen = request.newPassword
+        temporary = True if request.forceChange is None else request.forceChange
+    credential = new_credential(chosen, temporary=temporary)
+    changed_at = credential.setAt.replace("T", " ").rstrip("Z")
+    if temporary:
+        assert credential.expiresAt is not None
+        messages = notices(record, "password.admin_temporary", changedAt=changed_at,
+                           expiresAt=credential.expiresAt.replace("T", " ").rstrip("Z"))
+    else:
+        messages = notices(record, "password.admin_set", changedAt=changed_at)
+    repository.replace_password(
+        record, credential, PasswordChange(),
+        audit=[AuditEvent(actorId=caller.agent_id, action="password.set_by_admin",
+                          targetId=record.id,
+                          details={"generated": request.generate, "temporary": temporary})],
+        messages=messages,
+    )
+    return chosen if request.generate else None

@@ -1,0 +1,113 @@
+"""Password recovery by a one-time code sent by email or SMS.
+
+``forgot`` answers the same, and does the same work (the same DynamoDB round trips, a
+code, its digest and its sealing), whether or not the login exists or has the channel:
+the response tells an attacker nothing, its timing neither. The code travels sealed in
+an outbox item and is sent asynchronously by the notifier.
+
+``reset`` spends one of the code's tries atomically before comparing it, so concurrent
+guesses cannot get more comparisons than allowed; the code is consumed by a conditional
+delete in the same transaction that sets the password, so one code sets one password.
+Every failure is the same ``400 invalid_code``.
+"""
+
+from __future__ import annotations
+
+import hmac
+from datetime import timedelta
+
+from roster import clock, codes, sealing
+from roster.config import get_settings
+from roster.errors import InvalidCode
+from roster.models.audit import AuditEvent
+from roster.models.outbox import OutboxMessage
+from roster.models.passwords import ForgotPasswordRequest, RecoveryCode, ResetPasswordRequest
+from roster.observability import logger, metrics
+from roster.repository import get_repository
+from roster.repository.credentials import NOBODY, PasswordChange
+from roster.services.credentials import (
+    changed_notices,
+    enforce_policy,
+    new_credential,
+    sms_number,
+)
+
+RECOVERY_PURPOSE = "password-recovery-code"
+
+
+def code_digest(agent_id: str, code: str) -> str:
+    """The stored form of a code: keyed, and bound to its agent (a code, or a digest,
+    taken from one agent's item is worth nothing for another)."""
+    return codes.digest(f"{agent_id}:{code}", purpose=RECOVERY_PURPOSE)
+
+
+def forgot(request: ForgotPasswordRequest) -> None:
+    """Send a recovery code when the login names an active agent with that channel."""
+    settings = get_settings()
+    repository = get_repository()
+    moment = clock.now()
+    record, previous = repository.load_recovery_target(request.login)
+    if record is not None and not record.active:
+        record = None  # an inactive agent cannot sign in: no code, same answer
+    address: str | None = None
+    if record is not None:
+        address = record.email if request.channel == "email" else sms_number(record)
+    agent_id = record.id if record is not None else NOBODY
+
+    code = codes.numeric_code()
+    expires = clock.iso(moment + timedelta(seconds=settings.otp_ttl_seconds))
+    stored = RecoveryCode(codeDigest=code_digest(agent_id, code), expiresAt=expires,
+                          channel=request.channel)
+    message = OutboxMessage(
+        channel=request.channel, to=address or "", template="recovery.code",
+        language=record.language if record else "en", agentId=agent_id,
+        params={"firstName": record.firstName if record else "",
+                "minutes": str(max(1, settings.otp_ttl_seconds // 60))},
+        secret_params={"code": code},
+    )
+    deliver = record is not None and address is not None
+    if not deliver:
+        sealing.seal(message.secret_params, bound_to=message.id)  # the same work, unsent
+    scope = f"AGENT#{record.id}" if record is not None else f"LOGIN#{request.login.lower()}"
+    accepted = repository.issue_recovery_code(
+        scope=scope, limit=settings.otp_requests_per_hour,
+        agent_id=agent_id if deliver else None, code=stored if deliver else None,
+        previous=previous, messages=[message] if deliver else [],
+        audit=[AuditEvent(
+            actorId=None, action="password.recovery_requested",
+            targetId=record.id if record is not None else None,
+            details={"channel": request.channel, "sent": deliver},
+        )],
+    )
+    if not accepted:
+        logger.info("password recovery request dropped (hourly limit)")
+        metrics.add_metric(name="RecoveryRequestsDropped", unit="Count", value=1)
+
+
+def reset(request: ResetPasswordRequest) -> None:
+    """Set a new password with a recovery code; revoke every session; notify the agent."""
+    settings = get_settings()
+    repository = get_repository()
+    agent_id = repository.find_agent_or_nobody(request.login)
+    attempt = repository.try_recovery_code(agent_id, max_attempts=settings.otp_max_attempts)
+    presented = code_digest(agent_id, request.code.strip())
+    if attempt is None or not hmac.compare_digest(attempt.codeDigest, presented):
+        repository.record_events([AuditEvent(
+            actorId=None, action="password.reset_failed",
+            targetId=None if agent_id == NOBODY else agent_id,
+            details={"reason": "invalid_code"},
+        )])
+        raise InvalidCode()
+    record = repository.get_agent(agent_id)
+    if record is None:
+        raise InvalidCode()
+    enforce_policy(request.newPassword, record)
+    credential = new_credential(request.newPassword, temporary=False)
+    repository.replace_password(
+        record, credential,
+        PasswordChange(consume_recovery=attempt.codeDigest, failure=InvalidCode()),
+        audit=[AuditEvent(actorId=record.id, action="password.reset", targetId=record.id,
+                          details={"channel": attempt.channel,
+                                   "firstPassword": record.passwordStatus == "none"})],
+        messages=changed_notices(record, credential),
+    )
