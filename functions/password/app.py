@@ -7,7 +7,6 @@ from typing import Any
 from aws_lambda_powertools.event_handler.api_gateway import Response, Router
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
-
 from roster.api import create_app, json_response, no_content, principal
 from roster.models.passwords import (
     AdminPasswordRequest,
