@@ -1,0 +1,142 @@
+"""Helpers for the password tests: agents made straight in the table, sign-in, codes.
+
+Agents are written through the repository (as ``POST /agents`` will write them) so
+these tests do not depend on the agents function.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import uuid
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+if str(SHARED) not in sys.path:
+    sys.path.insert(0, str(SHARED))
+
+from roster import clock, passwords  # noqa: E402
+from roster.models.agent import AgentRecord  # noqa: E402
+from roster.models.credentials import PasswordCredential  # noqa: E402
+from roster.repository import get_repository  # noqa: E402
+
+OWNER_PASSWORD = "Owner-Passw0rd-Long"
+AGENT_PASSWORD = "Agent-Start-Passw0rd"
+CODE = re.compile(r"\b(\d{6})\b")
+
+
+def make_agent(*, account: str, email: str | None = None, mobile: str | None = None,
+               password: str | None = AGENT_PASSWORD, temporary: bool = False,
+               roles: list[str] | None = None, language: str = "en",
+               expires_in: timedelta | None = None, active: bool = True,
+               two_factor: bool = False, locked: bool = False) -> AgentRecord:
+    """An agent (with a password unless ``password`` is None: then invited)."""
+    moment = clock.now()
+    stamp = clock.iso(moment)
+    status = "none" if password is None else "temporary" if temporary else "set"
+    record = AgentRecord(
+        id=str(uuid.uuid4()), account=account, email=email or f"{account}@example.com",
+        firstName=account.title(), alias=account.title(), mobilePhone=mobile,
+        roles=roles or ["agent"], language=language, passwordStatus=status,
+        active=active, twoFactorEnabled=two_factor, locked=locked,
+        createdAt=stamp, updatedAt=stamp,
+    )
+    credential = None
+    if password is not None:
+        lifetime = expires_in or timedelta(days=7)
+        credential = PasswordCredential(
+            hash=passwords.hash_password(password), temporary=temporary, setAt=stamp,
+            expiresAt=clock.iso(moment + lifetime) if temporary else None,
+        )
+    get_repository().create_agent(record, password=credential)
+    return record
+
+
+def login(runtime: Any, who: str, password: str) -> Any:
+    return runtime.invoke("POST", "/auth/login", body={"login": who, "password": password})
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def sign_in(runtime: Any, who: str, password: str) -> dict[str, Any]:
+    response = login(runtime, who, password)
+    assert response.status == 200, response.json()
+    body: dict[str, Any] = response.json()
+    assert body["status"] == "authenticated", body
+    return body
+
+
+def messages_to(runtime: Any, address: str) -> list[dict[str, Any]]:
+    return [m for m in runtime.outbox() if m["to"] == address]
+
+
+def last_code(runtime: Any, address: str) -> str:
+    """The code in the newest message sent to ``address``."""
+    sent = messages_to(runtime, address)
+    assert sent, f"nothing was sent to {address}"
+    found = CODE.search(sent[-1]["body"])
+    assert found, sent[-1]["body"]
+    return found.group(1)
+
+
+class Clock:
+    """Moves ``roster.clock.now`` for expiry rules."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.offset = timedelta()
+        real = clock.now
+
+        def shifted() -> datetime:
+            return real() + self.offset
+
+        monkeypatch.setattr(clock, "now", shifted)
+
+    def advance(self, **delta: float) -> None:
+        self.offset += timedelta(**delta)
+
+
+@pytest.fixture
+def moved_clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[Clock]:
+    yield Clock(monkeypatch)
+
+
+@pytest.fixture
+def runtime(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """Stand-in for the shared ``runtime`` fixture until it lands on main: the template
+    provisioned into moto in this process, the owner created."""
+    from moto import mock_aws
+
+    from roster import aws, sealing
+    from roster.config import get_settings
+    from roster.local.runtime import Runtime
+    from roster.repository import reset_repository
+
+    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                        "AWS_DEFAULT_REGION": "us-east-1",
+                        "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled"}.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    with mock_aws():
+        aws.reset_clients()
+        reset_repository()
+        sealing.forget_keys()
+        get_settings.cache_clear()
+        from aws_lambda_powertools.utilities import parameters
+
+        parameters.clear_caches()
+        local = Runtime().provision()
+        for name in local.environment:
+            monkeypatch.setenv(name, local.environment[name])
+        local.create_owner(OWNER_PASSWORD)
+        yield local
+    aws.reset_clients()
+    reset_repository()
+    sealing.forget_keys()
+    get_settings.cache_clear()
