@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import re
 import sys
+import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -140,3 +141,22 @@ def runtime(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     reset_repository()
     sealing.forget_keys()
     get_settings.cache_clear()
+
+
+@pytest.fixture
+def serialised_moto(monkeypatch: pytest.MonkeyPatch) -> None:
+    """DynamoDB applies each request atomically; moto does not lock (its transactions
+    even restore a table snapshot on failure), so calls are serialised here the way the
+    real service serialises them. The conditions deciding the race stay Roster's."""
+    from moto.dynamodb.models import DynamoDBBackend
+
+    lock = threading.RLock()
+    for name in ("transact_write_items", "update_item", "put_item", "delete_item",
+                 "get_item", "batch_get_item"):
+        original: Callable[..., Any] = getattr(DynamoDBBackend, name)
+
+        def locked(*args: Any, _original: Callable[..., Any] = original, **kw: Any) -> Any:
+            with lock:
+                return _original(*args, **kw)
+
+        monkeypatch.setattr(DynamoDBBackend, name, locked)

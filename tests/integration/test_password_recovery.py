@@ -8,7 +8,7 @@ answer, and the same work, whether or not the account exists).
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -22,6 +22,7 @@ from passwords_support import (  # noqa: F401 - fixtures
     messages_to,
     moved_clock,
     runtime,
+    serialised_moto,
     sign_in,
 )
 
@@ -369,25 +370,6 @@ def test_reset_body_is_validated(runtime: Any) -> None:
 
 
 # ---------------------------------------------------------------------- concurrency
-@pytest.fixture
-def serialised_moto(monkeypatch: pytest.MonkeyPatch) -> None:
-    """DynamoDB applies each request atomically; moto does not lock (its transactions
-    even restore a table snapshot on failure), so calls are serialised here the way the
-    real service serialises them. The conditions deciding the race stay Roster's."""
-    from moto.dynamodb.models import DynamoDBBackend
-
-    lock = threading.RLock()
-    for name in ("transact_write_items", "update_item", "put_item", "delete_item",
-                 "get_item", "batch_get_item"):
-        original: Callable[..., Any] = getattr(DynamoDBBackend, name)
-
-        def locked(*args: Any, _original: Callable[..., Any] = original, **kw: Any) -> Any:
-            with lock:
-                return _original(*args, **kw)
-
-        monkeypatch.setattr(DynamoDBBackend, name, locked)
-
-
 @pytest.mark.usefixtures("serialised_moto")
 def test_two_concurrent_resets_with_one_code_exactly_one_succeeds(runtime: Any) -> None:
     """NIST SP 800-63B: single use holds under concurrency (a conditional write)."""
