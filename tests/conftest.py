@@ -27,11 +27,14 @@ AWS_ENV = {
 def forget_cached_configuration() -> None:
     """Settings, clients and the repository are built once per cold start; tests change
     the environment and the endpoint between runs."""
-    from roster import aws, config, repository
+    from aws_lambda_powertools.utilities import parameters
+    from roster import aws, config, repository, sealing
 
     config.get_settings.cache_clear()
     aws.reset_clients()
     repository.reset_repository()
+    sealing.forget_keys()
+    parameters.clear_caches()
 
 
 @pytest.fixture
