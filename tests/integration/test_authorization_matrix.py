@@ -1,4 +1,4 @@
-"""Every route of the template × every kind of caller → the status the contract promises.
+"""Every route of the template x every kind of caller → the status the contract promises.
 
 The matrix is generated from ``template.yaml``'s routes and ``roster.permissions``: a
 route without an entry in ``ROUTE_PERMISSIONS`` fails here, so no route can go out
