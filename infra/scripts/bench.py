@@ -72,7 +72,7 @@ class CallCounter:
         """Wrap botocore's API call so every client (roster's and Powertools') is seen."""
         from botocore.client import BaseClient
 
-        original = BaseClient._make_api_call
+        original = BaseClient._make_api_call  # type: ignore[attr-defined]
         counter = self
 
         def counted(client: BaseClient, operation: str, params: dict[str, Any]) -> Any:
@@ -90,7 +90,7 @@ class CallCounter:
                         counter.items_read += 1
             return result
 
-        BaseClient._make_api_call = counted  # type: ignore[method-assign]
+        BaseClient._make_api_call = counted  # type: ignore[attr-defined]
 
 
 COUNTER = CallCounter()
