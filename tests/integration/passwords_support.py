@@ -11,6 +11,7 @@ import sys
 import threading
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -103,48 +104,25 @@ class Clock:
         self.offset += timedelta(**delta)
 
 
-@pytest.fixture
-def moved_clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[Clock]:
-    yield Clock(monkeypatch)
+@contextmanager
+def dynamodb_calls() -> Iterator[list[str]]:
+    """The DynamoDB API calls made inside the block (one entry per round trip)."""
+    from roster import aws
+
+    calls: list[str] = []
+
+    def record(model: Any, **_: Any) -> None:
+        calls.append(model.name)
+
+    client = aws.dynamodb()
+    client.meta.events.register("before-call.dynamodb", record)
+    try:
+        yield calls
+    finally:
+        client.meta.events.unregister("before-call.dynamodb", record)
 
 
-@pytest.fixture
-def runtime(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    """Stand-in for the shared ``runtime`` fixture until it lands on main: the template
-    provisioned into moto in this process, the owner created."""
-    from moto import mock_aws
-
-    from roster import aws, sealing
-    from roster.config import get_settings
-    from roster.local.runtime import Runtime
-    from roster.repository import reset_repository
-
-    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                        "AWS_DEFAULT_REGION": "us-east-1",
-                        "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled"}.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    with mock_aws():
-        aws.reset_clients()
-        reset_repository()
-        sealing.forget_keys()
-        get_settings.cache_clear()
-        from aws_lambda_powertools.utilities import parameters
-
-        parameters.clear_caches()
-        local = Runtime().provision()
-        for name in local.environment:
-            monkeypatch.setenv(name, local.environment[name])
-        local.create_owner(OWNER_PASSWORD)
-        yield local
-    aws.reset_clients()
-    reset_repository()
-    sealing.forget_keys()
-    get_settings.cache_clear()
-
-
-@pytest.fixture
-def serialised_moto(monkeypatch: pytest.MonkeyPatch) -> None:
+def serialise_moto(monkeypatch: pytest.MonkeyPatch) -> None:
     """DynamoDB applies each request atomically; moto does not lock (its transactions
     even restore a table snapshot on failure), so calls are serialised here the way the
     real service serialises them. The conditions deciding the race stay Roster's."""

@@ -13,7 +13,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from passwords_support import (  # noqa: F401 - fixtures
+from passwords_support import (
     AGENT_PASSWORD,
     OWNER_PASSWORD,
     Clock,
@@ -21,11 +21,8 @@ from passwords_support import (  # noqa: F401 - fixtures
     login,
     make_agent,
     messages_to,
-    moved_clock,
-    runtime,
     sign_in,
 )
-
 from roster import password_policy
 from roster.config import get_settings
 from roster.repository import get_repository
@@ -65,6 +62,8 @@ def _audit_key(agent_id: str) -> Any:
 
 @pytest.fixture
 def owner(runtime: Any) -> str:
+    """The owner's access token."""
+    runtime.create_owner(OWNER_PASSWORD)
     return str(sign_in(runtime, "admin", OWNER_PASSWORD)["accessToken"])
 
 
@@ -281,7 +280,8 @@ def test_new_password_must_differ_from_the_temporary_one_and_pass_the_policy(
 
 
 def test_a_bad_or_expired_challenge_session_is_invalid_session(
-        runtime: Any, moved_clock: Clock) -> None:
+        runtime: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    moved_clock = Clock(monkeypatch)
     make_agent(account="jdoe", temporary=True)
     bad = answer_new_password(runtime, "made-up-session", NEW_PASSWORD)
     assert (bad.status, bad.json()["code"]) == (401, "invalid_session")
@@ -299,8 +299,10 @@ def test_a_totp_session_does_not_answer_the_new_password_challenge(runtime: Any)
     assert (answer.status, answer.json()["code"]) == (401, "invalid_session")
 
 
-def test_an_expired_temporary_password_is_refused(runtime: Any, moved_clock: Clock) -> None:
+def test_an_expired_temporary_password_is_refused(
+        runtime: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     """ASVS 6.4.1: temporary passwords expire (ROSTER_TEMP_PASSWORD_TTL_SECONDS)."""
+    moved_clock = Clock(monkeypatch)
     make_agent(account="jdoe", temporary=True, expires_in=timedelta(days=7))
     moved_clock.advance(days=7, seconds=1)
     # When the right temporary password comes after its lifetime
@@ -312,7 +314,8 @@ def test_an_expired_temporary_password_is_refused(runtime: Any, moved_clock: Clo
 
 
 def test_a_temporary_password_expiring_during_the_challenge_is_refused(
-        runtime: Any, moved_clock: Clock) -> None:
+        runtime: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    moved_clock = Clock(monkeypatch)
     make_agent(account="jdoe", temporary=True, expires_in=timedelta(seconds=120))
     session = login(runtime, "jdoe", AGENT_PASSWORD).json()["session"]
     moved_clock.advance(seconds=121)
@@ -321,7 +324,8 @@ def test_a_temporary_password_expiring_during_the_challenge_is_refused(
 
 
 def test_admin_temporary_password_lifetime_follows_the_setting(
-        runtime: Any, owner: str, moved_clock: Clock, monkeypatch: pytest.MonkeyPatch) -> None:
+        runtime: Any, owner: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    moved_clock = Clock(monkeypatch)
     monkeypatch.setenv("ROSTER_TEMP_PASSWORD_TTL_SECONDS", "3600")
     get_settings.cache_clear()
     agent = make_agent(account="jdoe")

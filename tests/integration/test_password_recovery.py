@@ -8,25 +8,22 @@ answer, and the same work, whether or not the account exists).
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from passwords_support import (  # noqa: F401 - fixtures
+from passwords_support import (
     AGENT_PASSWORD,
     Clock,
     bearer,
+    dynamodb_calls,
     last_code,
     login,
     make_agent,
     messages_to,
-    moved_clock,
-    runtime,
-    serialised_moto,
+    serialise_moto,
     sign_in,
 )
-
-from roster import aws, codes
+from roster import codes
 from roster.config import get_settings
 from roster.errors import InvalidCode
 from roster.models.passwords import ForgotPasswordRequest, ResetPasswordRequest
@@ -50,20 +47,6 @@ def wrong(code: str) -> str:
     return f"{(int(code) + 1) % 1_000_000:06d}"
 
 
-@pytest.fixture
-def dynamodb_calls() -> Iterator[list[str]]:
-    """The DynamoDB API calls made (one entry per round trip)."""
-    calls: list[str] = []
-
-    def record(model: Any, **_: Any) -> None:
-        calls.append(model.name)
-
-    client = aws.dynamodb()
-    client.meta.events.register("before-call.dynamodb", record)
-    yield calls
-    client.meta.events.unregister("before-call.dynamodb", record)
-
-
 # ---------------------------------------------------------------------- forgot
 def test_forgot_answers_the_same_for_known_and_unknown_logins(runtime: Any) -> None:
     """OWASP: no account enumeration through the answer."""
@@ -78,7 +61,7 @@ def test_forgot_answers_the_same_for_known_and_unknown_logins(runtime: Any) -> N
 
 
 def test_forgot_does_the_same_dynamodb_work_for_known_and_unknown_logins(
-        runtime: Any, dynamodb_calls: list[str]) -> None:
+        runtime: Any) -> None:
     """OWASP: no enumeration through timing — the same round trips whatever the login."""
     # Given a known agent without a mobile phone
     make_agent(account="jdoe")
@@ -87,9 +70,9 @@ def test_forgot_does_the_same_dynamodb_work_for_known_and_unknown_logins(
     # (the service is called directly: the notifier sends later, from the stream)
     for who, channel in [("jdoe", "email"), ("ghost", "email"), ("ghost@example.com", "sms"),
                          ("jdoe", "sms"), ("JDOE@example.com", "email")]:
-        dynamodb_calls.clear()
-        recovery.forgot(ForgotPasswordRequest(login=who, channel=channel))
-        shapes.append(list(dynamodb_calls))
+        with dynamodb_calls() as calls:
+            recovery.forgot(ForgotPasswordRequest(login=who, channel=channel))
+        shapes.append(calls)
     # Then each request made exactly the same DynamoDB calls
     assert shapes == [["GetItem", "BatchGetItem", "TransactWriteItems"]] * 5
 
@@ -249,8 +232,10 @@ def test_reset_with_a_wrong_code_or_unknown_login_is_invalid_code(runtime: Any) 
     assert len({a.json()["detail"] for a in answers}) == 1
 
 
-def test_reset_code_expires_after_ten_minutes(runtime: Any, moved_clock: Clock) -> None:
+def test_reset_code_expires_after_ten_minutes(
+        runtime: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     """NIST SP 800-63B 5.1.3: the code is valid ROSTER_OTP_TTL_SECONDS (600) only."""
+    moved_clock = Clock(monkeypatch)
     agent = make_agent(account="jdoe")
     forgot(runtime, "jdoe")
     code = last_code(runtime, agent.email)
@@ -261,7 +246,9 @@ def test_reset_code_expires_after_ten_minutes(runtime: Any, moved_clock: Clock) 
     assert answer.status == 400 and answer.json()["code"] == "invalid_code"
 
 
-def test_reset_code_works_within_its_lifetime(runtime: Any, moved_clock: Clock) -> None:
+def test_reset_code_works_within_its_lifetime(
+        runtime: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    moved_clock = Clock(monkeypatch)
     agent = make_agent(account="jdoe")
     forgot(runtime, "jdoe")
     code = last_code(runtime, agent.email)
@@ -303,8 +290,9 @@ def test_a_new_request_does_not_reset_the_try_count(runtime: Any) -> None:
 
 
 def test_the_try_count_starts_over_once_the_old_code_has_expired(
-        runtime: Any, moved_clock: Clock) -> None:
+        runtime: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     """Documented: a locked-out code cannot block recovery forever."""
+    moved_clock = Clock(monkeypatch)
     agent = make_agent(account="jdoe")
     forgot(runtime, "jdoe")
     first = last_code(runtime, agent.email)
@@ -370,9 +358,10 @@ def test_reset_body_is_validated(runtime: Any) -> None:
 
 
 # ---------------------------------------------------------------------- concurrency
-@pytest.mark.usefixtures("serialised_moto")
-def test_two_concurrent_resets_with_one_code_exactly_one_succeeds(runtime: Any) -> None:
+def test_two_concurrent_resets_with_one_code_exactly_one_succeeds(
+        runtime: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     """NIST SP 800-63B: single use holds under concurrency (a conditional write)."""
+    serialise_moto(monkeypatch)
     agent = make_agent(account="jdoe")
     forgot(runtime, "jdoe")
     code = last_code(runtime, agent.email)

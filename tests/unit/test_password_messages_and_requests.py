@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 from pydantic import ValidationError
-
 from roster import messages
 from roster.models.passwords import AdminPasswordRequest, ForgotPasswordRequest
 from roster.services.recovery import code_digest

@@ -11,7 +11,6 @@ from __future__ import annotations
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
 from roster import password_policy
 from roster.config import get_settings
 from roster.errors import PasswordPolicy
