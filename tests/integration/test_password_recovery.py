@@ -246,6 +246,13 @@ def test_reset_code_expires_after_ten_minutes(
     assert answer.status == 400 and answer.json()["code"] == "invalid_code"
 
 
+def test_reset_code_may_be_typed_with_spaces(runtime: Any) -> None:
+    agent = make_agent(account="jdoe")
+    forgot(runtime, "jdoe")
+    code = last_code(runtime, agent.email)
+    assert reset(runtime, "jdoe", f" {code[:3]} {code[3:]} ").status == 204
+
+
 def test_reset_code_works_within_its_lifetime(
         runtime: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     moved_clock = Clock(monkeypatch)

@@ -88,9 +88,14 @@ def notices(record: AgentRecord, template: str, **params: str) -> list[OutboxMes
     ]
 
 
+def readable(stamp: str) -> str:
+    """``2026-11-23T17:09:36Z`` as ``2026-11-23 17:09:36`` (UTC) for message text."""
+    return stamp.replace("T", " ").removesuffix("Z")
+
+
 def changed_notices(record: AgentRecord, credential: PasswordCredential) -> list[OutboxMessage]:
-    return notices(record, "password.changed", changedAt=credential.setAt.replace("T", " ")
-                   .rstrip("Z"))
+    """"Your password was changed", on every channel the agent has."""
+    return notices(record, "password.changed", changedAt=readable(credential.setAt))
 
 
 # ---------------------------------------------------------------------- challenge
@@ -202,11 +207,11 @@ def set_by_admin(caller: Principal, agent_id: str, request: AdminPasswordRequest
         chosen = request.newPassword
         temporary = True if request.forceChange is None else request.forceChange
     credential = new_credential(chosen, temporary=temporary)
-    changed_at = credential.setAt.replace("T", " ").rstrip("Z")
+    changed_at = readable(credential.setAt)
     if temporary:
         assert credential.expiresAt is not None
         messages = notices(record, "password.admin_temporary", changedAt=changed_at,
-                           expiresAt=credential.expiresAt.replace("T", " ").rstrip("Z"))
+                           expiresAt=readable(credential.expiresAt))
     else:
         messages = notices(record, "password.admin_set", changedAt=changed_at)
     repository.replace_password(
