@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from string import Formatter
 
-from roster.templates import Template, welcome
+from roster.templates import Template, two_factor, welcome
 
 
 FALLBACK_LANGUAGE = "en"
@@ -17,7 +17,7 @@ FALLBACK_LANGUAGE = "en"
 # Each area's templates, English and Norwegian (bokmål) at least; add a module here.
 TEMPLATES: dict[str, dict[str, Template]] = {
     name: variants
-    for module in (welcome,)
+    for module in (welcome, two_factor)
     for name, variants in module.TEMPLATES.items()
 }
 

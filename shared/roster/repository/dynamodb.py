@@ -40,6 +40,7 @@ from roster.repository.table import (
     put_new,
     update,
 )
+from roster.repository.two_factor import TwoFactorStore
 
 OUTBOX_RETENTION_SECONDS = 7 * 86400
 SESSION_PREVIOUS_DIGESTS = 20
@@ -55,7 +56,7 @@ def strip_keys(item: Item) -> Item:
                                                         "expiryBucket"}}
 
 
-class DynamoRepository:
+class DynamoRepository(TwoFactorStore):
     def __init__(self, table: Table) -> None:
         self.table = table
 
