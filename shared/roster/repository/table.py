@@ -321,6 +321,6 @@ class Table:
     @staticmethod
     def _translate(error: ClientError) -> Exception:
         if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
-            raw = error.response.get("Item")
+            raw: Any = error.response.get("Item")
             return ConditionFailed(deserialize(raw) if raw else None)
         return error
