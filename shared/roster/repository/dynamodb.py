@@ -172,8 +172,9 @@ class DynamoRepository(TwoFactorStore):
 
     @staticmethod
     def password_item(agent_id: str, credential: PasswordCredential) -> Item:
+        # No NULL attributes: ``expiresAt`` is the ``expiring`` index's (string) range key.
         item: Item = {**keys.password(agent_id), "type": "password",
-                      **credential.model_dump(mode="json")}
+                      **credential.model_dump(mode="json", exclude_none=True)}
         return item
 
     # ------------------------------------------------------------------ agents
