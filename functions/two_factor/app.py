@@ -11,8 +11,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler.api_gateway import Response, Router
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
-
-from roster.api import create_app, json_response, no_content, principal, source_ip
+from roster.api import create_app, no_content, principal, source_ip
 from roster.models.two_factor import (
     BackupCodesRequest,
     CodeRequest,
@@ -44,13 +43,11 @@ def disable_own(request: CodeRequest) -> Response[str]:
 
 
 @router.post("/agents/<id>/backup-codes", tags=["credentials"], status_code=201)
-def issue_backup_codes(id: str,
-                       request: BackupCodesRequest | None = None) -> Response[str]:
+def issue_backup_codes(id: str, request: BackupCodesRequest | None = None) -> IssuedBackupCodes:
     caller = principal(router)
     caller.require(AGENTS_CREDENTIALS)
-    issued: IssuedBackupCodes = two_factor.issue_backup_codes(
-        caller.agent_id, caller.roles, id, (request or BackupCodesRequest()).count)
-    return json_response(201, issued)
+    count = (request or BackupCodesRequest()).count
+    return two_factor.issue_backup_codes(caller.agent_id, caller.roles, id, count)
 
 
 @router.post("/agents/<id>/unlock", tags=["credentials"], status_code=204)
