@@ -14,6 +14,8 @@ import uuid
 from datetime import timedelta
 from typing import Any, NoReturn
 
+from aws_lambda_powertools.metrics import MetricUnit
+
 from roster import aws, clock, codes, totp
 from roster.config import get_settings
 from roster.errors import (
@@ -40,6 +42,7 @@ from roster.models.two_factor import (
     IssuedBackupCodes,
     TotpCredential,
 )
+from roster.observability import logger, metrics
 from roster.permissions import ADMIN_ROLE
 from roster.repository import get_repository
 from roster.services import sessions
@@ -123,7 +126,12 @@ def _wrong_code(record: AgentRecord, *, reason: str, action: str,
                             details={"reason": "two_factor_failures", "failures": limit})],
         lock_messages=[_notice(record, "two_factor.locked", failures=limit)],
     )
+    metrics.add_metric(name="TwoFactorFailures", unit=MetricUnit.Count, value=1)
     if failures >= limit:
+        if failures == limit:
+            metrics.add_metric(name="TwoFactorLockouts", unit=MetricUnit.Count, value=1)
+            logger.info("account locked after wrong two-factor codes",
+                        extra={"agent_id": record.id, "reason": reason})
         raise AccountLocked()
     raise InvalidTwoFactorCode(attemptsRemaining=limit - failures)
 
@@ -194,6 +202,8 @@ def answer_sign_in_challenge(request: ChallengeRequest, source_ip: str) -> SignI
         _wrong_code(record, reason="replayed_code" if step is not None else "used_backup_code",
                     action=failed, source_ip=source_ip)
 
+    if method == "backup_code":
+        metrics.add_metric(name="BackupCodeSignIns", unit=MetricUnit.Count, value=1)
     following = sessions.pending_challenge(record, state.password, after_totp=True)
     action = "sign_in.succeeded" if following is None else "sign_in.two_factor_verified"
     return sessions.continue_sign_in(
