@@ -7,8 +7,12 @@ and the failure counter is an atomic ``ADD`` whose limit-reaching increment also
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
+
+from botocore.exceptions import ClientError
 
 from roster import clock
 from roster.errors import (
@@ -31,6 +35,7 @@ from roster.models.two_factor import (
 )
 from roster.repository import keys
 from roster.repository.table import (
+    TRANSACTION_CONFLICT_RETRIES,
     ConditionFailed,
     Expression,
     Item,
@@ -156,7 +161,8 @@ class TwoFactorStore:
             update(keys.agent(agent_id),
                    "SET twoFactorEnabled = :true, twoFactorFailures = :zero, "
                    "updatedAt = :at ADD version :one",
-                   condition="attribute_exists(pk) AND twoFactorEnabled = :false",
+                   condition="attribute_exists(pk) AND (attribute_not_exists(twoFactorEnabled)"
+                             " OR twoFactorEnabled = :false)",
                    values={":true": True, ":false": False, ":zero": 0, ":at": moment,
                            ":one": 1},
                    on_condition_failure=TwoFactorAlreadyEnabled()),
@@ -194,7 +200,8 @@ class TwoFactorStore:
                                      on_condition_failure=InvalidSession()))
         operations.append(update(
             keys.agent(agent_id), "SET twoFactorFailures = :zero",
-            condition="attribute_exists(pk) AND locked = :false",
+            condition="attribute_exists(pk) AND "
+                      "(attribute_not_exists(locked) OR locked = :false)",
             values={":zero": 0, ":false": False}, on_condition_failure=AccountLocked()))
         if step is not None:
             operations.append(update(
@@ -225,7 +232,7 @@ class TwoFactorStore:
         key = keys.agent(agent_id)
         locked_now = False
         try:
-            item = self.table.update(
+            item = self._update_in_turn(
                 key, "ADD twoFactorFailures :one",
                 condition="attribute_exists(pk) AND (attribute_not_exists(twoFactorFailures) "
                           "OR twoFactorFailures < :last)",
@@ -233,7 +240,7 @@ class TwoFactorStore:
             )
         except ConditionFailed:
             try:
-                item = self.table.update(
+                item = self._update_in_turn(
                     key, "SET locked = :true, updatedAt = :at ADD twoFactorFailures :one, "
                          "version :one",
                     condition="attribute_exists(pk)",
@@ -245,6 +252,21 @@ class TwoFactorStore:
         events = [*audit, *on_lock] if locked_now else list(audit)
         self.record_events(events, lock_messages if locked_now else ())
         return int(item["twoFactorFailures"])
+
+    def _update_in_turn(self, key: Key, expression: str, *, condition: str,
+                        values: dict[str, object]) -> Item:
+        """``UpdateItem``, retried while a transaction on the same item is in flight
+        (DynamoDB answers ``TransactionConflictException``; botocore does not retry it)."""
+        for attempt in range(TRANSACTION_CONFLICT_RETRIES + 1):
+            try:
+                return self.table.update(key, expression, condition=condition, values=values)
+            except ClientError as error:
+                conflict = error.response.get("Error", {}).get("Code") == (
+                    "TransactionConflictException")
+                if not conflict or attempt == TRANSACTION_CONFLICT_RETRIES:
+                    raise
+                time.sleep(0.02 * 2**attempt * (1 + random.random()))
+        raise AssertionError("unreachable")
 
     # ------------------------------------------------------------------ admin
     def issue_backup_codes(self, agent_id: str, enrolment_id: str,
