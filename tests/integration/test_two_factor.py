@@ -425,6 +425,7 @@ def test_admin_backup_codes_work_once_and_notify(runtime: Runtime,
 
 
 def test_default_count_is_one(runtime: Runtime, steered: SteerableClock) -> None:
+    # Rule: `count` is optional and defaults to 1 (no body, or an empty one).
     agent = create_agent("jdoe")
     enrol(runtime, tokens_for(runtime, "jdoe"), steered)
     admin = owner_token(runtime)
@@ -437,6 +438,7 @@ def test_default_count_is_one(runtime: Runtime, steered: SteerableClock) -> None
 @pytest.mark.parametrize("count", [0, 11, -1, "3", 2.5, True, None])
 def test_count_outside_1_to_10_is_422(runtime: Runtime, steered: SteerableClock,
                                       count: object) -> None:
+    # Rule: `count` is an integer 1-10; anything else is 422 validation_failed.
     agent = create_agent("jdoe")
     enrol(runtime, tokens_for(runtime, "jdoe"), steered)
     admin = owner_token(runtime)
@@ -494,6 +496,7 @@ def test_admin_codes_expire_and_enrolment_codes_do_not(runtime: Runtime,
 
 def test_a_wrong_backup_code_counts_as_a_failure(runtime: Runtime,
                                                  steered: SteerableClock) -> None:
+    # Rule: wrong backup codes count towards the lock like wrong TOTP codes.
     create_agent("jdoe")
     enrol(runtime, tokens_for(runtime, "jdoe"), steered)
     response = answer(runtime, challenge_session(runtime, "jdoe"), backup_code="AAAAA-BBBBB")
@@ -584,6 +587,7 @@ def test_an_admin_may_reset_the_owners_2fa(runtime: Runtime, steered: SteerableC
 
 def test_a_challenge_issued_before_a_reset_is_dead(runtime: Runtime,
                                                    steered: SteerableClock) -> None:
+    # Rule: a TOTP_REQUIRED session issued before an admin reset cannot be answered.
     agent = create_agent("jdoe")
     secret, _ = enrol(runtime, tokens_for(runtime, "jdoe"), steered)
     session = challenge_session(runtime, "jdoe")
@@ -598,6 +602,7 @@ def test_a_challenge_issued_before_a_reset_is_dead(runtime: Runtime,
 @pytest.mark.parametrize("fields", [{}, {"code": "123456", "backupCode": "AAAAA-BBBBB"}])
 def test_exactly_one_of_code_and_backup_code(runtime: Runtime, steered: SteerableClock,
                                              fields: dict[str, str]) -> None:
+    # Rule: the TOTP_REQUIRED answer carries exactly one of `code` and `backupCode`.
     create_agent("jdoe")
     enrol(runtime, tokens_for(runtime, "jdoe"), steered)
     session = challenge_session(runtime, "jdoe")
@@ -608,6 +613,8 @@ def test_exactly_one_of_code_and_backup_code(runtime: Runtime, steered: Steerabl
 
 def test_unknown_expired_or_used_sessions_are_401_invalid_session(
         runtime: Runtime, steered: SteerableClock) -> None:
+    # Rule: the challenge session is single use and short-lived; anything else is
+    # 401 invalid_session (and no failure is counted).
     agent = create_agent("jdoe")
     secret, _ = enrol(runtime, tokens_for(runtime, "jdoe"), steered)
     # Unknown and malformed sessions
@@ -626,6 +633,7 @@ def test_unknown_expired_or_used_sessions_are_401_invalid_session(
     steered.advance(get_settings().challenge_ttl_seconds + 1)
     late = answer(runtime, session, code=pyotp.TOTP(secret).at(steered.epoch))
     assert late.status == 401 and late.json()["code"] == "invalid_session"
+    assert record_of(agent.id).twoFactorFailures == 0
 
 
 def test_after_the_code_a_temporary_password_still_has_to_be_changed(
@@ -659,6 +667,8 @@ def test_ip_allowlist_admits_only_its_networks(runtime: Runtime) -> None:
 
 
 def test_ip_allowlist_set_later_by_an_admin_applies_at_once(runtime: Runtime) -> None:
+    # Rule: the allowlist is read at each sign-in (the admin sets it through the
+    # repository here; PATCH /agents is another area's).
     # Given an agent that signs in from anywhere, When an admin sets its allowlist
     agent = create_agent("jdoe")
     assert login(runtime, "jdoe", source_ip="198.51.100.7").status == 200
