@@ -72,7 +72,7 @@ class CallCounter:
         """Wrap botocore's API call so every client (roster's and Powertools') is seen."""
         from botocore.client import BaseClient
 
-        original = BaseClient._make_api_call
+        original = BaseClient._make_api_call  # type: ignore[attr-defined]
         counter = self
 
         def counted(client: BaseClient, operation: str, params: dict[str, Any]) -> Any:
@@ -90,7 +90,7 @@ class CallCounter:
                         counter.items_read += 1
             return result
 
-        BaseClient._make_api_call = counted  # type: ignore[method-assign]
+        BaseClient._make_api_call = counted  # type: ignore[attr-defined]
 
 
 COUNTER = CallCounter()
@@ -198,7 +198,7 @@ def measure_routes() -> list[dict[str, Any]]:
                 "calls": total,
                 "floor": scenario.floor,
                 "ok": total <= scenario.floor + 1,
-                "detail": ", ".join(f"{k}×{v}" for k, v in sorted(measured.items())),
+                "detail": ", ".join(f"{k} x{v}" for k, v in sorted(measured.items())),
                 "why": scenario.why,
             })
             if scenario.route == "/auth/logout":
@@ -227,7 +227,8 @@ def _import_seconds(code: str, extra_path: Path | None = None) -> float:
            "PYTHONDONTWRITEBYTECODE": "0"}
     script = ("import time\nstart = time.perf_counter()\n" + code +
               "\nprint(time.perf_counter() - start)\n")
-    output = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+    output = subprocess.run([sys.executable, "-c", script],  # noqa: S603 - our own code
+                            capture_output=True, text=True,
                             env=env, cwd=str(extra_path or ROOT), check=True)
     return float(output.stdout.strip().splitlines()[-1])
 
@@ -265,7 +266,8 @@ def measure_sizes() -> list[dict[str, Any]]:
 def render(routes: list[dict[str, Any]], baseline: float, imports: list[dict[str, Any]],
            sizes: list[dict[str, Any]]) -> str:
     lines = ["## Round trips per request (DynamoDB, KMS, Secrets Manager; authorizer included)",
-             "", "| route | status | round trips | floor | within floor + 1 | calls | floor's job |",
+             "",
+             "| route | status | round trips | floor | within floor + 1 | calls | floor's job |",
              "|---|---|---|---|---|---|---|"]
     for row in routes:
         lines.append(f"| `{row['route']}` | {row['status']} | {row['calls']} | {row['floor']} | "
