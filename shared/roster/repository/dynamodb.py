@@ -41,6 +41,7 @@ from roster.repository.table import (
     put_new,
     update,
 )
+from roster.repository.two_factor import TwoFactorStore
 
 OUTBOX_RETENTION_SECONDS = 7 * 86400
 THROTTLE_RETENTION_SECONDS = 30 * 86400  # a throttle idle this long forgets its history
@@ -58,7 +59,7 @@ def strip_keys(item: Item) -> Item:
                                                         "expiryBucket"}}
 
 
-class DynamoRepository(CredentialStore):
+class DynamoRepository(CredentialStore, TwoFactorStore):
     def __init__(self, table: Table) -> None:
         self.table = table
 
@@ -174,8 +175,9 @@ class DynamoRepository(CredentialStore):
 
     @staticmethod
     def password_item(agent_id: str, credential: PasswordCredential) -> Item:
+        # No NULL attributes: ``expiresAt`` is the ``expiring`` index's (string) range key.
         item: Item = {**keys.password(agent_id), "type": "password",
-                      **credential.model_dump(mode="json")}
+                      **credential.model_dump(mode="json", exclude_none=True)}
         return item
 
     # ------------------------------------------------------------------ agents
