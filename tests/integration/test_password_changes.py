@@ -334,3 +334,32 @@ def test_admin_temporary_password_lifetime_follows_the_setting(
     moved_clock.advance(seconds=3601)
     answer = login(runtime, "jdoe", generated)
     assert (answer.status, answer.json()["code"]) == (401, "temporary_password_expired")
+
+
+def test_two_factor_then_new_password_then_tokens(runtime: Any,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """The contract's order: TOTP_REQUIRED first, then NEW_PASSWORD_REQUIRED."""
+    import pyotp
+    from two_factor_support import enrol, steer_clock
+
+    steered = steer_clock(monkeypatch)
+    runtime.create_owner(OWNER_PASSWORD)
+    owner_token = sign_in(runtime, "admin", OWNER_PASSWORD)["accessToken"]
+    # Given an agent with 2FA on whose password an admin replaced by a generated one
+    agent = make_agent(account="jdoe")
+    secret, _ = enrol(runtime, sign_in(runtime, "jdoe", AGENT_PASSWORD)["accessToken"], steered)
+    temporary = admin_set(runtime, owner_token, agent.id, {"generate": True}).json()[
+        "temporaryPassword"]
+    # When it signs in: the TOTP step comes first
+    first = login(runtime, "jdoe", temporary).json()
+    assert first["challenge"] == "TOTP_REQUIRED"
+    steered.advance(30)
+    second = runtime.invoke("POST", "/auth/challenge", body={
+        "session": first["session"], "challenge": "TOTP_REQUIRED",
+        "code": pyotp.TOTP(secret).at(steered.epoch)}).json()
+    # Then the new-password step, and tokens after it
+    assert second["challenge"] == "NEW_PASSWORD_REQUIRED"
+    answer = answer_new_password(runtime, second["session"], NEW_PASSWORD)
+    assert answer.status == 200 and answer.json()["status"] == "authenticated"
+    assert runtime.invoke("GET", "/me", headers=bearer(answer.json()["accessToken"])
+                          ).json()["passwordStatus"] == "set"
