@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import re
 import sys
-import threading
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -120,21 +119,3 @@ def dynamodb_calls() -> Iterator[list[str]]:
         yield calls
     finally:
         client.meta.events.unregister("before-call.dynamodb", record)
-
-
-def serialise_moto(monkeypatch: pytest.MonkeyPatch) -> None:
-    """DynamoDB applies each request atomically; moto does not lock (its transactions
-    even restore a table snapshot on failure), so calls are serialised here the way the
-    real service serialises them. The conditions deciding the race stay Roster's."""
-    from moto.dynamodb.models import DynamoDBBackend
-
-    lock = threading.RLock()
-    for name in ("transact_write_items", "update_item", "put_item", "delete_item",
-                 "get_item", "batch_get_item"):
-        original: Callable[..., Any] = getattr(DynamoDBBackend, name)
-
-        def locked(*args: Any, _original: Callable[..., Any] = original, **kw: Any) -> Any:
-            with lock:
-                return _original(*args, **kw)
-
-        monkeypatch.setattr(DynamoDBBackend, name, locked)

@@ -19,7 +19,6 @@ from passwords_support import (
     dynamodb_calls,
     login,
     make_agent,
-    serialise_moto,
     sign_in,
 )
 from pydantic import ValidationError
@@ -28,6 +27,7 @@ from roster.errors import InvalidCredentials, RosterError
 from roster.models.auth import LoginRequest
 from roster.repository import get_repository, keys
 from roster.services import auth
+from two_factor_support import make_dynamodb_atomic
 
 WRONG = "Wrong-Passw0rd-000"
 
@@ -138,7 +138,7 @@ def test_unknown_and_known_logins_make_the_same_round_trips(runtime: Any) -> Non
 def test_concurrent_failures_start_one_lockout(runtime: Any,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
     """The count is an atomic ADD; only the request reaching the limit locks."""
-    serialise_moto(monkeypatch)
+    make_dynamodb_atomic(monkeypatch)
     make_agent(account="jdoe")
     fail(runtime, "jdoe", 8)
     barrier = threading.Barrier(4)

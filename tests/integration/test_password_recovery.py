@@ -20,7 +20,6 @@ from passwords_support import (
     login,
     make_agent,
     messages_to,
-    serialise_moto,
     sign_in,
 )
 from roster import codes
@@ -29,6 +28,7 @@ from roster.errors import InvalidCode
 from roster.models.passwords import ForgotPasswordRequest, ResetPasswordRequest
 from roster.repository import get_repository, keys
 from roster.services import recovery
+from two_factor_support import make_dynamodb_atomic
 
 NEW_PASSWORD = "Fresh-Recovered-Pass9"
 MOBILE = "+4798765432"
@@ -368,7 +368,7 @@ def test_reset_body_is_validated(runtime: Any) -> None:
 def test_two_concurrent_resets_with_one_code_exactly_one_succeeds(
         runtime: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     """NIST SP 800-63B: single use holds under concurrency (a conditional write)."""
-    serialise_moto(monkeypatch)
+    make_dynamodb_atomic(monkeypatch)
     agent = make_agent(account="jdoe")
     forgot(runtime, "jdoe")
     code = last_code(runtime, agent.email)
