@@ -50,11 +50,14 @@ def new_credential(password: str, *, temporary: bool) -> PasswordCredential:
 
 
 def enforce_policy(password: str, record: AgentRecord, *, current_hash: str | None = None,
-                   field: str = "newPassword") -> None:
-    """``422 password_policy`` naming every failed rule; with ``current_hash``, the new
-    password must also differ from the current one."""
+                   same_as_current: bool = False, field: str = "newPassword") -> None:
+    """``422 password_policy`` naming every failed rule; the new password must also
+    differ from the current one (``same_as_current``, or checked against
+    ``current_hash`` when the current password is not at hand)."""
     also = []
-    if current_hash is not None and passwords.verify_password(current_hash, password):
+    if same_as_current or (
+        current_hash is not None and passwords.verify_password(current_hash, password)
+    ):
         also.append(SAME_AS_CURRENT)
     password_policy.check(password, account=record.account, email=record.email, field=field,
                           also=also)
@@ -94,7 +97,7 @@ def readable(stamp: str) -> str:
 
 
 def changed_notices(record: AgentRecord, credential: PasswordCredential) -> list[OutboxMessage]:
-    """"Your password was changed", on every channel the agent has."""
+    """The "your password was changed" notice, on every channel the agent has."""
     return notices(record, "password.changed", changedAt=readable(credential.setAt))
 
 
@@ -163,7 +166,9 @@ def change_own_password(caller: Principal, request: ChangePasswordRequest) -> No
                              targetId=record.id, details={"reason": "wrong_password"}),
         )
         raise InvalidCredentials("The current password is not correct")
-    enforce_policy(request.newPassword, record, current_hash=current.hash)
+    # the current password was just verified: "the same" is a plain comparison
+    enforce_policy(request.newPassword, record,
+                   same_as_current=request.newPassword == request.currentPassword)
     credential = new_credential(request.newPassword, temporary=False)
     repository.replace_password(
         record, credential,
