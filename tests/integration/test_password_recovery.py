@@ -232,6 +232,20 @@ def test_reset_with_a_wrong_code_or_unknown_login_is_invalid_code(runtime: Any) 
     assert len({a.json()["detail"] for a in answers}) == 1
 
 
+def test_a_code_works_only_for_the_agent_it_was_sent_to(runtime: Any) -> None:
+    # Given two agents with a code each
+    first, second = make_agent(account="first"), make_agent(account="second")
+    forgot(runtime, "first")
+    forgot(runtime, "second")
+    code_of_second = last_code(runtime, second.email)
+    if code_of_second == last_code(runtime, first.email):
+        pytest.skip("both codes drew the same number (one in a million)")
+    # When the second agent's code is used for the first
+    answer = reset(runtime, "first", code_of_second)
+    # Then it is refused
+    assert (answer.status, answer.json()["code"]) == (400, "invalid_code")
+
+
 def test_reset_code_expires_after_ten_minutes(
         runtime: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     """NIST SP 800-63B 5.1.3: the code is valid ROSTER_OTP_TTL_SECONDS (600) only."""

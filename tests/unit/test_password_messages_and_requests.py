@@ -6,6 +6,7 @@ import pytest
 from pydantic import ValidationError
 from roster import messages
 from roster.models.passwords import AdminPasswordRequest, ForgotPasswordRequest
+from roster.services.credentials import sms_number
 from roster.services.recovery import code_digest
 from roster.templates.recovery import TEMPLATES
 
@@ -69,3 +70,15 @@ def test_forgot_channel_is_email_or_sms() -> None:
     with pytest.raises(ValidationError):
         ForgotPasswordRequest.model_validate({"login": "jdoe", "channel": "voice"})
     assert ForgotPasswordRequest.model_validate({"login": "jdoe", "channel": "sms"})
+
+
+@pytest.mark.parametrize(("stored", "sent"), [
+    ("+4798765432", "+4798765432"), ("004798765432", "+4798765432"), (None, None),
+    ("98765432", None), ("+47 987", None),
+])
+def test_sms_goes_to_the_mobile_phone_in_e164(stored: str | None, sent: str | None) -> None:
+    from roster.models.agent import AgentRecord
+
+    record = AgentRecord(id="a", account="kari", email="kari@example.com", firstName="Kari",
+                         alias="Kari", mobilePhone=stored, createdAt="x", updatedAt="x")
+    assert sms_number(record) == sent

@@ -46,9 +46,9 @@ def forgot(request: ForgotPasswordRequest) -> None:
     settings = get_settings()
     repository = get_repository()
     moment = clock.now()
-    record, previous = repository.load_recovery_target(request.login)
-    if record is not None and not record.active:
-        record = None  # an inactive agent cannot sign in: no code, same answer
+    found, previous = repository.load_recovery_target(request.login)
+    # an inactive agent cannot sign in: it gets no code (and the same answer)
+    record = found if found is not None and found.active else None
     address: str | None = None
     if record is not None:
         address = record.email if request.channel == "email" else sms_number(record)
@@ -68,14 +68,14 @@ def forgot(request: ForgotPasswordRequest) -> None:
     deliver = record is not None and address is not None
     if not deliver:
         sealing.seal(message.secret_params, bound_to=message.id)  # the same work, unsent
-    scope = f"AGENT#{record.id}" if record is not None else f"LOGIN#{request.login.lower()}"
+    scope = f"AGENT#{found.id}" if found is not None else f"LOGIN#{request.login.lower()}"
     accepted = repository.issue_recovery_code(
         scope=scope, limit=settings.otp_requests_per_hour,
         agent_id=agent_id if deliver else None, code=stored if deliver else None,
         previous=previous, messages=[message] if deliver else [],
         audit=[AuditEvent(
             actorId=None, action="password.recovery_requested",
-            targetId=record.id if record is not None else None,
+            targetId=found.id if found is not None else None,
             details={"channel": request.channel, "sent": deliver},
         )],
     )
