@@ -28,6 +28,8 @@ from roster.models.credentials import (
 )
 from roster.models.outbox import OutboxMessage
 from roster.repository import keys
+from roster.repository.cleanup import ExpiryStore
+from roster.repository.email_change import EmailChangeStore
 from roster.repository.table import (
     ConditionFailed,
     Item,
@@ -55,7 +57,7 @@ def strip_keys(item: Item) -> Item:
                                                         "expiryBucket"}}
 
 
-class DynamoRepository:
+class DynamoRepository(EmailChangeStore, ExpiryStore):
     def __init__(self, table: Table) -> None:
         self.table = table
 
