@@ -20,6 +20,9 @@ processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 
 
 def record_handler(record: DynamoDBRecord) -> None:
+    """Send a newly written outbox item (its later status updates are not new messages)."""
+    if record.event_name is None or record.event_name.name != "INSERT":
+        return
     image = record.dynamodb.new_image if record.dynamodb else None
     if not image or image.get("sk") != "OUTBOX":
         return

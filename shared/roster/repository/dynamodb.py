@@ -171,6 +171,18 @@ class DynamoRepository(EmailChangeStore, ExpiryStore):
                           "SET #status = :sent, sentAt = :at REMOVE sealed",
                           names={"#status": "status"}, values={":sent": "sent", ":at": sent_at})
 
+    def mark_outbox_failed(self, message_id: str, failed_at: str, reason: str) -> None:
+        """Given up (dead-lettered): the sealed secrets are dropped, the reason kept."""
+        self.table.update(keys.outbox(message_id),
+                          "SET #status = :failed, failedAt = :at, failure = :reason "
+                          "REMOVE sealed",
+                          names={"#status": "status"},
+                          values={":failed": "failed", ":at": failed_at, ":reason": reason})
+
+    def outbox_status(self, message_id: str) -> str | None:
+        item = self.table.get(keys.outbox(message_id))
+        return str(item["status"]) if item else None
+
     @staticmethod
     def password_item(agent_id: str, credential: PasswordCredential) -> Item:
         item: Item = {**keys.password(agent_id), "type": "password",
