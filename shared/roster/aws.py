@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 # Senders retry throttled and failed calls themselves (standard mode: exponential backoff
 # with jitter, throttling and transient errors only) before the notifier gives up on a
 # record; what still fails is retried by the stream and then dead-lettered.
-SEND_MAX_ATTEMPTS = 5
+SEND_MAX_ATTEMPTS = 5  # in all, the first try included
 _RETRYING = {"sesv2", "ses", "sns"}
 
 
@@ -31,7 +31,7 @@ def _client(service: str) -> Any:
     import boto3
     from botocore.config import Config
 
-    config = (Config(retries={"mode": "standard", "max_attempts": SEND_MAX_ATTEMPTS})
+    config = (Config(retries={"mode": "standard", "total_max_attempts": SEND_MAX_ATTEMPTS})
               if service in _RETRYING else None)
     return boto3.session.Session().client(service, config=config)  # type: ignore[call-overload]
 
