@@ -17,7 +17,7 @@ from conftest import (
     sign_in,
 )
 from roster import aws, clock
-from roster.errors import EmailTaken, VersionConflict
+from roster.errors import EmailTaken, NoPendingEmail, VersionConflict
 from roster.local.runtime import Runtime
 from roster.models.agent import AgentRecord
 from roster.repository import get_repository, keys
@@ -357,14 +357,17 @@ def test_resend_and_cancel_without_a_pending_change_are_404(
 
 
 def test_an_expired_change_cannot_be_resent_or_cancelled(
-        runtime: Runtime, make_agent: AgentFactory, admin: dict[str, str],
-        monkeypatch: pytest.MonkeyPatch) -> None:
+        runtime: Runtime, make_agent: AgentFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given a change whose lifetime has passed (the cleanup has not run yet)
     agent = make_agent("jane@example.com")
     start(runtime, agent, "new@example.com")
     later = clock.now() + timedelta(days=2)
     monkeypatch.setattr(clock, "now", lambda: later)
-    response = runtime.invoke("POST", f"/agents/{agent.id}/email-change/resend", headers=admin)
-    assert response.status == 404 and response.json()["code"] == "no_pending_email"
+    # When an admin resends or cancels it Then 404 no_pending_email
+    for action in (email_change.resend, email_change.cancel):
+        with pytest.raises(NoPendingEmail) as raised:
+            action(ADMIN_ID, agent.id)
+        assert raised.value.status == 404 and raised.value.code == "no_pending_email"
 
 
 def test_cancel_removes_the_change_and_kills_the_link(
