@@ -9,13 +9,12 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from conftest import AgentFactory, emails_to, link_token
+from email_change_helpers import AgentFactory, emails_to, link_token
 from roster import aws, clock
 from roster.local.runtime import Runtime
 from roster.models.agent import AgentRecord
 from roster.models.audit import AuditEvent
 from roster.repository import get_repository, keys
-from roster.repository.cleanup import Expired
 from roster.repository.email_change import expiring
 from roster.repository.table import Expression
 from roster.services import email_change

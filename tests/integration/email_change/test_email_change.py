@@ -9,7 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from conftest import (
+from email_change_helpers import (
     AGENT_PASSWORD,
     AgentFactory,
     emails_to,
@@ -386,7 +386,7 @@ def test_cancel_removes_the_change_and_kills_the_link(
 def test_resend_and_cancel_need_agents_write(runtime: Runtime,
                                             make_agent: AgentFactory) -> None:
     # Given a plain agent (no permissions) and an agent with a pending change
-    caller = make_agent("caller@example.com", account="plainagent")
+    make_agent("caller@example.com", account="plainagent")
     target = make_agent("jane@example.com")
     start(runtime, target, "new@example.com")
     headers = {"Authorization": f"Bearer {sign_in(runtime, 'plainagent', AGENT_PASSWORD)}"}
