@@ -16,7 +16,10 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from roster.observability import logger, metrics
 from roster.services.notifications import deliver
 
-processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
+# A batch whose every record failed is reported like any other (all items failed) rather
+# than raised: the stream retries the same records either way, without an error per batch.
+processor = BatchProcessor(event_type=EventType.DynamoDBStreams,
+                           raise_on_entire_batch_failure=False)
 
 
 def record_handler(record: DynamoDBRecord) -> None:
