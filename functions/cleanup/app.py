@@ -12,4 +12,4 @@ from roster.services import cleanup
 @logger.inject_lambda_context
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return cleanup.run().model_dump()
+    return cleanup.run(context.get_remaining_time_in_millis).model_dump()

@@ -8,6 +8,8 @@ so a run never removes something renewed meanwhile, and running twice changes no
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from aws_lambda_powertools.metrics import MetricUnit
 
 from roster import clock
@@ -21,11 +23,19 @@ def _expiry_audit(agent_id: str) -> AuditEvent:
     return AuditEvent(actorId=None, action="agent.email_change_expired", targetId=agent_id)
 
 
-def run() -> CleanupSummary:
+# Stop paging with this much of the invocation left; the next run carries on.
+SAFETY_MARGIN_MS = 30_000
+
+
+def run(time_left_ms: Callable[[], int] | None = None) -> CleanupSummary:
+    """One pass over what has expired, until done or the invocation's time runs short."""
     repository = get_repository()
     now = clock.iso(clock.now())
     summary = CleanupSummary()
     for page in repository.expired_pages(now):
+        if time_left_ms is not None and time_left_ms() < SAFETY_MARGIN_MS:
+            summary.complete = False
+            break
         summary.read += len(page)
         changes = [entry for entry in page if entry.email_change_of is not None]
         others = [entry for entry in page if entry.email_change_of is None]

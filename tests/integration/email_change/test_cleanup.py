@@ -17,7 +17,7 @@ from roster.models.audit import AuditEvent
 from roster.repository import get_repository, keys
 from roster.repository.email_change import expiring
 from roster.repository.table import Expression
-from roster.services import email_change
+from roster.services import cleanup, email_change
 
 ADMIN_ID = "admin-actor"
 
@@ -56,7 +56,8 @@ def test_expired_changes_end_and_live_ones_stay(runtime: Runtime, make_agent: Ag
     # When the cleanup runs (POST /_local/run/cleanup runs the same function)
     summary = run_cleanup(runtime)
     # Then it read one entry and ended one change
-    assert summary == {"read": 1, "expiredEmailChanges": 1, "expiredItems": 0, "skipped": 0}
+    assert summary == {"read": 1, "expiredEmailChanges": 1, "expiredItems": 0, "skipped": 0,
+                       "complete": True}
     # And the expired change is gone from the profile (version moved) and its token deleted
     after = profile(stale.id)
     assert after.pendingEmail is None and after.version == stale.version + 1
@@ -71,7 +72,7 @@ def test_expired_changes_end_and_live_ones_stay(runtime: Runtime, make_agent: Ag
     assert get_repository().table.get(keys.email_change(live.id)) is not None
     # And a second run finds nothing (idempotent)
     assert run_cleanup(runtime) == {"read": 0, "expiredEmailChanges": 0, "expiredItems": 0,
-                                    "skipped": 0}
+                                    "skipped": 0, "complete": True}
 
 
 def test_other_expired_items_of_the_index_are_deleted(runtime: Runtime) -> None:
@@ -147,6 +148,19 @@ def test_many_expired_items_go_in_batches(runtime: Runtime) -> None:
     assert all(table.get({"pk": f"TEST#{n}", "sk": "X"}) is None for n in (0, 99, 229))
 
 
+def test_a_run_short_of_time_stops_and_says_so(runtime: Runtime) -> None:
+    # Given an expired item, and an invocation with less time left than the safety margin
+    table = get_repository().table
+    key = {"pk": f"TEST#{uuid.uuid4().hex}", "sk": "X"}
+    table.put({**key, **expiring(clock.iso(clock.now() - timedelta(hours=1)))})
+    # When the cleanup runs Then it stops before deleting and reports itself incomplete
+    summary = cleanup.run(time_left_ms=lambda: cleanup.SAFETY_MARGIN_MS - 1)
+    assert summary.complete is False and summary.expiredItems == 0
+    assert table.get(key) is not None
+    # And with time enough, the next run finishes the job
+    assert cleanup.run(time_left_ms=lambda: 300_000).expiredItems == 1
+
+
 @pytest.fixture
 def read_counter() -> Iterator[dict[str, int]]:
     """Items read by the table client, by operation (a botocore after-call hook)."""
@@ -196,7 +210,8 @@ def test_cost_grows_with_the_expired_items_not_the_table(
                                                   "detail-type": "Scheduled Event"})
     # Then it read exactly the 5 expired entries, by one Query of the index (no Scan)
     assert read_counter == {"Query": 5}
-    assert summary == {"read": 5, "expiredEmailChanges": 5, "expiredItems": 0, "skipped": 0}
+    assert summary == {"read": 5, "expiredEmailChanges": 5, "expiredItems": 0, "skipped": 0,
+                       "complete": True}
     assert all(profile(r.id).pendingEmail is None for r in expired)
     assert all(profile(r.id).pendingEmail == r.pendingEmail for r in live)
 
