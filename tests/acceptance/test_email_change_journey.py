@@ -101,3 +101,24 @@ def test_admin_changes_an_agents_email(local_server: LocalServer) -> None:
         "passwordMode": "invite", "sendWelcome": False,
     })
     assert other.status_code == 201, other.text
+
+
+def test_the_cleanup_runs_on_demand_locally(local_server: LocalServer) -> None:
+    # When a client asks the local server to run the scheduled cleanup now
+    response = call(local_server, "POST", "/_local/run/cleanup")
+    # Then it ran, and reports what it read and removed
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["function"] == "cleanup"
+    assert set(body["result"]) == {"read", "expiredEmailChanges", "expiredItems", "skipped",
+                                   "complete"}
+    assert body["result"]["complete"] is True
+
+
+def test_a_malformed_verification_token_is_400_over_http(local_server: LocalServer) -> None:
+    # When a link with a token that cannot be ours is used (public route, no bearer)
+    response = call(local_server, "POST", "/email-verification", json={"token": "nonsense"})
+    # Then the contract's 400 invalid_token problem answers it
+    assert response.status_code == 400
+    assert response.headers["Content-Type"] == "application/problem+json"
+    assert response.json()["code"] == "invalid_token"
