@@ -42,6 +42,7 @@ from roster.repository.table import (
     put_new,
     update,
 )
+from roster.repository.two_factor import TwoFactorStore
 
 OUTBOX_RETENTION_SECONDS = 7 * 86400
 SESSION_PREVIOUS_DIGESTS = 20
@@ -57,7 +58,7 @@ def strip_keys(item: Item) -> Item:
                                                         "expiryBucket"}}
 
 
-class DynamoRepository(EmailChangeStore, ExpiryStore):
+class DynamoRepository(EmailChangeStore, ExpiryStore, TwoFactorStore):
     def __init__(self, table: Table) -> None:
         self.table = table
 
@@ -185,8 +186,9 @@ class DynamoRepository(EmailChangeStore, ExpiryStore):
 
     @staticmethod
     def password_item(agent_id: str, credential: PasswordCredential) -> Item:
+        # No NULL attributes: ``expiresAt`` is the ``expiring`` index's (string) range key.
         item: Item = {**keys.password(agent_id), "type": "password",
-                      **credential.model_dump(mode="json")}
+                      **credential.model_dump(mode="json", exclude_none=True)}
         return item
 
     # ------------------------------------------------------------------ agents
