@@ -17,7 +17,7 @@ from email_change_helpers import (
     sign_in,
 )
 from roster import aws, clock
-from roster.errors import EmailTaken, NoPendingEmail, VersionConflict
+from roster.errors import EmailTaken, InvalidVerificationToken, NoPendingEmail, VersionConflict
 from roster.local.runtime import Runtime
 from roster.models.agent import AgentRecord
 from roster.repository import get_repository, keys
@@ -396,3 +396,24 @@ def test_resend_and_cancel_need_agents_write(runtime: Runtime,
         assert runtime.invoke(method, path, headers=headers).json()["code"] == "forbidden"
         assert runtime.invoke(method, path).status == 401
     assert profile(target.id).pendingEmail is not None
+
+
+def test_two_uses_racing_with_the_same_link_cannot_both_succeed(
+        runtime: Runtime, make_agent: AgentFactory) -> None:
+    # Given two requests that both read the change before either wrote (a race)
+    agent = make_agent("jane@example.com")
+    start(runtime, agent, "new@example.com")
+    repository = get_repository()
+    first_record, first_change = repository.load_email_change(agent.id)
+    second_record, second_change = repository.load_email_change(agent.id)
+    assert first_record and first_change and second_record and second_change
+    stamp = clock.iso(clock.now())
+    # When both complete it
+    repository.complete_email_change(first_record, first_change, updated_at=stamp,
+                                     audit=[], messages=[])
+    # Then the second is refused as an invalid token, and the change happened once
+    with pytest.raises(InvalidVerificationToken):
+        repository.complete_email_change(second_record, second_change, updated_at=stamp,
+                                         audit=[], messages=[])
+    stored = profile(agent.id)
+    assert stored.email == "new@example.com" and stored.version == agent.version + 2
