@@ -317,3 +317,25 @@ def test_sns_down_the_sms_is_retried_then_dead_lettered(
     assert letter["Records"][0]["dynamodb"]["NewImage"]["id"] == {"S": message.id}
     # And the code never appears in clear in the dead letter
     assert "864209" not in json.dumps(letter)
+
+
+def test_with_too_little_time_left_a_record_is_failed_untouched(runtime: Runtime) -> None:
+    # Given an outbox item, and a notifier invocation about to time out
+    from roster.local.functions import LocalLambdaContext
+    from roster.openapi import load_function_module
+
+    item = queue(OutboxMessage(channel="email", to="late@example.com",
+                               template="email_change.notice",
+                               params={"firstName": "Jane", "account": "jdoe",
+                                       "maskedNewEmail": "n***@example.com"}))
+    notifier = load_function_module("notifier", suffix="_deadline")
+    context = LocalLambdaContext(function_name="notifier", invoked_function_arn="arn",
+                                 memory_limit_in_mb=512, aws_request_id="r",
+                                 timeout_seconds=notifier.SEND_BUDGET_MS // 1000 - 1)
+    # When it gets the record
+    result = notifier.handler(stream_event(item), context)
+    # Then the record is failed without being claimed or sent, so a retry sends it
+    assert result == {"batchItemFailures": [{"itemIdentifier": "100"}]}
+    assert outbox_item(item["id"])["status"] == "pending"
+    runtime.pump_streams()
+    assert len(emails_to(runtime, "late@example.com")) == 1
