@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from string import Formatter
 
-from roster.templates import Template, recovery, two_factor, welcome
+from roster.templates import Template, email_change, recovery, two_factor, welcome
 
 FALLBACK_LANGUAGE = "en"
 
 # Each area's templates, English and Norwegian (bokmål) at least; add a module here.
 TEMPLATES: dict[str, dict[str, Template]] = {
     name: variants
-    for module in (welcome, recovery, two_factor)
+    for module in (welcome, email_change, recovery, two_factor)
     for name, variants in module.TEMPLATES.items()
 }
 

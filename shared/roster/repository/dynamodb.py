@@ -28,7 +28,9 @@ from roster.models.credentials import (
 )
 from roster.models.outbox import OutboxMessage
 from roster.repository import keys
+from roster.repository.cleanup import ExpiryStore
 from roster.repository.credentials import NOBODY, CredentialStore
+from roster.repository.email_change import EmailChangeStore
 from roster.repository.table import (
     ConditionFailed,
     Item,
@@ -59,7 +61,7 @@ def strip_keys(item: Item) -> Item:
                                                         "expiryBucket"}}
 
 
-class DynamoRepository(CredentialStore, TwoFactorStore):
+class DynamoRepository(CredentialStore, EmailChangeStore, ExpiryStore, TwoFactorStore):
     def __init__(self, table: Table) -> None:
         self.table = table
 
@@ -172,6 +174,18 @@ class DynamoRepository(CredentialStore, TwoFactorStore):
         self.table.update(keys.outbox(message_id),
                           "SET #status = :sent, sentAt = :at REMOVE sealed",
                           names={"#status": "status"}, values={":sent": "sent", ":at": sent_at})
+
+    def mark_outbox_failed(self, message_id: str, failed_at: str, reason: str) -> None:
+        """Given up (dead-lettered): the sealed secrets are dropped, the reason kept."""
+        self.table.update(keys.outbox(message_id),
+                          "SET #status = :failed, failedAt = :at, failure = :reason "
+                          "REMOVE sealed",
+                          names={"#status": "status"},
+                          values={":failed": "failed", ":at": failed_at, ":reason": reason})
+
+    def outbox_status(self, message_id: str) -> str | None:
+        item = self.table.get(keys.outbox(message_id))
+        return str(item["status"]) if item else None
 
     @staticmethod
     def password_item(agent_id: str, credential: PasswordCredential) -> Item:
