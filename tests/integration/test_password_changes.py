@@ -25,7 +25,8 @@ from passwords_support import (
 )
 from roster import password_policy
 from roster.config import get_settings
-from roster.repository import get_repository
+from roster.repository import get_repository, keys
+from roster.repository.table import Expression
 
 NEW_PASSWORD = "Brand-New-Passw0rd"
 MOBILE = "+4791234567"
@@ -49,15 +50,10 @@ def answer_new_password(runtime: Any, session: str, password: str | None) -> Any
 
 
 def audit_actions(agent_id: str) -> list[str]:
-    items, _ = get_repository().table.query(_audit_key(agent_id))
+    items, _ = get_repository().table.query(
+        Expression("pk = :pk", values={":pk": keys.audit_partition(agent_id)}),
+        consistent=True)
     return [str(item["action"]) for item in items]
-
-
-def _audit_key(agent_id: str) -> Any:
-    from roster.repository import keys
-    from roster.repository.table import Expression
-
-    return Expression("pk = :pk", values={":pk": keys.audit_partition(agent_id)})
 
 
 @pytest.fixture
@@ -289,6 +285,25 @@ def test_a_bad_or_expired_challenge_session_is_invalid_session(
     moved_clock.advance(seconds=get_settings().challenge_ttl_seconds + 1)
     late = answer_new_password(runtime, session, NEW_PASSWORD)
     assert (late.status, late.json()["code"]) == (401, "invalid_session")
+
+
+@pytest.mark.parametrize(("change", "status", "code"), [
+    ("SET locked = :t", 423, "account_locked"),
+    ("SET active = :f", 403, "account_inactive"),
+])
+def test_a_lock_or_deactivation_during_the_challenge_wins(
+        runtime: Any, change: str, status: int, code: str) -> None:
+    agent = make_agent(account="jdoe", temporary=True)
+    session = login(runtime, "jdoe", AGENT_PASSWORD).json()["session"]
+    # Given the account is locked or deactivated after the password step
+    get_repository().table.update(keys.agent(agent.id), change,
+                                  values={":t": True} if ":t" in change else {":f": False})
+    # When the new password comes
+    answer = answer_new_password(runtime, session, NEW_PASSWORD)
+    # Then it is refused with the account's state, and the password is unchanged
+    assert (answer.status, answer.json()["code"]) == (status, code)
+    credential = get_repository().load_credentials(agent.id)[1]
+    assert credential is not None and credential.temporary
 
 
 def test_a_totp_session_does_not_answer_the_new_password_challenge(runtime: Any) -> None:
