@@ -28,6 +28,7 @@ from roster.models.credentials import (
 )
 from roster.models.outbox import OutboxMessage
 from roster.repository import keys
+from roster.repository.catalog import CatalogStore
 from roster.repository.table import (
     ConditionFailed,
     Item,
@@ -55,7 +56,7 @@ def strip_keys(item: Item) -> Item:
                                                         "expiryBucket"}}
 
 
-class DynamoRepository:
+class DynamoRepository(CatalogStore):
     def __init__(self, table: Table) -> None:
         self.table = table
 
