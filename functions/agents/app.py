@@ -7,7 +7,6 @@ from typing import Any
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
-
 from roster.api import create_app, principal
 from roster.errors import NotFound
 from roster.models.agent import Agent
