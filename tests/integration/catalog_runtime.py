@@ -156,7 +156,7 @@ def catalog_runtime(monkeypatch: pytest.MonkeyPatch) -> Iterator[CatalogRuntime]
         template = Template.load()
         values = template.parameter_values({"OwnerEmail": "admin@example.com",
                                             "SenderEmail": "roster@example.com"})
-        stack, resolver = provision(template, values)
+        _stack, resolver = provision(template, values)
         spec = template.function("catalog")
         assert spec is not None
         for name, value in resolver.resolve(spec.environment).items():
