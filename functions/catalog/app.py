@@ -46,7 +46,7 @@ from roster.services import catalog
 router = Router()  # type: ignore[no-untyped-call]
 
 Limit = Annotated[int, Query(ge=1, le=100, description="Page size (1-100)")]
-Cursor = Annotated[str | None, Query(min_length=1, max_length=MAX_CURSOR_LENGTH,
+Cursor = Annotated[str | None, Query(max_length=MAX_CURSOR_LENGTH,
                                      description="Opaque cursor from the previous page")]
 AgentFilter = Annotated[str | None, Query(max_length=128, description="Only this agent's events")]
 

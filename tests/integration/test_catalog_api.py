@@ -216,6 +216,17 @@ def test_bad_group_properties_are_validation_failed(rt: CatalogRuntime,
                                                     properties: dict[str, Any]) -> None:
     reply = rt.invoke("POST", "/groups", body={"id": "g", "name": "G", "properties": properties})
     assert problem(reply) == (422, "validation_failed")
+    assert len(reply.json()["errors"]) == 1  # one clear entry, not one per allowed type
+
+
+@pytest.mark.parametrize("number", ["NaN", "Infinity", "-Infinity", "1e400"])
+def test_non_finite_property_numbers_are_validation_failed(rt: CatalogRuntime,
+                                                           number: str) -> None:
+    # Given a body Python's JSON parser reads as a non-finite float
+    raw = '{"id": "g", "name": "G", "properties": {"x": %s}}' % number
+    reply = rt.invoke("POST", "/groups", raw_body=raw)
+    assert problem(reply) == (422, "validation_failed")
+    assert reply.json()["errors"][0]["field"] == "properties.x"
 
 
 def test_references_to_missing_items_are_unknown_reference(rt: CatalogRuntime) -> None:
@@ -334,8 +345,10 @@ def test_lists_page_in_id_order_with_a_cursor(rt: CatalogRuntime) -> None:
     # A page that ends the list says so (no cursor to an empty page)
     body = rt.invoke("GET", "/queues", query={"limit": "7"}).json()
     assert len(body["items"]) == 7 and body["nextCursor"] is None
-    # Default limit is 50
+    # Default limit is 50; an empty cursor is the first page
     assert len(rt.invoke("GET", "/queues").json()["items"]) == 7
+    assert rt.invoke("GET", "/queues", query={"cursor": "", "limit": "2"}
+                     ).json()["items"][0]["id"] == "q00"
 
 
 @pytest.mark.parametrize("limit", ["0", "101", "-1", "abc", "1.5"])

@@ -17,6 +17,9 @@ from pydantic import (
     StrictFloat,
     StrictInt,
     StringConstraints,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
     field_validator,
 )
 
@@ -38,12 +41,24 @@ Permission = Literal[
     "catalog:write", "audit:read",
 ]
 PropertyName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_]{0,63}$")]
-PropertyValue = (
+PROPERTY_VALUE_RULE = "must be a boolean, a number between -1e15 and 1e15, or text up to 1000"
+
+
+def _one_property_error(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+    """One clear message instead of one per member of the union."""
+    try:
+        return handler(value)
+    except ValidationError as error:
+        raise ValueError(PROPERTY_VALUE_RULE) from error
+
+
+PropertyValue = Annotated[
     StrictBool
     | Annotated[StrictInt, Field(ge=-(10**15), le=10**15)]
     | Annotated[StrictFloat, Field(allow_inf_nan=False, ge=-1e15, le=1e15)]
-    | Annotated[str, StringConstraints(max_length=1000)]
-)
+    | Annotated[str, StringConstraints(max_length=1000)],
+    WrapValidator(_one_property_error),
+]
 Properties = Annotated[dict[PropertyName, PropertyValue], Field(max_length=MAX_PROPERTIES)]
 
 # Fields a PATCH may name but never change (422 immutable_field).

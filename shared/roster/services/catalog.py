@@ -75,7 +75,8 @@ def _event(actor_id: str, action: str, kind: str, item_id: str,
 # ------------------------------------------------------------------ catalogues
 def list_items(kind: str, *, limit: int, cursor: str | None) -> tuple[list[CatalogItem],
                                                                        str | None]:
-    items, next_cursor = get_repository().list_catalog(kind, limit=limit, cursor_token=cursor)
+    items, next_cursor = get_repository().list_catalog(kind, limit=limit,
+                                                       cursor_token=cursor or None)
     return [_resource(kind, item) for item in items], next_cursor
 
 
@@ -170,7 +171,7 @@ def delete_item(actor_id: str, kind: str, item_id: str) -> None:
 # ------------------------------------------------------------------ audit
 def audit_page(agent_id: str | None, *, limit: int, cursor: str | None) -> AuditPage:
     items, next_cursor = get_repository().list_audit(agent_id or None, limit=limit,
-                                                     cursor_token=cursor)
+                                                     cursor_token=cursor or None)
     return AuditPage(
         items=[AuditEntry(at=clock.iso(clock.parse(str(item["at"]))), actorId=item.get("actorId"),
                           action=str(item["action"]), targetId=item.get("targetId"),
