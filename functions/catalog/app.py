@@ -43,7 +43,7 @@ from roster.models.catalog import (
 from roster.observability import logger, metrics
 from roster.services import catalog
 
-router = Router()  # type: ignore[no-untyped-call]
+router = Router()
 
 Limit = Annotated[int, Query(ge=1, le=100, description="Page size (1-100)")]
 Cursor = Annotated[str | None, Query(max_length=MAX_CURSOR_LENGTH,

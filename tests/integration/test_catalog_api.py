@@ -223,7 +223,7 @@ def test_bad_group_properties_are_validation_failed(rt: CatalogRuntime,
 def test_non_finite_property_numbers_are_validation_failed(rt: CatalogRuntime,
                                                            number: str) -> None:
     # Given a body Python's JSON parser reads as a non-finite float
-    raw = '{"id": "g", "name": "G", "properties": {"x": %s}}' % number
+    raw = '{"id": "g", "name": "G", "properties": {"x": ' + number + "}}"
     reply = rt.invoke("POST", "/groups", raw_body=raw)
     assert problem(reply) == (422, "validation_failed")
     assert reply.json()["errors"][0]["field"] == "properties.x"
