@@ -3,24 +3,20 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from catalog_runtime import OWNER_PASSWORD, CatalogRuntime, catalog_runtime
-from roster.errors import InvalidCredentials
-from roster.models.auth import LoginRequest
+from catalog_runtime import OWNER_PASSWORD, CatalogRuntime
+from roster.local import Runtime
 from roster.repository import keys
-from roster.services import auth, sessions
 
 PASSWORD = "Jane-Does-Secret-42"
 WRONG = "Not-Janes-Password-13"
 
 
 @pytest.fixture
-def rt(monkeypatch: pytest.MonkeyPatch) -> Iterator[CatalogRuntime]:
-    with catalog_runtime(monkeypatch) as runtime:
-        yield runtime
+def rt(runtime: Runtime) -> CatalogRuntime:
+    return CatalogRuntime(runtime)
 
 
 def whole_feed(rt: CatalogRuntime, query: dict[str, str] | None = None,
@@ -115,13 +111,16 @@ def test_no_secret_ever_reaches_the_audit(rt: CatalogRuntime) -> None:
     # Given an agent that signs in with its password, refreshes, fails once with a wrong
     # password, and a login attempt that puts a password in the login field
     jane = rt.create_agent("jdoe", password=PASSWORD)
-    tokens = auth.login(LoginRequest(login="jdoe", password=PASSWORD), "127.0.0.1")
-    refreshed = sessions.refresh(tokens.refreshToken)  # type: ignore[union-attr]
+    tokens = rt.sign_in("jdoe", PASSWORD)
+    refreshed = rt.runtime.invoke("POST", "/auth/refresh",
+                                  body={"refreshToken": tokens["refreshToken"]}).json()
+    assert "accessToken" in refreshed
     for login, password in (("jdoe", WRONG), (PASSWORD, WRONG)):
-        with pytest.raises(InvalidCredentials):
-            auth.login(LoginRequest(login=login, password=password), "127.0.0.1")
-    stored_hash = rt.repository.table.get(keys.password(jane))
-    assert stored_hash is not None
+        reply = rt.runtime.invoke("POST", "/auth/login",
+                                  body={"login": login, "password": password})
+        assert reply.status == 401
+    stored = rt.repository.table.get(keys.password(jane))
+    assert stored is not None
     # When the whole audit feed and Jane's own are read
     feed = whole_feed(rt, limit=100) + whole_feed(rt, {"agentId": jane}, limit=100)
     text = json.dumps(feed)
@@ -129,8 +128,8 @@ def test_no_secret_ever_reaches_the_audit(rt: CatalogRuntime) -> None:
     actions = [item["action"] for item in feed]
     assert "sign_in.succeeded" in actions and actions.count("sign_in.failed") >= 2
     # ...and no password, hash or token is
-    secrets = [PASSWORD, WRONG, OWNER_PASSWORD, str(stored_hash["hash"]), "$argon2",
-               tokens.accessToken, tokens.refreshToken,  # type: ignore[union-attr]
-               refreshed.accessToken, refreshed.refreshToken, rt.owner_token]
+    secrets = [PASSWORD, WRONG, OWNER_PASSWORD, str(stored["hash"]), "$argon2",
+               tokens["accessToken"], tokens["refreshToken"], refreshed["accessToken"],
+               refreshed["refreshToken"], rt.owner_token]
     for secret in secrets:
         assert secret not in text

@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from catalog_runtime import CatalogRuntime, catalog_runtime
+from catalog_runtime import CatalogRuntime
+from roster.local import Runtime
 
 KINDS = ("roles", "queues", "skills", "groups", "profiles")
 PASSWORD = "Another-Strong-Pass-7"
 
 
 @pytest.fixture
-def rt(monkeypatch: pytest.MonkeyPatch) -> Iterator[CatalogRuntime]:
-    with catalog_runtime(monkeypatch) as runtime:
-        yield runtime
+def rt(runtime: Runtime) -> CatalogRuntime:
+    return CatalogRuntime(runtime)
 
 
 def problem(reply: Any) -> tuple[int, str]:
