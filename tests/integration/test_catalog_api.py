@@ -410,3 +410,47 @@ def test_every_catalogue_change_is_audited(rt: CatalogRuntime) -> None:
         assert item["actorId"] == rt.owner_id and item["targetId"] is None
         assert item["details"]["kind"] == "queues" and item["details"]["id"] == "q1"
     assert items[1]["details"]["fields"] == ["description", "name"]
+
+
+# ------------------------------------------------------------------ round trips
+@pytest.fixture
+def dynamodb_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The DynamoDB operations made, in order (the authorizer's included)."""
+    from botocore.client import BaseClient
+
+    calls: list[str] = []
+    original = BaseClient._make_api_call
+
+    def counted(self: Any, operation: str, params: Any) -> Any:
+        if self.meta.service_model.service_name == "dynamodb":
+            calls.append(operation)
+        return original(self, operation, params)
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", counted)
+    return calls
+
+
+@pytest.mark.parametrize(("method", "path", "body", "expected"), [
+    ("GET", "/queues", None, ["BatchGetItem", "Query"]),
+    ("GET", "/queues/sales", None, ["BatchGetItem", "GetItem"]),
+    ("POST", "/queues", {"id": "new", "name": "New"}, ["BatchGetItem", "TransactWriteItems"]),
+    ("POST", "/groups", {"id": "g", "name": "G", "profiles": ["evening"]},
+     ["BatchGetItem", "TransactWriteItems"]),
+    ("PATCH", "/groups/oslo", {"profiles": []},
+     ["BatchGetItem", "GetItem", "TransactWriteItems"]),
+    ("DELETE", "/queues/sales", None, ["BatchGetItem", "Query", "TransactWriteItems"]),
+    ("DELETE", "/groups/oslo", None,
+     ["BatchGetItem", "GetItem", "Query", "TransactWriteItems"]),
+    ("GET", "/audit", None, ["BatchGetItem", "Query"]),
+])
+def test_each_route_makes_the_fewest_round_trips(
+    rt: CatalogRuntime, dynamodb_calls: list[str], method: str, path: str,
+    body: dict[str, Any] | None, expected: list[str],
+) -> None:
+    # Given the seeded catalogue / When the route is called once
+    seed(rt)
+    dynamodb_calls.clear()
+    reply = rt.invoke(method, path, body=body)
+    # Then it succeeds with exactly these DynamoDB calls
+    assert reply.status < 300, reply.body
+    assert dynamodb_calls == expected
