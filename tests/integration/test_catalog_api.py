@@ -7,6 +7,10 @@ from typing import Any
 import pytest
 from catalog_runtime import CatalogRuntime
 from roster.local import Runtime
+from roster.models.catalog import GroupCreate, QueuePatch
+from roster.permissions import ALL_PERMISSIONS
+from roster.repository.catalog import CatalogStore
+from roster.services import catalog
 
 KINDS = ("roles", "queues", "skills", "groups", "profiles")
 PASSWORD = "Another-Strong-Pass-7"
@@ -438,7 +442,8 @@ def dynamodb_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
      ["BatchGetItem", "TransactWriteItems"]),
     ("PATCH", "/groups/oslo", {"profiles": []},
      ["BatchGetItem", "GetItem", "TransactWriteItems"]),
-    ("DELETE", "/queues/sales", None, ["BatchGetItem", "Query", "TransactWriteItems"]),
+    ("DELETE", "/queues/sales", None,
+     ["BatchGetItem", "GetItem", "Query", "TransactWriteItems"]),
     ("DELETE", "/groups/oslo", None,
      ["BatchGetItem", "GetItem", "Query", "TransactWriteItems"]),
     ("GET", "/audit", None, ["BatchGetItem", "Query"]),
@@ -454,3 +459,48 @@ def test_each_route_makes_the_fewest_round_trips(
     # Then it succeeds with exactly these DynamoDB calls
     assert reply.status < 300, reply.body
     assert dynamodb_calls == expected
+
+
+# ------------------------------------------------------------------ races
+def test_a_use_that_lands_after_the_in_use_check_stops_the_delete(
+    rt: CatalogRuntime, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Given a profile no one uses yet
+    seed(rt)
+    rt.invoke("PATCH", "/groups/oslo", body={"profiles": []})
+    original = CatalogStore.catalog_item_in_use
+
+    def in_use_then_a_group_starts_using_it(self: Any, kind: str, item_id: str) -> bool:
+        answer = original(self, kind, item_id)
+        # a group that starts using the profile right after the check
+        catalog.create_item(rt.owner_id, frozenset(ALL_PERMISSIONS), "groups",
+                            GroupCreate(id="late", name="Late", profiles=[item_id]))
+        return answer
+
+    monkeypatch.setattr(CatalogStore, "catalog_item_in_use", in_use_then_a_group_starts_using_it)
+    # When the profile is deleted / Then the delete fails rather than orphan the group
+    assert problem(rt.invoke("DELETE", "/profiles/evening")) == (409, "concurrent_change")
+    monkeypatch.undo()
+    assert rt.invoke("GET", "/profiles/evening").status == 200
+    assert problem(rt.invoke("DELETE", "/profiles/evening")) == (409, "in_use")
+
+
+def test_a_patch_that_lost_a_race_is_concurrent_change(
+    rt: CatalogRuntime, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Given a queue that someone renames between our read and our write
+    rt.invoke("POST", "/queues", body={"id": "q1", "name": "Q"})
+    original = CatalogStore.read_catalog_item
+
+    def read_then_someone_else_writes(self: Any, kind: str, item_id: str) -> Any:
+        found = original(self, kind, item_id)
+        monkeypatch.setattr(CatalogStore, "read_catalog_item", original)
+        catalog.update_item(rt.owner_id, frozenset(ALL_PERMISSIONS), kind, item_id,
+                            QueuePatch(name="Theirs"))
+        return found
+
+    monkeypatch.setattr(CatalogStore, "read_catalog_item", read_then_someone_else_writes)
+    # When we rename it / Then 409 concurrent_change and their name stands
+    assert problem(rt.invoke("PATCH", "/queues/q1", body={"name": "Ours"})) == (
+        409, "concurrent_change")
+    assert rt.invoke("GET", "/queues/q1").json()["name"] == "Theirs"

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any, Protocol
 
 from roster import cursor
-from roster.errors import AlreadyExists, ConcurrentChange, NotFound, UnknownReference
+from roster.errors import AlreadyExists, ConcurrentChange, UnknownReference
 from roster.models.audit import AuditEvent
 from roster.models.outbox import OutboxMessage
 from roster.repository import keys
@@ -22,10 +22,10 @@ from roster.repository.table import (
     Key,
     Table,
     TxOp,
-    check,
     delete,
     put,
     put_new,
+    update,
 )
 
 AUDIT_INDEX = "gsi1"
@@ -115,20 +115,20 @@ class CatalogStore:
         operations += self.side_effects([audit])
         self.table.transact(operations)
 
-    def delete_catalog_item(self: _Repository, kind: str, item_id: str, *,
-                            revision: int | None,
+    def delete_catalog_item(self: _Repository, kind: str, item_id: str, *, revision: int,
                             references: tuple[str, Sequence[str]] | None,
                             audit: AuditEvent) -> None:
-        """Delete the item (at ``revision`` when given) with its references and the audit."""
-        if revision is None:
-            removal = delete(keys.catalog(kind, item_id), condition="attribute_exists(pk)",
-                             on_condition_failure=NotFound(f"No item '{item_id}' in {kind}"))
-        else:
-            condition, values = _at_revision(revision)
-            removal = delete(keys.catalog(kind, item_id), condition=condition, values=values,
+        """Delete the item if still at ``revision``, with its references and the audit.
+
+        Whatever starts using the item bumps its revision in the same transaction, so a
+        use that lands after the caller's in-use check makes this delete fail instead
+        of leaving a reference to nothing.
+        """
+        condition, values = _at_revision(revision)
+        operations = [delete(keys.catalog(kind, item_id), condition=condition, values=values,
                              on_condition_failure=ConcurrentChange(
-                                 f"The item '{item_id}' changed meanwhile; try again"))
-        operations = [removal, *_reference_ops(kind, item_id, references, added=False)]
+                                 f"The item '{item_id}' changed meanwhile; try again"))]
+        operations += _reference_ops(kind, item_id, references, added=False)
         operations += self.side_effects([audit])
         self.table.transact(operations)
 
@@ -158,8 +158,8 @@ def _at_revision(revision: int) -> tuple[str, dict[str, Any]]:
 
 def _reference_ops(owner_kind: str, owner_id: str,
                    references: tuple[str, Sequence[str]] | None, *, added: bool) -> list[TxOp]:
-    """Added: a check that each referred item exists, and the reference item; removed:
-    the reference item's deletion."""
+    """Added: the referred item's revision bumped (it must exist; a concurrent delete of
+    it then fails) and the reference item; removed: the reference item's deletion."""
     if not references:
         return []
     kind, values = references
@@ -169,8 +169,9 @@ def _reference_ops(owner_kind: str, owner_id: str,
         if not added:
             operations.append(delete(reference))
             continue
-        operations.append(check(
-            keys.catalog(kind, value), "attribute_exists(pk)",
+        operations.append(update(
+            keys.catalog(kind, value), "SET revision = if_not_exists(revision, :zero) + :one",
+            condition="attribute_exists(pk)", values={":zero": 0, ":one": 1},
             on_condition_failure=UnknownReference(
                 f"There is no item '{value}' in {kind}",
                 errors=[{"field": kind, "message": f"'{value}' does not exist"}]),

@@ -149,22 +149,18 @@ def update_item(actor_id: str, held: frozenset[str], kind: str, item_id: str,
 
 
 def delete_item(actor_id: str, kind: str, item_id: str) -> None:
+    """Read (revision, own references), check nothing uses it, delete at that revision."""
     if kind == "roles" and item_id in BUILT_IN_ROLES:
         raise BuiltIn(f"The built-in role '{item_id}' cannot be deleted")
-    if not _ID.match(item_id):
-        raise _not_found(kind, item_id)
     repository = get_repository()
-    revision: int | None = None
-    uses: list[str] = []
-    if kind in REFERENCES:  # its own references go with it: read them first
-        found = repository.read_catalog_item(kind, item_id)
-        if found is None:
-            raise _not_found(kind, item_id)
-        revision, uses = found[1], _references(kind, found[0])
+    found = repository.read_catalog_item(kind, item_id) if _ID.match(item_id) else None
+    if found is None:
+        raise _not_found(kind, item_id)
+    current, revision = found
     if repository.catalog_item_in_use(kind, item_id):
         raise InUse(f"'{item_id}' in {kind} is still referred to; remove those uses first")
     repository.delete_catalog_item(kind, item_id, revision=revision,
-                                   references=_referred(kind, uses),
+                                   references=_referred(kind, _references(kind, current)),
                                    audit=_event(actor_id, "catalog.deleted", kind, item_id))
 
 
