@@ -4,6 +4,7 @@ token sent by default, and agents written (with their reference items) as
 
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -24,8 +25,6 @@ class Reply:
     body: str
 
     def json(self) -> Any:
-        import json
-
         return json.loads(self.body) if self.body else None
 
 
