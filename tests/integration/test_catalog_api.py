@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from catalog_runtime import CatalogRuntime
 from roster.local import Runtime
-from roster.models.catalog import GroupCreate, QueuePatch
+from roster.models.catalog import MAX_REFERENCES, GroupCreate, QueuePatch
 from roster.permissions import ALL_PERMISSIONS
 from roster.repository.catalog import CatalogStore
 from roster.services import catalog
@@ -504,3 +504,21 @@ def test_a_patch_that_lost_a_race_is_concurrent_change(
     assert problem(rt.invoke("PATCH", "/queues/q1", body={"name": "Ours"})) == (
         409, "concurrent_change")
     assert rt.invoke("GET", "/queues/q1").json()["name"] == "Theirs"
+
+
+def test_a_group_swaps_its_full_list_of_profiles_in_one_change(rt: CatalogRuntime) -> None:
+    # Given 64 profiles and a group using the first 32 (the most a group may list)
+    profiles = [f"p{n:02d}" for n in range(2 * MAX_REFERENCES)]
+    for profile in profiles:
+        assert rt.invoke("POST", "/profiles", body={"id": profile, "name": profile}).status == 201
+    first, second = profiles[:MAX_REFERENCES], profiles[MAX_REFERENCES:]
+    assert rt.invoke("POST", "/groups", body={"id": "g", "name": "G",
+                                              "profiles": first}).status == 201
+    # When it swaps them all for the other 32 / Then one change does it
+    reply = rt.invoke("PATCH", "/groups/g", body={"profiles": second})
+    assert reply.status == 200 and reply.json()["profiles"] == second
+    assert rt.invoke("DELETE", f"/profiles/{first[0]}").status == 204
+    assert problem(rt.invoke("DELETE", f"/profiles/{second[0]}")) == (409, "in_use")
+    # And one more than the limit is refused
+    reply = rt.invoke("PATCH", "/groups/g", body={"profiles": profiles[1:MAX_REFERENCES + 2]})
+    assert problem(reply) == (422, "validation_failed")
