@@ -86,10 +86,10 @@ class _Request(BaseModel):
 class CatalogPatch(_Request):
     """The fields every kind shares; ``IMMUTABLE_FIELDS`` are accepted to be refused."""
 
-    id: Any = None
-    builtIn: Any = None
-    createdAt: Any = None
-    updatedAt: Any = None
+    id: str | None = None
+    builtIn: bool | None = None
+    createdAt: str | None = None
+    updatedAt: str | None = None
     name: Name | None = None
     description: Description | None = None
 
