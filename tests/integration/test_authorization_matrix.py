@@ -147,7 +147,9 @@ def callers() -> Any:
         patcher.undo()
         for name, value in AWS_ENV.items():
             patcher.setenv(name, value)
-        yield runtime, tokens
+        fresh = {kind: (lambda k=kind: _token(runtime, f"{k}-caller"))
+                 for kind in ("agent", "manager", "admin")}
+        yield runtime, tokens, fresh
     patcher.undo()
     forget_cached_configuration()
 
@@ -164,16 +166,14 @@ def expected(route: tuple[str, str], caller: str) -> set[int] | str:
 
 @pytest.mark.parametrize("route", ROUTES, ids=[f"{m} {p}" for m, p in ROUTES])
 def test_route_answers_each_caller_as_promised(callers: Any, route: tuple[str, str]) -> None:
-    runtime, tokens = callers
+    runtime, tokens, fresh = callers
     method, path = route
     concrete = path.replace("{id}", str(uuid.uuid4())).replace("{kind}", "chat") \
         .replace("{ref}", "ref-1")
     for caller in CALLERS:
         token = tokens[caller]
-        if method == "POST" and path == "/auth/logout" and caller in ANY:
-            # a session of its own: logging out the shared one would turn the caller's
-            # later rows into 401s
-            token = _token(runtime, f"{caller}-caller")
+        if route == ("POST", "/auth/logout") and caller in fresh:
+            token = fresh[caller]()  # logging out must not end the session other rows use
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         response = runtime.invoke(method, concrete, headers=headers, body={})
         want = expected(route, caller)
