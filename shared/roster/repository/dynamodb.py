@@ -28,12 +28,9 @@ from roster.models.credentials import (
 )
 from roster.models.outbox import OutboxMessage
 from roster.repository import keys
-<<<<<<< HEAD
 from roster.repository.catalog import CatalogStore
-=======
 from roster.repository.cleanup import ExpiryStore
 from roster.repository.email_change import EmailChangeStore
->>>>>>> main
 from roster.repository.table import (
     ConditionFailed,
     Item,
@@ -62,11 +59,7 @@ def strip_keys(item: Item) -> Item:
                                                         "expiryBucket"}}
 
 
-<<<<<<< HEAD
-class DynamoRepository(CatalogStore):
-=======
-class DynamoRepository(EmailChangeStore, ExpiryStore, TwoFactorStore):
->>>>>>> main
+class DynamoRepository(CatalogStore, EmailChangeStore, ExpiryStore, TwoFactorStore):
     def __init__(self, table: Table) -> None:
         self.table = table
 
