@@ -28,6 +28,7 @@ from roster.models.credentials import (
 )
 from roster.models.outbox import OutboxMessage
 from roster.repository import keys
+from roster.repository.catalog import CatalogStore
 from roster.repository.cleanup import ExpiryStore
 from roster.repository.credentials import NOBODY, CredentialStore
 from roster.repository.email_change import EmailChangeStore
@@ -61,7 +62,8 @@ def strip_keys(item: Item) -> Item:
                                                         "expiryBucket"}}
 
 
-class DynamoRepository(CredentialStore, EmailChangeStore, ExpiryStore, TwoFactorStore):
+class DynamoRepository(CatalogStore, CredentialStore, EmailChangeStore, ExpiryStore,
+                       TwoFactorStore):
     def __init__(self, table: Table) -> None:
         self.table = table
 
