@@ -28,6 +28,7 @@ from roster.models.credentials import (
 )
 from roster.models.outbox import OutboxMessage
 from roster.repository import keys
+from roster.repository.agents import AgentStore
 from roster.repository.table import (
     ConditionFailed,
     Item,
@@ -55,7 +56,7 @@ def strip_keys(item: Item) -> Item:
                                                         "expiryBucket"}}
 
 
-class DynamoRepository:
+class DynamoRepository(AgentStore):
     def __init__(self, table: Table) -> None:
         self.table = table
 
@@ -191,14 +192,12 @@ class DynamoRepository:
             put_new({**keys.email_guard(record.email), **guard}, EmailTaken()),
         ]
         if record.numericId is not None:
-            operations.append(
-                put_new({**keys.numeric_id_guard(record.numericId), **guard,
-                         "numericId": record.numericId}, NumericIdTaken())
-            )
+            operations.append(put_new(self.numeric_id_guard_item(record), NumericIdTaken()))
         operations.append(put_new(self.agent_item(record)))
         if password is not None:
             operations.append(put(self.password_item(record.id, password)))
         operations += [put(item) for item in self.reference_items(record)]
+        operations += [put(item) for item in self.search_items(record)]
         operations += self.side_effects(audit, messages)
         self.table.transact(operations)
 
