@@ -8,7 +8,6 @@ from aws_lambda_powertools.event_handler.api_gateway import Response, Router
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
-
 from roster.api import create_app, header, json_response, no_content, principal
 from roster.errors import ValidationFailed
 from roster.models.agent import AgentRecord

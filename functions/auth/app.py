@@ -7,7 +7,6 @@ from typing import Any
 from aws_lambda_powertools.event_handler.api_gateway import Response, Router
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
-
 from roster.api import create_app, no_content, principal, source_ip
 from roster.models.auth import (
     ChallengeAnswer,
@@ -46,7 +45,7 @@ def logout() -> Response[str]:
 
 
 @router.delete("/agents/<id>/sessions", tags=["credentials"], status_code=204)
-def revoke_sessions(id: str) -> Response[str]:  # noqa: A002 - the contract's name
+def revoke_sessions(id: str) -> Response[str]:
     caller = principal(router)
     caller.require(AGENTS_CREDENTIALS)
     sessions.revoke_all(caller.agent_id, id)

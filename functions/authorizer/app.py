@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
-
 from roster.errors import Unauthorized
 from roster.observability import logger
 from roster.services.authorizer import decide
@@ -28,7 +27,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         )
     except Unauthorized:
         # API Gateway answers 401 (the UNAUTHORIZED gateway response) for exactly this.
-        raise Exception("Unauthorized") from None  # noqa: TRY002
+        raise Exception("Unauthorized") from None
     logger.info("authorized", extra={"allow": decision.allow, "agent_id": decision.agent_id,
                                      "resource": event.get("resource")})
     return {

@@ -7,7 +7,6 @@ import urllib.request
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
-
 from roster.observability import logger
 from roster.services.bootstrap import create_owner
 

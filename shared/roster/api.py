@@ -14,6 +14,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 from pydantic import BaseModel
 
 from roster.errors import (
@@ -48,8 +49,14 @@ class Principal:
         return "admin" in self.roles
 
 
+def _event(app: APIGatewayRestResolver | Router) -> APIGatewayProxyEvent:
+    event = app.current_event
+    assert isinstance(event, APIGatewayProxyEvent)
+    return event
+
+
 def principal(app: APIGatewayRestResolver | Router) -> Principal:
-    context = app.current_event.request_context.authorizer.raw_event or {}
+    context = _event(app).request_context.authorizer.raw_event or {}
     agent_id = context.get("agentId")
     session_id = context.get("sessionId")
     if not agent_id or not session_id:
@@ -60,7 +67,7 @@ def principal(app: APIGatewayRestResolver | Router) -> Principal:
 
 
 def source_ip(app: APIGatewayRestResolver | Router) -> str:
-    return str(app.current_event.request_context.identity.source_ip or "")
+    return str(_event(app).request_context.identity.source_ip or "")
 
 
 def header(app: APIGatewayRestResolver | Router, name: str) -> str | None:
@@ -123,14 +130,14 @@ def create_app(*routers: Router) -> APIGatewayRestResolver:
     for router in routers:
         app.include_router(router)
 
-    @app.exception_handler(RosterError)
+    @app.exception_handler(RosterError)  # type: ignore[untyped-decorator]
     def _domain_error(error: RosterError) -> Response[str]:
         headers = {}
         if error.status == 429 and "retryAfter" in error.extra:
             headers["Retry-After"] = "60"
         return problem_response(error.problem(), headers)
 
-    @app.exception_handler(RequestValidationError)
+    @app.exception_handler(RequestValidationError)  # type: ignore[untyped-decorator]
     def _invalid_request(error: RequestValidationError) -> Response[str]:
         return problem_response(
             ValidationFailed(errors=validation_errors(list(error.errors()))).problem()
@@ -140,7 +147,7 @@ def create_app(*routers: Router) -> APIGatewayRestResolver:
     def _no_route(_: Exception) -> Response[str]:
         return problem_response(NotFound("No such route").problem())
 
-    @app.exception_handler(Exception)
+    @app.exception_handler(Exception)  # type: ignore[untyped-decorator]
     def _unexpected(error: Exception) -> Response[str]:
         logger.exception("unhandled error", extra={"error_type": type(error).__name__})
         return problem_response(problem_document(

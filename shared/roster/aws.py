@@ -6,7 +6,7 @@ AWS; the clients honour ``AWS_ENDPOINT_URL`` (the local server points it at moto
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
 
 
-@lru_cache(maxsize=None)
+@cache
 def _client(service: str) -> Any:
     import boto3
 

@@ -11,7 +11,6 @@ from string import Formatter
 
 from roster.templates import Template, welcome
 
-
 FALLBACK_LANGUAGE = "en"
 
 # Each area's templates, English and Norwegian (bokmål) at least; add a module here.

@@ -10,6 +10,7 @@ zxcvbn's list of 30,000 common passwords), ``contains_account`` and
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
 from functools import lru_cache
 
 from roster.config import get_settings
@@ -18,7 +19,7 @@ from roster.errors import PasswordPolicy
 MAX_LENGTH = 128
 MIN_IDENTIFIER_LENGTH = 3  # shorter accounts/local parts would forbid too much
 
-_CLASS_TESTS = {
+_CLASS_TESTS: dict[str, Callable[[str], bool]] = {
     "lower": str.islower,
     "upper": str.isupper,
     "digit": str.isdigit,

@@ -179,7 +179,7 @@ class Table:
                 request = dict(response.get("UnprocessedKeys") or {})
                 if request:
                     attempt += 1
-                    time.sleep(min(0.05 * 2**attempt, 1.0) * random.random())  # noqa: S311
+                    time.sleep(min(0.05 * 2**attempt, 1.0) * random.random())
         return found
 
     def query(
@@ -275,7 +275,7 @@ class Table:
                 pending = dict(response.get("UnprocessedItems") or {})
                 if pending:
                     attempt += 1
-                    time.sleep(min(0.05 * 2**attempt, 1.0) * random.random())  # noqa: S311
+                    time.sleep(min(0.05 * 2**attempt, 1.0) * random.random())
 
     # -- transactions
     def transact(self, operations: Sequence[TxOp], *, token: str | None = None) -> None:
@@ -301,7 +301,7 @@ class Table:
                         failure = operations[index].on_condition_failure
                         raise (failure or ConcurrentChange()) from error
                 if "TransactionConflict" in codes and attempt < TRANSACTION_CONFLICT_RETRIES:
-                    time.sleep(0.02 * 2**attempt * (1 + random.random()))  # noqa: S311
+                    time.sleep(0.02 * 2**attempt * (1 + random.random()))
                     continue
                 if not codes:
                     # moto omits reasons for some failures; keep the domain meaning.
@@ -321,6 +321,6 @@ class Table:
     @staticmethod
     def _translate(error: ClientError) -> Exception:
         if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
-            raw = error.response.get("Item")
+            raw: Any = error.response.get("Item")
             return ConditionFailed(deserialize(raw) if raw else None)
         return error

@@ -13,7 +13,7 @@ from roster.models.audit import AuditEvent
 from roster.models.credentials import PasswordCredential
 from roster.permissions import ADMIN_ROLE, BUILT_IN_ROLE_NAMES, BUILT_IN_ROLES
 from roster.repository import get_repository
-from roster.services.agents import welcome_message
+from roster.services.agents import PasswordMode, welcome_message
 
 
 def create_owner(account: str, email: str, password: str | None, *, temporary: bool) -> str:
@@ -47,7 +47,7 @@ def create_owner(account: str, email: str, password: str | None, *, temporary: b
             if temporary else None
         ),
     )
-    mode = "generate" if temporary else "set"
+    mode: PasswordMode = "generate" if temporary else "set"
     try:
         repository.create_agent(
             record,
