@@ -26,7 +26,7 @@ from roster.models.agents_api import (
 )
 from roster.observability import logger, metrics
 from roster.services import agents, assignments
-from roster.services.idempotency import MAX_KEY_LENGTH
+from roster.services.idempotency import MAX_KEY_LENGTH, register_lambda_context
 
 router = Router()
 
@@ -175,4 +175,5 @@ app = create_app(router)
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    register_lambda_context(context)
     return app.resolve(event, context)

@@ -54,6 +54,11 @@ def _config() -> IdempotencyConfig:
     )
 
 
+def register_lambda_context(context: Any) -> None:
+    """Lets an interrupted first attempt's record expire with the invocation's time."""
+    _config().register_lambda_context(context)
+
+
 def run_once(function: str, key: str, payload: dict[str, Any],
              action: Callable[[], dict[str, Any]]) -> tuple[dict[str, Any], bool]:
     """``action()``'s result the first time ``key`` is used, the stored one after that.
