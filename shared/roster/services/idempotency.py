@@ -54,9 +54,13 @@ def _config() -> IdempotencyConfig:
     )
 
 
+_invocation: list[Any] = []
+
+
 def register_lambda_context(context: Any) -> None:
-    """Lets an interrupted first attempt's record expire with the invocation's time."""
-    _config().register_lambda_context(context)
+    """Remember the invocation, so that an interrupted first attempt's record expires
+    with its remaining time (Powertools is imported only when a key is used)."""
+    _invocation[:] = [context]
 
 
 def run_once(function: str, key: str, payload: dict[str, Any],
@@ -73,6 +77,9 @@ def run_once(function: str, key: str, payload: dict[str, Any],
     )
 
     ran = False
+    config = _config()
+    if _invocation:
+        config.register_lambda_context(_invocation[0])
 
     def _run(data: dict[str, Any]) -> dict[str, Any]:
         nonlocal ran
@@ -80,7 +87,7 @@ def run_once(function: str, key: str, payload: dict[str, Any],
         return action()
 
     once = idempotent_function(_run, data_keyword_argument="data",
-                               persistence_store=_store(function), config=_config(),
+                               persistence_store=_store(function), config=config,
                                key_prefix=function)
     try:
         result = once(data={"key": key, "payload": payload})
