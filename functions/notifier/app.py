@@ -16,13 +16,34 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from roster.observability import logger, metrics
 from roster.services.notifications import deliver
 
-processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
+SEND_BUDGET_MS = 20_000  # 5 attempts with standard backoff: at most ~15 s, plus the calls
 
 
-def record_handler(record: DynamoDBRecord) -> None:
+class OutOfTime(Exception):
+    """Too little of the invocation is left to send this message safely."""
+
+
+# A batch whose every record failed is reported like any other (all items failed) rather
+# than raised: the stream retries the same records either way, without an error per batch.
+processor = BatchProcessor(event_type=EventType.DynamoDBStreams,
+                           raise_on_entire_batch_failure=False)
+
+
+def record_handler(record: DynamoDBRecord, lambda_context: LambdaContext | None = None) -> None:
+    """Send a newly written outbox item (its later status updates are not new messages).
+
+    A send may take up to ``SEND_BUDGET_MS`` with the client's retries; with less time
+    left the record is failed untouched (and retried), rather than cut off mid-send by
+    the timeout, which would fail the whole batch.
+    """
+    if record.event_name is None or record.event_name.name != "INSERT":
+        return
     image = record.dynamodb.new_image if record.dynamodb else None
     if not image or image.get("sk") != "OUTBOX":
         return
+    remaining = lambda_context.get_remaining_time_in_millis() if lambda_context else None
+    if remaining is not None and remaining < SEND_BUDGET_MS:
+        raise OutOfTime(str(image.get("id")))
     deliver(dict(image))
 
 

@@ -19,11 +19,21 @@ if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
 
 
+# Senders retry throttled and failed calls themselves (standard mode: exponential backoff
+# with jitter, throttling and transient errors only) before the notifier gives up on a
+# record; what still fails is retried by the stream and then dead-lettered.
+SEND_MAX_ATTEMPTS = 5  # in all, the first try included
+_RETRYING = {"sesv2", "ses", "sns"}
+
+
 @cache
 def _client(service: str) -> Any:
     import boto3
+    from botocore.config import Config
 
-    return boto3.session.Session().client(service)  # type: ignore[call-overload]
+    config = (Config(retries={"mode": "standard", "total_max_attempts": SEND_MAX_ATTEMPTS})
+              if service in _RETRYING else None)
+    return boto3.session.Session().client(service, config=config)  # type: ignore[call-overload]
 
 
 def dynamodb() -> DynamoDBClient:

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from string import Formatter
 
-from roster.templates import Template, welcome
+from roster.templates import Template, email_change, two_factor, welcome
 
 FALLBACK_LANGUAGE = "en"
 
 # Each area's templates, English and Norwegian (bokmål) at least; add a module here.
 TEMPLATES: dict[str, dict[str, Template]] = {
     name: variants
-    for module in (welcome,)
+    for module in (welcome, email_change, two_factor)
     for name, variants in module.TEMPLATES.items()
 }
 

@@ -54,6 +54,53 @@ def build() -> dict[str, Any]:
     document: dict[str, Any] = json.loads(
         schema.model_dump_json(by_alias=True, exclude_none=True)
     )
+    return with_problem_responses(document)
+
+
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": "RFC 9457 problem document; `code` is the stable machine-readable value.",
+    "required": ["type", "title", "status", "code"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "code": {"type": "string"},
+        "detail": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["field", "message"],
+                "properties": {"field": {"type": "string"}, "message": {"type": "string"},
+                               "rule": {"type": "string"}},
+            },
+        },
+    },
+    "additionalProperties": True,
+}
+
+
+def with_problem_responses(document: dict[str, Any]) -> dict[str, Any]:
+    """Describe errors as they are: problem+json for every non-2xx answer, and public
+    routes (per ``roster.permissions``) without the bearer requirement."""
+    from roster.permissions import ROUTE_PERMISSIONS
+
+    document.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+    document["components"]["schemas"].pop("HTTPValidationError", None)
+    document["components"]["schemas"].pop("ValidationError", None)
+    problem = {
+        "description": "Problem (RFC 9457)",
+        "content": {"application/problem+json": {
+            "schema": {"$ref": "#/components/schemas/Problem"}}},
+    }
+    for path, operations in document.get("paths", {}).items():
+        for method, operation in operations.items():
+            responses = operation.setdefault("responses", {})
+            responses["422"] = problem
+            responses["default"] = problem
+            if ROUTE_PERMISSIONS.get((method.upper(), path), frozenset()) is None:
+                operation["security"] = []
     return document
 
 

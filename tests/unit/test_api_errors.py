@@ -22,8 +22,11 @@ def test_extra_members_such_as_attempts_remaining_are_kept() -> None:
 
 
 def test_every_error_code_is_snake_case_and_every_status_is_4xx() -> None:
-    classes = [c for c in vars(errors).values()
-               if isinstance(c, type) and issubclass(c, errors.RosterError)]
+    classes = [
+        c
+        for c in vars(errors).values()
+        if isinstance(c, type) and issubclass(c, errors.RosterError)
+    ]
     assert len(classes) > 30
     for cls in classes:
         assert cls.code == cls.code.lower() and " " not in cls.code
@@ -31,12 +34,14 @@ def test_every_error_code_is_snake_case_and_every_status_is_4xx() -> None:
 
 
 def test_validation_errors_name_each_field_once() -> None:
-    entries = validation_errors([
-        {"loc": ("body", "email"), "msg": "bad email", "type": "value_error"},
-        {"loc": ("body", "email"), "msg": "again", "type": "value_error"},
-        {"loc": ("body", "skills", 0, "level"), "msg": "too big", "type": "less_than_equal"},
-        {"loc": ("body", 12), "msg": "x", "type": "json_invalid"},
-    ])
+    entries = validation_errors(
+        [
+            {"loc": ("body", "email"), "msg": "bad email", "type": "value_error"},
+            {"loc": ("body", "email"), "msg": "again", "type": "value_error"},
+            {"loc": ("body", "skills", 0, "level"), "msg": "too big", "type": "less_than_equal"},
+            {"loc": ("body", 12), "msg": "x", "type": "json_invalid"},
+        ]
+    )
     assert entries == [
         {"field": "email", "message": "bad email"},
         {"field": "skills.0.level", "message": "too big"},
@@ -45,10 +50,18 @@ def test_validation_errors_name_each_field_once() -> None:
 
 
 def test_contract_defaults_of_every_configuration_variable() -> None:
-    settings = Settings(table_name="t", kms_key_id="k", token_secret_id="s",
-                        email_sender="e@example.com", photo_bucket="b")
-    assert (settings.otp_ttl_seconds, settings.otp_max_attempts,
-            settings.otp_requests_per_hour) == (600, 5, 5)
+    settings = Settings(
+        table_name="t",
+        kms_key_id="k",
+        token_secret_id="s",
+        email_sender="e@example.com",
+        photo_bucket="b",
+    )
+    assert (
+        settings.otp_ttl_seconds,
+        settings.otp_max_attempts,
+        settings.otp_requests_per_hour,
+    ) == (600, 5, 5)
     assert settings.two_factor_max_failures == 5
     assert (settings.password_max_failures, settings.password_lockout_seconds) == (10, 900)
     assert settings.email_change_ttl_seconds == 86400

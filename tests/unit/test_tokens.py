@@ -26,7 +26,7 @@ def test_a_token_we_issued_reads_back() -> None:
 def test_a_token_with_one_character_changed_is_refused() -> None:
     token = tokens.issue_access_token("agent-1", "session-1", ["agent"])
     for index in (10, len(token) // 2, len(token) - 2):
-        changed = token[:index] + ("A" if token[index] != "A" else "B") + token[index + 1:]
+        changed = token[:index] + ("A" if token[index] != "A" else "B") + token[index + 1 :]
         assert tokens.read_access_token(changed) is None
 
 
@@ -40,8 +40,15 @@ def test_an_expired_token_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_tokens_signed_with_another_key_or_algorithm_are_refused() -> None:
     now = datetime.now(UTC)
-    claims = {"iss": "roster", "aud": "roster-api", "sub": "a", "sid": "s", "roles": [],
-              "iat": int(now.timestamp()), "exp": int((now + timedelta(minutes=5)).timestamp())}
+    claims = {
+        "iss": "roster",
+        "aud": "roster-api",
+        "sub": "a",
+        "sid": "s",
+        "roles": [],
+        "iat": int(now.timestamp()),
+        "exp": int((now + timedelta(minutes=5)).timestamp()),
+    }
     assert tokens.read_access_token(jwt.encode(claims, "other" * 13, algorithm="HS256")) is None
     unsigned = jwt.encode(claims, None, algorithm="none")
     assert tokens.read_access_token(unsigned) is None

@@ -9,13 +9,17 @@ ARNs and ids they would have in AWS).
 from __future__ import annotations
 
 import json
+import os
 import secrets
 import string
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import boto3
+from botocore.config import Config
 
 from roster.local.template import (
     API_TYPE,
@@ -45,13 +49,41 @@ class Stack:
 
 
 def aws_client(service: str, region: str) -> Any:
-    """A boto3 client for the current endpoint (``AWS_ENDPOINT_URL`` or ``mock_aws``)."""
-    return boto3.session.Session().client(service, region_name=region)  # type: ignore[call-overload]
+    """A boto3 client for the current endpoint (``AWS_ENDPOINT_URL`` or ``mock_aws``).
+
+    Clients are thread-safe and costly to build, so they are shared, per endpoint and
+    credentials. Account-based endpoints are off: botocore would send a stream ARN's
+    calls to ``<account>.streams-ddb.<region>.amazonaws.com``, which ``mock_aws`` does
+    not serve.
+    """
+    return _client(
+        service, region, os.environ.get("AWS_ENDPOINT_URL"), os.environ.get("AWS_ACCESS_KEY_ID")
+    )
 
 
-def physical_name(stack_name: str, logical_id: str, *, lower: bool = False, limit: int = 128) -> str:
+@lru_cache(maxsize=64)
+def _client(service: str, region: str, endpoint: str | None, access_key: str | None) -> Any:
+    with _session_lock:  # a session is not thread-safe; the clients it makes are
+        return _session().client(  # type: ignore[call-overload]
+            service, region_name=region, config=Config(account_id_endpoint_mode="disabled")
+        )
+
+
+@lru_cache(maxsize=1)
+def _session() -> boto3.session.Session:
+    return boto3.session.Session()
+
+
+_session_lock = threading.Lock()
+
+
+def physical_name(
+    stack_name: str, logical_id: str, *, lower: bool = False, limit: int = 128
+) -> str:
     """A unique name like CloudFormation's ``stack-Logical-RANDOM``."""
-    alphabet = string.ascii_lowercase + string.digits if lower else string.ascii_uppercase + string.digits
+    alphabet = (
+        string.ascii_lowercase + string.digits if lower else string.ascii_uppercase + string.digits
+    )
     suffix = "".join(secrets.choice(alphabet) for _ in range(12))
     prefix = f"{stack_name}-{logical_id}"[: limit - len(suffix) - 1]
     name = f"{prefix}-{suffix}"
@@ -67,7 +99,8 @@ def creation_order(template: Template, logical_ids: list[str]) -> list[str]:
         logical_id: (
             referenced_resources(resources[logical_id].get("Properties"))
             | set(_as_list(resources[logical_id].get("DependsOn")))
-        ) & pending
+        )
+        & pending
         for logical_id in logical_ids
     }
     while pending:
@@ -90,26 +123,36 @@ def provision(
     """Create the template's resources; return the stack and a resolver bound to it."""
     stack = Stack(stack_name, account_id, region)
     resolver = Resolver(
-        template, parameters, stack.physical_ids, stack.attributes,
-        account_id=account_id, region=region, stack_name=stack_name,
+        template,
+        parameters,
+        stack.physical_ids,
+        stack.attributes,
+        account_id=account_id,
+        region=region,
+        stack_name=stack_name,
     )
     resources = template.resources
     wanted = [
-        logical_id for logical_id, resource in resources.items()
+        logical_id
+        for logical_id, resource in resources.items()
         if "Condition" not in resource or resolver.condition(str(resource["Condition"]))
     ]
     for logical_id in creation_order(template, wanted):
-        resource = resources[logical_id]
-        creator = _CREATORS.get(str(resource.get("Type")), _create_placeholder)
-        properties = resolver.resolve(resource.get("Properties") or {})
-        creator(stack, logical_id, str(resource.get("Type")), properties)
+        resource_type = str(resources[logical_id].get("Type"))
+        creator = _CREATORS.get(resource_type)
+        if creator is None:
+            _create_placeholder(stack, logical_id, resource_type)
+        else:
+            creator(
+                stack, logical_id, resolver.resolve(resources[logical_id].get("Properties") or {})
+            )
     return stack, resolver
 
 
 # --------------------------------------------------------------------------- creators
 
 
-def _create_table(stack: Stack, logical_id: str, _type: str, properties: dict[str, Any]) -> None:
+def _create_table(stack: Stack, logical_id: str, properties: dict[str, Any]) -> None:
     client = aws_client("dynamodb", stack.region)
     name = properties.get("TableName") or physical_name(stack.name, logical_id, limit=255)
     on_demand = properties.get("BillingMode") == "PAY_PER_REQUEST"
@@ -124,15 +167,23 @@ def _create_table(stack: Stack, logical_id: str, _type: str, properties: dict[st
     for key in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes"):
         if properties.get(key):
             request[key] = [
-                {field_name: index[field_name] for field_name in
-                 ("IndexName", "KeySchema", "Projection", "ProvisionedThroughput")
-                 if field_name in index}
+                {
+                    field_name: index[field_name]
+                    for field_name in (
+                        "IndexName",
+                        "KeySchema",
+                        "Projection",
+                        "ProvisionedThroughput",
+                    )
+                    if field_name in index
+                }
                 for index in properties[key]
             ]
     stream = properties.get("StreamSpecification")
     if stream:
         request["StreamSpecification"] = {
-            "StreamEnabled": True, "StreamViewType": stream["StreamViewType"],
+            "StreamEnabled": True,
+            "StreamViewType": stream["StreamViewType"],
         }
     client.create_table(**request)
     ttl = properties.get("TimeToLiveSpecification")
@@ -148,7 +199,7 @@ def _create_table(stack: Stack, logical_id: str, _type: str, properties: dict[st
     stack.set(logical_id, name, **attributes)
 
 
-def _create_key(stack: Stack, logical_id: str, _type: str, properties: dict[str, Any]) -> None:
+def _create_key(stack: Stack, logical_id: str, properties: dict[str, Any]) -> None:
     client = aws_client("kms", stack.region)
     request: dict[str, Any] = {
         key: properties[key] for key in ("Description", "KeyUsage", "KeySpec") if key in properties
@@ -162,7 +213,7 @@ def _create_key(stack: Stack, logical_id: str, _type: str, properties: dict[str,
     stack.set(logical_id, metadata["KeyId"], Arn=metadata["Arn"], KeyId=metadata["KeyId"])
 
 
-def _create_secret(stack: Stack, logical_id: str, _type: str, properties: dict[str, Any]) -> None:
+def _create_secret(stack: Stack, logical_id: str, properties: dict[str, Any]) -> None:
     client = aws_client("secretsmanager", stack.region)
     name = properties.get("Name") or physical_name(stack.name, logical_id, limit=512)
     if "GenerateSecretString" in properties:
@@ -178,9 +229,11 @@ def _create_secret(stack: Stack, logical_id: str, _type: str, properties: dict[s
     stack.set(logical_id, arn, Id=arn)
 
 
-def _create_bucket(stack: Stack, logical_id: str, _type: str, properties: dict[str, Any]) -> None:
+def _create_bucket(stack: Stack, logical_id: str, properties: dict[str, Any]) -> None:
     client = aws_client("s3", stack.region)
-    name = properties.get("BucketName") or physical_name(stack.name, logical_id, lower=True, limit=63)
+    name = properties.get("BucketName") or physical_name(
+        stack.name, logical_id, lower=True, limit=63
+    )
     if stack.region == "us-east-1":
         client.create_bucket(Bucket=name)
     else:
@@ -193,14 +246,15 @@ def _create_bucket(stack: Stack, logical_id: str, _type: str, properties: dict[s
         rules = [{renamed.get(key, key): value for key, value in rule.items()} for rule in cors]
         client.put_bucket_cors(Bucket=name, CORSConfiguration={"CORSRules": rules})
     stack.set(
-        logical_id, name,
+        logical_id,
+        name,
         Arn=f"arn:aws:s3:::{name}",
         DomainName=f"{name}.s3.amazonaws.com",
         RegionalDomainName=f"{name}.s3.{stack.region}.amazonaws.com",
     )
 
 
-def _create_queue(stack: Stack, logical_id: str, _type: str, properties: dict[str, Any]) -> None:
+def _create_queue(stack: Stack, logical_id: str, properties: dict[str, Any]) -> None:
     client = aws_client("sqs", stack.region)
     fifo = _truthy(properties.get("FifoQueue"))
     name = properties.get("QueueName") or physical_name(
@@ -212,24 +266,25 @@ def _create_queue(stack: Stack, logical_id: str, _type: str, properties: dict[st
         if key not in ("QueueName", "Tags")
     }
     url = client.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
-    arn = client.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
-        "Attributes"
-    ]["QueueArn"]
+    arn = client.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
     stack.set(logical_id, url, Arn=arn, QueueName=name, QueueUrl=url)
 
 
-def _create_topic(stack: Stack, logical_id: str, _type: str, properties: dict[str, Any]) -> None:
+def _create_topic(stack: Stack, logical_id: str, properties: dict[str, Any]) -> None:
     client = aws_client("sns", stack.region)
     name = properties.get("TopicName") or physical_name(stack.name, logical_id, limit=256)
     attributes = {
         key: _attribute_string(properties[key])
-        for key in ("DisplayName", "KmsMasterKeyId", "FifoTopic") if key in properties
+        for key in ("DisplayName", "KmsMasterKeyId", "FifoTopic")
+        if key in properties
     }
     arn = client.create_topic(Name=name, Attributes=attributes)["TopicArn"]
     stack.set(logical_id, arn, TopicArn=arn, TopicName=name)
 
 
-def _create_placeholder(stack: Stack, logical_id: str, resource_type: str, _: dict[str, Any]) -> None:
+def _create_placeholder(stack: Stack, logical_id: str, resource_type: str) -> None:
     """Resources with no local counterpart: an id for ``!Ref``, and the ARNs functions
     and the API would have."""
     if resource_type == FUNCTION_TYPE:
@@ -243,7 +298,7 @@ def _create_placeholder(stack: Stack, logical_id: str, resource_type: str, _: di
         stack.set(logical_id, physical_name(stack.name, logical_id))
 
 
-_Creator = Callable[[Stack, str, str, dict[str, Any]], None]
+_Creator = Callable[[Stack, str, dict[str, Any]], None]
 _CREATORS: dict[str, _Creator] = {
     "AWS::DynamoDB::Table": _create_table,
     "AWS::KMS::Key": _create_key,
@@ -262,24 +317,32 @@ def generate_secret_string(spec: Mapping[str, Any]) -> str:
     length = int(spec.get("PasswordLength", 32))
     excluded = set(str(spec.get("ExcludeCharacters", "")))
     classes = [
-        chars for chars, exclude in (
+        chars
+        for chars, exclude in (
             (string.ascii_lowercase, "ExcludeLowercase"),
             (string.ascii_uppercase, "ExcludeUppercase"),
             (string.digits, "ExcludeNumbers"),
             (_PUNCTUATION, "ExcludePunctuation"),
-        ) if not _truthy(spec.get(exclude))
+        )
+        if not _truthy(spec.get(exclude))
     ]
     if _truthy(spec.get("IncludeSpace")):
         classes.append(" ")
-    classes = [filtered for chars in classes if (filtered := "".join(c for c in chars if c not in excluded))]
+    classes = [
+        filtered
+        for chars in classes
+        if (filtered := "".join(c for c in chars if c not in excluded))
+    ]
     if not classes:
         raise ValueError("GenerateSecretString excludes every character")
     alphabet = "".join(classes)
     require_each = spec.get("RequireEachIncludedType", True) is not False
     while True:
         value = "".join(secrets.choice(alphabet) for _ in range(length))
-        if not require_each or length < len(classes) or all(
-            any(char in chars for char in value) for chars in classes
+        if (
+            not require_each
+            or length < len(classes)
+            or all(any(char in chars for char in value) for chars in classes)
         ):
             break
     template = spec.get("SecretStringTemplate")

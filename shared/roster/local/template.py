@@ -54,9 +54,11 @@ def default_template_path() -> Path:
 # --------------------------------------------------------------------------- loading
 
 
-# A safe loader that understands CloudFormation's short-form intrinsic tags (built with
-# type() so that it type-checks with and without the PyYAML stubs).
-_CloudFormationLoader: Any = type("_CloudFormationLoader", (yaml.SafeLoader,), {})
+# A safe loader (libyaml's when there) that understands CloudFormation's short-form
+# intrinsic tags; built with type() to type-check with and without the PyYAML stubs.
+_CloudFormationLoader: Any = type(
+    "_CloudFormationLoader", (getattr(yaml, "CSafeLoader", yaml.SafeLoader),), {}
+)
 
 
 def _node_value(loader: Any, node: Any) -> Any:
@@ -84,8 +86,22 @@ def _get_att(loader: Any, node: Any) -> dict[str, Any]:
     return {"Fn::GetAtt": value}
 
 
-for _tag in ("Base64", "Cidr", "FindInMap", "GetAZs", "ImportValue", "Join", "Select",
-             "Split", "Sub", "If", "Not", "Equals", "And", "Or"):
+for _tag in (
+    "Base64",
+    "Cidr",
+    "FindInMap",
+    "GetAZs",
+    "ImportValue",
+    "Join",
+    "Select",
+    "Split",
+    "Sub",
+    "If",
+    "Not",
+    "Equals",
+    "And",
+    "Or",
+):
     _CloudFormationLoader.add_constructor(f"!{_tag}", _long_form(f"Fn::{_tag}"))
 _CloudFormationLoader.add_constructor("!Ref", _long_form("Ref"))
 _CloudFormationLoader.add_constructor("!Condition", _long_form("Condition"))
@@ -338,9 +354,13 @@ class Template:
                 if candidate == response_type:
                     return found
                 return GatewayResponse(response_type, status, found.headers, found.body)
-        message = _DEFAULT_GATEWAY_MESSAGE.get(response_type, "Internal server error")
+        message = _DEFAULT_GATEWAY_MESSAGE.get(
+            response_type, "Internal server error" if status >= 500 else "Bad request"
+        )
         return GatewayResponse(
-            response_type, status, {"Content-Type": "application/json"},
+            response_type,
+            status,
+            {"Content-Type": "application/json"},
             json.dumps({"message": message}),
         )
 
@@ -355,8 +375,9 @@ class Template:
         name = code_dir.name
         environment = {
             **((self.function_globals.get("Environment") or {}).get("Variables") or {}),
-            **(((resource.get("Properties") or {}).get("Environment") or {}).get("Variables")
-               or {}),
+            **(
+                ((resource.get("Properties") or {}).get("Environment") or {}).get("Variables") or {}
+            ),
         }
         routes: list[ApiRoute] = []
         streams: list[StreamEvent] = []
@@ -369,11 +390,13 @@ class Template:
             elif event_type == "DynamoDB":
                 streams.append(_stream_event(event_name, config))
             elif event_type in ("Schedule", "ScheduleV2"):
-                schedules.append(ScheduleEvent(
-                    name=event_name,
-                    schedule=str(config.get("Schedule") or config.get("ScheduleExpression")),
-                    input=config.get("Input"),
-                ))
+                schedules.append(
+                    ScheduleEvent(
+                        name=event_name,
+                        schedule=str(config.get("Schedule") or config.get("ScheduleExpression")),
+                        input=config.get("Input"),
+                    )
+                )
         return FunctionSpec(
             logical_id=logical_id,
             name=name,
@@ -489,7 +512,7 @@ class Resolver:
         if not isinstance(value, dict):
             return value
         if len(value) == 1:
-            (key, argument), = value.items()
+            ((key, argument),) = value.items()
             if key == "Ref":
                 return _NO_VALUE if argument == "AWS::NoValue" else self.ref(str(argument))
             if key == "Condition":
@@ -501,9 +524,7 @@ class Resolver:
 
     def _function(self, name: str, argument: Any) -> Any:
         if name == "GetAtt":
-            resource, attribute = (
-                argument.split(".", 1) if isinstance(argument, str) else argument
-            )
+            resource, attribute = argument.split(".", 1) if isinstance(argument, str) else argument
             return self.get_att(str(resource), str(self.resolve(attribute)))
         if name == "Sub":
             return self._sub(argument)
@@ -582,8 +603,11 @@ def referenced_resources(value: Any) -> set[str]:
                 found.add(str(argument.split(".")[0] if isinstance(argument, str) else argument[0]))
             elif key == "Fn::Sub":
                 text = argument[0] if isinstance(argument, list) else argument
-                found |= {name.split(".")[0] for name in _SUB_VARIABLE.findall(str(text))
-                          if not name.startswith("!")}
+                found |= {
+                    name.split(".")[0]
+                    for name in _SUB_VARIABLE.findall(str(text))
+                    if not name.startswith("!")
+                }
                 if isinstance(argument, list):
                     found |= referenced_resources(argument[1:])
             else:

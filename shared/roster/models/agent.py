@@ -6,6 +6,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from roster import clock
+
 PropertyValue = int | float | str | bool
 PasswordStatus = Literal["none", "temporary", "set"]
 QueueStatus = Literal["logged_on", "logged_off"]
@@ -134,6 +136,9 @@ class Agent(BaseModel):
         photo_url: str | None = None,
     ) -> Agent:
         data: dict[str, Any] = record.model_dump(exclude=INTERNAL_FIELDS)
+        pending = record.pendingEmail
+        if pending is not None and clock.parse(pending.expiresAt) <= clock.now():
+            data["pendingEmail"] = None  # expired: the cleanup has just not run yet
         data["effectiveProperties"] = {**(group_properties or {}), **record.properties}
         data["photoUrl"] = photo_url
         return cls.model_validate(data)

@@ -29,6 +29,8 @@ from roster.models.credentials import (
 from roster.models.outbox import OutboxMessage
 from roster.repository import keys
 from roster.repository.agents import AgentStore
+from roster.repository.cleanup import ExpiryStore
+from roster.repository.email_change import EmailChangeStore
 from roster.repository.table import (
     ConditionFailed,
     Item,
@@ -41,6 +43,7 @@ from roster.repository.table import (
     put_new,
     update,
 )
+from roster.repository.two_factor import TwoFactorStore
 
 OUTBOX_RETENTION_SECONDS = 7 * 86400
 SESSION_PREVIOUS_DIGESTS = 20
@@ -56,7 +59,7 @@ def strip_keys(item: Item) -> Item:
                                                         "expiryBucket"}}
 
 
-class DynamoRepository(AgentStore):
+class DynamoRepository(AgentStore, EmailChangeStore, ExpiryStore, TwoFactorStore):
     def __init__(self, table: Table) -> None:
         self.table = table
 
@@ -170,10 +173,23 @@ class DynamoRepository(AgentStore):
                           "SET #status = :sent, sentAt = :at REMOVE sealed",
                           names={"#status": "status"}, values={":sent": "sent", ":at": sent_at})
 
+    def mark_outbox_failed(self, message_id: str, failed_at: str, reason: str) -> None:
+        """Given up (dead-lettered): the sealed secrets are dropped, the reason kept."""
+        self.table.update(keys.outbox(message_id),
+                          "SET #status = :failed, failedAt = :at, failure = :reason "
+                          "REMOVE sealed",
+                          names={"#status": "status"},
+                          values={":failed": "failed", ":at": failed_at, ":reason": reason})
+
+    def outbox_status(self, message_id: str) -> str | None:
+        item = self.table.get(keys.outbox(message_id))
+        return str(item["status"]) if item else None
+
     @staticmethod
     def password_item(agent_id: str, credential: PasswordCredential) -> Item:
+        # No NULL attributes: ``expiresAt`` is the ``expiring`` index's (string) range key.
         item: Item = {**keys.password(agent_id), "type": "password",
-                      **credential.model_dump(mode="json")}
+                      **credential.model_dump(mode="json", exclude_none=True)}
         return item
 
     # ------------------------------------------------------------------ agents

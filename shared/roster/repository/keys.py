@@ -38,8 +38,11 @@ def recovery_code(agent_id: str) -> Key:
     return {"pk": agent_partition(agent_id), "sk": "CRED#RECOVERY"}
 
 
+BACKUP_PREFIX = "BACKUP#"
+
+
 def backup_code(agent_id: str, code_digest: str) -> Key:
-    return {"pk": agent_partition(agent_id), "sk": f"BACKUP#{code_digest}"}
+    return {"pk": agent_partition(agent_id), "sk": f"{BACKUP_PREFIX}{code_digest}"}
 
 
 def session(agent_id: str, session_id: str) -> Key:

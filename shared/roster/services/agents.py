@@ -361,10 +361,9 @@ def _update(actor_id: str, actor_is_admin: bool, agent_id: str, changes: dict[st
 
     record = _with_retries(agent_id, if_match, apply)
     if email is not None and email.lower() != record.email.lower():
-        from roster.services import email_change  # type: ignore[attr-defined, unused-ignore]
+        from roster.services import email_change
 
-        email_change.start_change(actor_id, record, email)
-        record = get_agent(agent_id)
+        record = email_change.start_change(actor_id, record, email)
     return record
 
 

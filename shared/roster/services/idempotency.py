@@ -25,15 +25,20 @@ RECORD_SECONDS = 24 * 3600
 MAX_KEY_LENGTH = 128
 
 
-@cache
 def _store(function: str) -> DynamoDBPersistenceLayer:
+    from roster.config import get_settings
+
+    return _table_store(function, get_settings().table_name)
+
+
+@cache
+def _table_store(function: str, table_name: str) -> DynamoDBPersistenceLayer:
     from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 
     from roster import aws
-    from roster.config import get_settings
 
     return DynamoDBPersistenceLayer(
-        table_name=get_settings().table_name,
+        table_name=table_name,
         key_attr="pk",
         sort_key_attr="sk",
         static_pk_value=keys.idempotency_partition(function),

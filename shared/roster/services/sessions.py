@@ -21,6 +21,7 @@ from roster.repository import get_repository
 
 REFRESH_PURPOSE = "refresh-token"
 CHALLENGE_PURPOSE = "sign-in-challenge"
+CHALLENGE_SEPARATOR = "."
 
 
 def open_session(
@@ -66,8 +67,13 @@ def pending_challenge(record: AgentRecord, password: PasswordCredential | None,
 
 
 def issue_challenge(record: AgentRecord, kind: ChallengeKind) -> ChallengeAnswer:
-    """A single-use, short-lived sign-in session for the next step."""
-    token = codes.opaque_token()
+    """A single-use, short-lived sign-in session for the next step.
+
+    The token is ``<agent id>.<random>``: the answer's handler can then read the
+    challenge and the agent's items in one ``BatchGetItem`` (the id is no secret to
+    someone who just gave the password; the random part is what makes it unguessable).
+    """
+    token = f"{record.id}{CHALLENGE_SEPARATOR}{codes.opaque_token()}"
     expires = clock.now() + timedelta(seconds=get_settings().challenge_ttl_seconds)
     get_repository().create_challenge(
         Challenge(digest=codes.digest(token, purpose=CHALLENGE_PURPOSE), agentId=record.id,
@@ -76,17 +82,32 @@ def issue_challenge(record: AgentRecord, kind: ChallengeKind) -> ChallengeAnswer
     return ChallengeAnswer(challenge=kind, session=token)
 
 
-def read_challenge(token: str, kind: ChallengeKind) -> Challenge:
-    """The live challenge named by ``token``; ``401 invalid_session`` for anything else."""
-    digest = codes.digest(token, purpose=CHALLENGE_PURPOSE)
-    challenge = get_repository().get_challenge(digest)
+def challenge_digest(token: str) -> str:
+    return codes.digest(token, purpose=CHALLENGE_PURPOSE)
+
+
+def challenge_agent_id(token: str) -> str | None:
+    """The agent id a challenge token names (unverified until the challenge is read)."""
+    agent_id, separator, secret = token.partition(CHALLENGE_SEPARATOR)
+    return agent_id if separator and agent_id and secret else None
+
+
+def check_challenge(challenge: Challenge | None, kind: ChallengeKind,
+                    agent_id: str | None = None) -> Challenge:
+    """``challenge`` if live, of ``kind`` (and ``agent_id``'s); else ``401 invalid_session``."""
     if (
         challenge is None
         or challenge.kind != kind
+        or (agent_id is not None and challenge.agentId != agent_id)
         or clock.parse(challenge.expiresAt) <= clock.now()
     ):
         raise InvalidSession()
     return challenge
+
+
+def read_challenge(token: str, kind: ChallengeKind) -> Challenge:
+    """The live challenge named by ``token``; ``401 invalid_session`` for anything else."""
+    return check_challenge(get_repository().get_challenge(challenge_digest(token)), kind)
 
 
 def continue_sign_in(record: AgentRecord, password: PasswordCredential | None, *,

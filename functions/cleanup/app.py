@@ -1,0 +1,15 @@
+"""Scheduled cleanup (EventBridge): removes expired email changes and other expired items."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from roster.observability import logger, metrics
+from roster.services import cleanup
+
+
+@logger.inject_lambda_context
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return cleanup.run(context.get_remaining_time_in_millis).model_dump()

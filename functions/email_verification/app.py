@@ -1,0 +1,48 @@
+"""Email changes: the public verification link, and an admin's resend and cancel."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.event_handler.api_gateway import Response, Router
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from roster.api import create_app, json_response, no_content, principal
+from roster.models.email_change import ResendAnswer, VerificationRequest
+from roster.observability import logger, metrics
+from roster.permissions import AGENTS_WRITE
+from roster.services import email_change
+
+router = Router()
+
+
+@router.post("/email-verification", tags=["email"], security=[], status_code=204)
+def verify(request: VerificationRequest) -> Response[str]:
+    email_change.verify(request.token)
+    return no_content()
+
+
+@router.post("/agents/<id>/email-change/resend", tags=["email"], status_code=202,
+             responses={202: {"description": "A new link was sent; the old one is dead",
+                              "content": {"application/json": {"model": ResendAnswer}}}})
+def resend(id: str) -> Response[str]:
+    caller = principal(router)
+    caller.require(AGENTS_WRITE)
+    return json_response(202, email_change.resend(caller.agent_id, id))
+
+
+@router.delete("/agents/<id>/email-change", tags=["email"], status_code=204)
+def cancel(id: str) -> Response[str]:
+    caller = principal(router)
+    caller.require(AGENTS_WRITE)
+    email_change.cancel(caller.agent_id, id)
+    return no_content()
+
+
+app = create_app(router)
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

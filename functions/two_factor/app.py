@@ -1,0 +1,75 @@
+"""Two-factor sign-in: enrolment, self-service turn-off, backup codes, unlock, admin reset.
+
+The ``TOTP_REQUIRED`` challenge itself is answered on ``POST /auth/challenge`` (the auth
+function), which hands it to ``roster.services.two_factor``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.event_handler.api_gateway import Response, Router
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from roster.api import create_app, no_content, principal, source_ip
+from roster.models.two_factor import (
+    BackupCodesRequest,
+    CodeRequest,
+    Enrolment,
+    EnrolmentConfirmed,
+    IssuedBackupCodes,
+)
+from roster.observability import logger, metrics
+from roster.permissions import AGENTS_CREDENTIALS
+from roster.services import two_factor
+
+router = Router()
+
+
+@router.post("/me/two-factor", tags=["self-service"])
+def start_enrolment() -> Enrolment:
+    return two_factor.start_enrolment(principal(router).agent_id)
+
+
+@router.post("/me/two-factor/confirm", tags=["self-service"])
+def confirm_enrolment(request: CodeRequest) -> EnrolmentConfirmed:
+    return two_factor.confirm_enrolment(principal(router).agent_id, request.code)
+
+
+@router.delete("/me/two-factor", tags=["self-service"], status_code=204)
+def disable_own(request: CodeRequest) -> Response[str]:
+    two_factor.disable_own(principal(router).agent_id, request.code, source_ip(router))
+    return no_content()
+
+
+@router.post("/agents/<id>/backup-codes", tags=["credentials"], status_code=201)
+def issue_backup_codes(id: str, request: BackupCodesRequest | None = None) -> IssuedBackupCodes:
+    caller = principal(router)
+    caller.require(AGENTS_CREDENTIALS)
+    count = (request or BackupCodesRequest()).count
+    return two_factor.issue_backup_codes(caller.agent_id, caller.roles, id, count)
+
+
+@router.post("/agents/<id>/unlock", tags=["credentials"], status_code=204)
+def unlock(id: str) -> Response[str]:
+    caller = principal(router)
+    caller.require(AGENTS_CREDENTIALS)
+    two_factor.unlock(caller.agent_id, caller.roles, id)
+    return no_content()
+
+
+@router.delete("/agents/<id>/two-factor", tags=["credentials"], status_code=204)
+def reset(id: str) -> Response[str]:
+    caller = principal(router)
+    caller.require(AGENTS_CREDENTIALS)
+    two_factor.reset(caller.agent_id, caller.roles, id)
+    return no_content()
+
+
+app = create_app(router)
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

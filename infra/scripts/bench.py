@@ -1,0 +1,313 @@
+"""``make bench``: what each request costs, how fast each function starts, how big it is.
+
+Prints (and writes into docs/performance.md between its markers):
+
+1. For every API route, the AWS round trips one request makes (DynamoDB, KMS, Secrets
+   Manager; the authorizer included) beside the floor its job allows.
+2. For every function, the cold import time (median of 5 fresh interpreters) beside
+   ``import boto3`` + the Powertools resolver measured in the same run, and the ratio.
+3. The built layer's and each function's package size (from ``sam build`` output).
+4. Items read by ``GET /agents`` and by the cleanup at 100, 10,000 and 100,000 agents.
+
+Round trips are counted with a botocore ``before-call`` hook on every client, so they are
+what the code really does against (moto's) AWS, not an estimate.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "shared"))
+
+COUNTED_SERVICES = {"dynamodb", "kms", "secretsmanager"}
+PERFORMANCE_DOC = ROOT / "docs" / "performance.md"
+BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
+
+
+# ----------------------------------------------------------------------------- counting
+class CallCounter:
+    """Counts AWS API calls per service while ``counting`` is on (this thread only)."""
+
+    def __init__(self) -> None:
+        self.calls: Counter[str] = Counter()
+        self.items_read = 0
+        self._local = threading.local()
+
+    @property
+    def counting(self) -> bool:
+        return bool(getattr(self._local, "on", False))
+
+    @contextmanager
+    def measure(self) -> Iterator[Counter[str]]:
+        self.calls = Counter()
+        self.items_read = 0
+        self._local.on = True
+        try:
+            yield self.calls
+        finally:
+            self._local.on = False
+
+    @contextmanager
+    def paused(self) -> Iterator[None]:
+        previous = self.counting
+        self._local.on = False
+        try:
+            yield
+        finally:
+            self._local.on = previous
+
+    def install(self) -> None:
+        """Wrap botocore's API call so every client (roster's and Powertools') is seen."""
+        from botocore.client import BaseClient
+
+        original = BaseClient._make_api_call  # type: ignore[attr-defined]
+        counter = self
+
+        def counted(client: BaseClient, operation: str, params: dict[str, Any]) -> Any:
+            service = client.meta.service_model.service_name
+            result = original(client, operation, params)
+            if counter.counting and service in COUNTED_SERVICES:
+                counter.calls[f"{service}:{operation}"] += 1
+                if isinstance(result, dict):
+                    counter.items_read += int(result.get("ScannedCount", result.get("Count", 0))
+                                              or 0)
+                    responses = result.get("Responses")
+                    if isinstance(responses, dict):
+                        counter.items_read += sum(len(v) for v in responses.values())
+                    if "Item" in result:
+                        counter.items_read += 1
+            return result
+
+        BaseClient._make_api_call = counted  # type: ignore[attr-defined]
+
+
+COUNTER = CallCounter()
+
+
+@dataclass
+class Scenario:
+    method: str
+    route: str
+    floor: int
+    why: str
+    run: Callable[[Any, dict[str, Any]], Any]
+
+
+def _bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def scenarios() -> list[Scenario]:
+    """One request per route with the round trips its job needs at the very least."""
+    owner_password = "Bench-Owner-Passw0rd"
+
+    def login(rt: Any, ctx: dict[str, Any]) -> Any:
+        return rt.invoke("POST", "/auth/login",
+                         body={"login": "admin", "password": owner_password})
+
+    def refresh(rt: Any, ctx: dict[str, Any]) -> Any:
+        fresh = rt.invoke("POST", "/auth/login",
+                          body={"login": "admin", "password": owner_password}).json()
+        with COUNTER.measure() as calls:
+            response = rt.invoke("POST", "/auth/refresh",
+                                 body={"refreshToken": fresh["refreshToken"]})
+        ctx["measured"] = calls
+        return response
+
+    def logout(rt: Any, ctx: dict[str, Any]) -> Any:
+        fresh = rt.invoke("POST", "/auth/login",
+                          body={"login": "admin", "password": owner_password}).json()
+        with COUNTER.measure() as calls:
+            response = rt.invoke("POST", "/auth/logout", headers=_bearer(fresh["accessToken"]))
+        ctx["measured"] = calls
+        return response
+
+    def me(rt: Any, ctx: dict[str, Any]) -> Any:
+        return rt.invoke("GET", "/me", headers=_bearer(ctx["token"]))
+
+    def revoke(rt: Any, ctx: dict[str, Any]) -> Any:
+        return rt.invoke("DELETE", f"/agents/{ctx['agent_id']}/sessions",
+                         headers=_bearer(ctx["token"]))
+
+    def openapi(rt: Any, ctx: dict[str, Any]) -> Any:
+        return rt.invoke("GET", "/openapi.json")
+
+    return [
+        Scenario("POST", "/auth/login", 3, "resolve login + throttle; profile + hash; session "
+                 "transaction", login),
+        Scenario("POST", "/auth/refresh", 2, "session + profile; conditional rotation", refresh),
+        Scenario("POST", "/auth/logout", 2, "authorizer read; session delete + audit", logout),
+        Scenario("GET", "/me", 2, "authorizer read; profile read", me),
+        Scenario("DELETE", "/agents/{id}/sessions", 2, "authorizer read; epoch bump + audit",
+                 revoke),
+        Scenario("GET", "/openapi.json", 0, "a file shipped in the layer", openapi),
+    ]
+
+
+def measure_routes() -> list[dict[str, Any]]:
+    from moto import mock_aws
+
+    os.environ.update({"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench",
+                       "AWS_DEFAULT_REGION": "us-east-1"})
+    os.environ.pop("AWS_ENDPOINT_URL", None)
+    COUNTER.install()
+    rows: list[dict[str, Any]] = []
+    with mock_aws():
+        from roster.local import Runtime
+
+        runtime = Runtime().provision()
+        original_pump = runtime.pump_streams
+
+        def pump_uncounted() -> int:
+            with COUNTER.paused():
+                return original_pump()
+
+        runtime.pump_streams = pump_uncounted  # type: ignore[method-assign]
+        runtime.create_owner("Bench-Owner-Passw0rd")
+        tokens = runtime.invoke("POST", "/auth/login",
+                                body={"login": "admin",
+                                      "password": "Bench-Owner-Passw0rd"}).json()
+        from roster.repository import get_repository
+
+        owner_id = get_repository().find_agent_id("admin")
+        context: dict[str, Any] = {"token": tokens["accessToken"], "agent_id": owner_id}
+        for scenario in scenarios():
+            # Warm the function first: round trips are per warm request.
+            with COUNTER.paused():
+                scenario.run(runtime, dict(context))
+            step: dict[str, Any] = dict(context)
+            with COUNTER.measure() as calls:
+                response = scenario.run(runtime, step)
+            measured = step.get("measured", calls)
+            total = sum(measured.values())
+            rows.append({
+                "route": f"{scenario.method} {scenario.route}",
+                "status": response.status,
+                "calls": total,
+                "floor": scenario.floor,
+                "ok": total <= scenario.floor + 1,
+                "detail": ", ".join(f"{k} x{v}" for k, v in sorted(measured.items())),
+                "why": scenario.why,
+            })
+            if scenario.route == "/auth/logout":
+                tokens = runtime.invoke("POST", "/auth/login",
+                                        body={"login": "admin",
+                                              "password": "Bench-Owner-Passw0rd"}).json()
+                context["token"] = tokens["accessToken"]
+            if scenario.route == "/agents/{id}/sessions":
+                tokens = runtime.invoke("POST", "/auth/login",
+                                        body={"login": "admin",
+                                              "password": "Bench-Owner-Passw0rd"}).json()
+                context["token"] = tokens["accessToken"]
+    return rows
+
+
+# ----------------------------------------------------------------------------- cold start
+BASELINE = ("import boto3\n"
+            "from aws_lambda_powertools.event_handler import APIGatewayRestResolver\n"
+            "APIGatewayRestResolver(enable_validation=True)\n")
+
+
+def _import_seconds(code: str, extra_path: Path | None = None) -> float:
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "shared"),
+           "ROSTER_TABLE_NAME": "t", "ROSTER_KMS_KEY_ID": "k", "ROSTER_TOKEN_SECRET_ID": "s",
+           "ROSTER_EMAIL_SENDER": "e@example.com", "ROSTER_PHOTO_BUCKET": "b",
+           "PYTHONDONTWRITEBYTECODE": "0"}
+    script = ("import time\nstart = time.perf_counter()\n" + code +
+              "\nprint(time.perf_counter() - start)\n")
+    output = subprocess.run([sys.executable, "-c", script],  # noqa: S603 - our own code
+                            capture_output=True, text=True,
+                            env=env, cwd=str(extra_path or ROOT), check=True)
+    return float(output.stdout.strip().splitlines()[-1])
+
+
+def median_of(code: str, runs: int = 5, cwd: Path | None = None) -> float:
+    _import_seconds(code, cwd)  # compile the bytecode once, as a deployed package has it
+    return statistics.median(_import_seconds(code, cwd) for _ in range(runs))
+
+
+def measure_cold_imports() -> tuple[float, list[dict[str, Any]]]:
+    baseline = median_of(BASELINE)
+    rows = []
+    for directory in sorted((ROOT / "functions").iterdir()):
+        if not (directory / "app.py").exists():
+            continue
+        seconds = median_of("import app", cwd=directory)
+        rows.append({"function": directory.name, "seconds": seconds,
+                     "ratio": seconds / baseline, "ok": seconds / baseline <= 1.3})
+    return baseline, rows
+
+
+# ----------------------------------------------------------------------------- sizes
+def _size(path: Path) -> int:
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+
+
+def measure_sizes() -> list[dict[str, Any]]:
+    build = ROOT / ".aws-sam" / "build"
+    if not build.exists():
+        return []
+    return [{"artifact": d.name, "bytes": _size(d)} for d in sorted(build.iterdir()) if d.is_dir()]
+
+
+# ----------------------------------------------------------------------------- report
+def render(routes: list[dict[str, Any]], baseline: float, imports: list[dict[str, Any]],
+           sizes: list[dict[str, Any]]) -> str:
+    lines = ["## Round trips per request (DynamoDB, KMS, Secrets Manager; authorizer included)",
+             "",
+             "| route | status | round trips | floor | within floor + 1 | calls | floor's job |",
+             "|---|---|---|---|---|---|---|"]
+    for row in routes:
+        lines.append(f"| `{row['route']}` | {row['status']} | {row['calls']} | {row['floor']} | "
+                     f"{'yes' if row['ok'] else '**no**'} | {row['detail']} | {row['why']} |")
+    lines += ["", f"## Cold import (median of 5 fresh interpreters; baseline `import boto3` + "
+              f"Powertools resolver = {baseline * 1000:.0f} ms)", "",
+              "| function | import ms | ratio to baseline | ≤ 1.3 |", "|---|---|---|---|"]
+    for row in imports:
+        lines.append(f"| {row['function']} | {row['seconds'] * 1000:.0f} | {row['ratio']:.2f} | "
+                     f"{'yes' if row['ok'] else '**no**'} |")
+    lines += ["", "## Package sizes (`sam build` output, unzipped)", ""]
+    if sizes:
+        lines += ["| artifact | size |", "|---|---|"]
+        lines += [f"| {row['artifact']} | {row['bytes'] / 1_000_000:.1f} MB |" for row in sizes]
+    else:
+        lines.append("No `.aws-sam/build`: run `make build` first to measure package sizes.")
+    return "\n".join(lines) + "\n"
+
+
+def write_doc(report: str) -> None:
+    if not PERFORMANCE_DOC.exists():
+        return
+    text = PERFORMANCE_DOC.read_text(encoding="utf-8")
+    if BEGIN in text and END in text:
+        head, _, rest = text.partition(BEGIN)
+        _, _, tail = rest.partition(END)
+        PERFORMANCE_DOC.write_text(f"{head}{BEGIN}\n{report}{END}{tail}", encoding="utf-8")
+
+
+def main() -> int:
+    routes = measure_routes()
+    baseline, imports = measure_cold_imports()
+    report = render(routes, baseline, imports, measure_sizes())
+    print(report)
+    write_doc(report)
+    failed = [r["route"] for r in routes if not r["ok"]]
+    if failed:
+        print("over floor + 1:", json.dumps(failed))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,234 @@
+"""``roster-local`` (``make run``): Roster on http://127.0.0.1:3000 with an embedded AWS.
+
+It starts a moto server on a free loopback port, points every AWS client of this
+process at it, provisions ``template.yaml`` into it, creates the owner, and serves the
+API through ``Runtime``: API Gateway, the authorizer, the functions and the stream
+notifier as AWS would run them. Two local-only routes: ``GET /_local/outbox`` and
+``POST /_local/run/{function}``.
+
+Environment: ``ROSTER_PORT`` (default 3000; 0 picks a free port),
+``ROSTER_LOCAL_ADMIN_PASSWORD`` (the owner's password; generated and printed if unset).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import sys
+import threading
+import time
+import warnings
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import FrameType
+from typing import Any, cast
+from urllib.parse import unquote, urlsplit
+
+from roster.local.functions import FunctionFailed, UnknownFunction
+from roster.local.gateway import LocalResponse
+from roster.local.runtime import DEFAULT_PORT, DEFAULT_REGION, Runtime
+
+log = logging.getLogger("local_aws")  # Powertools mutes loggers named after its service
+
+HOST = "127.0.0.1"
+OUTBOX_PATH = "/_local/outbox"
+RUN_PREFIX = "/_local/run/"
+PUMP_INTERVAL_SECONDS = 1.0
+_HOP_BY_HOP = {"connection", "content-length", "transfer-encoding", "keep-alive"}
+
+
+class LocalHTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+    runtime: Runtime
+
+
+class RequestHandler(BaseHTTPRequestHandler):
+    """Every request goes to ``Runtime.invoke``, except the two local-only routes."""
+
+    protocol_version = "HTTP/1.1"
+    server_version = "roster-local"
+
+    def do_GET(self) -> None:
+        self._handle()
+
+    do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = do_GET
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Silenced: ``_handle`` logs one line per request, without query or headers."""
+
+    def _handle(self) -> None:
+        started = time.monotonic()
+        status = 500
+        path = urlsplit(self.path).path
+        try:
+            response = self._respond(path)
+            status = response.status
+            self._send(response)
+        finally:
+            elapsed = (time.monotonic() - started) * 1000
+            log.info("%s %s %d %.0fms", self.command, path, status, elapsed)
+
+    def _respond(self, path: str) -> LocalResponse:
+        runtime = cast(LocalHTTPServer, self.server).runtime
+        try:
+            body = self._read_body()
+        except ValueError:  # a Content-Length or chunk size that is not a number
+            self.close_connection = True
+            return runtime.gateway_response("BAD_REQUEST_BODY")
+        try:
+            if path == OUTBOX_PATH and self.command == "GET":
+                return _json(200, {"messages": runtime.outbox()})
+            if path.startswith(RUN_PREFIX) and self.command == "POST":
+                return _run(runtime, unquote(path[len(RUN_PREFIX) :]))
+            headers: dict[str, list[str]] = {}
+            for name, value in self.headers.items():
+                headers.setdefault(name, []).append(value)
+            return runtime.invoke(
+                self.command,
+                f"{path}?{query}" if (query := urlsplit(self.path).query) else path,
+                headers=headers,
+                body=body or None,
+                source_ip=self.client_address[0],
+            )
+        except Exception:
+            log.exception("%s %s: the local runtime failed", self.command, path)
+            return runtime.gateway_response("DEFAULT_5XX")
+
+    def _read_body(self) -> bytes:
+        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+            chunks: list[bytes] = []
+            while size := int(self.rfile.readline().split(b";")[0].strip() or b"0", 16):
+                chunks.append(self.rfile.read(size))
+                self.rfile.readline()
+            while self.rfile.readline().strip():  # trailers
+                pass
+            return b"".join(chunks)
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length > 0 else b""
+
+    def _send(self, response: LocalResponse) -> None:
+        self.send_response(response.status)
+        for name, value in response.headers.items():
+            if name.lower() not in _HOP_BY_HOP:
+                self.send_header(name, value)
+        self.send_header("Content-Length", str(len(response.body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(response.body)
+
+
+def _json(status: int, document: Any, content_type: str = "application/json") -> LocalResponse:
+    body = json.dumps(document, default=str).encode("utf-8")
+    return LocalResponse(status, {"Content-Type": content_type}, body)
+
+
+def _run(runtime: Runtime, name: str) -> LocalResponse:
+    """``POST /_local/run/{function}``: run a scheduled function now."""
+    from roster.errors import PROBLEM_CONTENT_TYPE, problem_document
+
+    try:
+        return _json(200, {"function": name, "result": runtime.run_function(name)})
+    except UnknownFunction:
+        detail = f"There is no scheduled function named {name!r}"
+        problem = problem_document(404, "not_found", "Not found", detail)
+        return _json(404, problem, PROBLEM_CONTENT_TYPE)
+    except FunctionFailed:
+        log.exception("scheduled function %s failed", name)
+        return runtime.gateway_response("DEFAULT_5XX", status=502)
+
+
+# --------------------------------------------------------------------------- process
+
+
+def point_aws_at(endpoint: str) -> None:
+    """Every AWS client of this process talks to the embedded moto server, with dummy
+    credentials; the user's ROSTER_* settings are left alone."""
+    for name in [name for name in os.environ if name.startswith("AWS_ENDPOINT_URL_")]:
+        del os.environ[name]
+    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
+        os.environ.pop(name, None)
+    os.environ.update(
+        {
+            "AWS_ENDPOINT_URL": endpoint,
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_DEFAULT_REGION": DEFAULT_REGION,
+            "AWS_REGION": DEFAULT_REGION,
+        }
+    )
+
+
+def _port() -> int:
+    value = os.environ.get("ROSTER_PORT", str(DEFAULT_PORT))
+    if not value.isdigit() or int(value) > 65535:
+        raise SystemExit(f"ROSTER_PORT must be a port number, not {value!r}")
+    return int(value)
+
+
+def _pump_forever(runtime: Runtime, stop: threading.Event) -> None:
+    """The stream poller: invocations pump too, this catches everything else."""
+    while not stop.wait(PUMP_INTERVAL_SECONDS):
+        try:
+            runtime.pump_streams()
+        except Exception:
+            log.exception("pumping the table's stream failed")
+
+
+def main() -> int:
+    """Run until Ctrl-C or SIGTERM; exit 0 after a clean shutdown."""
+    from moto.server import ThreadedMotoServer
+
+    logging.basicConfig(level=logging.WARNING, format="%(message)s", stream=sys.stderr)
+    log.setLevel(logging.INFO)
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's per-call access log
+    # Functions that record no metric on a request would warn on each one.
+    warnings.filterwarnings("ignore", message="No application metrics to publish")
+    stop = threading.Event()
+
+    def request_stop(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+
+    try:
+        httpd = LocalHTTPServer((HOST, _port()), RequestHandler)
+    except OSError as error:
+        print(f"Cannot listen on {HOST}:{_port()}: {error.strerror}", file=sys.stderr)
+        return 1
+    moto = ThreadedMotoServer(ip_address=HOST, port=0, verbose=False)
+    moto.start()
+    threads: list[threading.Thread] = []
+    try:
+        moto_host, moto_port = moto.get_host_and_port()
+        point_aws_at(f"http://{moto_host}:{moto_port}")
+        port = httpd.server_address[1]
+        runtime = Runtime(parameters={"VerificationUrlBase": f"http://{HOST}:{port}/verify-email"})
+        httpd.runtime = runtime.provision()
+        password = runtime.create_owner(os.environ.get("ROSTER_LOCAL_ADMIN_PASSWORD") or None)
+        threads = [
+            threading.Thread(target=httpd.serve_forever, name="http", daemon=True),
+            threading.Thread(target=_pump_forever, args=(runtime, stop), name="pump", daemon=True),
+        ]
+        for thread in threads:
+            thread.start()
+        print(f"Embedded AWS (moto) on http://{moto_host}:{moto_port}")
+        print(f"Owner login: {runtime.parameters['OwnerAccount']} / {password}")
+        print(f"Roster is listening on http://{HOST}:{port}", flush=True)
+        while not stop.wait(0.5):
+            pass
+        print("Shutting down", flush=True)
+    finally:
+        stop.set()
+        if threads:
+            httpd.shutdown()
+        httpd.server_close()
+        for thread in threads:
+            thread.join(timeout=10)
+        moto.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,167 @@
+"""Email changes in the table: the pending change, its token item, the guard swap.
+
+The token item (``keys.email_change``) lives in the agent's partition, one per agent,
+and carries the sparse-index attributes so the scheduled cleanup finds it once expired.
+Its ``expiresAt`` equals the profile's ``pendingEmail.expiresAt``; every write that ends
+a change is conditional on that value, so an old request can never end a newer change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
+
+from roster import clock
+from roster.errors import ConcurrentChange, EmailTaken, InvalidVerificationToken, RosterError
+from roster.models.agent import AgentRecord, PendingEmail
+from roster.models.audit import AuditEvent
+from roster.models.email_change import EmailChange
+from roster.models.outbox import OutboxMessage
+from roster.repository import keys
+from roster.repository.table import Item, Table, TxOp, check, delete, put, put_new, update
+
+PROFILE_VERSION_BUMP = "version = version + :one, updatedAt = :now"
+
+
+def expiring(expires_at: str) -> Item:
+    """The attributes that put an item in the sparse ``expiring`` index and under TTL.
+
+    Any item carrying them is deleted by the scheduled cleanup once ``expires_at`` has
+    passed (TTL deletes late, sometimes days late).
+    """
+    return {
+        "expiryBucket": keys.EXPIRY_BUCKET,
+        "expiresAt": expires_at,
+        "ttl": clock.epoch(clock.parse(expires_at)),
+    }
+
+
+class EmailChangeStore:
+    """Repository methods of the email-change flow (a mixin of ``DynamoRepository``)."""
+
+    table: Table
+
+    if TYPE_CHECKING:
+        def side_effects(self, audit: Iterable[AuditEvent] = (),
+                         messages: Iterable[OutboxMessage] = ()) -> list[TxOp]: ...
+
+        def derived_item_ops(self, old: AgentRecord, new: AgentRecord) -> list[TxOp]: ...
+
+    @staticmethod
+    def email_change_item(change: EmailChange) -> Item:
+        return {**keys.email_change(change.agentId), "type": "email_change",
+                **change.model_dump(mode="json"), **expiring(change.expiresAt)}
+
+    def load_email_change(self, agent_id: str) -> tuple[AgentRecord | None, EmailChange | None]:
+        """The profile and its pending change's token item in one ``BatchGetItem``."""
+        record: AgentRecord | None = None
+        change: EmailChange | None = None
+        for item in self.table.batch_get([keys.agent(agent_id), keys.email_change(agent_id)]):
+            if item["sk"] == keys.PROFILE:
+                record = AgentRecord.model_validate(item)
+            else:
+                change = EmailChange.model_validate(item)
+        return record, change
+
+    def start_email_change(self, record: AgentRecord, change: EmailChange, *, updated_at: str,
+                           audit: Sequence[AuditEvent], messages: Sequence[OutboxMessage],
+                           on_stale: RosterError) -> None:
+        """Set ``pendingEmail`` (if ``record.version`` is still current), store the token
+        item (replacing any earlier one: its link dies), and queue the messages.
+
+        The new address must not be another agent's (``409 email_taken``); a *pending*
+        address blocks nobody, since only verified addresses have guards.
+        """
+        self.table.transact([
+            update(keys.agent(record.id),
+                   "SET pendingEmail = :pending, version = :next, updatedAt = :now",
+                   condition="attribute_exists(pk) AND version = :version",
+                   values={":pending": change.pending.model_dump(), ":next": record.version + 1,
+                           ":now": updated_at, ":version": record.version},
+                   on_condition_failure=on_stale),
+            check(keys.email_guard(change.email), "attribute_not_exists(pk) OR agentId = :agent",
+                  values={":agent": record.id}, on_condition_failure=EmailTaken()),
+            put(self.email_change_item(change)),
+            *self.side_effects(audit, messages),
+        ])
+
+    def reissue_email_change(self, previous: PendingEmail, change: EmailChange, *,
+                             updated_at: str, audit: Sequence[AuditEvent],
+                             messages: Sequence[OutboxMessage]) -> None:
+        """A new token (and expiry) for the same pending address; the old link dies."""
+        self.table.transact([
+            update(keys.agent(change.agentId),
+                   f"SET pendingEmail = :pending, {PROFILE_VERSION_BUMP}",
+                   condition="pendingEmail.expiresAt = :expires AND pendingEmail.email = :email",
+                   values={":pending": change.pending.model_dump(), ":one": 1,
+                           ":now": updated_at, ":expires": previous.expiresAt,
+                           ":email": previous.email},
+                   on_condition_failure=ConcurrentChange("The pending email change changed")),
+            put(self.email_change_item(change)),
+            *self.side_effects(audit, messages),
+        ])
+
+    @staticmethod
+    def end_email_change_ops(agent_id: str, expires_at: str, *, updated_at: str,
+                             on_mismatch: RosterError | None = None,
+                             version: int | None = None) -> list[TxOp]:
+        """Remove the pending change named by ``expires_at`` and its token item (and,
+        with ``version``, only if the profile is still at that version)."""
+        condition = "pendingEmail.expiresAt = :expires"
+        values: dict[str, object] = {":expires": expires_at, ":one": 1, ":now": updated_at}
+        if version is not None:
+            condition += " AND version = :version"
+            values[":version"] = version
+        return [
+            update(keys.agent(agent_id), f"REMOVE pendingEmail SET {PROFILE_VERSION_BUMP}",
+                   condition=condition, values=values, on_condition_failure=on_mismatch),
+            delete(keys.email_change(agent_id),
+                   condition="attribute_not_exists(pk) OR expiresAt = :expires",
+                   values={":expires": expires_at}, on_condition_failure=on_mismatch),
+        ]
+
+    def end_email_change(self, agent_id: str, pending: PendingEmail, *, updated_at: str,
+                         audit: Sequence[AuditEvent], on_mismatch: RosterError | None = None,
+                         version: int | None = None) -> None:
+        """Cancel (or drop) the pending change if it is still ``pending``."""
+        self.table.transact([
+            *self.end_email_change_ops(agent_id, pending.expiresAt, updated_at=updated_at,
+                                       on_mismatch=on_mismatch or ConcurrentChange(),
+                                       version=version),
+            *self.side_effects(audit),
+        ])
+
+    def complete_email_change(self, record: AgentRecord, change: EmailChange, *,
+                              updated_at: str, audit: Sequence[AuditEvent],
+                              messages: Sequence[OutboxMessage]) -> None:
+        """Use the token and make the pending address the agent's email, in one transaction.
+
+        The token item is deleted on the condition that it still holds this digest (two
+        concurrent uses cannot both succeed); the guards move from the old address to the
+        new one, the new guard claimed with ``attribute_not_exists`` (``409 email_taken``
+        if someone got there first). Sign-in by address resolves through the guards, so
+        the old address stops working and the new one starts in the same instant.
+        """
+        invalid = InvalidVerificationToken()
+        operations: list[TxOp] = [
+            delete(keys.email_change(record.id), condition="digest = :digest",
+                   values={":digest": change.digest}, on_condition_failure=invalid),
+            update(keys.agent(record.id),
+                   f"SET email = :new, {PROFILE_VERSION_BUMP} REMOVE pendingEmail",
+                   condition="email = :old AND pendingEmail.email = :new "
+                             "AND pendingEmail.expiresAt = :expires",
+                   values={":new": change.email, ":old": record.email, ":one": 1,
+                           ":now": updated_at, ":expires": change.expiresAt},
+                   on_condition_failure=invalid),
+        ]
+        old_guard, new_guard = keys.email_guard(record.email), keys.email_guard(change.email)
+        if old_guard != new_guard:  # a change of letter case keeps its guard
+            operations += [
+                delete(old_guard, condition="agentId = :agent", values={":agent": record.id},
+                       on_condition_failure=ConcurrentChange("The email guard changed")),
+                put_new({**new_guard, "type": "guard", "agentId": record.id}, EmailTaken()),
+            ]
+        # The agent search's email prefix items follow the address (AgentStore).
+        moved = record.model_copy(update={"email": change.email})
+        operations += self.derived_item_ops(record, moved)
+        self.table.transact([*operations, *self.side_effects(audit, messages)])

@@ -1,0 +1,331 @@
+"""Two-factor items: the encrypted TOTP seed, backup codes, the 2FA failure counter.
+
+Every "exactly once" here is a condition: a time step is accepted only if it is later
+than the last accepted one, a backup code is used by the delete that still finds it,
+and the failure counter is an atomic ``ADD`` whose limit-reaching increment also locks.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
+
+from botocore.exceptions import ClientError
+
+from roster import clock
+from roster.errors import (
+    AccountLocked,
+    InvalidSession,
+    InvalidTwoFactorCode,
+    NotFound,
+    TwoFactorAlreadyEnabled,
+    TwoFactorNotEnabled,
+)
+from roster.models.agent import AgentRecord
+from roster.models.audit import AuditEvent
+from roster.models.credentials import Challenge, PasswordCredential
+from roster.models.outbox import OutboxMessage
+from roster.models.two_factor import (
+    BackupCode,
+    BackupCodeSource,
+    TotpCredential,
+    TwoFactorSignIn,
+)
+from roster.repository import keys
+from roster.repository.table import (
+    TRANSACTION_CONFLICT_RETRIES,
+    ConditionFailed,
+    Expression,
+    Item,
+    Key,
+    Table,
+    TxOp,
+    check,
+    delete,
+    put,
+    put_new,
+    update,
+)
+
+
+def _ttl(iso_time: str) -> int:
+    return clock.epoch(clock.parse(iso_time))
+
+
+class TwoFactorStore:
+    """Mixin of ``DynamoRepository``: two-factor operations on the single table."""
+
+    table: Table
+
+    if TYPE_CHECKING:
+        def side_effects(self, audit: Iterable[AuditEvent] = (),
+                         messages: Iterable[OutboxMessage] = ()) -> list[TxOp]: ...
+
+        def record_events(self, audit: Sequence[AuditEvent] = (),
+                          messages: Sequence[OutboxMessage] = ()) -> None: ...
+
+    # ------------------------------------------------------------------ items
+    @staticmethod
+    def totp_item(agent_id: str, credential: TotpCredential) -> Item:
+        item: Item = {**keys.totp(agent_id), "type": "totp",
+                      **credential.model_dump(mode="json", exclude_none=True)}
+        if credential.expiresAt:
+            item["ttl"] = _ttl(credential.expiresAt)
+        return item
+
+    @staticmethod
+    def backup_code_item(agent_id: str, code_digest: str, code: BackupCode) -> Item:
+        item: Item = {**keys.backup_code(agent_id, code_digest), "type": "backup",
+                      **code.model_dump(mode="json", exclude_none=True)}
+        if code.expiresAt:
+            item["ttl"] = _ttl(code.expiresAt)
+        return item
+
+    # ------------------------------------------------------------------ reads
+    def load_two_factor(self, agent_id: str) -> tuple[AgentRecord | None, TotpCredential | None]:
+        """The profile and the TOTP credential (one ``BatchGetItem``)."""
+        record: AgentRecord | None = None
+        credential: TotpCredential | None = None
+        for item in self.table.batch_get([keys.agent(agent_id), keys.totp(agent_id)]):
+            if item["sk"] == keys.PROFILE:
+                record = AgentRecord.model_validate(item)
+            else:
+                credential = TotpCredential.model_validate(item)
+        return record, credential
+
+    def load_two_factor_sign_in(self, agent_id: str, challenge_digest: str,
+                                backup_digest: str | None) -> TwoFactorSignIn:
+        """Challenge, profile, password, TOTP credential and the presented backup code's
+        item (if a backup code was given) in one ``BatchGetItem``."""
+        wanted: list[Key] = [keys.challenge(challenge_digest), keys.agent(agent_id),
+                             keys.password(agent_id), keys.totp(agent_id)]
+        if backup_digest is not None:
+            wanted.append(keys.backup_code(agent_id, backup_digest))
+        state = TwoFactorSignIn()
+        for item in self.table.batch_get(wanted):
+            sk = str(item["sk"])
+            if item["pk"] == wanted[0]["pk"]:
+                state.challenge = Challenge.model_validate(item)
+            elif sk == keys.PROFILE:
+                state.record = AgentRecord.model_validate(item)
+            elif sk == wanted[2]["sk"]:
+                state.password = PasswordCredential.model_validate(item)
+            elif sk == wanted[3]["sk"]:
+                state.totp = TotpCredential.model_validate(item)
+            else:
+                state.backup = BackupCode.model_validate(item)
+        return state
+
+    def backup_code_keys(self, agent_id: str,
+                         source: BackupCodeSource | None = None) -> list[Key]:
+        """Keys of the agent's backup codes (of one ``source`` when given)."""
+        condition = Expression(
+            "pk = :pk AND begins_with(sk, :prefix)",
+            values={":pk": keys.agent_partition(agent_id), ":prefix": keys.BACKUP_PREFIX},
+        )
+        filter_expression = None
+        if source is not None:
+            condition.names["#source"] = "source"
+            condition.values[":source"] = source
+            filter_expression = "#source = :source"
+        found: list[Key] = []
+        start: Key | None = None
+        while True:
+            items, start = self.table.query(condition, start_key=start, consistent=True,
+                                            filter_expression=filter_expression)
+            found += [{"pk": str(item["pk"]), "sk": str(item["sk"])} for item in items]
+            if start is None:
+                return found
+
+    # ------------------------------------------------------------------ enrolment
+    def start_totp_enrolment(self, agent_id: str, credential: TotpCredential,
+                             audit: Sequence[AuditEvent]) -> None:
+        """Store a pending seed, replacing a pending one, never an enabled one."""
+        self.table.transact([
+            check(keys.agent(agent_id), "attribute_exists(pk)",
+                  on_condition_failure=NotFound("No such agent")),
+            put(self.totp_item(agent_id, credential),
+                condition="attribute_not_exists(pk) OR pending = :true",
+                values={":true": True}, on_condition_failure=TwoFactorAlreadyEnabled()),
+            *self.side_effects(audit),
+        ])
+
+    def enable_totp(self, agent_id: str, enrolment_id: str, step: int,
+                    backup_codes: Sequence[tuple[str, BackupCode]],
+                    audit: Sequence[AuditEvent], messages: Sequence[OutboxMessage]) -> None:
+        """Turn the pending enrolment on, with its backup codes, in one transaction."""
+        moment = clock.iso(clock.now())
+        self.table.transact([
+            update(keys.agent(agent_id),
+                   "SET twoFactorEnabled = :true, twoFactorFailures = :zero, "
+                   "updatedAt = :at ADD version :one",
+                   condition="attribute_exists(pk) AND (attribute_not_exists(twoFactorEnabled)"
+                             " OR twoFactorEnabled = :false)",
+                   values={":true": True, ":false": False, ":zero": 0, ":at": moment,
+                           ":one": 1},
+                   on_condition_failure=TwoFactorAlreadyEnabled()),
+            update(keys.totp(agent_id),
+                   "SET pending = :false, lastStep = :step, enabledAt = :at "
+                   "REMOVE expiresAt, #ttl",
+                   condition="pending = :true AND enrolmentId = :enrolment",
+                   names={"#ttl": "ttl"},
+                   values={":false": False, ":step": step, ":at": moment, ":true": True,
+                           ":enrolment": enrolment_id},
+                   on_condition_failure=InvalidTwoFactorCode(
+                       "The enrolment was replaced meanwhile; start again")),
+            *[put_new(self.backup_code_item(agent_id, code_digest, code))
+              for code_digest, code in backup_codes],
+            *self.side_effects(audit, messages),
+        ])
+
+    # ------------------------------------------------------------------ codes
+    def pass_second_factor(self, agent_id: str, *, challenge_digest: str | None,
+                           enrolment_id: str, step: int | None = None,
+                           backup_digest: str | None = None,
+                           audit: Sequence[AuditEvent] = (),
+                           messages: Sequence[OutboxMessage] = ()) -> None:
+        """Accept a TOTP ``step`` or use up a backup code; reset the failure count.
+
+        One transaction: the challenge is used up (``401 invalid_session`` if another
+        answer took it), the account must not be locked (``423``), and the step must be
+        later than the last accepted one / the backup code must still be there, unexpired
+        and of this enrolment (``InvalidTwoFactorCode``, which the caller counts).
+        """
+        operations: list[TxOp] = []
+        if challenge_digest is not None:
+            operations.append(delete(keys.challenge(challenge_digest),
+                                     condition="attribute_exists(pk)",
+                                     on_condition_failure=InvalidSession()))
+        operations.append(update(
+            keys.agent(agent_id), "SET twoFactorFailures = :zero",
+            condition="attribute_exists(pk) AND "
+                      "(attribute_not_exists(locked) OR locked = :false)",
+            values={":zero": 0, ":false": False}, on_condition_failure=AccountLocked()))
+        if step is not None:
+            operations.append(update(
+                keys.totp(agent_id), "SET lastStep = :step",
+                condition="enrolmentId = :enrolment AND pending = :false AND lastStep < :step",
+                values={":step": step, ":enrolment": enrolment_id, ":false": False},
+                on_condition_failure=InvalidTwoFactorCode()))
+        if backup_digest is not None:
+            operations.append(delete(
+                keys.backup_code(agent_id, backup_digest),
+                condition="enrolmentId = :enrolment AND "
+                          "(attribute_not_exists(expiresAt) OR expiresAt > :now)",
+                values={":enrolment": enrolment_id, ":now": clock.iso(clock.now())},
+                on_condition_failure=InvalidTwoFactorCode()))
+        self.table.transact([*operations, *self.side_effects(audit, messages)])
+
+    def record_two_factor_failure(self, agent_id: str, *, max_failures: int,
+                                  audit: Sequence[AuditEvent],
+                                  on_lock: Sequence[AuditEvent] = (),
+                                  lock_messages: Sequence[OutboxMessage] = ()) -> int:
+        """Count one wrong code atomically and return the new count.
+
+        Below the limit it is a plain conditional ``ADD``. The increment that reaches the
+        limit (and any after it) fails that condition and is made by a second update that
+        sets ``locked`` in the same write, so the count and the lock never disagree and
+        concurrent wrong codes are each counted exactly once.
+        """
+        key = keys.agent(agent_id)
+        locked_now = False
+        try:
+            item = self._update_in_turn(
+                key, "ADD twoFactorFailures :one",
+                condition="attribute_exists(pk) AND (attribute_not_exists(twoFactorFailures) "
+                          "OR twoFactorFailures < :last)",
+                values={":one": 1, ":last": max_failures - 1},
+            )
+        except ConditionFailed:
+            try:
+                item = self._update_in_turn(
+                    key, "SET locked = :true, updatedAt = :at ADD twoFactorFailures :one, "
+                         "version :one",
+                    condition="attribute_exists(pk)",
+                    values={":true": True, ":one": 1, ":at": clock.iso(clock.now())},
+                )
+            except ConditionFailed as error:
+                raise InvalidSession() from error
+            locked_now = int(item["twoFactorFailures"]) == max_failures
+        events = [*audit, *on_lock] if locked_now else list(audit)
+        self.record_events(events, lock_messages if locked_now else ())
+        return int(item["twoFactorFailures"])
+
+    def _update_in_turn(self, key: Key, expression: str, *, condition: str,
+                        values: dict[str, object]) -> Item:
+        """``UpdateItem``, retried while a transaction on the same item is in flight
+        (DynamoDB answers ``TransactionConflictException``; botocore does not retry it)."""
+        for attempt in range(TRANSACTION_CONFLICT_RETRIES + 1):
+            try:
+                return self.table.update(key, expression, condition=condition, values=values)
+            except ClientError as error:
+                conflict = error.response.get("Error", {}).get("Code") == (
+                    "TransactionConflictException")
+                if not conflict or attempt == TRANSACTION_CONFLICT_RETRIES:
+                    raise
+                time.sleep(0.02 * 2**attempt * (1 + random.random()))
+        raise AssertionError("unreachable")
+
+    # ------------------------------------------------------------------ admin
+    def issue_backup_codes(self, agent_id: str, enrolment_id: str,
+                           backup_codes: Sequence[tuple[str, BackupCode]],
+                           revoke: Sequence[Key], audit: Sequence[AuditEvent],
+                           messages: Sequence[OutboxMessage]) -> None:
+        """New codes in, the ``revoke``d ones out, while 2FA is on with this enrolment."""
+        self.table.transact([
+            check(keys.totp(agent_id), "enrolmentId = :enrolment AND pending = :false",
+                  values={":enrolment": enrolment_id, ":false": False},
+                  on_condition_failure=TwoFactorNotEnabled()),
+            *[delete(key) for key in revoke],
+            *[put_new(self.backup_code_item(agent_id, code_digest, code))
+              for code_digest, code in backup_codes],
+            *self.side_effects(audit, messages),
+        ])
+
+    def disable_totp(self, agent_id: str, *, was_enabled: bool, revoke: Sequence[Key],
+                     audit: Sequence[AuditEvent], messages: Sequence[OutboxMessage],
+                     enrolment_id: str | None = None, step: int | None = None) -> None:
+        """2FA off: the seed and every backup code gone, the profile flag and count reset.
+
+        With ``step`` (the agent's own request) the seed is deleted only if that code's
+        step is later than the last accepted one, so a replayed code cannot do it.
+        """
+        operations: list[TxOp] = []
+        if was_enabled:
+            operations.append(update(
+                keys.agent(agent_id),
+                "SET twoFactorEnabled = :false, twoFactorFailures = :zero, updatedAt = :at "
+                "ADD version :one",
+                condition="attribute_exists(pk)",
+                values={":false": False, ":zero": 0, ":at": clock.iso(clock.now()), ":one": 1},
+                on_condition_failure=NotFound("No such agent")))
+        else:
+            operations.append(check(keys.agent(agent_id), "attribute_exists(pk)",
+                                    on_condition_failure=NotFound("No such agent")))
+        if step is not None:
+            operations.append(delete(
+                keys.totp(agent_id),
+                condition="enrolmentId = :enrolment AND pending = :false AND lastStep < :step",
+                values={":enrolment": enrolment_id, ":false": False, ":step": step},
+                on_condition_failure=InvalidTwoFactorCode()))
+        else:
+            operations.append(delete(keys.totp(agent_id)))
+        operations += [delete(key) for key in revoke]
+        self.table.transact([*operations, *self.side_effects(audit, messages)])
+
+    def unlock_agent(self, record: AgentRecord, audit: Sequence[AuditEvent]) -> None:
+        """Clear the 2FA lock and count, and the password throttle of the agent's logins."""
+        expression = "SET locked = :false, twoFactorFailures = :zero"
+        values: dict[str, object] = {":false": False, ":zero": 0}
+        if record.locked:
+            expression += ", updatedAt = :at ADD version :one"
+            values.update({":at": clock.iso(clock.now()), ":one": 1})
+        self.table.transact([
+            update(keys.agent(record.id), expression, condition="attribute_exists(pk)",
+                   values=values, on_condition_failure=NotFound("No such agent")),
+            delete(keys.login_throttle(record.account)),
+            delete(keys.login_throttle(record.email)),
+            *self.side_effects(audit),
+        ])

@@ -1,0 +1,64 @@
+"""Fixtures every test level may use: ``aws`` (moto) and ``runtime`` (the local runtime
+provisioned from ``template.yaml``, fresh for each test)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+SHARED = Path(__file__).resolve().parents[1] / "shared"
+if str(SHARED) not in sys.path:
+    sys.path.insert(0, str(SHARED))
+
+from roster.local import Runtime  # noqa: E402
+
+AWS_ENV = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_REGION": "us-east-1",
+}
+
+
+def forget_cached_configuration() -> None:
+    """Settings, clients and the repository are built once per cold start; tests change
+    the environment and the endpoint between runs."""
+    from aws_lambda_powertools.utilities import parameters
+    from roster import aws, config, repository, sealing
+
+    config.get_settings.cache_clear()
+    aws.reset_clients()
+    repository.reset_repository()
+    sealing.forget_keys()
+    parameters.clear_caches()
+
+
+@pytest.fixture
+def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """moto for everything AWS, with dummy credentials."""
+    from moto import mock_aws
+
+    for name, value in AWS_ENV.items():
+        monkeypatch.setenv(name, value)
+    for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    forget_cached_configuration()
+    with mock_aws():
+        yield
+    forget_cached_configuration()
+
+
+@pytest.fixture
+def runtime(aws: None) -> Iterator[Runtime]:
+    """``template.yaml`` provisioned into moto, its functions' environment set."""
+    saved = dict(os.environ)
+    try:
+        yield Runtime().provision()
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+        forget_cached_configuration()

@@ -1,0 +1,419 @@
+"""Verified email changes through the service (``start_change``, what the agents PATCH
+calls) and the routes ``POST /email-verification``, ``.../email-change/resend`` and
+``DELETE .../email-change``, on the local runtime."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from email_change_helpers import (
+    AGENT_PASSWORD,
+    AgentFactory,
+    emails_to,
+    link_token,
+    sign_in,
+)
+from roster import aws, clock
+from roster.errors import EmailTaken, InvalidVerificationToken, NoPendingEmail, VersionConflict
+from roster.local.runtime import Runtime
+from roster.models.agent import AgentRecord
+from roster.repository import get_repository, keys
+from roster.repository.table import Expression
+from roster.services import email_change
+
+ADMIN_ID = "admin-actor"
+
+
+def profile(agent_id: str) -> AgentRecord:
+    record = get_repository().get_agent(agent_id)
+    assert record is not None
+    return record
+
+
+def token_item(agent_id: str) -> dict[str, Any] | None:
+    return get_repository().table.get(keys.email_change(agent_id))
+
+
+def start(runtime: Runtime, record: AgentRecord, new_email: str) -> str:
+    """Start a change as an admin would, deliver the mail, return the link's token."""
+    email_change.start_change(ADMIN_ID, record, new_email)
+    runtime.pump_streams()
+    links = [m for m in emails_to(runtime, new_email) if "?token=" in m["body"]]
+    return link_token(links[-1])
+
+
+def verify(runtime: Runtime, token: str) -> Any:
+    return runtime.invoke("POST", "/email-verification", body={"token": token})
+
+
+def login_status(runtime: Runtime, login: str) -> int:
+    response = runtime.invoke("POST", "/auth/login",
+                              body={"login": login, "password": AGENT_PASSWORD})
+    return response.status
+
+
+def audit_actions(agent_id: str) -> list[str]:
+    items, _ = get_repository().table.query(
+        Expression("pk = :pk", values={":pk": keys.audit_partition(agent_id)}))
+    return [str(item["action"]) for item in items]
+
+
+# ------------------------------------------------------------------ start_change
+
+
+def test_start_sets_pending_mails_both_addresses_and_keeps_the_email(
+        runtime: Runtime, make_agent: AgentFactory) -> None:
+    # Given an agent
+    agent = make_agent("jane@example.com")
+    # When an admin changes its email
+    updated = email_change.start_change(ADMIN_ID, agent, "jane.new@example.com")
+    runtime.pump_streams()
+    # Then the returned and stored record keep the email, with the new one pending
+    stored = profile(agent.id)
+    assert updated.email == stored.email == "jane@example.com"
+    assert updated.pendingEmail is not None and stored.pendingEmail == updated.pendingEmail
+    assert updated.pendingEmail.email == "jane.new@example.com"
+    assert updated.version == stored.version == agent.version + 1
+    # And it expires after ROSTER_EMAIL_CHANGE_TTL_SECONDS (default one day)
+    expires = clock.parse(updated.pendingEmail.expiresAt)
+    assert timedelta(hours=23, minutes=59) < expires - clock.now() <= timedelta(days=1)
+    # And the new address got the link, the old one a notice naming no full address
+    (link_mail,) = emails_to(runtime, "jane.new@example.com")
+    (notice,) = emails_to(runtime, "jane@example.com")
+    assert f"?token={agent.id}." in link_mail["body"]
+    assert "jane.new@example.com" not in notice["body"] and "j***@example.com" in notice["body"]
+    assert "token" not in notice["body"]
+    # And the change is audited
+    assert "agent.email_change_requested" in audit_actions(agent.id)
+
+
+def test_the_token_is_stored_only_as_a_digest_and_sealed_in_the_outbox(
+        runtime: Runtime, make_agent: AgentFactory) -> None:
+    # Given every write request of the change is recorded
+    agent = make_agent("jane@example.com")
+    written: list[str] = []
+
+    def record_request(params: dict[str, Any], **_: Any) -> None:
+        written.append(json.dumps(params, default=str))
+
+    client = aws.dynamodb()
+    client.meta.events.register("provide-client-params.dynamodb.TransactWriteItems",
+                                record_request)
+    try:
+        token = start(runtime, agent, "jane.new@example.com")
+    finally:
+        client.meta.events.unregister("provide-client-params.dynamodb.TransactWriteItems",
+                                      record_request)
+    secret = token.split(".", 1)[1]
+    # Then the secret never went to the table in clear (neither token item nor outbox)
+    assert written and not any(secret in request for request in written)
+    # And the token item holds a digest, with the sparse-index and TTL attributes
+    item = token_item(agent.id)
+    assert item is not None and item["digest"] != secret and len(item["digest"]) == 64
+    assert item["expiryBucket"] == "EXPIRING"
+    assert item["expiresAt"] == profile(agent.id).pendingEmail.expiresAt  # type: ignore[union-attr]
+    assert item["ttl"] == clock.epoch(clock.parse(item["expiresAt"]))
+
+
+def test_a_stale_version_is_412_and_nothing_is_written_or_sent(
+        runtime: Runtime, make_agent: AgentFactory) -> None:
+    # Given an agent changed by someone else since it was read
+    agent = make_agent("jane@example.com")
+    email_change.start_change(ADMIN_ID, agent, "first@example.com")
+    runtime.pump_streams()
+    sent_before = len(runtime.outbox())
+    # When a change is started from the stale copy
+    with pytest.raises(VersionConflict) as raised:
+        email_change.start_change(ADMIN_ID, agent, "second@example.com")
+    runtime.pump_streams()
+    # Then it is 412 version_conflict, the first change stands and no mail went out
+    assert raised.value.status == 412 and raised.value.code == "version_conflict"
+    assert profile(agent.id).pendingEmail.email == "first@example.com"  # type: ignore[union-attr]
+    assert len(runtime.outbox()) == sent_before
+    assert emails_to(runtime, "second@example.com") == []
+
+
+def test_another_agents_address_is_409_email_taken_in_any_letter_case(
+        runtime: Runtime, make_agent: AgentFactory) -> None:
+    # Given two agents
+    make_agent("taken@example.com")
+    agent = make_agent("jane@example.com")
+    runtime.pump_streams()
+    sent_before = len(runtime.outbox())
+    # When one is changed to the other's address (different case)
+    with pytest.raises(EmailTaken) as raised:
+        email_change.start_change(ADMIN_ID, agent, "Taken@Example.COM")
+    runtime.pump_streams()
+    # Then 409 email_taken; nothing pending, nothing sent
+    assert raised.value.status == 409 and raised.value.code == "email_taken"
+    assert profile(agent.id).pendingEmail is None and token_item(agent.id) is None
+    assert len(runtime.outbox()) == sent_before
+
+
+def test_a_pending_address_blocks_nobody(runtime: Runtime, make_agent: AgentFactory) -> None:
+    # Given an agent with a pending change to an address
+    first = make_agent("first@example.com")
+    token = start(runtime, first, "wanted@example.com")
+    # When another agent is changed to it, and a third is created with it
+    second = make_agent("second@example.com")
+    email_change.start_change(ADMIN_ID, second, "wanted@example.com")
+    third = make_agent("wanted@example.com")
+    # Then both succeed; the first link can no longer take the address
+    assert profile(third.id).email == "wanted@example.com"
+    response = verify(runtime, token)
+    assert response.status == 409 and response.json()["code"] == "email_taken"
+
+
+def test_a_new_change_replaces_the_pending_one(runtime: Runtime,
+                                               make_agent: AgentFactory) -> None:
+    # Given a pending change
+    agent = make_agent("jane@example.com")
+    first = start(runtime, agent, "one@example.com")
+    # When another change is started
+    second = start(runtime, profile(agent.id), "two@example.com")
+    # Then the first link is dead and the second one verifies
+    assert verify(runtime, first).json()["code"] == "invalid_token"
+    assert verify(runtime, second).status == 204
+    assert profile(agent.id).email == "two@example.com"
+
+
+def test_asking_for_the_current_address_withdraws_the_pending_change(
+        runtime: Runtime, make_agent: AgentFactory) -> None:
+    # Given a pending change
+    agent = make_agent("jane@example.com")
+    token = start(runtime, agent, "new@example.com")
+    current = profile(agent.id)
+    # When the email is set to the current address again
+    updated = email_change.start_change(ADMIN_ID, current, "jane@example.com")
+    # Then nothing is pending, the link is dead, and the version moved once
+    assert updated.pendingEmail is None and profile(agent.id).pendingEmail is None
+    assert updated.version == profile(agent.id).version == current.version + 1
+    assert verify(runtime, token).status == 400
+    # And with nothing pending it is a no-op
+    again = email_change.start_change(ADMIN_ID, updated, "jane@example.com")
+    assert again == updated and profile(agent.id).version == updated.version
+
+
+# ------------------------------------------------------------------ verification
+
+
+def test_verification_swaps_the_email_and_the_sign_in_address(
+        runtime: Runtime, make_agent: AgentFactory) -> None:
+    # Given a pending change
+    agent = make_agent("jane@example.com")
+    token = start(runtime, agent, "Jane.New@Example.com")
+    # Then until it is verified the old address signs in and the new one does not
+    assert login_status(runtime, "jane@example.com") == 200
+    assert login_status(runtime, "jane.new@example.com") == 401
+    # When the link is used (public route: no token)
+    response = verify(runtime, token)
+    # Then 204, the new address is the email (as given), nothing pending
+    assert response.status == 204 and response.body == b""
+    stored = profile(agent.id)
+    assert stored.email == "Jane.New@Example.com" and stored.pendingEmail is None
+    assert stored.version == agent.version + 2
+    assert token_item(agent.id) is None
+    # And the new address signs in (any case), the old one no longer does
+    assert login_status(runtime, "jane.new@example.com") == 200
+    assert login_status(runtime, "jane@example.com") == 401
+    # And both addresses are told, and it is audited
+    runtime.pump_streams()
+    assert any(m["subject"].startswith("Your Roster email address was changed")
+               for m in emails_to(runtime, "jane@example.com"))
+    assert any(m["subject"].startswith("Your Roster email address was changed")
+               for m in emails_to(runtime, "jane.new@example.com"))
+    assert "agent.email_changed" in audit_actions(agent.id)
+
+
+def test_the_old_address_is_free_after_verification(runtime: Runtime,
+                                                    make_agent: AgentFactory) -> None:
+    agent = make_agent("jane@example.com")
+    assert verify(runtime, start(runtime, agent, "new@example.com")).status == 204
+    # When another agent takes the old address Then it can
+    other = make_agent("jane@example.com")
+    assert profile(other.id).email == "jane@example.com"
+
+
+def test_a_link_works_once(runtime: Runtime, make_agent: AgentFactory) -> None:
+    agent = make_agent("jane@example.com")
+    token = start(runtime, agent, "new@example.com")
+    assert verify(runtime, token).status == 204
+    # When it is used again Then 400 invalid_token
+    again = verify(runtime, token)
+    assert again.status == 400 and again.json()["code"] == "invalid_token"
+    assert again.header("Content-Type") == "application/problem+json"
+
+
+def test_a_wrong_secret_or_unknown_agent_is_invalid(runtime: Runtime,
+                                                   make_agent: AgentFactory) -> None:
+    agent = make_agent("jane@example.com")
+    token = start(runtime, agent, "new@example.com")
+    agent_id, secret = token.split(".", 1)
+    forged = secret[:-1] + ("A" if secret[-1] != "A" else "B")
+    other_agent = "00000000-0000-4000-8000-000000000000"
+    for candidate in (f"{agent_id}.{forged}", f"{other_agent}.{secret}", "garbage", ""):
+        response = verify(runtime, candidate)
+        assert response.status == 400 and response.json()["code"] == "invalid_token"
+    # And the real link still works afterwards
+    assert verify(runtime, token).status == 204
+
+
+def test_an_expired_link_is_invalid(runtime: Runtime, make_agent: AgentFactory,
+                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    agent = make_agent("jane@example.com")
+    token = start(runtime, agent, "new@example.com")
+    # Given the link's lifetime has passed (the cleanup has not run)
+    later = clock.now() + timedelta(days=1, seconds=1)
+    monkeypatch.setattr(clock, "now", lambda: later)
+    # When it is used Then 400 invalid_token and the email is unchanged
+    assert verify(runtime, token).json()["code"] == "invalid_token"
+    assert profile(agent.id).email == "jane@example.com"
+
+
+@pytest.mark.parametrize("body", [{}, {"token": 5}, {"token": None}, {"token": ["x"]},
+                                  {"token": "x", "extra": 1}])
+def test_a_malformed_body_is_422(runtime: Runtime, body: dict[str, Any]) -> None:
+    response = runtime.invoke("POST", "/email-verification", body=body)
+    assert response.status == 422 and response.json()["code"] == "validation_failed"
+
+
+def test_an_address_taken_meanwhile_is_409_and_the_change_is_dropped(
+        runtime: Runtime, make_agent: AgentFactory) -> None:
+    # Given a pending change, and another agent created with that address meanwhile
+    agent = make_agent("jane@example.com")
+    token = start(runtime, agent, "wanted@example.com")
+    make_agent("wanted@example.com")
+    # When the link is used
+    response = verify(runtime, token)
+    # Then 409 email_taken, and the change is gone (link dead, nothing pending)
+    assert response.status == 409 and response.json()["code"] == "email_taken"
+    stored = profile(agent.id)
+    assert stored.email == "jane@example.com" and stored.pendingEmail is None
+    assert token_item(agent.id) is None
+    assert verify(runtime, token).json()["code"] == "invalid_token"
+    assert login_status(runtime, "jane@example.com") == 200
+    assert "agent.email_change_dropped" in audit_actions(agent.id)
+
+
+def test_a_change_of_letter_case_verifies_and_keeps_the_guard(
+        runtime: Runtime, make_agent: AgentFactory) -> None:
+    agent = make_agent("jane@example.com")
+    token = start(runtime, agent, "Jane@Example.com")
+    assert verify(runtime, token).status == 204
+    assert profile(agent.id).email == "Jane@Example.com"
+    assert login_status(runtime, "jane@example.com") == 200
+    guard = get_repository().table.get(keys.email_guard("jane@example.com"))
+    assert guard is not None and guard["agentId"] == agent.id
+
+
+def test_me_shows_the_pending_email(runtime: Runtime, make_agent: AgentFactory) -> None:
+    agent = make_agent("jane@example.com")
+    start(runtime, agent, "new@example.com")
+    token = sign_in(runtime, "jane@example.com", AGENT_PASSWORD)
+    me = runtime.invoke("GET", "/me", headers={"Authorization": f"Bearer {token}"}).json()
+    assert me["email"] == "jane@example.com"
+    assert me["pendingEmail"]["email"] == "new@example.com"
+
+
+# ------------------------------------------------------------------ resend and cancel
+
+
+def test_resend_sends_a_new_link_and_kills_the_old_one(
+        runtime: Runtime, make_agent: AgentFactory, admin: dict[str, str]) -> None:
+    agent = make_agent("jane@example.com")
+    first = start(runtime, agent, "new@example.com")
+    before = profile(agent.id)
+    # When an admin asks for a new link
+    response = runtime.invoke("POST", f"/agents/{agent.id}/email-change/resend", headers=admin)
+    # Then 202 with the pending change, a second mail with a different link
+    assert response.status == 202
+    body = response.json()
+    assert body["status"] == "accepted" and body["pendingEmail"]["email"] == "new@example.com"
+    mails = emails_to(runtime, "new@example.com")
+    assert len(mails) == 2
+    second = link_token(mails[-1])
+    assert second != first
+    assert profile(agent.id).version == before.version + 1
+    assert "agent.email_change_resent" in audit_actions(agent.id)
+    # And the first link is dead, the second verifies
+    assert verify(runtime, first).json()["code"] == "invalid_token"
+    assert verify(runtime, second).status == 204
+
+
+def test_resend_and_cancel_without_a_pending_change_are_404(
+        runtime: Runtime, make_agent: AgentFactory, admin: dict[str, str]) -> None:
+    agent = make_agent("jane@example.com")
+    for method, path in (("POST", f"/agents/{agent.id}/email-change/resend"),
+                         ("DELETE", f"/agents/{agent.id}/email-change")):
+        response = runtime.invoke(method, path, headers=admin)
+        assert response.status == 404 and response.json()["code"] == "no_pending_email"
+        # And an unknown agent is 404 not_found
+        unknown = path.replace(agent.id, "00000000-0000-4000-8000-000000000000")
+        response = runtime.invoke(method, unknown, headers=admin)
+        assert response.status == 404 and response.json()["code"] == "not_found"
+
+
+def test_an_expired_change_cannot_be_resent_or_cancelled(
+        runtime: Runtime, make_agent: AgentFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given a change whose lifetime has passed (the cleanup has not run yet)
+    agent = make_agent("jane@example.com")
+    start(runtime, agent, "new@example.com")
+    later = clock.now() + timedelta(days=2)
+    monkeypatch.setattr(clock, "now", lambda: later)
+    # When an admin resends or cancels it Then 404 no_pending_email
+    for action in (email_change.resend, email_change.cancel):
+        with pytest.raises(NoPendingEmail) as raised:
+            action(ADMIN_ID, agent.id)
+        assert raised.value.status == 404 and raised.value.code == "no_pending_email"
+
+
+def test_cancel_removes_the_change_and_kills_the_link(
+        runtime: Runtime, make_agent: AgentFactory, admin: dict[str, str]) -> None:
+    agent = make_agent("jane@example.com")
+    token = start(runtime, agent, "new@example.com")
+    response = runtime.invoke("DELETE", f"/agents/{agent.id}/email-change", headers=admin)
+    assert response.status == 204
+    assert profile(agent.id).pendingEmail is None and token_item(agent.id) is None
+    assert verify(runtime, token).json()["code"] == "invalid_token"
+    assert "agent.email_change_cancelled" in audit_actions(agent.id)
+    again = runtime.invoke("DELETE", f"/agents/{agent.id}/email-change", headers=admin)
+    assert again.status == 404 and again.json()["code"] == "no_pending_email"
+
+
+def test_resend_and_cancel_need_agents_write(runtime: Runtime,
+                                            make_agent: AgentFactory) -> None:
+    # Given a plain agent (no permissions) and an agent with a pending change
+    make_agent("caller@example.com", account="plainagent")
+    target = make_agent("jane@example.com")
+    start(runtime, target, "new@example.com")
+    headers = {"Authorization": f"Bearer {sign_in(runtime, 'plainagent', AGENT_PASSWORD)}"}
+    # When it asks to resend or cancel Then 403 forbidden; without a token 401
+    for method, path in (("POST", f"/agents/{target.id}/email-change/resend"),
+                         ("DELETE", f"/agents/{target.id}/email-change")):
+        assert runtime.invoke(method, path, headers=headers).json()["code"] == "forbidden"
+        assert runtime.invoke(method, path).status == 401
+    assert profile(target.id).pendingEmail is not None
+
+
+def test_two_uses_racing_with_the_same_link_cannot_both_succeed(
+        runtime: Runtime, make_agent: AgentFactory) -> None:
+    # Given two requests that both read the change before either wrote (a race)
+    agent = make_agent("jane@example.com")
+    start(runtime, agent, "new@example.com")
+    repository = get_repository()
+    first_record, first_change = repository.load_email_change(agent.id)
+    second_record, second_change = repository.load_email_change(agent.id)
+    assert first_record and first_change and second_record and second_change
+    stamp = clock.iso(clock.now())
+    # When both complete it
+    repository.complete_email_change(first_record, first_change, updated_at=stamp,
+                                     audit=[], messages=[])
+    # Then the second is refused as an invalid token, and the change happened once
+    with pytest.raises(InvalidVerificationToken):
+        repository.complete_email_change(second_record, second_change, updated_at=stamp,
+                                         audit=[], messages=[])
+    stored = profile(agent.id)
+    assert stored.email == "new@example.com" and stored.version == agent.version + 2
