@@ -8,14 +8,16 @@ from aws_lambda_powertools.event_handler.api_gateway import Response, Router
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel
 from roster.api import create_app, header, json_response, no_content, principal
 from roster.errors import ValidationFailed
-from roster.models.agent import AgentRecord
+from roster.models.agent import Agent, AgentRecord
 from roster.models.agents_api import (
     AgentPage,
     AssignmentKind,
     AssignmentPage,
     CreateAgentRequest,
+    CreatedAgent,
     GroupRequest,
     NumericIds,
     PhotoRequest,
@@ -29,6 +31,15 @@ from roster.services import agents, assignments
 from roster.services.idempotency import MAX_KEY_LENGTH, register_lambda_context
 
 router = Router()
+
+
+def _documented(status: int, model: type[BaseModel], description: str) -> dict[int, Any]:
+    """The OpenAPI answer of a route that returns a ``Response`` (for its headers)."""
+    return {status: {"description": description,
+                     "content": {"application/json": {"model": model}}}}
+
+
+AGENT_ANSWER = _documented(200, Agent, "The agent; ETag carries its version")
 
 Limit = Annotated[int, Query(ge=1, le=100)]
 Cursor = Annotated[str | None, Query(min_length=1, max_length=2048)]
@@ -51,12 +62,12 @@ def _idempotency_key() -> str | None:
 
 
 # ------------------------------------------------------------------ self-service
-@router.get("/me", tags=["self-service"])
+@router.get("/me", tags=["self-service"], responses=AGENT_ANSWER)
 def get_me() -> Response[str]:
     return _agent(agents.get_agent(principal(router).agent_id))
 
 
-@router.patch("/me", tags=["self-service"])
+@router.patch("/me", tags=["self-service"], responses=AGENT_ANSWER)
 def patch_me(request: UpdateMeRequest) -> Response[str]:
     caller = principal(router)
     return _agent(agents.update_me(caller.agent_id, caller.is_admin, request,
@@ -83,7 +94,8 @@ def delete_my_photo() -> Response[str]:
 
 
 # ------------------------------------------------------------------ agents
-@router.post("/agents", tags=["agents"], status_code=201)
+@router.post("/agents", tags=["agents"], status_code=201,
+             responses=_documented(201, CreatedAgent, "Created; Location and ETag headers"))
 def post_agent(request: CreateAgentRequest) -> Response[str]:
     caller = principal(router)
     created = agents.create_agent(caller.agent_id, caller.is_admin, request,
@@ -108,12 +120,12 @@ def get_numeric_ids() -> NumericIds:
     return NumericIds(numericIds=agents.numeric_ids())
 
 
-@router.get("/agents/<id>", tags=["agents"])
+@router.get("/agents/<id>", tags=["agents"], responses=AGENT_ANSWER)
 def get_agent(id: str) -> Response[str]:
     return _agent(agents.get_agent(id))
 
 
-@router.patch("/agents/<id>", tags=["agents"])
+@router.patch("/agents/<id>", tags=["agents"], responses=AGENT_ANSWER)
 def patch_agent(id: str, request: UpdateAgentRequest) -> Response[str]:
     caller = principal(router)
     return _agent(agents.update_agent(caller.agent_id, caller.is_admin, id, request,
@@ -129,7 +141,7 @@ def delete_agent(id: str,
     return no_content()
 
 
-@router.put("/agents/<id>/group", tags=["agents"])
+@router.put("/agents/<id>/group", tags=["agents"], responses=AGENT_ANSWER)
 def put_group(id: str, request: GroupRequest) -> Response[str]:
     caller = principal(router)
     return _agent(agents.set_group(caller.agent_id, caller.is_admin, id, request.groupId))
