@@ -315,6 +315,8 @@ def _with_retries(agent_id: str, if_match: str | None,
                   apply: Any) -> AgentRecord:
     """Run ``apply(record, expected, conflict)`` on a fresh read; with ``If-Match`` once
     (a stale one is ``412``), without it retried when a concurrent write got in first."""
+    if if_match is not None and if_match.strip() == "*":  # any current version (RFC 9110)
+        if_match = None
     expected_by_caller = parse_if_match(if_match) if if_match is not None else None
     for attempt in range(UPDATE_RETRIES):
         record = get_agent(agent_id)

@@ -64,6 +64,8 @@ def test_stale_if_match_is_412(admin: Api) -> None:
                       headers={"If-Match": "garbage"}).status == 412
     assert admin.call("PATCH", f"/agents/{agent['id']}", {"title": "two"},
                       headers={"If-Match": 'W/"2"'}).status == 200
+    assert admin.call("PATCH", f"/agents/{agent['id']}", {"title": "three"},
+                      headers={"If-Match": "*"}).json()["version"] == 4
 
 
 @pytest.mark.parametrize("field", ["account", "id", "isOwner", "twoFactorEnabled", "locked",
