@@ -47,10 +47,9 @@ Filter = Annotated[str | None, Query(min_length=1, max_length=254)]
 Ref = Annotated[str, Path(min_length=1, max_length=200)]
 
 
-def _agent(record: AgentRecord, status: int = 200,
-           headers: dict[str, str] | None = None) -> Response[str]:
-    return json_response(status, agents.agent_view(record),
-                         {"ETag": agents.etag(record), **(headers or {})})
+def _agent(agent: AgentRecord | agents.Changed) -> Response[str]:
+    changed = agent if isinstance(agent, agents.Changed) else agents.Changed(agent)
+    return json_response(200, changed.view(), {"ETag": agents.etag(changed.record)})
 
 
 def _idempotency_key() -> str | None:

@@ -8,7 +8,7 @@ owner, which references must exist, what a password mode means.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Literal
@@ -279,10 +279,22 @@ def parse_if_match(value: str) -> int:
     return int(text)
 
 
+@dataclass(frozen=True)
+class Changed:
+    """A changed agent, with the catalogue items read on the way (saves the view's
+    group read)."""
+
+    record: AgentRecord
+    catalog: dict[tuple[str, str], Item] | None = None
+
+    def view(self) -> Agent:
+        return agent_view(self.record, groups=self.catalog)
+
+
 def change_agent(actor_id: str, record: AgentRecord, changes: dict[str, Any], *,
                  actor_is_admin: bool, expected_version: int,
                  conflict: RosterError | None = None, action: str = "agent.updated",
-                 ) -> AgentRecord:
+                 ) -> Changed:
     """Apply a partial change under the rules every route shares; no-op when nothing
     actually changes (no write, no new version)."""
     merged = AgentRecord.model_validate({**record.model_dump(), **changes})
@@ -290,7 +302,7 @@ def change_agent(actor_id: str, record: AgentRecord, changes: dict[str, Any], *,
     changed = {name: getattr(merged, name) for name in changes
                if before.get(name) != after.get(name)}
     if not changed:
-        return record
+        return Changed(record)
     if "roles" in changed:
         _check_admin_grant(record.roles, merged.roles, actor_is_admin)
     if record.isOwner and (not merged.active or ADMIN_ROLE not in merged.roles):
@@ -299,20 +311,20 @@ def change_agent(actor_id: str, record: AgentRecord, changes: dict[str, Any], *,
         raise AgentLoggedOn("Log the agent off its queues before moving it to another group")
     repository = get_repository()
     added = repository.reference_values(merged) - repository.reference_values(record)
-    if added:
-        require_references(merged, added)
+    catalog = require_references(merged, added) if added else None
     deactivated = record.active and not merged.active
     audit = AuditEvent(actorId=actor_id, action=action, targetId=record.id,
                        details={"fields": sorted(changed),
                                 **({"roles": merged.roles} if "roles" in changed else {}),
                                 **({"sessionsRevoked": True} if deactivated else {})})
-    return repository.update_agent(record, changed, expected_version=expected_version,
-                                   conflict=conflict, revoke_sessions=deactivated,
-                                   audit=[audit])
+    return Changed(repository.update_agent(record, changed,
+                                           expected_version=expected_version,
+                                           conflict=conflict, revoke_sessions=deactivated,
+                                           audit=[audit]), catalog)
 
 
 def _with_retries(agent_id: str, if_match: str | None,
-                  apply: Any) -> AgentRecord:
+                  apply: Callable[[AgentRecord, int, RosterError], Changed]) -> Changed:
     """Run ``apply(record, expected, conflict)`` on a fresh read; with ``If-Match`` once
     (a stale one is ``412``), without it retried when a concurrent write got in first."""
     if if_match is not None and if_match.strip() == "*":  # any current version (RFC 9110)
@@ -323,11 +335,9 @@ def _with_retries(agent_id: str, if_match: str | None,
         if expected_by_caller is not None:
             if expected_by_caller != record.version:
                 raise VersionConflict()
-            result: AgentRecord = apply(record, record.version, VersionConflict())
-            return result
+            return apply(record, record.version, VersionConflict())
         try:
-            result = apply(record, record.version, ConcurrentChange())
-            return result
+            return apply(record, record.version, ConcurrentChange())
         except ConcurrentChange:
             if attempt == UPDATE_RETRIES - 1:
                 raise
@@ -335,7 +345,7 @@ def _with_retries(agent_id: str, if_match: str | None,
 
 
 def update_agent(actor_id: str, actor_is_admin: bool, agent_id: str,
-                 request: UpdateAgentRequest, if_match: str | None) -> AgentRecord:
+                 request: UpdateAgentRequest, if_match: str | None) -> Changed:
     immutable = request.immutable_sent()
     if immutable:
         raise ImmutableField(
@@ -345,15 +355,15 @@ def update_agent(actor_id: str, actor_is_admin: bool, agent_id: str,
 
 
 def update_me(agent_id: str, actor_is_admin: bool, request: UpdateMeRequest,
-              if_match: str | None) -> AgentRecord:
+              if_match: str | None) -> Changed:
     return _update(agent_id, actor_is_admin, agent_id, request.changes(), if_match)
 
 
 def _update(actor_id: str, actor_is_admin: bool, agent_id: str, changes: dict[str, Any],
-            if_match: str | None) -> AgentRecord:
+            if_match: str | None) -> Changed:
     email = changes.pop("email", None)
 
-    def apply(record: AgentRecord, expected: int, conflict: RosterError) -> AgentRecord:
+    def apply(record: AgentRecord, expected: int, conflict: RosterError) -> Changed:
         if email is not None and email.lower() != record.email.lower():
             owner = get_repository().find_agent_id(email)
             if owner is not None and owner != record.id:
@@ -361,19 +371,20 @@ def _update(actor_id: str, actor_is_admin: bool, agent_id: str, changes: dict[st
         return change_agent(actor_id, record, changes, actor_is_admin=actor_is_admin,
                             expected_version=expected, conflict=conflict)
 
-    record = _with_retries(agent_id, if_match, apply)
-    if email is not None and email.lower() != record.email.lower():
+    result = _with_retries(agent_id, if_match, apply)
+    if email is not None and email.lower() != result.record.email.lower():
         from roster.services import email_change
 
-        record = email_change.start_change(actor_id, record, email)
-    return record
+        result = Changed(email_change.start_change(actor_id, result.record, email),
+                         result.catalog)
+    return result
 
 
 def set_group(actor_id: str, actor_is_admin: bool, agent_id: str,
-              group_id: str | None) -> AgentRecord:
+              group_id: str | None) -> Changed:
     """Move to another group; the agent's own property values stay as they are."""
 
-    def apply(record: AgentRecord, expected: int, conflict: RosterError) -> AgentRecord:
+    def apply(record: AgentRecord, expected: int, conflict: RosterError) -> Changed:
         if record.queueStatus == "logged_on":
             raise AgentLoggedOn("Log the agent off its queues before moving it")
         return change_agent(actor_id, record, {"groupId": group_id},
@@ -384,10 +395,10 @@ def set_group(actor_id: str, actor_is_admin: bool, agent_id: str,
 
 
 def set_queue_status(agent_id: str, status: Literal["logged_on", "logged_off"],
-                     profile_id: str | None) -> AgentRecord:
+                     profile_id: str | None) -> Changed:
     """Log on (optionally with one of the agent's or its group's skill profiles) or off."""
 
-    def apply(record: AgentRecord, expected: int, conflict: RosterError) -> AgentRecord:
+    def apply(record: AgentRecord, expected: int, conflict: RosterError) -> Changed:
         if profile_id is not None:
             wanted = [("profiles", profile_id)]
             if record.groupId:
@@ -418,7 +429,7 @@ def start_photo_upload(actor_id: str, agent_id: str, request: PhotoRequest) -> P
     upload = photos.presign_upload(key, request.contentType, request.contentLength)
     previous: list[str] = []
 
-    def apply(record: AgentRecord, expected: int, conflict: RosterError) -> AgentRecord:
+    def apply(record: AgentRecord, expected: int, conflict: RosterError) -> Changed:
         previous[:] = [record.photoKey] if record.photoKey else []
         return change_agent(actor_id, record, {"photoKey": key}, actor_is_admin=False,
                             expected_version=expected, conflict=conflict,
@@ -435,7 +446,7 @@ def delete_photo(actor_id: str, agent_id: str) -> None:
 
     previous: list[str] = []
 
-    def apply(record: AgentRecord, expected: int, conflict: RosterError) -> AgentRecord:
+    def apply(record: AgentRecord, expected: int, conflict: RosterError) -> Changed:
         previous[:] = [record.photoKey] if record.photoKey else []
         return change_agent(actor_id, record, {"photoKey": None}, actor_is_admin=False,
                             expected_version=expected, conflict=conflict,
