@@ -290,3 +290,26 @@ def test_twenty_concurrent_creations_with_one_email(admin: Api,
     assert sorted(results) == ["created"] + ["email_taken"] * 19
     listed = admin.call("GET", "/agents", query={"q": "racer"}).json()["items"]
     assert len(listed) == 1
+
+
+def test_key_still_in_progress_is_409(admin: Api) -> None:
+    # Given a first request under a key that has not finished yet
+    from roster.errors import IdempotencyInProgress
+    from roster.services import idempotency
+
+    seen: list[str] = []
+
+    def first() -> dict[str, Any]:
+        # When a retry with the same key arrives meanwhile
+        try:
+            idempotency.run_once("agents", "caller:k", {"a": 1}, lambda: {"id": "second"})
+        except IdempotencyInProgress as error:
+            seen.append(error.code)
+        return {"id": "first"}
+
+    result, replayed = idempotency.run_once("agents", "caller:k", {"a": 1}, first)
+    # Then the retry is told so, and the first one completes and is what a later retry gets
+    assert seen == ["idempotency_in_progress"]
+    assert (result, replayed) == ({"id": "first"}, False)
+    assert idempotency.run_once("agents", "caller:k", {"a": 1},
+                                lambda: {"id": "third"}) == ({"id": "first"}, True)

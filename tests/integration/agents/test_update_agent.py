@@ -208,3 +208,48 @@ def test_patch_email_starts_a_verified_change(admin: Api) -> None:
     assert response.status == 200
     assert response.json()["email"] == "jdoe@example.com"
     assert response.json()["pendingEmail"]["email"] == "new@example.com"
+
+
+def test_concurrent_patches_with_one_version_one_wins(admin: Api,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given ten admins patching the same version at once (each AWS call atomic, as in
+    # DynamoDB; moto itself is not thread-safe)
+    import threading
+
+    from botocore.client import BaseClient
+    from roster.errors import VersionConflict
+    from roster.models.agents_api import UpdateAgentRequest
+    from roster.services import agents
+
+    make_call = BaseClient._make_api_call
+    lock = threading.Lock()
+
+    def atomic_call(self: BaseClient, operation: str, params: dict[str, Any]) -> Any:
+        with lock:
+            return make_call(self, operation, params)
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", atomic_call)
+    agent = new_agent(admin, "jdoe")
+    owner = _owner_id(admin)
+    outcomes: list[str] = []
+    barrier = threading.Barrier(10)
+
+    def patch(index: int) -> None:
+        request = UpdateAgentRequest.model_validate({"title": f"t{index}"})
+        barrier.wait()
+        try:
+            agents.update_agent(owner, True, agent["id"], request, '"1"')
+            outcomes.append("ok")
+        except VersionConflict:
+            outcomes.append("412")
+        except Exception as error:
+            outcomes.append(repr(error))
+
+    threads = [threading.Thread(target=patch, args=(i,)) for i in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    # Then exactly one change is made and the others are told the version is stale
+    assert sorted(outcomes) == ["412"] * 9 + ["ok"]
+    assert admin.call("GET", f"/agents/{agent['id']}").json()["version"] == 2
