@@ -1,10 +1,13 @@
-"""Opaque, validated pagination cursors.
+"""Opaque pagination cursors: a DynamoDB ``LastEvaluatedKey``, signed.
 
-A cursor is the base64url JSON of a position (a DynamoDB key, or any small flat object
-of strings) followed by a checksum, so a cursor that was cut, edited or made up is
-``400 invalid_cursor`` instead of a DynamoDB error. Callers still check that the decoded
-position belongs to the listing they run (its partition), so a cursor of one listing
-cannot steer a ``Query`` of another.
+A cursor is ``base64url(version | mac | json(key))`` where ``mac`` is an HMAC-SHA256
+(truncated to 16 bytes) over the scope and the key, keyed by a subkey of the token
+signing secret. Any change to a cursor, or its use for another list than the one that
+issued it (``scope``), is ``InvalidCursor`` (400 ``invalid_cursor``), so a client can
+never steer a query to a start key of its own making.
+
+    encode(key, scope="CATALOG#queues") -> str
+    decode(cursor, scope="CATALOG#queues") -> dict   # or raises InvalidCursor
 """
 
 from __future__ import annotations
@@ -14,40 +17,58 @@ import binascii
 import hashlib
 import hmac
 import json
-from collections.abc import Mapping
+from typing import Any
 
 from roster.errors import InvalidCursor
 
-_VERSION = "c1"
-_CHECK_LENGTH = 16
+VERSION = b"\x01"
+MAC_BYTES = 16
 MAX_CURSOR_LENGTH = 2048
+_PURPOSE = b"roster/pagination-cursor/v1"
+
+__all__ = ["MAX_CURSOR_LENGTH", "InvalidCursor", "decode", "encode"]
 
 
-def _check(payload: str) -> str:
-    return hashlib.sha256(f"{_VERSION}:{payload}".encode()).hexdigest()[:_CHECK_LENGTH]
+def _key() -> bytes:
+    """The cursor subkey, derived from the token signing secret (cached by Parameters)."""
+    from roster import tokens
+
+    secret = tokens._signing_key().encode()
+    return hmac.new(secret, _PURPOSE, hashlib.sha256).digest()
 
 
-def encode(key: Mapping[str, str]) -> str:
-    """The cursor of ``key`` (a flat mapping of strings)."""
-    text = json.dumps(dict(key), separators=(",", ":"), sort_keys=True)
-    payload = base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
-    return f"{payload}.{_check(payload)}"
+def _mac(scope: str, payload: bytes) -> bytes:
+    message = scope.encode() + b"\x00" + payload
+    return hmac.new(_key(), message, hashlib.sha256).digest()[:MAC_BYTES]
 
 
-def decode(cursor: str) -> dict[str, str]:
-    """The position a cursor names; ``InvalidCursor`` for anything we did not issue."""
-    if not cursor or len(cursor) > MAX_CURSOR_LENGTH:
-        raise InvalidCursor()
-    payload, _, check = cursor.partition(".")
-    if not payload or not hmac.compare_digest(check.encode(), _check(payload).encode()):
+def encode(key: dict[str, Any], *, scope: str = "") -> str:
+    """The opaque cursor for ``key`` (string or integer values), valid for ``scope`` only."""
+    payload = json.dumps(key, separators=(",", ":"), sort_keys=True).encode()
+    raw = VERSION + _mac(scope, payload) + payload
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def decode(cursor: str, *, scope: str = "") -> dict[str, Any]:
+    """The key ``cursor`` was made from; ``InvalidCursor`` unless it is exactly one we issued."""
+    if not isinstance(cursor, str) or not cursor or len(cursor) > MAX_CURSOR_LENGTH:
         raise InvalidCursor()
     try:
-        raw = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
-        value = json.loads(raw)
-    except (binascii.Error, ValueError, UnicodeDecodeError) as error:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+    except (binascii.Error, ValueError) as error:
         raise InvalidCursor() from error
-    if not isinstance(value, dict) or not value or not all(
-        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+    if base64.urlsafe_b64encode(raw).rstrip(b"=").decode() != cursor:
+        raise InvalidCursor()  # not canonical base64url (e.g. padding or stray bits)
+    version, mac, payload = raw[:1], raw[1:1 + MAC_BYTES], raw[1 + MAC_BYTES:]
+    if version != VERSION or not payload or not hmac.compare_digest(mac, _mac(scope, payload)):
+        raise InvalidCursor()
+    try:
+        key = json.loads(payload)
+    except ValueError as error:
+        raise InvalidCursor() from error
+    if not isinstance(key, dict) or not key or not all(
+        isinstance(name, str) and isinstance(value, str | int) and not isinstance(value, bool)
+        for name, value in key.items()
     ):
         raise InvalidCursor()
-    return value
+    return key

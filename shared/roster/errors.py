@@ -161,6 +161,10 @@ class InUse(RosterError):
     status, code, title = 409, "in_use", "The item is still in use"
 
 
+class BuiltIn(RosterError):
+    status, code, title = 409, "built_in", "Built-in items cannot be changed this way"
+
+
 class IdempotencyKeyReused(RosterError):
     status, code, title = (
         409,

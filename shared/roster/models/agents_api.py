@@ -25,10 +25,12 @@ LANGUAGE_PATTERN = re.compile(
 MAX_NUMERIC_ID = 2**31 - 1
 
 # Caps that keep an agent's memberships (and any change to them) inside one transaction.
-MAX_ROLES = 10
-MAX_QUEUES = 25
-MAX_SKILLS = 25
-MAX_PROFILES = 10
+# Creating an agent writes two operations per reference (the reference item and the
+# referred item's revision bump), so 40 references + 19 other operations <= 100.
+MAX_ROLES = 5
+MAX_QUEUES = 15
+MAX_SKILLS = 15
+MAX_PROFILES = 4
 MAX_IP_RULES = 50
 MAX_PROPERTIES = 50
 PHOTO_TYPES = ("image/jpeg", "image/png", "image/webp")

@@ -15,7 +15,7 @@ next ``Query`` starts with ``sk > account#~`` (every key of that account sorts b
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +28,8 @@ from roster.errors import (
     NotFound,
     NumericIdTaken,
     RosterError,
+    UnknownReference,
+    ValidationFailed,
     VersionConflict,
 )
 from roster.models.agent import AgentRecord
@@ -51,6 +53,9 @@ from roster.repository.table import (
 )
 
 ASSIGNMENT_KINDS = ("chat", "ticket", "workflow", "view")
+REFERENCE_FIELDS = {"roles": "roles", "queues": "queues", "skills": "skills",
+                    "profiles": "profiles", "groups": "groupId"}
+AGENT_REFERENCES_END = "~"  # catalogue references sort from here in a REF# partition
 SEARCH_FIELDS = ("account", "email", "alias")
 # Two operations per moved assignment, plus both counters and the batch's audit event.
 MOVE_BATCH = (TRANSACT_LIMIT - 3) // 2
@@ -69,6 +74,7 @@ class ListSource:
     index: str | None = None  # None: the table itself
     profiles: bool = False  # items are profiles (index projections), not pointers
     fan_out: int = 1  # items per agent in the partition (prefix items: one per field)
+    below: str | None = None  # sort keys from here on are not agents' (catalogue references)
     filter: str | None = None
     names: dict[str, str] = field(default_factory=dict)
     values: dict[str, Any] = field(default_factory=dict)
@@ -87,6 +93,9 @@ class AgentStore:
 
     if TYPE_CHECKING:
         def reference_items(self, record: AgentRecord) -> list[Item]: ...
+
+        @staticmethod
+        def reference_values(record: AgentRecord) -> set[tuple[str, str]]: ...
 
         def side_effects(self, audit: Sequence[AuditEvent] = (),
                          messages: Sequence[OutboxMessage] = ()) -> list[TxOp]: ...
@@ -111,6 +120,22 @@ class AgentStore:
                 "gsi1pk": keys.NUMERIC_ID_LIST_PARTITION,
                 "gsi1sk": keys.numeric_id_sort(record.numericId)}
 
+    @staticmethod
+    def reference_use_ops(pairs: Iterable[tuple[str, str]]) -> list[TxOp]:
+        """Starting to use catalogue items: each must exist and its ``revision`` moves, so
+        a catalogue delete that checked 'not in use' before this lands fails instead of
+        leaving a reference to nothing."""
+        return [
+            update(keys.catalog(kind, value),
+                   "SET revision = if_not_exists(revision, :zero) + :one",
+                   condition="attribute_exists(pk)", values={":zero": 0, ":one": 1},
+                   on_condition_failure=UnknownReference(
+                       f"There is no item '{value}' in {kind}",
+                       errors=[{"field": REFERENCE_FIELDS[kind],
+                                "message": f"'{value}' does not exist"}]))
+            for kind, value in sorted(pairs)
+        ]
+
     def derived_item_ops(self, old: AgentRecord, new: AgentRecord) -> list[TxOp]:
         """Reference, prefix and numeric-id items that follow a profile change.
 
@@ -118,7 +143,8 @@ class AgentStore:
         rewritten when it changes. Email prefix items follow ``email`` wherever it
         changes (the email-change verification uses this too).
         """
-        operations: list[TxOp] = []
+        operations = self.reference_use_ops(
+            self.reference_values(new) - self.reference_values(old))
         for before, after, rewrite_all in (
             (self.reference_items(old), self.reference_items(new), old.active != new.active),
             (self.search_items(old), self.search_items(new), False),
@@ -165,10 +191,18 @@ class AgentStore:
         text = "#lp = :lp"
         names = {"#lp": pk_name, **source.names}
         values: dict[str, Any] = {":lp": source.partition, **source.values}
-        if after is not None:
-            text += " AND #ls > :after"
-            names["#ls"] = sk_name
+        if after is not None and source.below is not None:
+            text += " AND #ls BETWEEN :after AND :below"
             values[":after"] = keys.after_account(after)
+            values[":below"] = source.below
+        elif after is not None:
+            text += " AND #ls > :after"
+            values[":after"] = keys.after_account(after)
+        elif source.below is not None:
+            text += " AND #ls < :below"
+            values[":below"] = source.below
+        if after is not None or source.below is not None:
+            names["#ls"] = sk_name
         condition = Expression(text, names, values)
         page: list[AgentRecord] = []
         seen: set[str] = set()
@@ -248,8 +282,13 @@ class AgentStore:
                          condition="attribute_exists(pk) AND version = :expected",
                          names=names, values=values,
                          on_condition_failure=conflict or VersionConflict())
-        self.table.transact([profile, *self.derived_item_ops(old, new), *extra,
-                             *self.side_effects(audit, messages)])
+        operations = [profile, *self.derived_item_ops(old, new), *extra,
+                      *self.side_effects(audit, messages)]
+        if len(operations) > TRANSACT_LIMIT:
+            raise ValidationFailed(
+                "This change touches too many memberships at once; split it in two",
+                errors=[{"field": "body", "message": "too many membership changes at once"}])
+        self.table.transact(operations)
         if revoke_sessions:
             new = new.model_copy(update={"sessionEpoch": old.sessionEpoch + 1})
         return new

@@ -29,6 +29,7 @@ from roster.models.credentials import (
 from roster.models.outbox import OutboxMessage
 from roster.repository import keys
 from roster.repository.agents import AgentStore
+from roster.repository.catalog import CatalogStore
 from roster.repository.cleanup import ExpiryStore
 from roster.repository.email_change import EmailChangeStore
 from roster.repository.table import (
@@ -59,7 +60,8 @@ def strip_keys(item: Item) -> Item:
                                                         "expiryBucket"}}
 
 
-class DynamoRepository(AgentStore, EmailChangeStore, ExpiryStore, TwoFactorStore):
+class DynamoRepository(AgentStore, CatalogStore, EmailChangeStore, ExpiryStore,
+                       TwoFactorStore):
     def __init__(self, table: Table) -> None:
         self.table = table
 
@@ -213,6 +215,7 @@ class DynamoRepository(AgentStore, EmailChangeStore, ExpiryStore, TwoFactorStore
         if password is not None:
             operations.append(put(self.password_item(record.id, password)))
         operations += [put(item) for item in self.reference_items(record)]
+        operations += self.reference_use_ops(self.reference_values(record))
         operations += [put(item) for item in self.search_items(record)]
         operations += self.side_effects(audit, messages)
         self.table.transact(operations)

@@ -99,6 +99,16 @@ def reference(kind: str, value: str, account: str, agent_id: str) -> Key:
     return {"pk": reference_partition(kind, value), "sk": f"{account.lower()}#{agent_id}"}
 
 
+def catalog_reference(kind: str, value: str, owner_kind: str, owner_id: str) -> Key:
+    """A catalogue item's use of another (a group's profile, a profile's skill).
+
+    Same partition as the agents' references so one ``Query`` tells whether the item is
+    in use; ``~`` sorts after every account name, so lists of agents by reference never
+    meet these.
+    """
+    return {"pk": reference_partition(kind, value), "sk": f"~{owner_kind}#{owner_id}"}
+
+
 def outbox(message_id: str) -> Key:
     return {"pk": f"OUTBOX#{message_id}", "sk": OUTBOX}
 

@@ -42,13 +42,11 @@ from roster.models.credentials import PasswordCredential
 from roster.models.outbox import OutboxMessage
 from roster.permissions import ADMIN_ROLE
 from roster.repository import get_repository, keys
-from roster.repository.agents import ListSource
+from roster.repository.agents import AGENT_REFERENCES_END, REFERENCE_FIELDS, ListSource
 from roster.repository.table import Item
 
 PasswordMode = Literal["set", "generate", "invite"]
 UPDATE_RETRIES = 3
-_REFERENCE_FIELDS = {"roles": "roles", "queues": "queues", "skills": "skills",
-                     "profiles": "profiles", "groups": "groupId"}
 _REFERENCE_NOUNS = {"roles": "role", "queues": "queue", "skills": "skill",
                     "profiles": "skill profile", "groups": "group"}
 
@@ -122,7 +120,7 @@ def require_references(record: AgentRecord,
     if missing:
         raise UnknownReference(
             "Unknown " + ", ".join(f"{_REFERENCE_NOUNS[k]} '{v}'" for k, v in missing),
-            errors=[{"field": _REFERENCE_FIELDS[kind],
+            errors=[{"field": REFERENCE_FIELDS[kind],
                      "message": f"unknown {_REFERENCE_NOUNS[kind]} '{value}'"}
                     for kind, value in missing],
         )
@@ -223,9 +221,9 @@ def list_agents(*, limit: int, page_cursor: str | None, active: bool | None,
     then group, queue, role, then ``active``); the others filter what it reads."""
     after: str | None = None
     if page_cursor is not None:
-        position = cursor.decode(page_cursor)
+        position = cursor.decode(page_cursor, scope=keys.AGENT_LIST_PARTITION)
         after = position.get("after")
-        if after is None or len(position) != 1 or len(after) > 256:
+        if not isinstance(after, str) or len(position) != 1:
             raise InvalidCursor()
     text = (q or "").strip().lower()
     source = _source(active=active, role=role, queue=queue, group_id=group_id, q=text)
@@ -243,7 +241,8 @@ def list_agents(*, limit: int, page_cursor: str | None, active: bool | None,
     records, last = get_repository().agent_page(source, limit=limit, after=after,
                                                 accept=accept)
     return AgentPage(items=agent_views(records),
-                     nextCursor=cursor.encode({"after": last}) if last else None)
+                     nextCursor=(cursor.encode({"after": last}, scope=keys.AGENT_LIST_PARTITION)
+                                 if last else None))
 
 
 def _source(*, active: bool | None, role: str | None, queue: str | None,
@@ -258,8 +257,9 @@ def _source(*, active: bool | None, role: str | None, queue: str | None,
     for kind, value in (("groups", group_id), ("queues", queue), ("roles", role)):
         if value is not None:
             if active is None:
-                return ListSource(keys.reference_partition(kind, value))
-            return ListSource(keys.reference_partition(kind, value),
+                return ListSource(keys.reference_partition(kind, value),
+                                  below=AGENT_REFERENCES_END)
+            return ListSource(keys.reference_partition(kind, value), below=AGENT_REFERENCES_END,
                               filter="active = :active", values={":active": active})
     if active is not None:
         return ListSource(keys.active_partition(active), index="gsi2", profiles=True)

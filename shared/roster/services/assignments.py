@@ -36,9 +36,9 @@ def unassign(actor_id: str, agent_id: str, kind: str, ref: str) -> None:
 def list_assignments(agent_id: str, *, limit: int, page_cursor: str | None) -> AssignmentPage:
     after: str | None = None
     if page_cursor is not None:
-        position = cursor.decode(page_cursor)
+        position = cursor.decode(page_cursor, scope=_scope(agent_id))
         after = position.get("after")
-        if after is None or len(position) != 1 or after.split("#", 1)[0] not in ASSIGNMENT_KINDS:
+        if not isinstance(after, str) or after.split("#", 1)[0] not in ASSIGNMENT_KINDS:
             raise InvalidCursor()
     repository = get_repository()
     items, last = repository.assignment_page(agent_id, limit=limit, after=after)
@@ -47,8 +47,13 @@ def list_assignments(agent_id: str, *, limit: int, page_cursor: str | None) -> A
     return AssignmentPage(
         items=[Assignment(kind=i["kind"], ref=str(i["ref"]), assignedAt=str(i["assignedAt"]))
                for i in items],
-        nextCursor=cursor.encode({"after": last}) if last else None,
+        nextCursor=cursor.encode({"after": last}, scope=_scope(agent_id)) if last else None,
     )
+
+
+def _scope(agent_id: str) -> str:
+    """A cursor of one agent's assignments is refused for another's."""
+    return f"ASSIGNMENTS#{agent_id}"
 
 
 def delete_agent(actor_id: str, agent_id: str, reassign_to: str | None) -> None:

@@ -1,0 +1,177 @@
+"""Catalogues (roles, queues, skills, groups, skill profiles) and the audit feed.
+
+Every change is one transaction with its ``catalog.*`` audit event. Built-in roles can
+be renamed but neither deleted nor given other permissions (``409 built_in``); a caller
+cannot create or widen a role with permissions it does not hold itself (``403``).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from roster import clock
+from roster.errors import (
+    AlreadyExists,
+    BuiltIn,
+    Forbidden,
+    ImmutableField,
+    InUse,
+    NotFound,
+    ValidationFailed,
+)
+from roster.models.audit import AuditEntry, AuditEvent, AuditPage
+from roster.models.catalog import (
+    ID_PATTERN,
+    IMMUTABLE_FIELDS,
+    REFERENCES,
+    RESOURCES,
+    CatalogCreate,
+    CatalogItem,
+    CatalogPatch,
+)
+from roster.permissions import BUILT_IN_ROLES
+from roster.repository import get_repository
+from roster.repository.table import Item
+
+_ID = re.compile(ID_PATTERN)
+_NOT_NULL = ("name", "permissions", "skills", "properties", "profiles")
+
+
+def _resource(kind: str, item: Item) -> CatalogItem:
+    return RESOURCES[kind].model_validate(item)
+
+
+def _not_found(kind: str, item_id: str) -> NotFound:
+    return NotFound(f"No item '{item_id}' in {kind}")
+
+
+def _references(kind: str, item: Item) -> list[str]:
+    """The ids of the items ``item`` uses (a group's profiles, a profile's skills)."""
+    if kind == "profiles":
+        return [str(skill["skillId"]) for skill in item.get("skills", [])]
+    if kind == "groups":
+        return [str(profile) for profile in item.get("profiles", [])]
+    return []
+
+
+def _referred(kind: str, ids: list[str]) -> tuple[str, list[str]] | None:
+    return (REFERENCES[kind][1], ids) if kind in REFERENCES and ids else None
+
+
+def _check_grant(kind: str, granted: list[str], held: frozenset[str]) -> None:
+    """Nobody hands out a permission they do not hold themselves."""
+    if kind == "roles" and not set(granted) <= held:
+        missing = sorted(set(granted) - held)
+        raise Forbidden(f"You cannot grant permissions you do not hold: {', '.join(missing)}")
+
+
+def _event(actor_id: str, action: str, kind: str, item_id: str,
+           **details: Any) -> AuditEvent:
+    return AuditEvent(actorId=actor_id, action=action, targetId=None,
+                      details={"kind": kind, "id": item_id, **details})
+
+
+# ------------------------------------------------------------------ catalogues
+def list_items(kind: str, *, limit: int, cursor: str | None) -> tuple[list[CatalogItem],
+                                                                       str | None]:
+    items, next_cursor = get_repository().list_catalog(kind, limit=limit,
+                                                       cursor_token=cursor or None)
+    return [_resource(kind, item) for item in items], next_cursor
+
+
+def get_item(kind: str, item_id: str) -> CatalogItem:
+    found = get_repository().read_catalog_item(kind, item_id) if _ID.match(item_id) else None
+    if found is None:
+        raise _not_found(kind, item_id)
+    return _resource(kind, found[0])
+
+
+def create_item(actor_id: str, held: frozenset[str], kind: str,
+                request: CatalogCreate) -> CatalogItem:
+    if kind == "roles" and request.id in BUILT_IN_ROLES:
+        raise AlreadyExists(f"'{request.id}' is a built-in role")
+    item: Item = request.model_dump(mode="json", exclude_none=True)
+    _check_grant(kind, item.get("permissions", []), held)
+    stamp = clock.iso(clock.now())
+    item.update(createdAt=stamp, updatedAt=stamp)
+    get_repository().create_catalog_item(
+        kind, item, references=_referred(kind, _references(kind, item)),
+        audit=_event(actor_id, "catalog.created", kind, request.id),
+    )
+    return _resource(kind, item)
+
+
+def _changes(kind: str, item_id: str, current: Item, patch: CatalogPatch) -> Item:
+    """The fields the patch really changes; immutable ones and nulls refused."""
+    changes: Item = patch.model_dump(mode="json", exclude_unset=True)
+    for name in IMMUTABLE_FIELDS:
+        if name not in changes:
+            continue
+        value = changes.pop(name)
+        was = item_id if name == "id" else current.get(name, False if name == "builtIn" else None)
+        if value != was:
+            raise ImmutableField(f"'{name}' cannot be changed",
+                                 errors=[{"field": name, "message": "cannot be changed"}])
+    nulls = [name for name in _NOT_NULL if name in changes and changes[name] is None]
+    if nulls:
+        raise ValidationFailed(errors=[{"field": name, "message": "may not be null"}
+                                       for name in nulls])
+    return {name: value for name, value in changes.items() if current.get(name) != value}
+
+
+def update_item(actor_id: str, held: frozenset[str], kind: str, item_id: str,
+                patch: CatalogPatch) -> CatalogItem:
+    repository = get_repository()
+    found = repository.read_catalog_item(kind, item_id) if _ID.match(item_id) else None
+    if found is None:
+        raise _not_found(kind, item_id)
+    current, revision = found
+    changes = _changes(kind, item_id, current, patch)
+    if not changes:
+        return _resource(kind, current)
+    if kind == "roles" and "permissions" in changes:
+        if current.get("builtIn") or item_id in BUILT_IN_ROLES:
+            raise BuiltIn(f"The permissions of the built-in role '{item_id}' are fixed")
+        widened = set(changes["permissions"]) - set(current.get("permissions", []))
+        _check_grant(kind, sorted(widened), held)
+    item = {**current, **changes, "updatedAt": clock.iso(clock.now())}
+    if item.get("description") is None:
+        item.pop("description", None)
+    before, after = set(_references(kind, current)), set(_references(kind, item))
+    repository.update_catalog_item(
+        kind, item, revision=revision,
+        added=_referred(kind, sorted(after - before)),
+        removed=_referred(kind, sorted(before - after)),
+        audit=_event(actor_id, "catalog.updated", kind, item_id, fields=sorted(changes)),
+    )
+    return _resource(kind, item)
+
+
+def delete_item(actor_id: str, kind: str, item_id: str) -> None:
+    """Read (revision, own references), check nothing uses it, delete at that revision."""
+    if kind == "roles" and item_id in BUILT_IN_ROLES:
+        raise BuiltIn(f"The built-in role '{item_id}' cannot be deleted")
+    repository = get_repository()
+    found = repository.read_catalog_item(kind, item_id) if _ID.match(item_id) else None
+    if found is None:
+        raise _not_found(kind, item_id)
+    current, revision = found
+    if repository.catalog_item_in_use(kind, item_id):
+        raise InUse(f"'{item_id}' in {kind} is still referred to; remove those uses first")
+    repository.delete_catalog_item(kind, item_id, revision=revision,
+                                   references=_referred(kind, _references(kind, current)),
+                                   audit=_event(actor_id, "catalog.deleted", kind, item_id))
+
+
+# ------------------------------------------------------------------ audit
+def audit_page(agent_id: str | None, *, limit: int, cursor: str | None) -> AuditPage:
+    items, next_cursor = get_repository().list_audit(agent_id or None, limit=limit,
+                                                     cursor_token=cursor or None)
+    return AuditPage(
+        items=[AuditEntry(at=clock.iso(clock.parse(str(item["at"]))), actorId=item.get("actorId"),
+                          action=str(item["action"]), targetId=item.get("targetId"),
+                          details=dict(item.get("details") or {}))
+               for item in items],
+        nextCursor=next_cursor,
+    )
