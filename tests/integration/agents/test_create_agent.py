@@ -313,3 +313,29 @@ def test_key_still_in_progress_is_409(admin: Api) -> None:
     assert (result, replayed) == ({"id": "first"}, False)
     assert idempotency.run_once("agents", "caller:k", {"a": 1},
                                 lambda: {"id": "third"}) == ({"id": "first"}, True)
+
+
+def test_catalogue_delete_racing_a_new_use_fails(admin: Api) -> None:
+    # Given a catalogue delete that found the queue unused and read its revision
+    from roster.errors import ConcurrentChange
+    from roster.models.audit import AuditEvent
+    from roster.repository import get_repository
+
+    catalog("queues", "sales")
+    repository = get_repository()
+    found = repository.read_catalog_item("queues", "sales")
+    assert found is not None and not repository.catalog_item_in_use("queues", "sales")
+    # When an agent starts using the queue before the delete lands
+    new_agent(admin, "jdoe", queues=["sales"])
+    # Then the delete fails instead of leaving the agent referring to nothing
+    with pytest.raises(ConcurrentChange):
+        repository.delete_catalog_item("queues", "sales", revision=found[1], references=None,
+                                       audit=AuditEvent(actorId=None, action="test",
+                                                        targetId=None))
+    assert repository.catalog_item_in_use("queues", "sales")
+
+
+def test_too_many_references_are_refused(admin: Api) -> None:
+    response = admin.call("POST", "/agents", _body(queues=[f"q{i}" for i in range(16)]))
+    assert response.status == 422
+    assert response.json()["errors"][0]["field"] == "queues"
