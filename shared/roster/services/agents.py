@@ -313,6 +313,9 @@ def change_agent(actor_id: str, record: AgentRecord, changes: dict[str, Any], *,
     added = repository.reference_values(merged) - repository.reference_values(record)
     catalog = require_references(merged, added) if added else None
     deactivated = record.active and not merged.active
+    if deactivated and record.queueStatus == "logged_on":
+        # Nobody could log it off any more (it cannot sign in): deactivation does.
+        changed.update(queueStatus="logged_off", activeProfileId=None)
     audit = AuditEvent(actorId=actor_id, action=action, targetId=record.id,
                        details={"fields": sorted(changed),
                                 **({"roles": merged.roles} if "roles" in changed else {}),

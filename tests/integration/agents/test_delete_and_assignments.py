@@ -105,6 +105,18 @@ def test_logged_on_agent_cannot_be_deleted(admin: Api) -> None:
     assert admin.call("DELETE", f"/agents/{agent['id']}").status == 204
 
 
+def test_deactivation_logs_the_agent_off(admin: Api) -> None:
+    # Given an agent logged on to its queues
+    agent = new_agent(admin, "jdoe")
+    me = sign_in(admin.runtime, "jdoe", AGENT_PASSWORD)
+    assert me.call("PUT", "/me/queue-status", {"status": "logged_on"}).status == 204
+    # When an admin deactivates it (it can no longer sign in to log off itself)
+    changed = admin.call("PATCH", f"/agents/{agent['id']}", {"active": False}).json()
+    # Then it is logged off, and can be deleted
+    assert (changed["queueStatus"], changed["active"]) == ("logged_off", False)
+    assert admin.call("DELETE", f"/agents/{agent['id']}").status == 204
+
+
 def test_assignments_block_delete_with_counts(admin: Api) -> None:
     # Given an agent with assignments
     agent = new_agent(admin, "jdoe")
