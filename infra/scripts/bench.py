@@ -153,7 +153,136 @@ def scenarios() -> list[Scenario]:
         Scenario("DELETE", "/agents/{id}/sessions", 2, "authorizer read; epoch bump + audit",
                  revoke),
         Scenario("GET", "/openapi.json", 0, "a file shipped in the layer", openapi),
+        *agent_scenarios(),
     ]
+
+
+_SERIAL = iter(range(1_000_000))
+
+
+def agent_scenarios() -> list[Scenario]:
+    """The agent routes (issue 3): each on a fresh agent made outside the measurement."""
+
+    def fresh_agent(rt: Any, ctx: dict[str, Any], **fields: Any) -> str:
+        with COUNTER.paused():
+            account = f"bench{next(_SERIAL)}"
+            created = rt.invoke("POST", "/agents", headers=_bearer(ctx["token"]), body={
+                "account": account, "email": f"{account}@example.com", "firstName": "B",
+                "password": "Bench-Agent-Passw0rd", "forcePasswordChange": False,
+                "sendWelcome": False, **fields})
+        return str(created.json()["id"])
+
+    def measured(call: Callable[[Any, dict[str, Any], str], Any],
+                 before: Callable[[Any, dict[str, Any], str], Any] | None = None,
+                 **fields: Any) -> Callable[[Any, dict[str, Any]], Any]:
+        def run(rt: Any, ctx: dict[str, Any]) -> Any:
+            agent_id = fresh_agent(rt, ctx, **fields)
+            if before is not None:
+                with COUNTER.paused():
+                    before(rt, ctx, agent_id)
+            with COUNTER.measure() as calls:
+                response = call(rt, ctx, agent_id)
+            ctx["measured"] = calls
+            return response
+        return run
+
+    def as_admin(method: str, path: str, body: Any = None, query: Any = None,
+                 ) -> Callable[[Any, dict[str, Any], str], Any]:
+        def call(rt: Any, ctx: dict[str, Any], agent_id: str) -> Any:
+            return rt.invoke(method, path.format(id=agent_id), headers=_bearer(ctx["token"]),
+                             body=body, query=query)
+        return call
+
+    def as_self(method: str, path: str, body: Any) -> Callable[[Any, dict[str, Any], str], Any]:
+        def call(rt: Any, ctx: dict[str, Any], agent_id: str) -> Any:
+            with COUNTER.paused():
+                own = rt.invoke("POST", "/auth/login", body={
+                    "login": agent_id_account(rt, agent_id),
+                    "password": "Bench-Agent-Passw0rd"}).json()["accessToken"]
+            with COUNTER.measure() as calls:
+                response = rt.invoke(method, path, headers=_bearer(own), body=body)
+            ctx["self_calls"] = calls
+            return response
+        return call
+
+    def self_measured(method: str, path: str, body: Any) -> Callable[[Any, dict[str, Any]], Any]:
+        inner = measured(as_self(method, path, body))
+
+        def run(rt: Any, ctx: dict[str, Any]) -> Any:
+            response = inner(rt, ctx)
+            ctx["measured"] = ctx["self_calls"]
+            return response
+        return run
+
+    def agent_id_account(rt: Any, agent_id: str) -> str:
+        from roster.repository import get_repository
+
+        with COUNTER.paused():
+            record = get_repository().get_agent(agent_id)
+        assert record is not None
+        return record.account
+
+    def group(rt: Any, ctx: dict[str, Any], agent_id: str) -> None:
+        from roster.repository import get_repository, keys
+
+        get_repository().table.put({**keys.catalog("groups", "bench"), "type": "catalog",
+                                    "kind": "groups", "id": "bench", "name": "Bench"})
+
+    assigned = as_admin("PUT", "/agents/{id}/assignments/chat/c1")
+    photo = as_admin("POST", "/agents/{id}/photo",
+                     {"contentType": "image/png", "contentLength": 1000})
+
+    def create(rt: Any, ctx: dict[str, Any]) -> Any:
+        account = f"bench{next(_SERIAL)}"
+        return rt.invoke("POST", "/agents", headers=_bearer(ctx["token"]), body={
+            "account": account, "email": f"{account}@example.com", "firstName": "B"})
+
+    return [
+        Scenario("POST", "/agents", 3, "authorizer; references (one batch); one transaction "
+                 "(guards, profile, credential, items, audit, outbox)", create),
+        Scenario("GET", "/agents", 2, "authorizer; one Query of the account index",
+                 as_admin_plain("GET", "/agents", query={"limit": "50"})),
+        Scenario("GET", "/agents?role=", 3, "authorizer; Query of the role's references; "
+                 "batch of the page's profiles",
+                 as_admin_plain("GET", "/agents", query={"role": "agent"})),
+        Scenario("GET", "/agents/numeric-ids", 2, "authorizer; Query of the ids partition",
+                 as_admin_plain("GET", "/agents/numeric-ids")),
+        Scenario("GET", "/agents/{id}", 2, "authorizer; profile",
+                 measured(as_admin("GET", "/agents/{id}"))),
+        Scenario("PATCH", "/agents/{id}", 3, "authorizer; profile; conditional update + items "
+                 "+ audit", measured(as_admin("PATCH", "/agents/{id}", {"title": "x"}))),
+        Scenario("DELETE", "/agents/{id}", 4, "authorizer; profile + counts; partition keys; "
+                 "one transaction", measured(as_admin("DELETE", "/agents/{id}"))),
+        Scenario("PUT", "/agents/{id}/assignments/{kind}/{ref}", 2, "authorizer; one "
+                 "transaction (item, counter, audit)",
+                 measured(as_admin("PUT", "/agents/{id}/assignments/chat/c1"))),
+        Scenario("DELETE", "/agents/{id}/assignments/{kind}/{ref}", 2, "authorizer; one "
+                 "transaction", measured(as_admin("DELETE", "/agents/{id}/assignments/chat/c1"),
+                                         assigned)),
+        Scenario("GET", "/agents/{id}/assignments", 2, "authorizer; one Query",
+                 measured(as_admin("GET", "/agents/{id}/assignments"), assigned)),
+        Scenario("PUT", "/agents/{id}/group", 4, "authorizer; profile; group exists; "
+                 "transaction", measured(as_admin("PUT", "/agents/{id}/group",
+                                                  {"groupId": "bench"}), group)),
+        Scenario("POST", "/agents/{id}/photo", 3, "authorizer; profile; update (S3 presign "
+                 "is local)", measured(as_admin("POST", "/agents/{id}/photo",
+                                                {"contentType": "image/png",
+                                                 "contentLength": 1000}))),
+        Scenario("DELETE", "/agents/{id}/photo", 3, "authorizer; profile; update (the S3 "
+                 "delete is not a table round trip)",
+                 measured(as_admin("DELETE", "/agents/{id}/photo"), photo)),
+        Scenario("PATCH", "/me", 3, "authorizer; profile; conditional update",
+                 self_measured("PATCH", "/me", {"title": "x"})),
+        Scenario("PUT", "/me/queue-status", 3, "authorizer; profile; conditional update",
+                 self_measured("PUT", "/me/queue-status", {"status": "logged_on"})),
+    ]
+
+
+def as_admin_plain(method: str, path: str, query: Any = None,
+                   ) -> Callable[[Any, dict[str, Any]], Any]:
+    def run(rt: Any, ctx: dict[str, Any]) -> Any:
+        return rt.invoke(method, path, headers=_bearer(ctx["token"]), query=query)
+    return run
 
 
 def measure_routes() -> list[dict[str, Any]]:

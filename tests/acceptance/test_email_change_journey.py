@@ -42,7 +42,6 @@ def link_token(message: dict[str, Any]) -> str:
     return word.split("?token=", 1)[1]
 
 
-@pytest.mark.xfail(strict=False, reason="needs PATCH /agents from feature/agents")
 def test_admin_changes_an_agents_email(local_server: LocalServer) -> None:
     unique = uuid.uuid4().hex[:8]
     old, new = f"jane.{unique}@example.com", f"jane.new.{unique}@example.com"

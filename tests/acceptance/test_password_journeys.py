@@ -17,7 +17,6 @@ pytestmark = pytest.mark.acceptance
 
 TIMEOUT = 30
 CODE = re.compile(r"\b(\d{6})\b")
-NEEDS_AGENTS = pytest.mark.xfail(strict=False, reason="needs POST /agents")
 
 
 class LocalServer(Protocol):
@@ -92,7 +91,6 @@ def test_the_owner_recovers_its_password_by_email(local_server: LocalServer) -> 
         assert restore.status_code == 204, restore.text
 
 
-@NEEDS_AGENTS
 def test_forgot_password_by_sms(local_server: LocalServer) -> None:
     server = local_server
     mobile = f"+4791{uuid.uuid4().int % 1_000_000:06d}"
@@ -122,7 +120,6 @@ def test_forgot_password_by_sms(local_server: LocalServer) -> None:
     assert "changed" in outbox(server, mobile)[-1]["body"]
 
 
-@NEEDS_AGENTS
 def test_first_sign_in_with_a_temporary_password(local_server: LocalServer) -> None:
     server = local_server
     # Given an admin creates an agent with a generated temporary password

@@ -28,6 +28,7 @@ from roster.models.credentials import (
 )
 from roster.models.outbox import OutboxMessage
 from roster.repository import keys
+from roster.repository.agents import AgentStore
 from roster.repository.catalog import CatalogStore
 from roster.repository.cleanup import ExpiryStore
 from roster.repository.credentials import NOBODY, CredentialStore
@@ -62,7 +63,7 @@ def strip_keys(item: Item) -> Item:
                                                         "expiryBucket"}}
 
 
-class DynamoRepository(CatalogStore, CredentialStore, EmailChangeStore, ExpiryStore,
+class DynamoRepository(AgentStore, CatalogStore, CredentialStore, EmailChangeStore, ExpiryStore,
                        TwoFactorStore):
     def __init__(self, table: Table) -> None:
         self.table = table
@@ -212,14 +213,13 @@ class DynamoRepository(CatalogStore, CredentialStore, EmailChangeStore, ExpirySt
             put_new({**keys.email_guard(record.email), **guard}, EmailTaken()),
         ]
         if record.numericId is not None:
-            operations.append(
-                put_new({**keys.numeric_id_guard(record.numericId), **guard,
-                         "numericId": record.numericId}, NumericIdTaken())
-            )
+            operations.append(put_new(self.numeric_id_guard_item(record), NumericIdTaken()))
         operations.append(put_new(self.agent_item(record)))
         if password is not None:
             operations.append(put(self.password_item(record.id, password)))
         operations += [put(item) for item in self.reference_items(record)]
+        operations += self.reference_use_ops(self.reference_values(record))
+        operations += [put(item) for item in self.search_items(record)]
         operations += self.side_effects(audit, messages)
         self.table.transact(operations)
 

@@ -45,6 +45,8 @@ class EmailChangeStore:
         def side_effects(self, audit: Iterable[AuditEvent] = (),
                          messages: Iterable[OutboxMessage] = ()) -> list[TxOp]: ...
 
+        def derived_item_ops(self, old: AgentRecord, new: AgentRecord) -> list[TxOp]: ...
+
     @staticmethod
     def email_change_item(change: EmailChange) -> Item:
         return {**keys.email_change(change.agentId), "type": "email_change",
@@ -159,4 +161,7 @@ class EmailChangeStore:
                        on_condition_failure=ConcurrentChange("The email guard changed")),
                 put_new({**new_guard, "type": "guard", "agentId": record.id}, EmailTaken()),
             ]
+        # The agent search's email prefix items follow the address (AgentStore).
+        moved = record.model_copy(update={"email": change.email})
+        operations += self.derived_item_ops(record, moved)
         self.table.transact([*operations, *self.side_effects(audit, messages)])

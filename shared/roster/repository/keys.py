@@ -135,3 +135,37 @@ def audit(agent_id: str | None, sort: str) -> Key:
 
 def idempotency_partition(function: str) -> str:
     return f"IDEMPOTENCY#{function}"
+
+
+# ---------------------------------------------------------------- agent listings (issue 3)
+NUMERIC_ID_LIST_PARTITION = "NUMERICIDS"  # gsi1pk of numeric-id guards: the ids in use
+SEARCH_PREFIX_LENGTH = 4  # q searches by prefixes of up to this many characters
+ASSIGNMENT_PREFIX = "ASSIGN#"
+
+
+def numeric_id_sort(numeric_id: int) -> str:
+    return f"{numeric_id:010d}"
+
+
+def active_partition(active: bool) -> str:
+    """gsi2pk of a profile: the agents that are (in)active, by account."""
+    return f"{AGENT_LIST_PARTITION}#ACTIVE#{str(active).lower()}"
+
+
+def search_partition(prefix: str) -> str:
+    return f"PREFIX#{prefix}"
+
+
+def search(prefix: str, account: str, agent_id: str, field: str) -> Key:
+    """One prefix (1..4 characters, lower case) of one field (account, email or alias)."""
+    return {"pk": search_partition(prefix), "sk": f"{account.lower()}#{agent_id}#{field}"}
+
+
+def assignment_counts(agent_id: str) -> Key:
+    """The agent's number of assignments per kind, kept with each assignment write."""
+    return {"pk": agent_partition(agent_id), "sk": "ASSIGNCOUNTS"}
+
+
+def after_account(account_lower: str) -> str:
+    """A sort-key bound just past every key of ``account`` (``account``, ``account#...``)."""
+    return f"{account_lower}#~"

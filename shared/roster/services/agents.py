@@ -1,16 +1,57 @@
-"""Agent records: the views the API returns and the messages that go with changes."""
+"""Agent records: creation, listings, updates, group moves, queue status, photos.
+
+Every change is one transaction with its audit event (and outbox message), built by the
+repository; this module holds the rules: who may grant ``admin``, what protects the
+owner, which references must exist, what a password mode means.
+"""
 
 from __future__ import annotations
 
-from typing import Literal
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, Literal
 
+from roster import clock, cursor, password_policy, passwords
+from roster.config import get_settings
+from roster.errors import (
+    AgentLoggedOn,
+    ConcurrentChange,
+    EmailTaken,
+    Forbidden,
+    ImmutableField,
+    InvalidCursor,
+    NotFound,
+    OwnerProtected,
+    RosterError,
+    UnknownReference,
+    VersionConflict,
+)
 from roster.models.agent import Agent, AgentRecord, PropertyValue
+from roster.models.agents_api import (
+    AgentPage,
+    CreateAgentRequest,
+    PhotoRequest,
+    PhotoUpload,
+    UpdateAgentRequest,
+    UpdateMeRequest,
+)
+from roster.models.audit import AuditEvent
+from roster.models.credentials import PasswordCredential
 from roster.models.outbox import OutboxMessage
-from roster.repository import get_repository
+from roster.permissions import ADMIN_ROLE
+from roster.repository import get_repository, keys
+from roster.repository.agents import AGENT_REFERENCES_END, REFERENCE_FIELDS, ListSource
+from roster.repository.table import Item
 
 PasswordMode = Literal["set", "generate", "invite"]
+UPDATE_RETRIES = 3
+_REFERENCE_NOUNS = {"roles": "role", "queues": "queue", "skills": "skill",
+                    "profiles": "skill profile", "groups": "group"}
 
 
+# ---------------------------------------------------------------------- views
 def group_properties(record: AgentRecord) -> dict[str, PropertyValue]:
     if not record.groupId:
         return {}
@@ -18,9 +59,32 @@ def group_properties(record: AgentRecord) -> dict[str, PropertyValue]:
     return dict(group.get("properties", {})) if group else {}
 
 
-def agent_view(record: AgentRecord) -> Agent:
-    """The contract's resource: the record plus what is derived at read time."""
-    return Agent.from_record(record, group_properties=group_properties(record))
+def agent_view(record: AgentRecord, *,
+               groups: dict[tuple[str, str], Item] | None = None) -> Agent:
+    """The contract's resource: the record plus ``effectiveProperties`` and ``photoUrl``.
+
+    ``groups`` are catalogue items already read (saves the group's round trip).
+    """
+    from roster.services import photos
+
+    if groups is not None and record.groupId:
+        group = groups.get(("groups", record.groupId)) or {}
+        properties: dict[str, PropertyValue] = dict(group.get("properties", {}))
+    else:
+        properties = group_properties(record)
+    return Agent.from_record(record, group_properties=properties,
+                             photo_url=photos.photo_url(record.photoKey))
+
+
+def agent_views(records: list[AgentRecord]) -> list[Agent]:
+    """Views of a page of agents: their groups are read in one round trip."""
+    groups = get_repository().catalog_items(
+        sorted({("groups", r.groupId) for r in records if r.groupId}))
+    return [agent_view(record, groups=groups) for record in records]
+
+
+def etag(record: AgentRecord | Agent) -> str:
+    return f'"{record.version}"'
 
 
 def welcome_message(record: AgentRecord, mode: PasswordMode,
@@ -40,3 +104,357 @@ def welcome_message(record: AgentRecord, mode: PasswordMode,
             {"temporaryPassword": temporary_password} if temporary_password else {}
         ),
     )
+
+
+# ---------------------------------------------------------------------- references
+def require_references(record: AgentRecord,
+                       new: Iterable[tuple[str, str]] | None = None,
+                       ) -> dict[tuple[str, str], Item]:
+    """Read every catalogue item ``record`` refers to (one ``BatchGetItem``); raise
+    ``422 unknown_reference`` naming each of ``new`` (default: all) that does not exist."""
+    repository = get_repository()
+    wanted = sorted(repository.reference_values(record))
+    found = repository.catalog_items(wanted)
+    checked = set(wanted if new is None else new)
+    missing = [pair for pair in wanted if pair in checked and pair not in found]
+    if missing:
+        raise UnknownReference(
+            "Unknown " + ", ".join(f"{_REFERENCE_NOUNS[k]} '{v}'" for k, v in missing),
+            errors=[{"field": REFERENCE_FIELDS[kind],
+                     "message": f"unknown {_REFERENCE_NOUNS[kind]} '{value}'"}
+                    for kind, value in missing],
+        )
+    return found
+
+
+def _check_admin_grant(before: list[str], after: list[str], actor_is_admin: bool) -> None:
+    if (ADMIN_ROLE in before) != (ADMIN_ROLE in after) and not actor_is_admin:
+        raise Forbidden("Only an admin may grant or remove the admin role")
+
+
+# ---------------------------------------------------------------------- create
+@dataclass(frozen=True)
+class Created:
+    agent: Agent
+    temporary_password: str | None
+    replayed: bool
+
+    def body(self) -> dict[str, Any]:
+        data = self.agent.model_dump(mode="json")
+        if self.temporary_password is not None:
+            data["temporaryPassword"] = self.temporary_password
+        return data
+
+
+def create_agent(actor_id: str, actor_is_admin: bool, request: CreateAgentRequest,
+                 idempotency_key: str | None = None) -> Created:
+    """Create an agent; with an ``Idempotency-Key`` a retry gets the first answer.
+
+    A replay answers the agent as first created but never the temporary password
+    again: it is not stored anywhere in clear (the welcome email carries it sealed).
+    """
+    if idempotency_key is None:
+        agent, password = _create(actor_id, actor_is_admin, request)
+        return Created(agent, password, replayed=False)
+    from roster.services import idempotency
+
+    generated: list[str] = []
+
+    def action() -> dict[str, Any]:
+        agent, password = _create(actor_id, actor_is_admin, request)
+        if password is not None:
+            generated.append(password)
+        return agent.model_dump(mode="json")
+
+    # The password takes no part in the comparison: not even a hash of it is stored.
+    payload = request.model_dump(mode="json", exclude={"password"})
+    result, replayed = idempotency.run_once("agents", f"{actor_id}:{idempotency_key}",
+                                            payload, action)
+    return Created(Agent.model_validate(result), generated[0] if generated else None,
+                   replayed)
+
+
+def _create(actor_id: str, actor_is_admin: bool,
+            request: CreateAgentRequest) -> tuple[Agent, str | None]:
+    _check_admin_grant([], request.roles, actor_is_admin)
+    mode = request.effective_password_mode
+    if mode == "set":
+        assert request.password is not None
+        password_policy.check(request.password, account=request.account, email=request.email)
+    moment = clock.now()
+    stamp = clock.iso(moment)
+    expiry = clock.iso(moment + timedelta(seconds=get_settings().temp_password_ttl_seconds))
+    temporary = mode == "generate" or (mode == "set" and request.forcePasswordChange)
+    status = "none" if mode == "invite" else ("temporary" if temporary else "set")
+    fields = request.model_dump(exclude={"passwordMode", "password", "forcePasswordChange",
+                                         "sendWelcome", "alias"})
+    alias = request.alias or f"{request.firstName} {request.lastName}".strip()
+    record = AgentRecord(id=str(uuid.uuid4()), alias=alias, passwordStatus=status,
+                         createdAt=stamp, updatedAt=stamp, **fields)
+    found = require_references(record)
+    generated = passwords.generate_password() if mode == "generate" else None
+    secret = request.password if mode == "set" else generated
+    credential = None if secret is None else PasswordCredential(
+        hash=passwords.hash_password(secret), temporary=temporary, setAt=stamp,
+        expiresAt=expiry if temporary else None)
+    audit = AuditEvent(actorId=actor_id, action="agent.created", targetId=record.id,
+                       details={"account": record.account, "roles": record.roles,
+                                "passwordMode": mode, "welcome": request.sendWelcome})
+    messages = [welcome_message(record, mode, generated)] if request.sendWelcome else []
+    get_repository().create_agent(record, password=credential, audit=[audit],
+                                  messages=messages)
+    return agent_view(record, groups=found), generated
+
+
+# ---------------------------------------------------------------------- read
+def get_agent(agent_id: str) -> AgentRecord:
+    record = get_repository().get_agent(agent_id)
+    if record is None:
+        raise NotFound("No such agent")
+    return record
+
+
+def list_agents(*, limit: int, page_cursor: str | None, active: bool | None,
+                role: str | None, queue: str | None, group_id: str | None,
+                q: str | None) -> AgentPage:
+    """A page ordered by account. The most selective filter drives the ``Query`` (``q``,
+    then group, queue, role, then ``active``); the others filter what it reads."""
+    after: str | None = None
+    if page_cursor is not None:
+        position = cursor.decode(page_cursor, scope=keys.AGENT_LIST_PARTITION)
+        after = position.get("after")
+        if not isinstance(after, str) or len(position) != 1:
+            raise InvalidCursor()
+    text = (q or "").strip().lower()
+    source = _source(active=active, role=role, queue=queue, group_id=group_id, q=text)
+
+    def accept(record: AgentRecord) -> bool:
+        return (
+            (active is None or record.active == active)
+            and (role is None or role in record.roles)
+            and (queue is None or queue in record.queues)
+            and (group_id is None or record.groupId == group_id)
+            and (not text or any(str(value).lower().startswith(text) for value in
+                                 (record.account, record.email, record.alias)))
+        )
+
+    records, last = get_repository().agent_page(source, limit=limit, after=after,
+                                                accept=accept)
+    return AgentPage(items=agent_views(records),
+                     nextCursor=(cursor.encode({"after": last}, scope=keys.AGENT_LIST_PARTITION)
+                                 if last else None))
+
+
+def _source(*, active: bool | None, role: str | None, queue: str | None,
+            group_id: str | None, q: str) -> ListSource:
+    if q:
+        prefix = q[:keys.SEARCH_PREFIX_LENGTH]
+        if len(q) > keys.SEARCH_PREFIX_LENGTH:
+            return ListSource(keys.search_partition(prefix), fan_out=3,
+                              filter="begins_with(#value, :q)", names={"#value": "value"},
+                              values={":q": q})
+        return ListSource(keys.search_partition(prefix), fan_out=3)
+    for kind, value in (("groups", group_id), ("queues", queue), ("roles", role)):
+        if value is not None:
+            if active is None:
+                return ListSource(keys.reference_partition(kind, value),
+                                  below=AGENT_REFERENCES_END)
+            return ListSource(keys.reference_partition(kind, value), below=AGENT_REFERENCES_END,
+                              filter="active = :active", values={":active": active})
+    if active is not None:
+        return ListSource(keys.active_partition(active), index="gsi2", profiles=True)
+    return ListSource(keys.AGENT_LIST_PARTITION, index="gsi1", profiles=True)
+
+
+def numeric_ids() -> list[int]:
+    return get_repository().numeric_ids()
+
+
+# ---------------------------------------------------------------------- change
+def parse_if_match(value: str) -> int:
+    """``"3"``, ``W/"3"`` or ``3``; anything else can never match (``412``)."""
+    text = value.strip().removeprefix("W/").strip('"')
+    if not text.isdigit():
+        raise VersionConflict("If-Match does not name a version of this agent")
+    return int(text)
+
+
+@dataclass(frozen=True)
+class Changed:
+    """A changed agent, with the catalogue items read on the way (saves the view's
+    group read)."""
+
+    record: AgentRecord
+    catalog: dict[tuple[str, str], Item] | None = None
+
+    def view(self) -> Agent:
+        return agent_view(self.record, groups=self.catalog)
+
+
+def change_agent(actor_id: str, record: AgentRecord, changes: dict[str, Any], *,
+                 actor_is_admin: bool, expected_version: int,
+                 conflict: RosterError | None = None, action: str = "agent.updated",
+                 ) -> Changed:
+    """Apply a partial change under the rules every route shares; no-op when nothing
+    actually changes (no write, no new version)."""
+    merged = AgentRecord.model_validate({**record.model_dump(), **changes})
+    before, after = record.model_dump(mode="json"), merged.model_dump(mode="json")
+    changed = {name: getattr(merged, name) for name in changes
+               if before.get(name) != after.get(name)}
+    if not changed:
+        return Changed(record)
+    if "roles" in changed:
+        _check_admin_grant(record.roles, merged.roles, actor_is_admin)
+    if record.isOwner and (not merged.active or ADMIN_ROLE not in merged.roles):
+        raise OwnerProtected("The owner cannot be deactivated or lose the admin role")
+    if "groupId" in changed and record.queueStatus == "logged_on":
+        raise AgentLoggedOn("Log the agent off its queues before moving it to another group")
+    repository = get_repository()
+    added = repository.reference_values(merged) - repository.reference_values(record)
+    catalog = require_references(merged, added) if added else None
+    deactivated = record.active and not merged.active
+    if deactivated and record.queueStatus == "logged_on":
+        # Nobody could log it off any more (it cannot sign in): deactivation does.
+        changed.update(queueStatus="logged_off", activeProfileId=None)
+    audit = AuditEvent(actorId=actor_id, action=action, targetId=record.id,
+                       details={"fields": sorted(changed),
+                                **({"roles": merged.roles} if "roles" in changed else {}),
+                                **({"sessionsRevoked": True} if deactivated else {})})
+    return Changed(repository.update_agent(record, changed,
+                                           expected_version=expected_version,
+                                           conflict=conflict, revoke_sessions=deactivated,
+                                           audit=[audit]), catalog)
+
+
+def _with_retries(agent_id: str, if_match: str | None,
+                  apply: Callable[[AgentRecord, int, RosterError], Changed]) -> Changed:
+    """Run ``apply(record, expected, conflict)`` on a fresh read; with ``If-Match`` once
+    (a stale one is ``412``), without it retried when a concurrent write got in first."""
+    if if_match is not None and if_match.strip() == "*":  # any current version (RFC 9110)
+        if_match = None
+    expected_by_caller = parse_if_match(if_match) if if_match is not None else None
+    for attempt in range(UPDATE_RETRIES):
+        record = get_agent(agent_id)
+        if expected_by_caller is not None:
+            if expected_by_caller != record.version:
+                raise VersionConflict()
+            return apply(record, record.version, VersionConflict())
+        try:
+            return apply(record, record.version, ConcurrentChange())
+        except ConcurrentChange:
+            if attempt == UPDATE_RETRIES - 1:
+                raise
+    raise ConcurrentChange()  # pragma: no cover - the loop returns or raises
+
+
+def update_agent(actor_id: str, actor_is_admin: bool, agent_id: str,
+                 request: UpdateAgentRequest, if_match: str | None) -> Changed:
+    immutable = request.immutable_sent()
+    if immutable:
+        raise ImmutableField(
+            "These fields cannot be changed: " + ", ".join(immutable),
+            errors=[{"field": name, "message": "cannot be changed"} for name in immutable])
+    return _update(actor_id, actor_is_admin, agent_id, request.changes(), if_match)
+
+
+def update_me(agent_id: str, actor_is_admin: bool, request: UpdateMeRequest,
+              if_match: str | None) -> Changed:
+    return _update(agent_id, actor_is_admin, agent_id, request.changes(), if_match)
+
+
+def _update(actor_id: str, actor_is_admin: bool, agent_id: str, changes: dict[str, Any],
+            if_match: str | None) -> Changed:
+    email = changes.pop("email", None)
+
+    def apply(record: AgentRecord, expected: int, conflict: RosterError) -> Changed:
+        if email is not None and email.lower() != record.email.lower():
+            owner = get_repository().find_agent_id(email)
+            if owner is not None and owner != record.id:
+                raise EmailTaken()
+        return change_agent(actor_id, record, changes, actor_is_admin=actor_is_admin,
+                            expected_version=expected, conflict=conflict)
+
+    result = _with_retries(agent_id, if_match, apply)
+    if email is not None and email.lower() != result.record.email.lower():
+        from roster.services import email_change
+
+        result = Changed(email_change.start_change(actor_id, result.record, email),
+                         result.catalog)
+    return result
+
+
+def set_group(actor_id: str, actor_is_admin: bool, agent_id: str,
+              group_id: str | None) -> Changed:
+    """Move to another group; the agent's own property values stay as they are."""
+
+    def apply(record: AgentRecord, expected: int, conflict: RosterError) -> Changed:
+        if record.queueStatus == "logged_on":
+            raise AgentLoggedOn("Log the agent off its queues before moving it")
+        return change_agent(actor_id, record, {"groupId": group_id},
+                            actor_is_admin=actor_is_admin, expected_version=expected,
+                            conflict=conflict, action="agent.group_changed")
+
+    return _with_retries(agent_id, None, apply)
+
+
+def set_queue_status(agent_id: str, status: Literal["logged_on", "logged_off"],
+                     profile_id: str | None) -> Changed:
+    """Log on (optionally with one of the agent's or its group's skill profiles) or off."""
+
+    def apply(record: AgentRecord, expected: int, conflict: RosterError) -> Changed:
+        if profile_id is not None:
+            wanted = [("profiles", profile_id)]
+            if record.groupId:
+                wanted.append(("groups", record.groupId))
+            found = get_repository().catalog_items(wanted)
+            group = found.get(("groups", record.groupId or ""), {})
+            allowed = set(record.profiles) | set(group.get("profiles", []))
+            if profile_id not in allowed or ("profiles", profile_id) not in found:
+                raise UnknownReference(
+                    f"Skill profile '{profile_id}' is not one this agent may use",
+                    errors=[{"field": "profileId",
+                             "message": "not one of the agent's or its group's profiles"}])
+        return change_agent(agent_id, record,
+                            {"queueStatus": status, "activeProfileId": profile_id},
+                            actor_is_admin=False, expected_version=expected,
+                            conflict=conflict, action="agent.queue_status_changed")
+
+    return _with_retries(agent_id, None, apply)
+
+
+# ---------------------------------------------------------------------- photos
+def start_photo_upload(actor_id: str, agent_id: str, request: PhotoRequest) -> PhotoUpload:
+    """A presigned upload to a new key; the agent points at it from now on and the
+    previous photo is deleted."""
+    from roster.services import photos
+
+    key = photos.photo_key(agent_id, request.contentType)
+    upload = photos.presign_upload(key, request.contentType, request.contentLength)
+    previous: list[str] = []
+
+    def apply(record: AgentRecord, expected: int, conflict: RosterError) -> Changed:
+        previous[:] = [record.photoKey] if record.photoKey else []
+        return change_agent(actor_id, record, {"photoKey": key}, actor_is_admin=False,
+                            expected_version=expected, conflict=conflict,
+                            action="agent.photo_changed")
+
+    _with_retries(agent_id, None, apply)
+    for old in previous:
+        photos.delete_photo(old)
+    return upload
+
+
+def delete_photo(actor_id: str, agent_id: str) -> None:
+    from roster.services import photos
+
+    previous: list[str] = []
+
+    def apply(record: AgentRecord, expected: int, conflict: RosterError) -> Changed:
+        previous[:] = [record.photoKey] if record.photoKey else []
+        return change_agent(actor_id, record, {"photoKey": None}, actor_is_admin=False,
+                            expected_version=expected, conflict=conflict,
+                            action="agent.photo_removed")
+
+    _with_retries(agent_id, None, apply)
+    for old in previous:
+        photos.delete_photo(old)

@@ -1,0 +1,326 @@
+"""Requests and answers of the agent routes (the resource itself is ``models.agent``).
+
+Field rules live here so that a bad field is a ``422 validation_failed`` naming it:
+account shape, email syntax (email-validator, no DNS), phones normalised to E.164
+(phonenumbers), BCP 47 language shape, CIDRs, list sizes that keep every change within
+one DynamoDB transaction.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+from roster.models.agent import Agent, ChatLimits, PropertyValue, SkillLevel, TimeFormat
+
+ACCOUNT_PATTERN = re.compile(r"^[a-z0-9._-]{3,64}$", re.IGNORECASE)
+# language[-script][-region](-variant)*: the shape of a BCP 47 tag, not a registry lookup.
+LANGUAGE_PATTERN = re.compile(
+    r"^[a-z]{2,3}(-[a-z]{4})?(-([a-z]{2}|[0-9]{3}))?(-([a-z0-9]{5,8}|[0-9][a-z0-9]{3}))*$",
+    re.IGNORECASE,
+)
+MAX_NUMERIC_ID = 2**31 - 1
+
+# Caps that keep an agent's memberships (and any change to them) inside one transaction.
+# Creating an agent writes two operations per reference (the reference item and the
+# referred item's revision bump), so 40 references + 19 other operations <= 100.
+MAX_ROLES = 5
+MAX_QUEUES = 15
+MAX_SKILLS = 15
+MAX_PROFILES = 4
+MAX_IP_RULES = 50
+MAX_PROPERTIES = 50
+PHOTO_TYPES = ("image/jpeg", "image/png", "image/webp")
+MAX_PHOTO_BYTES = 2 * 1024 * 1024
+ASSIGNMENT_KINDS = ("chat", "ticket", "workflow", "view")
+
+
+def _account(value: str) -> str:
+    if not ACCOUNT_PATTERN.match(value):
+        raise ValueError("must be 3-64 characters of a-z, 0-9, '.', '_' or '-'")
+    return value
+
+
+def _email(value: str) -> str:
+    from email_validator import EmailNotValidError, validate_email
+
+    text = value.strip()
+    try:
+        validate_email(text, check_deliverability=False)
+    except EmailNotValidError as error:
+        raise ValueError(f"is not a valid email address: {error}") from error
+    return text
+
+
+def _phone(value: str) -> str:
+    """E.164 (``+4712345678``) or ``00`` international prefix, stored as E.164."""
+    import phonenumbers
+
+    text = value.strip()
+    if text.startswith("00"):
+        text = "+" + text[2:]
+    if not text.startswith("+"):
+        raise ValueError("must be in E.164 (+4712345678) or start with 00")
+    try:
+        number = phonenumbers.parse(text, None)
+    except phonenumbers.NumberParseException as error:
+        raise ValueError("is not a phone number") from error
+    reason = phonenumbers.is_possible_number_with_reason(number)
+    if reason != phonenumbers.ValidationResult.IS_POSSIBLE:
+        raise ValueError("is not a possible phone number for its country code")
+    return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+
+
+def _language(value: str) -> str:
+    if not LANGUAGE_PATTERN.match(value):
+        raise ValueError("must be a BCP 47 language tag such as 'en' or 'nb-NO'")
+    return value
+
+
+def _cidr(value: str) -> str:
+    try:
+        return str(ipaddress.ip_network(value.strip(), strict=False))
+    except ValueError as error:
+        raise ValueError(f"'{value}' is not an IPv4/IPv6 address or CIDR block") from error
+
+
+def _unique(values: list[str]) -> list[str]:
+    if len(set(values)) != len(values):
+        raise ValueError("must not repeat a value")
+    return values
+
+
+def _unique_skills(values: list[SkillLevel]) -> list[SkillLevel]:
+    _unique([skill.skillId for skill in values])
+    return values
+
+
+def _properties(values: dict[str, PropertyValue]) -> dict[str, PropertyValue]:
+    if any(not key or len(key) > 64 for key in values):
+        raise ValueError("property names are 1-64 characters")
+    return values
+
+
+Account = Annotated[str, Field(min_length=3, max_length=64), AfterValidator(_account)]
+Email = Annotated[str, Field(min_length=3, max_length=254), AfterValidator(_email)]
+Phone = Annotated[str, Field(min_length=3, max_length=32), AfterValidator(_phone)]
+Language = Annotated[str, Field(min_length=2, max_length=35), AfterValidator(_language)]
+CatalogId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[^#\s][^#]*$")]
+Cidr = Annotated[str, Field(min_length=1, max_length=64), AfterValidator(_cidr)]
+Name = Annotated[str, Field(min_length=1, max_length=100)]
+Roles = Annotated[list[CatalogId], Field(min_length=1, max_length=MAX_ROLES),
+                  AfterValidator(_unique)]
+Queues = Annotated[list[CatalogId], Field(max_length=MAX_QUEUES), AfterValidator(_unique)]
+Profiles = Annotated[list[CatalogId], Field(max_length=MAX_PROFILES), AfterValidator(_unique)]
+Skills = Annotated[list[SkillLevel], Field(max_length=MAX_SKILLS),
+                   AfterValidator(_unique_skills)]
+Properties = Annotated[dict[str, PropertyValue], Field(max_length=MAX_PROPERTIES),
+                       AfterValidator(_properties)]
+IpAllowlist = Annotated[list[Cidr], Field(max_length=MAX_IP_RULES)]
+NumericId = Annotated[int, Field(ge=1, le=MAX_NUMERIC_ID)]
+PasswordMode = Literal["set", "generate", "invite"]
+
+
+class CreateAgentRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    account: Account
+    email: Email
+    firstName: Name
+    lastName: str = Field(default="", max_length=100)
+    alias: str | None = Field(default=None, min_length=1, max_length=200)
+    phone: Phone | None = None
+    mobilePhone: Phone | None = None
+    landlinePhone: Phone | None = None
+    roles: Roles = Field(default_factory=lambda: ["agent"])
+    queues: Queues = Field(default_factory=list)
+    skills: Skills = Field(default_factory=list)
+    groupId: CatalogId | None = None
+    properties: Properties = Field(default_factory=dict)
+    active: bool = True
+    title: str = Field(default="", max_length=100)
+    bio: str = Field(default="", max_length=1000)
+    mobileAppEnabled: bool = False
+    timeFormat: TimeFormat = "24h"
+    language: Language = "en"
+    businessUnit: str | None = Field(default=None, max_length=100)
+    numericId: NumericId | None = None
+    maxConcurrentChats: ChatLimits = Field(default_factory=ChatLimits)
+    showPhoto: bool = True
+    ipAllowlist: IpAllowlist = Field(default_factory=list)
+    profiles: Profiles = Field(default_factory=list)
+    passwordMode: PasswordMode | None = None
+    password: str | None = Field(default=None, min_length=1, max_length=1024)
+    forcePasswordChange: bool = True
+    sendWelcome: bool = True
+
+    @model_validator(mode="after")
+    def _password_mode(self) -> CreateAgentRequest:
+        mode = self.effective_password_mode
+        if mode == "set" and self.password is None:
+            raise ValueError("passwordMode 'set' needs a password")
+        if mode != "set" and self.password is not None:
+            raise ValueError(f"passwordMode '{mode}' takes no password")
+        return self
+
+    @property
+    def effective_password_mode(self) -> PasswordMode:
+        """``set`` when a password is given, ``generate`` otherwise, unless chosen."""
+        if self.passwordMode is not None:
+            return self.passwordMode
+        return "set" if self.password is not None else "generate"
+
+
+# Fields of the resource a PATCH may never carry (read-only or changed by their own routes).
+IMMUTABLE_FIELDS = (
+    "id", "account", "isOwner", "twoFactorEnabled", "locked", "passwordStatus",
+    "queueStatus", "lastLoginAt", "createdAt", "updatedAt", "version", "pendingEmail",
+    "effectiveProperties", "photoUrl", "activeProfileId",
+)
+# Fields that may be cleared with ``null``; every other field refuses ``null``.
+NULLABLE_FIELDS = frozenset({"phone", "mobilePhone", "landlinePhone", "groupId",
+                             "businessUnit", "numericId"})
+
+
+class _Patch(BaseModel):
+    @model_validator(mode="before")
+    @classmethod
+    def _no_null_for_required(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            refused = [name for name, value in data.items()
+                       if value is None and name in cls.model_fields
+                       and name not in NULLABLE_FIELDS and name not in IMMUTABLE_FIELDS]
+            if refused:
+                raise ValueError(f"{', '.join(sorted(refused))} cannot be null")
+        return data
+
+    def changes(self) -> dict[str, Any]:
+        """The fields the caller sent, as they will be stored."""
+        return {name: getattr(self, name) for name in self.model_fields_set
+                if name not in IMMUTABLE_FIELDS}
+
+
+class UpdateMeRequest(_Patch):
+    """What an agent may change about itself (``email`` starts a verified change)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    alias: str | None = Field(default=None, min_length=1, max_length=200)
+    phone: Phone | None = None
+    mobilePhone: Phone | None = None
+    language: Language | None = None
+    timeFormat: TimeFormat | None = None
+    title: str | None = Field(default=None, max_length=100)
+    bio: str | None = Field(default=None, max_length=1000)
+    showPhoto: bool | None = None
+    email: Email | None = None
+
+
+class UpdateAgentRequest(UpdateMeRequest):
+    """An admin's partial update. Read-only fields are accepted by the schema only to
+    be refused with ``422 immutable_field`` (rather than a generic validation error)."""
+
+    firstName: Name | None = None
+    lastName: str | None = Field(default=None, max_length=100)
+    landlinePhone: Phone | None = None
+    roles: Roles | None = None
+    queues: Queues | None = None
+    skills: Skills | None = None
+    groupId: CatalogId | None = None
+    properties: Properties | None = None
+    active: bool | None = None
+    mobileAppEnabled: bool | None = None
+    businessUnit: str | None = Field(default=None, max_length=100)
+    numericId: NumericId | None = None
+    maxConcurrentChats: ChatLimits | None = None
+    ipAllowlist: IpAllowlist | None = None
+    profiles: Profiles | None = None
+    # Read-only: present only to answer 422 immutable_field.
+    id: Any = Field(default=None, json_schema_extra={"readOnly": True})
+    account: Any = Field(default=None, json_schema_extra={"readOnly": True})
+    isOwner: Any = Field(default=None, json_schema_extra={"readOnly": True})
+    twoFactorEnabled: Any = Field(default=None, json_schema_extra={"readOnly": True})
+    locked: Any = Field(default=None, json_schema_extra={"readOnly": True})
+    passwordStatus: Any = Field(default=None, json_schema_extra={"readOnly": True})
+    queueStatus: Any = Field(default=None, json_schema_extra={"readOnly": True})
+    lastLoginAt: Any = Field(default=None, json_schema_extra={"readOnly": True})
+    createdAt: Any = Field(default=None, json_schema_extra={"readOnly": True})
+    updatedAt: Any = Field(default=None, json_schema_extra={"readOnly": True})
+    version: Any = Field(default=None, json_schema_extra={"readOnly": True})
+    pendingEmail: Any = Field(default=None, json_schema_extra={"readOnly": True})
+    effectiveProperties: Any = Field(default=None, json_schema_extra={"readOnly": True})
+    photoUrl: Any = Field(default=None, json_schema_extra={"readOnly": True})
+    activeProfileId: Any = Field(default=None, json_schema_extra={"readOnly": True})
+
+    def immutable_sent(self) -> list[str]:
+        return sorted(name for name in self.model_fields_set if name in IMMUTABLE_FIELDS)
+
+
+class CreatedAgent(Agent):
+    """``201`` answer: the agent, plus ``temporaryPassword`` once when one was generated."""
+
+    temporaryPassword: str | None = None
+
+
+class AgentPage(BaseModel):
+    items: list[Agent]
+    nextCursor: str | None
+
+
+class NumericIds(BaseModel):
+    numericIds: list[int]
+
+
+class GroupRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    groupId: CatalogId | None
+
+
+class QueueStatusRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    status: Literal["logged_on", "logged_off"]
+    profileId: CatalogId | None = None
+
+    @model_validator(mode="after")
+    def _profile_only_on_log_on(self) -> QueueStatusRequest:
+        if self.profileId is not None and self.status != "logged_on":
+            raise ValueError("profileId is only taken with status 'logged_on'")
+        return self
+
+
+class PhotoRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    contentType: Literal["image/jpeg", "image/png", "image/webp"]
+    contentLength: int = Field(ge=1, le=MAX_PHOTO_BYTES)
+
+
+class PhotoUpload(BaseModel):
+    """A presigned S3 POST: send ``fields`` (repeated as ``headers``) as form fields, then
+    the file, to ``uploadUrl``. S3 refuses another type or a larger body."""
+
+    uploadUrl: str
+    method: Literal["POST"] = "POST"
+    headers: dict[str, str]
+    fields: dict[str, str]
+    expiresIn: int
+    maxBytes: int
+
+
+AssignmentKind = Literal["chat", "ticket", "workflow", "view"]
+
+
+class Assignment(BaseModel):
+    kind: AssignmentKind
+    ref: str
+    assignedAt: str
+
+
+class AssignmentPage(BaseModel):
+    items: list[Assignment]
+    nextCursor: str | None

@@ -1,0 +1,488 @@
+"""Agent records beyond sign-in: listings, updates, assignments and deletion.
+
+Listings are ``Query``s on a partition that holds exactly what is asked for, sorted by
+lower-case account, so their cost follows the page and not the table:
+
+- everyone: ``gsi1`` partition ``AGENTS``; by activity: ``gsi2`` ``AGENTS#ACTIVE#<bool>``;
+- by role, queue or group: the reference items ``REF#<kind>#<id>`` (sk ``account#id``,
+  carrying ``active``), then one ``BatchGetItem`` for the page's profiles;
+- by ``q``: prefix items ``PREFIX#<first 1..4 characters>`` (sk ``account#id#field``, one
+  per field: account, email, alias), filtered on the whole value for longer queries.
+
+A page continues after an account: the cursor holds the last account returned and the
+next ``Query`` starts with ``sk > account#~`` (every key of that account sorts below).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from roster import clock
+from roster.errors import (
+    AgentLoggedOn,
+    ConcurrentChange,
+    HasAssignments,
+    InvalidReassignTarget,
+    NotFound,
+    NumericIdTaken,
+    RosterError,
+    UnknownReference,
+    ValidationFailed,
+    VersionConflict,
+)
+from roster.models.agent import AgentRecord
+from roster.models.audit import AuditEvent
+from roster.models.outbox import OutboxMessage
+from roster.repository import keys
+from roster.repository.table import (
+    TRANSACT_LIMIT,
+    Expression,
+    Item,
+    Key,
+    Table,
+    TxOp,
+    check,
+    delete,
+    deserialize,
+    put,
+    put_new,
+    serialize,
+    update,
+)
+
+ASSIGNMENT_KINDS = ("chat", "ticket", "workflow", "view")
+REFERENCE_FIELDS = {"roles": "roles", "queues": "queues", "skills": "skills",
+                    "profiles": "profiles", "groups": "groupId"}
+AGENT_REFERENCES_END = "~"  # catalogue references sort from here in a REF# partition
+SEARCH_FIELDS = ("account", "email", "alias")
+# Two operations per moved assignment, plus both counters and the batch's audit event.
+MOVE_BATCH = (TRANSACT_LIMIT - 3) // 2
+MOVE_RETRIES = 5
+
+
+class _NothingToDo(RosterError):
+    """Internal: an idempotent write found the state it wanted already there."""
+
+
+@dataclass(frozen=True)
+class ListSource:
+    """Where a listing reads from: a partition of the table or of an index."""
+
+    partition: str
+    index: str | None = None  # None: the table itself
+    profiles: bool = False  # items are profiles (index projections), not pointers
+    fan_out: int = 1  # items per agent in the partition (prefix items: one per field)
+    below: str | None = None  # sort keys from here on are not agents' (catalogue references)
+    filter: str | None = None
+    names: dict[str, str] = field(default_factory=dict)
+    values: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def attributes(self) -> tuple[str, str]:
+        if self.index:
+            return f"{self.index}pk", f"{self.index}sk"
+        return "pk", "sk"
+
+
+class AgentStore:
+    """Mixin of ``DynamoRepository`` (uses its table, reference items and side effects)."""
+
+    table: Table
+
+    if TYPE_CHECKING:
+        def reference_items(self, record: AgentRecord) -> list[Item]: ...
+
+        @staticmethod
+        def reference_values(record: AgentRecord) -> set[tuple[str, str]]: ...
+
+        def side_effects(self, audit: Sequence[AuditEvent] = (),
+                         messages: Sequence[OutboxMessage] = ()) -> list[TxOp]: ...
+
+    # ------------------------------------------------------------------ derived items
+    @staticmethod
+    def search_items(record: AgentRecord) -> list[Item]:
+        """Prefix items for ``q``: first 1..4 characters of account, email and alias."""
+        items: list[Item] = []
+        for name in SEARCH_FIELDS:
+            value = str(getattr(record, name)).lower()
+            for length in range(1, min(keys.SEARCH_PREFIX_LENGTH, len(value)) + 1):
+                items.append({**keys.search(value[:length], record.account, record.id, name),
+                              "type": "search", "agentId": record.id, "value": value})
+        return items
+
+    @staticmethod
+    def numeric_id_guard_item(record: AgentRecord) -> Item:
+        assert record.numericId is not None
+        return {**keys.numeric_id_guard(record.numericId), "type": "guard",
+                "agentId": record.id, "numericId": record.numericId,
+                "gsi1pk": keys.NUMERIC_ID_LIST_PARTITION,
+                "gsi1sk": keys.numeric_id_sort(record.numericId)}
+
+    @staticmethod
+    def reference_use_ops(pairs: Iterable[tuple[str, str]]) -> list[TxOp]:
+        """Starting to use catalogue items: each must exist and its ``revision`` moves, so
+        a catalogue delete that checked 'not in use' before this lands fails instead of
+        leaving a reference to nothing."""
+        return [
+            update(keys.catalog(kind, value),
+                   "SET revision = if_not_exists(revision, :zero) + :one",
+                   condition="attribute_exists(pk)", values={":zero": 0, ":one": 1},
+                   on_condition_failure=UnknownReference(
+                       f"There is no item '{value}' in {kind}",
+                       errors=[{"field": REFERENCE_FIELDS[kind],
+                                "message": f"'{value}' does not exist"}]))
+            for kind, value in sorted(pairs)
+        ]
+
+    def derived_item_ops(self, old: AgentRecord, new: AgentRecord) -> list[TxOp]:
+        """Reference, prefix and numeric-id items that follow a profile change.
+
+        Only differences are written; reference items carry ``active``, so they are all
+        rewritten when it changes. Email prefix items follow ``email`` wherever it
+        changes (the email-change verification uses this too).
+        """
+        operations = self.reference_use_ops(
+            self.reference_values(new) - self.reference_values(old))
+        for before, after, rewrite_all in (
+            (self.reference_items(old), self.reference_items(new), old.active != new.active),
+            (self.search_items(old), self.search_items(new), False),
+        ):
+            old_by_key = {(i["pk"], i["sk"]): i for i in before}
+            new_by_key = {(i["pk"], i["sk"]): i for i in after}
+            operations += [delete({"pk": pk, "sk": sk})
+                           for pk, sk in old_by_key.keys() - new_by_key.keys()]
+            operations += [put(item) for key, item in new_by_key.items()
+                           if rewrite_all or old_by_key.get(key) != item]
+        if old.numericId != new.numericId:
+            if old.numericId is not None:
+                operations.append(delete(keys.numeric_id_guard(old.numericId),
+                                         condition="agentId = :me", values={":me": old.id}))
+            if new.numericId is not None:
+                operations.append(put_new(self.numeric_id_guard_item(new), NumericIdTaken()))
+        return operations
+
+    # ------------------------------------------------------------------ reads
+    def get_agents(self, agent_ids: Sequence[str]) -> dict[str, AgentRecord]:
+        """Profiles by id (one ``BatchGetItem`` per 100); missing ones are left out."""
+        if not agent_ids:
+            return {}
+        items = self.table.batch_get([keys.agent(agent_id) for agent_id in agent_ids])
+        records = (AgentRecord.model_validate(item) for item in items)
+        return {record.id: record for record in records}
+
+    def catalog_items(self, wanted: Sequence[tuple[str, str]]) -> dict[tuple[str, str], Item]:
+        """The existing catalogue items among ``(kind, id)`` pairs, in one round trip."""
+        if not wanted:
+            return {}
+        found: dict[tuple[str, str], Item] = {}
+        for item in self.table.batch_get([keys.catalog(kind, item_id)
+                                          for kind, item_id in wanted]):
+            kind = str(item["pk"]).removeprefix(keys.catalog_partition(""))
+            found[(kind, str(item["sk"]))] = item
+        return found
+
+    def agent_page(self, source: ListSource, *, limit: int, after: str | None,
+                   accept: Callable[[AgentRecord], bool]) -> tuple[list[AgentRecord],
+                                                                   str | None]:
+        """Up to ``limit`` accepted agents after account ``after``, and the next cursor."""
+        pk_name, sk_name = source.attributes
+        text = "#lp = :lp"
+        names = {"#lp": pk_name, **source.names}
+        values: dict[str, Any] = {":lp": source.partition, **source.values}
+        if after is not None and source.below is not None:
+            text += " AND #ls BETWEEN :after AND :below"
+            values[":after"] = keys.after_account(after)
+            values[":below"] = source.below
+        elif after is not None:
+            text += " AND #ls > :after"
+            values[":after"] = keys.after_account(after)
+        elif source.below is not None:
+            text += " AND #ls < :below"
+            values[":below"] = source.below
+        if after is not None or source.below is not None:
+            names["#ls"] = sk_name
+        condition = Expression(text, names, values)
+        page: list[AgentRecord] = []
+        seen: set[str] = set()
+        start: Key | None = None
+        while True:
+            wanted = (limit - len(page)) * source.fan_out + 1
+            items, start = self.table.query(condition, index=source.index,
+                                            limit=min(wanted, 500), start_key=start,
+                                            filter_expression=source.filter,
+                                            consistent=source.index is None)
+            candidates = self._candidates(source, items, seen)
+            for position, record in enumerate(candidates):
+                if not accept(record):
+                    continue
+                page.append(record)
+                if len(page) == limit:
+                    more = position < len(candidates) - 1 or start is not None
+                    return page, (record.account.lower() if more else None)
+            if start is None:
+                return page, None
+
+    def _candidates(self, source: ListSource, items: list[Item],
+                    seen: set[str]) -> list[AgentRecord]:
+        if source.profiles:
+            return [AgentRecord.model_validate(item) for item in items]
+        ordered: list[str] = []
+        for item in items:
+            agent_id = str(item["agentId"])
+            if agent_id not in seen:
+                seen.add(agent_id)
+                ordered.append(agent_id)
+        records = self.get_agents(ordered)
+        return [records[agent_id] for agent_id in ordered if agent_id in records]
+
+    def numeric_ids(self) -> list[int]:
+        """Every numeric id in use, ascending (the guards' list partition in ``gsi1``)."""
+        condition = Expression("gsi1pk = :p", values={":p": keys.NUMERIC_ID_LIST_PARTITION})
+        found: list[int] = []
+        start: Key | None = None
+        while True:
+            items, start = self.table.query(condition, index="gsi1", start_key=start)
+            found += [int(item["numericId"]) for item in items]
+            if start is None:
+                return found
+
+    # ------------------------------------------------------------------ updates
+    def update_agent(self, old: AgentRecord, changes: dict[str, Any], *, expected_version: int,
+                     conflict: RosterError | None = None, revoke_sessions: bool = False,
+                     audit: Sequence[AuditEvent] = (),
+                     messages: Sequence[OutboxMessage] = (),
+                     extra: Sequence[TxOp] = ()) -> AgentRecord:
+        """Apply ``changes`` if the agent is still at ``expected_version``; bump it.
+
+        Only the changed attributes are written (``SET``), never the whole item, so
+        counters and sign-in state other writers keep on the profile are not undone.
+        Deactivating moves ``sessionEpoch`` in the same write: every session dies.
+        """
+        stamp = clock.iso(clock.now())
+        merged = {**old.model_dump(), **changes, "version": old.version + 1, "updatedAt": stamp}
+        new = AgentRecord.model_validate(merged)
+        stored = new.model_dump(mode="json")
+        names: dict[str, str] = {}
+        values: dict[str, Any] = {":expected": expected_version}
+        assignments: list[str] = []
+        for index, name in enumerate(sorted({*changes, "version", "updatedAt"})):
+            names[f"#f{index}"] = name
+            values[f":v{index}"] = stored[name]
+            assignments.append(f"#f{index} = :v{index}")
+        if old.active != new.active:
+            assignments.append("gsi2pk = :active")
+            values[":active"] = keys.active_partition(new.active)
+        expression = "SET " + ", ".join(assignments)
+        if revoke_sessions:
+            expression += " ADD sessionEpoch :one"
+            values[":one"] = 1
+        profile = update(keys.agent(old.id), expression,
+                         condition="attribute_exists(pk) AND version = :expected",
+                         names=names, values=values,
+                         on_condition_failure=conflict or VersionConflict())
+        operations = [profile, *self.derived_item_ops(old, new), *extra,
+                      *self.side_effects(audit, messages)]
+        if len(operations) > TRANSACT_LIMIT:
+            raise ValidationFailed(
+                "This change touches too many memberships at once; split it in two",
+                errors=[{"field": "body", "message": "too many membership changes at once"}])
+        self.table.transact(operations)
+        if revoke_sessions:
+            new = new.model_copy(update={"sessionEpoch": old.sessionEpoch + 1})
+        return new
+
+    # ------------------------------------------------------------------ assignments
+    def add_assignment(self, agent_id: str, kind: str, ref: str,
+                       audit: Sequence[AuditEvent]) -> bool:
+        """Assign; ``False`` when it already was (nothing written)."""
+        stamp = clock.iso(clock.now())
+        item = {**keys.assignment(agent_id, kind, ref), "type": "assignment",
+                "kind": kind, "ref": ref, "assignedAt": stamp}
+        try:
+            self.table.transact([
+                check(keys.agent(agent_id), "attribute_exists(pk)",
+                      on_condition_failure=NotFound("No such agent")),
+                put(item, condition="attribute_not_exists(pk)",
+                    on_condition_failure=_NothingToDo()),
+                self._count_op(agent_id, {kind: 1}),
+                *self.side_effects(audit),
+            ])
+        except _NothingToDo:
+            return False
+        return True
+
+    def remove_assignment(self, agent_id: str, kind: str, ref: str,
+                          audit: Sequence[AuditEvent]) -> bool:
+        """Unassign; ``False`` when it was not assigned (nothing written)."""
+        try:
+            self.table.transact([
+                check(keys.agent(agent_id), "attribute_exists(pk)",
+                      on_condition_failure=NotFound("No such agent")),
+                delete(keys.assignment(agent_id, kind, ref),
+                       condition="attribute_exists(pk)", on_condition_failure=_NothingToDo()),
+                self._count_op(agent_id, {kind: -1}),
+                *self.side_effects(audit),
+            ])
+        except _NothingToDo:
+            return False
+        return True
+
+    def assignment_page(self, agent_id: str, *, limit: int,
+                        after: str | None) -> tuple[list[Item], str | None]:
+        """Assignments by kind then ref; ``after`` is the last ``kind#ref`` returned."""
+        start: Key | None = None
+        if after is not None:
+            start = {"pk": keys.agent_partition(agent_id),
+                     "sk": f"{keys.ASSIGNMENT_PREFIX}{after}"}
+        items, last = self.table.query(
+            Expression("pk = :pk AND begins_with(sk, :prefix)",
+                       values={":pk": keys.agent_partition(agent_id),
+                               ":prefix": keys.ASSIGNMENT_PREFIX}),
+            limit=limit, start_key=start, consistent=True)
+        cursor = f"{items[-1]['kind']}#{items[-1]['ref']}" if items and last else None
+        return items, cursor
+
+    def assignment_counts(self, agent_id: str) -> dict[str, int]:
+        item = self.table.get(keys.assignment_counts(agent_id)) or {}
+        return {kind: int(item.get(kind, 0)) for kind in ASSIGNMENT_KINDS
+                if int(item.get(kind, 0))}
+
+    @staticmethod
+    def _count_op(agent_id: str, deltas: dict[str, int]) -> TxOp:
+        names = {f"#k{i}": kind for i, kind in enumerate(deltas)}
+        values = {f":d{i}": delta for i, delta in enumerate(deltas.values())}
+        adds = ", ".join(f"#k{i} :d{i}" for i in range(len(deltas)))
+        return update(keys.assignment_counts(agent_id), f"SET #type = :type ADD {adds}",
+                      names={**names, "#type": "type"},
+                      values={**values, ":type": "assignment_counts"})
+
+    def load_for_delete(self, agent_id: str, target_id: str | None,
+                        ) -> tuple[AgentRecord | None, dict[str, int], AgentRecord | None]:
+        """The agent, its assignment counts and the reassignment target: one round trip."""
+        wanted = [keys.agent(agent_id), keys.assignment_counts(agent_id)]
+        if target_id:
+            wanted.append(keys.agent(target_id))
+        record = target = None
+        counts: dict[str, int] = {}
+        for item in self.table.batch_get(wanted):
+            if item["sk"] == keys.PROFILE and item["pk"] == keys.agent_partition(agent_id):
+                record = AgentRecord.model_validate(item)
+            elif item["sk"] == keys.PROFILE:
+                target = AgentRecord.model_validate(item)
+            else:
+                counts = {kind: int(item.get(kind, 0)) for kind in ASSIGNMENT_KINDS
+                          if int(item.get(kind, 0))}
+        return record, counts, target
+
+    def move_assignments(self, source_id: str, target_id: str,
+                         audit: Callable[[dict[str, int]], AuditEvent]) -> dict[str, int]:
+        """Move every assignment of ``source_id`` to ``target_id``, a batch per transaction.
+
+        Each batch deletes from the source, adds to the target (an assignment it already
+        has is just dropped from the source), adjusts both counters and records an audit
+        event. A batch that meets a concurrent change is read again and retried; a crash
+        between batches leaves a consistent state, and running again moves the rest.
+        """
+        moved: dict[str, int] = {}
+        retries = 0
+        while True:
+            items, _ = self.table.query(
+                Expression("pk = :pk AND begins_with(sk, :prefix)",
+                           values={":pk": keys.agent_partition(source_id),
+                                   ":prefix": keys.ASSIGNMENT_PREFIX}),
+                limit=MOVE_BATCH, consistent=True)
+            if not items:
+                return moved
+            try:
+                batch = self._move_batch(source_id, target_id, items, audit)
+            except ConcurrentChange:
+                retries += 1
+                if retries > MOVE_RETRIES:
+                    raise
+                continue
+            for kind, count in batch.items():
+                moved[kind] = moved.get(kind, 0) + count
+
+    def _move_batch(self, source_id: str, target_id: str, items: list[Item],
+                    audit: Callable[[dict[str, int]], AuditEvent]) -> dict[str, int]:
+        target_keys = [keys.assignment(target_id, str(i["kind"]), str(i["ref"])) for i in items]
+        present = {item["sk"] for item in self.table.batch_get(target_keys)}
+        taken: dict[str, int] = {}
+        added: dict[str, int] = {}
+        operations: list[TxOp] = [
+            check(keys.agent(target_id), "attribute_exists(pk) AND active = :true",
+                  values={":true": True}, on_condition_failure=InvalidReassignTarget()),
+        ]
+        for item, target_key in zip(items, target_keys, strict=True):
+            kind = str(item["kind"])
+            taken[kind] = taken.get(kind, 0) + 1
+            operations.append(delete({"pk": item["pk"], "sk": item["sk"]},
+                                     condition="attribute_exists(pk)"))
+            if target_key["sk"] not in present:
+                added[kind] = added.get(kind, 0) + 1
+                operations.append(put_new({**item, **target_key}))
+        operations.append(self._count_op(source_id, {k: -v for k, v in taken.items()}))
+        if added:
+            operations.append(self._count_op(target_id, added))
+        operations += self.side_effects([audit(taken)])
+        self.table.transact(operations)
+        return taken
+
+    # ------------------------------------------------------------------ deletion
+    def _partition_keys(self, agent_id: str) -> list[Key]:
+        """Keys of every item in the agent's partition (keys only: no secret is read)."""
+        found: list[Key] = []
+        params: dict[str, Any] = {
+            "TableName": self.table.name,
+            "KeyConditionExpression": "pk = :pk",
+            "ExpressionAttributeValues": serialize({":pk": keys.agent_partition(agent_id)}),
+            "ProjectionExpression": "pk, sk",
+            "ConsistentRead": True,
+        }
+        while True:
+            response = self.table.client.query(**params)
+            found += [{"pk": str(k["pk"]), "sk": str(k["sk"])}
+                      for k in (deserialize(raw) for raw in response.get("Items", []))]
+            last = response.get("LastEvaluatedKey")
+            if not last:
+                return found
+            params["ExclusiveStartKey"] = last
+
+    def delete_agent(self, record: AgentRecord, audit: Sequence[AuditEvent]) -> None:
+        """The agent and everything of it, in one transaction as far as it fits.
+
+        Conditions: not logged on, no assignment left (a concurrent assignment fails the
+        delete with ``409 has_assignments``). Partition items that do not fit (a very
+        large number of sessions) are deleted right after; without the profile they are
+        unusable anyway, and they carry TTLs.
+        """
+        zero_counts = " AND ".join(f"(attribute_not_exists(#{k}) OR #{k} = :zero)"
+                                   for k in ASSIGNMENT_KINDS)
+        operations: list[TxOp] = [
+            delete(keys.agent(record.id), condition="attribute_exists(pk) AND queueStatus <> :on",
+                   values={":on": "logged_on"},
+                   on_condition_failure=AgentLoggedOn()),
+            delete(keys.assignment_counts(record.id), condition=zero_counts,
+                   names={f"#{k}": k for k in ASSIGNMENT_KINDS}, values={":zero": 0},
+                   on_condition_failure=HasAssignments()),
+            delete(keys.account_guard(record.account)),
+            delete(keys.email_guard(record.email)),
+        ]
+        if record.numericId is not None:
+            operations.append(delete(keys.numeric_id_guard(record.numericId)))
+        if record.pendingEmail is not None:
+            operations.append(delete(keys.email_guard(record.pendingEmail.email),
+                                     condition="attribute_not_exists(pk) OR agentId = :me",
+                                     values={":me": record.id}))
+        operations += [delete({"pk": i["pk"], "sk": i["sk"]})
+                       for i in [*self.reference_items(record), *self.search_items(record)]]
+        operations += self.side_effects(audit)
+        handled = {keys.PROFILE, keys.assignment_counts(record.id)["sk"]}
+        rest = [key for key in self._partition_keys(record.id) if key["sk"] not in handled]
+        room = TRANSACT_LIMIT - len(operations)
+        operations += [delete(key) for key in rest[:room]]
+        self.table.transact(operations)
+        if rest[room:]:
+            self.table.batch_write(deletes=rest[room:])

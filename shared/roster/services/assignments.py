@@ -1,0 +1,91 @@
+"""Chat, ticket, workflow and view assignments, and deleting an agent (which must hand
+its assignments over to another agent first)."""
+
+from __future__ import annotations
+
+from roster import cursor
+from roster.errors import (
+    AgentLoggedOn,
+    HasAssignments,
+    InvalidCursor,
+    InvalidReassignTarget,
+    NotFound,
+    OwnerProtected,
+)
+from roster.models.agents_api import Assignment, AssignmentPage
+from roster.models.audit import AuditEvent
+from roster.repository import get_repository
+from roster.repository.agents import ASSIGNMENT_KINDS
+
+
+def assign(actor_id: str, agent_id: str, kind: str, ref: str) -> None:
+    """Idempotent: assigning what is already assigned changes nothing."""
+    get_repository().add_assignment(agent_id, kind, ref, audit=[AuditEvent(
+        actorId=actor_id, action="assignment.added", targetId=agent_id,
+        details={"kind": kind, "ref": ref})])
+
+
+def unassign(actor_id: str, agent_id: str, kind: str, ref: str) -> None:
+    """Idempotent: removing what is not assigned changes nothing (but an unknown agent
+    is ``404``)."""
+    get_repository().remove_assignment(agent_id, kind, ref, audit=[AuditEvent(
+        actorId=actor_id, action="assignment.removed", targetId=agent_id,
+        details={"kind": kind, "ref": ref})])
+
+
+def list_assignments(agent_id: str, *, limit: int, page_cursor: str | None) -> AssignmentPage:
+    after: str | None = None
+    if page_cursor is not None:
+        position = cursor.decode(page_cursor, scope=_scope(agent_id))
+        after = position.get("after")
+        if not isinstance(after, str) or after.split("#", 1)[0] not in ASSIGNMENT_KINDS:
+            raise InvalidCursor()
+    repository = get_repository()
+    items, last = repository.assignment_page(agent_id, limit=limit, after=after)
+    if not items and repository.get_agent(agent_id) is None:
+        raise NotFound("No such agent")
+    return AssignmentPage(
+        items=[Assignment(kind=i["kind"], ref=str(i["ref"]), assignedAt=str(i["assignedAt"]))
+               for i in items],
+        nextCursor=cursor.encode({"after": last}, scope=_scope(agent_id)) if last else None,
+    )
+
+
+def _scope(agent_id: str) -> str:
+    """A cursor of one agent's assignments is refused for another's."""
+    return f"ASSIGNMENTS#{agent_id}"
+
+
+def delete_agent(actor_id: str, agent_id: str, reassign_to: str | None) -> None:
+    """Delete an agent: never the owner, never while logged on; its assignments go to
+    ``reassign_to`` (another active agent) first, or the delete is refused listing them."""
+    repository = get_repository()
+    record, counts, target = repository.load_for_delete(agent_id, reassign_to)
+    if record is None:
+        raise NotFound("No such agent")
+    if record.isOwner:
+        raise OwnerProtected("The owner cannot be deleted")
+    if record.queueStatus == "logged_on":
+        raise AgentLoggedOn("Log the agent off its queues before deleting it")
+    if reassign_to is not None and (reassign_to == agent_id or target is None
+                                    or not target.active):
+        raise InvalidReassignTarget("reassignTo must be another, active agent",
+                                    errors=[{"field": "reassignTo",
+                                             "message": "not another active agent"}])
+    if counts:
+        if reassign_to is None:
+            raise HasAssignments(assignments=_all_kinds(counts))
+        repository.move_assignments(agent_id, reassign_to, audit=lambda moved: AuditEvent(
+            actorId=actor_id, action="assignments.reassigned", targetId=agent_id,
+            details={"to": reassign_to, "assignments": moved}))
+    try:
+        repository.delete_agent(record, audit=[AuditEvent(
+            actorId=actor_id, action="agent.deleted", targetId=agent_id,
+            details={"account": record.account, "reassignTo": reassign_to})])
+    except HasAssignments as error:  # assigned meanwhile
+        raise HasAssignments(assignments=_all_kinds(
+            repository.assignment_counts(agent_id))) from error
+
+
+def _all_kinds(counts: dict[str, int]) -> dict[str, int]:
+    return {kind: counts.get(kind, 0) for kind in ASSIGNMENT_KINDS}

@@ -1,0 +1,341 @@
+"""POST /agents: every field, defaults, password modes, uniqueness, references,
+idempotency and the welcome email."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+from agents_helpers import AGENT_PASSWORD, Api, catalog, new_agent, sign_in
+
+
+def _body(account: str = "jdoe", **fields: Any) -> dict[str, Any]:
+    return {"account": account, "email": f"{account}@example.com", "firstName": "Jane",
+            "lastName": "Doe", **fields}
+
+
+def test_create_with_every_field(admin: Api) -> None:
+    # Given catalogue items to refer to
+    catalog("queues", "sales")
+    catalog("skills", "billing")
+    catalog("groups", "oslo", properties={"wrapUpSeconds": 30, "maxLiveChats": 3})
+    catalog("profiles", "evening-shift", skills=[])
+    body = _body(
+        "Jane.Doe_1", alias="JD", phone="004712345678", mobilePhone="+47 987 65 432",
+        landlinePhone="+4722334455", roles=["agent", "manager"], queues=["sales"],
+        skills=[{"skillId": "billing", "level": 3}], groupId="oslo",
+        properties={"wrapUpSeconds": 60}, active=True, title="Lead", bio="Hi",
+        mobileAppEnabled=True, timeFormat="12h", language="nb-NO", businessUnit="north",
+        numericId=1234, maxConcurrentChats={"live": 4, "nrt": 50}, showPhoto=False,
+        ipAllowlist=["10.0.0.0/8", "2001:db8::/32", "127.0.0.1"], profiles=["evening-shift"],
+        password=AGENT_PASSWORD, forcePasswordChange=False, sendWelcome=False)
+    # When the admin creates the agent
+    response = admin.call("POST", "/agents", body)
+    # Then it is created as given, phones in E.164, with Location and ETag
+    assert response.status == 201, response.json()
+    agent = response.json()
+    assert response.header("Location") == f"/agents/{agent['id']}"
+    assert response.header("ETag") == '"1"'
+    assert agent["account"] == "Jane.Doe_1"
+    assert (agent["phone"], agent["mobilePhone"], agent["landlinePhone"]) == (
+        "+4712345678", "+4798765432", "+4722334455")
+    assert agent["effectiveProperties"] == {"wrapUpSeconds": 60, "maxLiveChats": 3}
+    assert agent["skills"] == [{"skillId": "billing", "level": 3}]
+    assert agent["passwordStatus"] == "set"
+    assert agent["numericId"] == 1234 and agent["language"] == "nb-NO"
+    assert "temporaryPassword" not in agent
+    # And it reads back the same, and can sign in with its account in any case
+    assert admin.call("GET", f"/agents/{agent['id']}").json() == agent
+    sign_in(admin.runtime, "jane.doe_1", AGENT_PASSWORD)
+
+
+def test_defaults_and_generated_password(admin: Api) -> None:
+    # When an agent is created with only the required fields
+    response = admin.call("POST", "/agents", {"account": "min", "email": "Min@Example.com",
+                                              "firstName": "Mia", "lastName": "Lund"})
+    # Then alias, roles and the other defaults apply, and a temporary password is
+    # generated and returned once
+    assert response.status == 201
+    agent = response.json()
+    assert agent["alias"] == "Mia Lund" and agent["roles"] == ["agent"]
+    assert agent["timeFormat"] == "24h" and agent["language"] == "en"
+    assert agent["passwordStatus"] == "temporary" and agent["active"] is True
+    temporary = agent["temporaryPassword"]
+    assert len(temporary) >= 12
+    # And the welcome email carries it; the email is stored as given
+    assert agent["email"] == "Min@Example.com"
+    mails = [m for m in admin.runtime.outbox() if m["to"] == "Min@Example.com"]
+    assert len(mails) == 1 and temporary in mails[0]["body"]
+    # And signing in with it asks for a new password
+    login = admin.runtime.invoke("POST", "/auth/login",
+                                 body={"login": "min", "password": temporary})
+    assert login.json()["challenge"] == "NEW_PASSWORD_REQUIRED"
+
+
+@pytest.mark.parametrize(("fields", "status"), [
+    ({"password": AGENT_PASSWORD}, "temporary"),  # set + forcePasswordChange default
+    ({"password": AGENT_PASSWORD, "forcePasswordChange": False}, "set"),
+    ({"passwordMode": "invite"}, "none"),
+])
+def test_password_modes(admin: Api, fields: dict[str, Any], status: str) -> None:
+    # When created with a password mode
+    response = admin.call("POST", "/agents", _body(**fields))
+    # Then the status follows it and no password is returned
+    assert response.status == 201
+    assert response.json()["passwordStatus"] == status
+    assert "temporaryPassword" not in response.json()
+
+
+def test_invite_sends_invitation_without_password(admin: Api) -> None:
+    # When an agent is invited in Norwegian
+    admin.call("POST", "/agents", _body("inv", passwordMode="invite", language="nb"))
+    # Then the welcome email is the Norwegian invitation
+    mail = next(m for m in admin.runtime.outbox() if m["to"] == "inv@example.com")
+    assert "Glemt passord" in mail["body"]
+
+
+def test_send_welcome_false_sends_nothing(admin: Api) -> None:
+    before = len(admin.runtime.outbox())
+    admin.call("POST", "/agents", _body("quiet", sendWelcome=False))
+    assert len(admin.runtime.outbox()) == before
+
+
+@pytest.mark.parametrize(("fields", "field"), [
+    ({"account": "ab"}, "account"),
+    ({"account": "bad name!"}, "account"),
+    ({"account": "x" * 65}, "account"),
+    ({"email": "not-an-email"}, "email"),
+    ({"phone": "12345678"}, "phone"),
+    ({"mobilePhone": "+47123"}, "mobilePhone"),
+    ({"landlinePhone": "+999 1"}, "landlinePhone"),
+    ({"language": "english!"}, "language"),
+    ({"timeFormat": "13h"}, "timeFormat"),
+    ({"maxConcurrentChats": {"live": 51, "nrt": 1}}, "maxConcurrentChats.live"),
+    ({"ipAllowlist": ["10.0.0.0/33"]}, "ipAllowlist.0"),
+    ({"title": "t" * 101}, "title"),
+    ({"bio": "b" * 1001}, "bio"),
+    ({"skills": [{"skillId": "billing", "level": 6}]}, "skills.0.level"),
+    ({"numericId": 0}, "numericId"),
+    ({"roles": ["agent", "agent"]}, "roles"),
+    ({"nickname": "x"}, "nickname"),
+    ({"passwordMode": "set"}, "body"),
+])
+def test_invalid_fields_are_422(admin: Api, fields: dict[str, Any], field: str) -> None:
+    # When a field breaks its rule
+    response = admin.call("POST", "/agents", {**_body(), **fields})
+    # Then the request is refused naming the field
+    assert response.status == 422
+    problem = response.json()
+    assert problem["code"] == "validation_failed"
+    assert field in [error["field"] for error in problem["errors"]], problem
+
+
+def test_missing_required_fields(admin: Api) -> None:
+    response = admin.call("POST", "/agents", {"account": "abc"})
+    assert response.status == 422
+    assert {"email", "firstName"} <= {e["field"] for e in response.json()["errors"]}
+
+
+def test_password_policy(admin: Api) -> None:
+    # When the chosen password breaks the policy (contains the account, too short)
+    response = admin.call("POST", "/agents", _body("jdoe", password="jdoe1A"))
+    # Then 422 password_policy names the rules
+    assert response.status == 422
+    assert response.json()["code"] == "password_policy"
+    rules = {error["rule"] for error in response.json()["errors"]}
+    assert {"min_length", "contains_account"} <= rules
+
+
+@pytest.mark.parametrize(("fields", "field"), [
+    ({"roles": ["ghost"]}, "roles"),
+    ({"queues": ["nowhere"]}, "queues"),
+    ({"skills": [{"skillId": "juggling", "level": 1}]}, "skills"),
+    ({"groupId": "atlantis"}, "groupId"),
+    ({"profiles": ["night"]}, "profiles"),
+])
+def test_unknown_references(admin: Api, fields: dict[str, Any], field: str) -> None:
+    response = admin.call("POST", "/agents", _body(**fields))
+    assert response.status == 422
+    assert response.json()["code"] == "unknown_reference"
+    assert response.json()["errors"][0]["field"] == field
+
+
+@pytest.mark.parametrize(("second", "code"), [
+    ({"account": "JDOE", "email": "other@example.com"}, "account_taken"),
+    ({"account": "other", "email": "JDOE@EXAMPLE.COM"}, "email_taken"),
+    ({"account": "other", "email": "other@example.com", "numericId": 7}, "numeric_id_taken"),
+])
+def test_uniqueness(admin: Api, second: dict[str, Any], code: str) -> None:
+    # Given an agent
+    new_agent(admin, "jdoe", numericId=7)
+    # When another one takes its account, email or numeric id (in any case)
+    response = admin.call("POST", "/agents", {"firstName": "X", **second})
+    # Then 409 with the contract's code, and nothing of the second one exists
+    assert response.status == 409
+    assert response.json()["code"] == code
+    listed = admin.call("GET", "/agents", query={"q": "other"}).json()["items"]
+    assert listed == []
+
+
+def test_only_admin_grants_admin(admin: Api) -> None:
+    # Given a manager
+    new_agent(admin, "boss", roles=["manager"])
+    manager = sign_in(admin.runtime, "boss", AGENT_PASSWORD)
+    # When the manager creates an admin
+    response = manager.call("POST", "/agents", _body("wannabe", roles=["admin"]))
+    # Then it is forbidden, while creating a plain agent works
+    assert response.status == 403
+    assert response.json()["code"] == "forbidden"
+    assert manager.call("POST", "/agents", _body("plain")).status == 201
+    assert admin.call("POST", "/agents", _body("second-admin", roles=["admin"])).status == 201
+
+
+def test_agent_without_permission_is_403(admin: Api) -> None:
+    new_agent(admin, "worker")
+    worker = sign_in(admin.runtime, "worker", AGENT_PASSWORD)
+    assert worker.call("POST", "/agents", _body("x1x")).status == 403
+    assert worker.call("GET", "/agents").status == 403
+
+
+def test_idempotency_key_replays_without_password(admin: Api) -> None:
+    # Given a creation with an Idempotency-Key
+    key = {"Idempotency-Key": "create-jdoe-1"}
+    first = admin.call("POST", "/agents", _body(), headers=key)
+    assert first.status == 201 and "temporaryPassword" in first.json()
+    # When it is retried with the same body
+    again = admin.call("POST", "/agents", _body(), headers=key)
+    # Then the first agent is answered (same id), created once, without the password
+    assert again.status == 201
+    assert again.json()["id"] == first.json()["id"]
+    assert "temporaryPassword" not in again.json()
+    assert again.header("Idempotent-Replayed") == "true"
+    assert again.header("Location") == first.header("Location")
+    found = admin.call("GET", "/agents", query={"q": "jdoe"}).json()["items"]
+    assert len(found) == 1
+    assert len([m for m in admin.runtime.outbox() if m["to"] == "jdoe@example.com"]) == 1
+    # And the same key with another body is refused
+    other = admin.call("POST", "/agents", _body("someone"), headers=key)
+    assert other.status == 409
+    assert other.json()["code"] == "idempotency_key_reused"
+
+
+def test_idempotency_key_is_scoped_by_caller(admin: Api) -> None:
+    # Given a manager using the same key as the admin for another agent
+    new_agent(admin, "boss", roles=["manager"])
+    manager = sign_in(admin.runtime, "boss", AGENT_PASSWORD)
+    key = {"Idempotency-Key": "same-key"}
+    assert admin.call("POST", "/agents", _body("one"), headers=key).status == 201
+    # Then the manager's request is its own, not a reuse of the admin's key
+    assert manager.call("POST", "/agents", _body("two"), headers=key).status == 201
+
+
+def test_failed_creation_does_not_burn_the_key(admin: Api) -> None:
+    new_agent(admin, "jdoe")
+    key = {"Idempotency-Key": "k-409"}
+    body = {"account": "jdoe2", "email": "jdoe@example.com", "firstName": "J"}
+    assert admin.call("POST", "/agents", body, headers=key).json()["code"] == "email_taken"
+    assert admin.call("POST", "/agents", body, headers=key).json()["code"] == "email_taken"
+
+
+def test_idempotency_key_length(admin: Api) -> None:
+    response = admin.call("POST", "/agents", _body(), headers={"Idempotency-Key": "k" * 129})
+    assert response.status == 422
+    assert response.json()["errors"][0]["field"] == "Idempotency-Key"
+
+
+def test_twenty_concurrent_creations_with_one_email(admin: Api,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given 20 requests for different accounts with one email, at once. moto's backend
+    # is not thread-safe, so each AWS call is made atomic (as DynamoDB's are); the
+    # requests still interleave freely between their calls.
+    from botocore.client import BaseClient
+
+    make_call = BaseClient._make_api_call
+    lock = threading.Lock()
+
+    def atomic_call(self: BaseClient, operation: str, params: dict[str, Any]) -> Any:
+        with lock:
+            return make_call(self, operation, params)
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", atomic_call)
+    from roster.errors import EmailTaken
+    from roster.models.agents_api import CreateAgentRequest
+    from roster.repository import get_repository
+    from roster.services import agents
+
+    owner = get_repository().find_agent_id("admin")
+    assert owner is not None
+    results: list[str] = []
+    barrier = threading.Barrier(20)
+
+    def create(index: int) -> None:
+        request = CreateAgentRequest(account=f"racer{index}", email="Same@Example.com",
+                                     firstName="R", sendWelcome=False, passwordMode="invite")
+        barrier.wait()
+        try:
+            agents.create_agent(owner, True, request)
+            results.append("created")
+        except EmailTaken:
+            results.append("email_taken")
+        except Exception as error:  # any other outcome fails the assertion below
+            results.append(repr(error))
+
+    threads = [threading.Thread(target=create, args=(i,)) for i in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    # Then exactly one is created and every other one is told the email is taken
+    assert sorted(results) == ["created"] + ["email_taken"] * 19
+    listed = admin.call("GET", "/agents", query={"q": "racer"}).json()["items"]
+    assert len(listed) == 1
+
+
+def test_key_still_in_progress_is_409(admin: Api) -> None:
+    # Given a first request under a key that has not finished yet
+    from roster.errors import IdempotencyInProgress
+    from roster.services import idempotency
+
+    seen: list[str] = []
+
+    def first() -> dict[str, Any]:
+        # When a retry with the same key arrives meanwhile
+        try:
+            idempotency.run_once("agents", "caller:k", {"a": 1}, lambda: {"id": "second"})
+        except IdempotencyInProgress as error:
+            seen.append(error.code)
+        return {"id": "first"}
+
+    result, replayed = idempotency.run_once("agents", "caller:k", {"a": 1}, first)
+    # Then the retry is told so, and the first one completes and is what a later retry gets
+    assert seen == ["idempotency_in_progress"]
+    assert (result, replayed) == ({"id": "first"}, False)
+    assert idempotency.run_once("agents", "caller:k", {"a": 1},
+                                lambda: {"id": "third"}) == ({"id": "first"}, True)
+
+
+def test_catalogue_delete_racing_a_new_use_fails(admin: Api) -> None:
+    # Given a catalogue delete that found the queue unused and read its revision
+    from roster.errors import ConcurrentChange
+    from roster.models.audit import AuditEvent
+    from roster.repository import get_repository
+
+    catalog("queues", "sales")
+    repository = get_repository()
+    found = repository.read_catalog_item("queues", "sales")
+    assert found is not None and not repository.catalog_item_in_use("queues", "sales")
+    # When an agent starts using the queue before the delete lands
+    new_agent(admin, "jdoe", queues=["sales"])
+    # Then the delete fails instead of leaving the agent referring to nothing
+    with pytest.raises(ConcurrentChange):
+        repository.delete_catalog_item("queues", "sales", revision=found[1], references=None,
+                                       audit=AuditEvent(actorId=None, action="test",
+                                                        targetId=None))
+    assert repository.catalog_item_in_use("queues", "sales")
+
+
+def test_too_many_references_are_refused(admin: Api) -> None:
+    response = admin.call("POST", "/agents", _body(queues=[f"q{i}" for i in range(16)]))
+    assert response.status == 422
+    assert response.json()["errors"][0]["field"] == "queues"

@@ -1,0 +1,127 @@
+"""PUT /agents/{id}/group, PUT /me/queue-status and the photo routes."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import pytest
+from agents_helpers import AGENT_PASSWORD, Api, catalog, new_agent, sign_in
+
+
+def test_group_move_keeps_own_properties(admin: Api) -> None:
+    # Given an agent with its own wrap-up time in a group with defaults
+    catalog("groups", "oslo", properties={"wrapUpSeconds": 30, "maxLiveChats": 3})
+    catalog("groups", "bergen", properties={"wrapUpSeconds": 90, "maxLiveChats": 5})
+    agent = new_agent(admin, "jdoe", groupId="oslo", properties={"wrapUpSeconds": 60})
+    assert agent["effectiveProperties"] == {"wrapUpSeconds": 60, "maxLiveChats": 3}
+    # When it moves to another group
+    response = admin.call("PUT", f"/agents/{agent['id']}/group", {"groupId": "bergen"})
+    # Then its own value stays and the new group's fill the rest
+    assert response.status == 200
+    moved = response.json()
+    assert moved["groupId"] == "bergen" and moved["properties"] == {"wrapUpSeconds": 60}
+    assert moved["effectiveProperties"] == {"wrapUpSeconds": 60, "maxLiveChats": 5}
+    assert response.header("ETag") == '"2"'
+    # And the group listings follow
+    assert admin.call("GET", "/agents", query={"groupId": "oslo"}).json()["items"] == []
+    assert [a["account"] for a in admin.call("GET", "/agents", query={"groupId": "bergen"})
+            .json()["items"]] == ["jdoe"]
+    # And leaving every group is null
+    alone = admin.call("PUT", f"/agents/{agent['id']}/group", {"groupId": None}).json()
+    assert alone["groupId"] is None and alone["effectiveProperties"] == {"wrapUpSeconds": 60}
+
+
+def test_group_move_errors(admin: Api) -> None:
+    catalog("groups", "oslo")
+    agent = new_agent(admin, "jdoe")
+    unknown = admin.call("PUT", f"/agents/{agent['id']}/group", {"groupId": "atlantis"})
+    assert unknown.status == 422 and unknown.json()["code"] == "unknown_reference"
+    assert admin.call("PUT", "/agents/nobody/group", {"groupId": "oslo"}).status == 404
+    me = sign_in(admin.runtime, "jdoe", AGENT_PASSWORD)
+    me.call("PUT", "/me/queue-status", {"status": "logged_on"})
+    busy = admin.call("PUT", f"/agents/{agent['id']}/group", {"groupId": "oslo"})
+    assert busy.status == 409 and busy.json()["code"] == "agent_logged_on"
+    patched = admin.call("PATCH", f"/agents/{agent['id']}", {"groupId": "oslo"})
+    assert patched.status == 409 and patched.json()["code"] == "agent_logged_on"
+
+
+def test_queue_status_with_profiles(admin: Api) -> None:
+    # Given profiles of the agent's own and of its group
+    catalog("profiles", "mine")
+    catalog("profiles", "groups")
+    catalog("profiles", "elsewhere")
+    catalog("groups", "oslo", profiles=["groups"])
+    new_agent(admin, "jdoe", groupId="oslo", profiles=["mine"])
+    me = sign_in(admin.runtime, "jdoe", AGENT_PASSWORD)
+    # When it logs on with either, the profile is active
+    for profile in ("mine", "groups"):
+        response = me.call("PUT", "/me/queue-status",
+                           {"status": "logged_on", "profileId": profile})
+        assert response.status == 204
+        state = me.call("GET", "/me").json()
+        assert (state["queueStatus"], state["activeProfileId"]) == ("logged_on", profile)
+    # And logging off clears it
+    assert me.call("PUT", "/me/queue-status", {"status": "logged_off"}).status == 204
+    state = me.call("GET", "/me").json()
+    assert (state["queueStatus"], state["activeProfileId"]) == ("logged_off", None)
+    # But a profile it may not use is refused
+    for profile in ("elsewhere", "missing"):
+        response = me.call("PUT", "/me/queue-status",
+                           {"status": "logged_on", "profileId": profile})
+        assert response.status == 422
+        assert response.json()["code"] == "unknown_reference"
+    bad = me.call("PUT", "/me/queue-status", {"status": "away"})
+    assert bad.status == 422 and bad.json()["code"] == "validation_failed"
+
+
+def _policy(fields: dict[str, str]) -> dict[str, object]:
+    return dict(json.loads(base64.b64decode(fields["policy"])))
+
+
+@pytest.mark.parametrize("path", ["/agents/{id}/photo", "/me/photo"])
+def test_photo_upload_and_delete(admin: Api, path: str) -> None:
+    # Given an agent
+    agent = new_agent(admin, "jdoe")
+    caller = admin if path.startswith("/agents") else sign_in(admin.runtime, "jdoe",
+                                                               AGENT_PASSWORD)
+    url = path.format(id=agent["id"])
+    # When a PNG upload is asked for
+    response = caller.call("POST", url, {"contentType": "image/png", "contentLength": 5000})
+    # Then a presigned POST comes back whose policy pins the type, size and key
+    assert response.status == 200, response.json()
+    upload = response.json()
+    assert upload["method"] == "POST" and upload["expiresIn"] > 0
+    fields = upload["fields"]
+    assert fields["key"].startswith(f"photos/{agent['id']}/")
+    assert fields["Content-Type"] == "image/png"
+    conditions = _policy(fields)["conditions"]
+    assert ["content-length-range", 1, 5000] in conditions  # type: ignore[operator]
+    assert {"Content-Type": "image/png"} in conditions  # type: ignore[operator]
+    # And the agent now has a short-lived photo URL for that key
+    photo_url = admin.call("GET", f"/agents/{agent['id']}").json()["photoUrl"]
+    assert fields["key"] in photo_url
+    assert "Signature=" in photo_url and "Expires=" in photo_url
+    # When the photo is deleted, the URL goes
+    assert caller.call("DELETE", url).status == 204
+    assert admin.call("GET", f"/agents/{agent['id']}").json()["photoUrl"] is None
+    assert caller.call("DELETE", url).status == 204
+
+
+@pytest.mark.parametrize("body", [
+    {"contentType": "image/gif", "contentLength": 10},
+    {"contentType": "image/png", "contentLength": 2 * 1024 * 1024 + 1},
+    {"contentType": "image/png", "contentLength": 0},
+    {"contentType": "image/png"},
+])
+def test_photo_limits(admin: Api, body: dict[str, object]) -> None:
+    agent = new_agent(admin, "jdoe")
+    response = admin.call("POST", f"/agents/{agent['id']}/photo", body)
+    assert response.status == 422
+    assert response.json()["code"] == "validation_failed"
+
+
+def test_photo_of_unknown_agent_is_404(admin: Api) -> None:
+    response = admin.call("POST", "/agents/nobody/photo",
+                          {"contentType": "image/png", "contentLength": 1})
+    assert response.status == 404

@@ -1,0 +1,130 @@
+"""GET /agents (pages, order, filters), GET /agents/numeric-ids, GET /agents/{id}."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from agents_helpers import Api, catalog, new_agent
+
+
+def _accounts(admin: Api, **query: str) -> list[str]:
+    """Every account the listing returns for ``query``, following the cursors."""
+    found: list[str] = []
+    cursor: str | None = None
+    while True:
+        params = {**query, **({"cursor": cursor} if cursor else {})}
+        response = admin.call("GET", "/agents", query=params)
+        assert response.status == 200, response.json()
+        page = response.json()
+        found += [agent["account"] for agent in page["items"]]
+        cursor = page["nextCursor"]
+        if cursor is None:
+            return found
+
+
+@pytest.fixture
+def crowd(admin: Api) -> dict[str, dict[str, Any]]:
+    """Agents across queues, groups, roles and activity."""
+    catalog("queues", "sales")
+    catalog("queues", "support")
+    catalog("groups", "oslo", properties={"maxLiveChats": 2})
+    agents = {
+        "anna": new_agent(admin, "anna", queues=["sales"], groupId="oslo", numericId=30,
+                          alias="Zed Alpha"),
+        "Bob": new_agent(admin, "Bob", queues=["sales", "support"], active=False,
+                         numericId=10),
+        "carl": new_agent(admin, "carl", roles=["manager"], email="Zorro@Example.com"),
+        "dina": new_agent(admin, "dina", queues=["support"], groupId="oslo"),
+        "erik": new_agent(admin, "erik", active=False, roles=["agent", "manager"]),
+        "annabelle": new_agent(admin, "annabelle", numericId=20),
+    }
+    return agents
+
+
+def test_pages_follow_account_order(admin: Api, crowd: dict[str, Any]) -> None:
+    # When the list is read two at a time
+    first = admin.call("GET", "/agents", query={"limit": "2"}).json()
+    # Then pages are ordered by account (case-insensitively) and chained by cursor
+    assert [a["account"] for a in first["items"]] == ["admin", "anna"]
+    assert first["nextCursor"]
+    assert _accounts(admin, limit="2") == ["admin", "anna", "annabelle", "Bob", "carl",
+                                           "dina", "erik"]
+    # And the last page has no cursor
+    last = admin.call("GET", "/agents", query={"limit": "7"}).json()
+    assert last["nextCursor"] is None and len(last["items"]) == 7
+
+
+def test_items_are_full_resources(admin: Api, crowd: dict[str, Any]) -> None:
+    items = admin.call("GET", "/agents", query={"groupId": "oslo"}).json()["items"]
+    assert [a["account"] for a in items] == ["anna", "dina"]
+    assert items[0]["effectiveProperties"] == {"maxLiveChats": 2}
+    assert items[0] == admin.call("GET", f"/agents/{items[0]['id']}").json()
+
+
+@pytest.mark.parametrize(("query", "expected"), [
+    ({"active": "false"}, ["Bob", "erik"]),
+    ({"active": "true"}, ["admin", "anna", "annabelle", "carl", "dina"]),
+    ({"role": "manager"}, ["carl", "erik"]),
+    ({"role": "manager", "active": "true"}, ["carl"]),
+    ({"queue": "sales"}, ["anna", "Bob"]),
+    ({"queue": "support", "active": "false"}, ["Bob"]),
+    ({"groupId": "oslo"}, ["anna", "dina"]),
+    ({"groupId": "oslo", "queue": "support"}, ["dina"]),
+    ({"q": "ANN"}, ["anna", "annabelle"]),
+    ({"q": "annab"}, ["annabelle"]),
+    ({"q": "zorro@"}, ["carl"]),  # email prefix
+    ({"q": "zed al"}, ["anna"]),  # alias prefix, longer than the indexed prefix
+    ({"q": "z"}, ["anna", "carl"]),
+    ({"q": "b", "active": "false"}, ["Bob"]),
+    ({"q": "an", "queue": "sales"}, ["anna"]),
+    ({"q": "nobody"}, []),
+])
+def test_filters(admin: Api, crowd: dict[str, Any], query: dict[str, str],
+                 expected: list[str]) -> None:
+    # When filtering, one agent per page so that every filter's paging is exercised
+    # Then exactly the matching agents come back, in account order
+    assert _accounts(admin, limit="1", **query) == expected
+
+
+@pytest.mark.parametrize("query", [
+    {"limit": "0"}, {"limit": "101"}, {"limit": "ten"}, {"active": "maybe"},
+])
+def test_bad_query_is_422(admin: Api, query: dict[str, str]) -> None:
+    response = admin.call("GET", "/agents", query=query)
+    assert response.status == 422
+    assert response.json()["code"] == "validation_failed"
+
+
+@pytest.mark.parametrize("cursor", ["garbage", "eyJhZnRlciI6ImEifQ.0000000000000000",
+                                    "e30.44136fa355b3678a"])
+def test_tampered_cursor_is_400(admin: Api, crowd: dict[str, Any], cursor: str) -> None:
+    response = admin.call("GET", "/agents", query={"cursor": cursor})
+    assert response.status == 400
+    assert response.json()["code"] == "invalid_cursor"
+
+
+def test_edited_cursor_is_400(admin: Api, crowd: dict[str, Any]) -> None:
+    cursor = admin.call("GET", "/agents", query={"limit": "1"}).json()["nextCursor"]
+    payload, _, check = cursor.partition(".")
+    edited = payload[:-1] + ("A" if payload[-1] != "A" else "B") + "." + check
+    response = admin.call("GET", "/agents", query={"cursor": edited})
+    assert response.json()["code"] == "invalid_cursor"
+
+
+def test_numeric_ids(admin: Api, crowd: dict[str, Any]) -> None:
+    response = admin.call("GET", "/agents/numeric-ids")
+    assert response.status == 200
+    assert response.json() == {"numericIds": [10, 20, 30]}
+
+
+def test_get_unknown_agent_is_404(admin: Api) -> None:
+    response = admin.call("GET", "/agents/00000000-0000-0000-0000-000000000000")
+    assert response.status == 404
+    assert response.json()["code"] == "not_found"
+
+
+def test_get_agent_has_etag(admin: Api) -> None:
+    agent = new_agent(admin, "etag")
+    response = admin.call("GET", f"/agents/{agent['id']}")
+    assert response.header("ETag") == '"1"'

@@ -1,0 +1,255 @@
+"""PATCH /agents/{id} and PATCH /me: versions, immutable fields, owner protection,
+admin grants, deactivation, references and the prefix search following changes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from agents_helpers import AGENT_PASSWORD, Api, catalog, new_agent, sign_in
+
+
+def _owner_id(admin: Api) -> str:
+    return str(admin.call("GET", "/me").json()["id"])
+
+
+def test_patch_changes_fields_and_version(admin: Api) -> None:
+    # Given an agent at version 1
+    catalog("queues", "sales")
+    agent = new_agent(admin, "jdoe")
+    # When the admin changes some fields with a matching If-Match
+    response = admin.call("PATCH", f"/agents/{agent['id']}",
+                          {"alias": "Janie", "queues": ["sales"], "phone": "0047 98765432",
+                           "maxConcurrentChats": {"live": 1, "nrt": 2}, "numericId": 5},
+                          headers={"If-Match": '"1"'})
+    # Then they are stored (phone normalised), the version moves on and the ETag with it
+    assert response.status == 200, response.json()
+    changed = response.json()
+    assert changed["alias"] == "Janie" and changed["queues"] == ["sales"]
+    assert changed["phone"] == "+4798765432" and changed["numericId"] == 5
+    assert changed["version"] == 2 and response.header("ETag") == '"2"'
+    assert changed["updatedAt"] >= agent["updatedAt"]
+    # And the listings follow: queue, alias search, numeric ids
+    assert [a["account"] for a in admin.call("GET", "/agents", query={"queue": "sales"})
+            .json()["items"]] == ["jdoe"]
+    assert [a["account"] for a in admin.call("GET", "/agents", query={"q": "janie"})
+            .json()["items"]] == ["jdoe"]
+    assert admin.call("GET", "/agents/numeric-ids").json() == {"numericIds": [5]}
+    # And clearing works with null; the old alias no longer finds it
+    cleared = admin.call("PATCH", f"/agents/{agent['id']}",
+                         {"phone": None, "numericId": None, "alias": "Jay"})
+    assert cleared.json()["phone"] is None
+    assert admin.call("GET", "/agents/numeric-ids").json() == {"numericIds": []}
+    assert admin.call("GET", "/agents", query={"q": "janie"}).json()["items"] == []
+
+
+def test_no_change_keeps_version(admin: Api) -> None:
+    agent = new_agent(admin, "same", title="x")
+    response = admin.call("PATCH", f"/agents/{agent['id']}", {"title": "x"})
+    assert response.json()["version"] == 1
+
+
+def test_stale_if_match_is_412(admin: Api) -> None:
+    # Given an agent changed since the caller read it
+    agent = new_agent(admin, "jdoe")
+    admin.call("PATCH", f"/agents/{agent['id']}", {"title": "one"})
+    # When the caller patches with the old version
+    response = admin.call("PATCH", f"/agents/{agent['id']}", {"title": "two"},
+                          headers={"If-Match": '"1"'})
+    # Then 412 and nothing changes
+    assert response.status == 412
+    assert response.json()["code"] == "version_conflict"
+    assert admin.call("GET", f"/agents/{agent['id']}").json()["title"] == "one"
+    assert admin.call("PATCH", f"/agents/{agent['id']}", {"title": "x"},
+                      headers={"If-Match": "garbage"}).status == 412
+    assert admin.call("PATCH", f"/agents/{agent['id']}", {"title": "two"},
+                      headers={"If-Match": 'W/"2"'}).status == 200
+    assert admin.call("PATCH", f"/agents/{agent['id']}", {"title": "three"},
+                      headers={"If-Match": "*"}).json()["version"] == 4
+
+
+@pytest.mark.parametrize("field", ["account", "id", "isOwner", "twoFactorEnabled", "locked",
+                                   "passwordStatus", "queueStatus", "lastLoginAt",
+                                   "createdAt", "updatedAt", "version", "pendingEmail"])
+def test_immutable_fields(admin: Api, field: str) -> None:
+    agent = new_agent(admin, "jdoe")
+    response = admin.call("PATCH", f"/agents/{agent['id']}", {field: "x", "title": "t"})
+    assert response.status == 422
+    assert response.json()["code"] == "immutable_field"
+    assert response.json()["errors"] == [{"field": field, "message": "cannot be changed"}]
+    assert admin.call("GET", f"/agents/{agent['id']}").json()["title"] == ""
+
+
+@pytest.mark.parametrize(("body", "field"), [
+    ({"firstName": None}, "body"), ({"roles": []}, "roles"), ({"phone": "123"}, "phone"),
+    ({"unknown": 1}, "unknown"), ({"bio": "b" * 1001}, "bio"),
+])
+def test_invalid_patch_is_422(admin: Api, body: dict[str, Any], field: str) -> None:
+    agent = new_agent(admin, "jdoe")
+    response = admin.call("PATCH", f"/agents/{agent['id']}", body)
+    assert response.status == 422
+    assert response.json()["code"] == "validation_failed"
+    assert field in [e["field"] for e in response.json()["errors"]]
+
+
+def test_unknown_reference_in_patch(admin: Api) -> None:
+    agent = new_agent(admin, "jdoe")
+    response = admin.call("PATCH", f"/agents/{agent['id']}", {"queues": ["nowhere"]})
+    assert response.status == 422
+    assert response.json()["code"] == "unknown_reference"
+
+
+def test_numeric_id_taken_in_patch(admin: Api) -> None:
+    new_agent(admin, "one", numericId=1)
+    two = new_agent(admin, "two")
+    response = admin.call("PATCH", f"/agents/{two['id']}", {"numericId": 1})
+    assert response.status == 409
+    assert response.json()["code"] == "numeric_id_taken"
+
+
+def test_patch_unknown_agent_is_404(admin: Api) -> None:
+    response = admin.call("PATCH", "/agents/nope", {"title": "x"})
+    assert response.status == 404
+
+
+@pytest.mark.parametrize("body", [{"active": False}, {"roles": ["manager"]}])
+def test_owner_is_protected(admin: Api, body: dict[str, Any]) -> None:
+    response = admin.call("PATCH", f"/agents/{_owner_id(admin)}", body)
+    assert response.status == 409
+    assert response.json()["code"] == "owner_protected"
+
+
+def test_only_admin_grants_or_removes_admin(admin: Api) -> None:
+    # Given a manager, an agent and a second admin
+    new_agent(admin, "boss", roles=["manager"])
+    manager = sign_in(admin.runtime, "boss", AGENT_PASSWORD)
+    worker = new_agent(admin, "worker")
+    other_admin = new_agent(admin, "root2", roles=["admin"])
+    # When the manager grants or removes admin, it is forbidden
+    for target, roles in ((worker, ["admin"]), (other_admin, ["agent"])):
+        response = manager.call("PATCH", f"/agents/{target['id']}", {"roles": roles})
+        assert response.status == 403
+        assert response.json()["code"] == "forbidden"
+    # But it may change other roles, and an admin may grant admin
+    assert manager.call("PATCH", f"/agents/{worker['id']}",
+                        {"roles": ["agent", "agent_test"]}).status == 200
+    assert admin.call("PATCH", f"/agents/{worker['id']}", {"roles": ["admin"]}).status == 200
+
+
+def test_deactivation_revokes_every_session(admin: Api) -> None:
+    # Given an agent signed in twice
+    agent = new_agent(admin, "jdoe")
+    first = sign_in(admin.runtime, "jdoe", AGENT_PASSWORD)
+    second = sign_in(admin.runtime, "jdoe@example.com", AGENT_PASSWORD)
+    assert first.call("GET", "/me").status == 200
+    # When the admin deactivates it
+    response = admin.call("PATCH", f"/agents/{agent['id']}", {"active": False})
+    assert response.json()["active"] is False
+    # Then both sessions stop working at once, and it cannot sign in
+    assert first.call("GET", "/me").status == 401
+    assert second.call("GET", "/me").status == 401
+    login = admin.runtime.invoke("POST", "/auth/login",
+                                 body={"login": "jdoe", "password": AGENT_PASSWORD})
+    assert login.json()["code"] == "account_inactive"
+    # And the listings see it as inactive; reactivating lets it sign in again
+    assert [a["account"] for a in admin.call("GET", "/agents", query={"active": "false"})
+            .json()["items"]] == ["jdoe"]
+    admin.call("PATCH", f"/agents/{agent['id']}", {"active": True})
+    assert sign_in(admin.runtime, "jdoe", AGENT_PASSWORD).call("GET", "/me").status == 200
+    assert first.call("GET", "/me").status == 401
+
+
+def test_patch_me(admin: Api) -> None:
+    # Given a signed-in agent
+    new_agent(admin, "self")
+    me = sign_in(admin.runtime, "self", AGENT_PASSWORD)
+    # When it edits its own profile
+    response = me.call("PATCH", "/me", {"alias": "Selfie", "mobilePhone": "+4798765432",
+                                        "language": "nb", "timeFormat": "12h",
+                                        "title": "T", "bio": "B", "showPhoto": False})
+    # Then the changes apply
+    assert response.status == 200
+    assert response.json()["alias"] == "Selfie" and response.json()["version"] == 2
+    assert response.header("ETag") == '"2"'
+
+
+@pytest.mark.parametrize("body", [{"roles": ["admin"]}, {"active": False},
+                                  {"account": "x"}, {"firstName": "X"}, {"queues": []}])
+def test_patch_me_refuses_other_fields(admin: Api, body: dict[str, Any]) -> None:
+    new_agent(admin, "self")
+    me = sign_in(admin.runtime, "self", AGENT_PASSWORD)
+    response = me.call("PATCH", "/me", body)
+    assert response.status == 422
+    assert response.json()["code"] == "validation_failed"
+
+
+def test_patch_email_to_the_same_address_is_a_no_op(admin: Api) -> None:
+    agent = new_agent(admin, "jdoe")
+    response = admin.call("PATCH", f"/agents/{agent['id']}", {"email": "JDOE@example.com"})
+    assert response.status == 200
+    assert response.json()["email"] == "jdoe@example.com"
+    assert response.json()["pendingEmail"] is None and response.json()["version"] == 1
+
+
+def test_patch_email_taken_changes_nothing(admin: Api) -> None:
+    new_agent(admin, "one")
+    two = new_agent(admin, "two")
+    response = admin.call("PATCH", f"/agents/{two['id']}",
+                          {"email": "ONE@example.com", "title": "t"})
+    assert response.status == 409
+    assert response.json()["code"] == "email_taken"
+    assert admin.call("GET", f"/agents/{two['id']}").json()["title"] == ""
+
+
+def test_patch_email_starts_a_verified_change(admin: Api) -> None:
+    pytest.importorskip("roster.services.email_change")
+    agent = new_agent(admin, "jdoe")
+    response = admin.call("PATCH", f"/agents/{agent['id']}", {"email": "new@example.com"})
+    assert response.status == 200
+    assert response.json()["email"] == "jdoe@example.com"
+    assert response.json()["pendingEmail"]["email"] == "new@example.com"
+
+
+def test_concurrent_patches_with_one_version_one_wins(admin: Api,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given ten admins patching the same version at once (each AWS call atomic, as in
+    # DynamoDB; moto itself is not thread-safe)
+    import threading
+
+    from botocore.client import BaseClient
+    from roster.errors import VersionConflict
+    from roster.models.agents_api import UpdateAgentRequest
+    from roster.services import agents
+
+    make_call = BaseClient._make_api_call
+    lock = threading.Lock()
+
+    def atomic_call(self: BaseClient, operation: str, params: dict[str, Any]) -> Any:
+        with lock:
+            return make_call(self, operation, params)
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", atomic_call)
+    agent = new_agent(admin, "jdoe")
+    owner = _owner_id(admin)
+    outcomes: list[str] = []
+    barrier = threading.Barrier(10)
+
+    def patch(index: int) -> None:
+        request = UpdateAgentRequest.model_validate({"title": f"t{index}"})
+        barrier.wait()
+        try:
+            agents.update_agent(owner, True, agent["id"], request, '"1"')
+            outcomes.append("ok")
+        except VersionConflict:
+            outcomes.append("412")
+        except Exception as error:
+            outcomes.append(repr(error))
+
+    threads = [threading.Thread(target=patch, args=(i,)) for i in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    # Then exactly one change is made and the others are told the version is stale
+    assert sorted(outcomes) == ["412"] * 9 + ["ok"]
+    assert admin.call("GET", f"/agents/{agent['id']}").json()["version"] == 2
