@@ -35,6 +35,7 @@ from roster.errors import (
 from roster.models.agent import AgentRecord
 from roster.models.audit import AuditEvent
 from roster.models.outbox import OutboxMessage
+from roster.permissions import BUILT_IN_ROLES
 from roster.repository import keys
 from roster.repository.table import (
     TRANSACT_LIMIT,
@@ -124,7 +125,8 @@ class AgentStore:
     def reference_use_ops(pairs: Iterable[tuple[str, str]]) -> list[TxOp]:
         """Starting to use catalogue items: each must exist and its ``revision`` moves, so
         a catalogue delete that checked 'not in use' before this lands fails instead of
-        leaving a reference to nothing."""
+        leaving a reference to nothing. Built-in roles are exempt: they cannot be deleted,
+        and bumping them would make every agent write contend on the same few items."""
         return [
             update(keys.catalog(kind, value),
                    "SET revision = if_not_exists(revision, :zero) + :one",
@@ -134,6 +136,7 @@ class AgentStore:
                        errors=[{"field": REFERENCE_FIELDS[kind],
                                 "message": f"'{value}' does not exist"}]))
             for kind, value in sorted(pairs)
+            if not (kind == "roles" and value in BUILT_IN_ROLES)
         ]
 
     def derived_item_ops(self, old: AgentRecord, new: AgentRecord) -> list[TxOp]:
