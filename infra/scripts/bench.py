@@ -154,6 +154,61 @@ def scenarios() -> list[Scenario]:
                  revoke),
         Scenario("GET", "/openapi.json", 0, "a file shipped in the layer", openapi),
         *agent_scenarios(),
+        *other_scenarios(),
+    ]
+
+
+def other_scenarios() -> list[Scenario]:
+    """Catalogues, audit, recovery, verification and two-factor enrolment."""
+
+    def call(method: str, path: str, body: Any = None,
+             public: bool = False) -> Callable[[Any, dict[str, Any]], Any]:
+        def run(rt: Any, ctx: dict[str, Any]) -> Any:
+            serial = next(_SERIAL)
+            concrete = path.replace("{new}", f"q{serial}")
+            headers = {} if public else _bearer(ctx["token"])
+            return rt.invoke(method, concrete, headers=headers, body=body)
+        return run
+
+    def created_then(method: str, body: Any = None) -> Callable[[Any, dict[str, Any]], Any]:
+        """Create a queue unmeasured, then measure ``method`` on it."""
+        def run(rt: Any, ctx: dict[str, Any]) -> Any:
+            queue = f"q{next(_SERIAL)}"
+            rt.invoke("POST", "/queues", headers=_bearer(ctx["token"]),
+                      body={"id": queue, "name": queue})
+            with COUNTER.measure() as calls:
+                response = rt.invoke(method, f"/queues/{queue}", headers=_bearer(ctx["token"]),
+                                     body=body)
+            ctx["measured"] = calls
+            return response
+        return run
+
+    def post_queue(rt: Any, ctx: dict[str, Any]) -> Any:
+        queue = f"q{next(_SERIAL)}"
+        return rt.invoke("POST", "/queues", headers=_bearer(ctx["token"]),
+                         body={"id": queue, "name": queue})
+
+    return [
+        Scenario("GET", "/queues", 2, "authorizer; one Query of the catalogue partition",
+                 call("GET", "/queues")),
+        Scenario("POST", "/queues", 2, "authorizer; conditional put + audit (one transaction)",
+                 post_queue),
+        Scenario("GET", "/queues/{id}", 2, "authorizer; one GetItem", created_then("GET")),
+        Scenario("PATCH", "/queues/{id}", 3, "authorizer; read; conditional update + audit",
+                 created_then("PATCH", {"name": "Renamed"})),
+        Scenario("DELETE", "/queues/{id}", 4, "authorizer; read; in-use Query; conditional "
+                 "delete + audit", created_then("DELETE")),
+        Scenario("GET", "/audit", 2, "authorizer; one Query of the feed index",
+                 call("GET", "/audit")),
+        Scenario("POST", "/password/forgot", 3, "resolve login + counter; code write + outbox; "
+                 "the same for unknown logins",
+                 call("POST", "/password/forgot", {"login": "admin", "channel": "email"},
+                      public=True)),
+        Scenario("POST", "/email-verification", 1, "one read of the named change (unknown here)",
+                 call("POST", "/email-verification",
+                      {"token": "00000000-0000-0000-0000-000000000000.x"}, public=True)),
+        Scenario("POST", "/me/two-factor", 4, "authorizer; profile; KMS Encrypt of the seed; put",
+                 call("POST", "/me/two-factor")),
     ]
 
 
