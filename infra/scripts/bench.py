@@ -138,8 +138,14 @@ def scenarios() -> list[Scenario]:
         return rt.invoke("GET", "/me", headers=_bearer(ctx["token"]))
 
     def revoke(rt: Any, ctx: dict[str, Any]) -> Any:
-        return rt.invoke("DELETE", f"/agents/{ctx['agent_id']}/sessions",
-                         headers=_bearer(ctx["token"]))
+        account = f"revoked{next(_SERIAL)}"
+        agent = rt.invoke("POST", "/agents", headers=_bearer(ctx["token"]), body={
+            "account": account, "email": f"{account}@example.com", "firstName": "R"}).json()
+        with COUNTER.measure() as calls:
+            response = rt.invoke("DELETE", f"/agents/{agent['id']}/sessions",
+                                 headers=_bearer(ctx["token"]))
+        ctx["measured"] = calls
+        return response
 
     def openapi(rt: Any, ctx: dict[str, Any]) -> Any:
         return rt.invoke("GET", "/openapi.json")
@@ -390,11 +396,6 @@ def measure_routes() -> list[dict[str, Any]]:
                                         body={"login": "admin",
                                               "password": "Bench-Owner-Passw0rd"}).json()
                 context["token"] = tokens["accessToken"]
-            if scenario.route == "/agents/{id}/sessions":
-                tokens = runtime.invoke("POST", "/auth/login",
-                                        body={"login": "admin",
-                                              "password": "Bench-Owner-Passw0rd"}).json()
-                context["token"] = tokens["accessToken"]
     return rows
 
 
@@ -447,6 +448,10 @@ def measure_sizes() -> list[dict[str, Any]]:
 
 
 # ----------------------------------------------------------------------------- report
+def _human(size: int) -> str:
+    return f"{size / 1_000_000:.1f} MB" if size >= 1_000_000 else f"{size / 1000:.1f} kB"
+
+
 def render(routes: list[dict[str, Any]], baseline: float, imports: list[dict[str, Any]],
            sizes: list[dict[str, Any]]) -> str:
     lines = ["## Round trips per request (DynamoDB, KMS, Secrets Manager; authorizer included)",
@@ -465,7 +470,7 @@ def render(routes: list[dict[str, Any]], baseline: float, imports: list[dict[str
     lines += ["", "## Package sizes (`sam build` output, unzipped)", ""]
     if sizes:
         lines += ["| artifact | size |", "|---|---|"]
-        lines += [f"| {row['artifact']} | {row['bytes'] / 1_000_000:.1f} MB |" for row in sizes]
+        lines += [f"| {row['artifact']} | {_human(row['bytes'])} |" for row in sizes]
     else:
         lines.append("No `.aws-sam/build`: run `make build` first to measure package sizes.")
     return "\n".join(lines) + "\n"
