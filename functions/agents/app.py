@@ -6,10 +6,8 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.api_gateway import Response, Router
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
-from roster.api import create_app, header, json_response, no_content, principal
+from roster.api import api_handler, create_app, header, json_response, no_content, principal
 from roster.errors import ValidationFailed
 from roster.models.agent import Agent, AgentRecord
 from roster.models.agents_api import (
@@ -26,9 +24,8 @@ from roster.models.agents_api import (
     UpdateAgentRequest,
     UpdateMeRequest,
 )
-from roster.observability import logger, metrics
 from roster.services import agents, assignments
-from roster.services.idempotency import MAX_KEY_LENGTH, register_lambda_context
+from roster.services.idempotency import MAX_KEY_LENGTH
 
 router = Router()
 
@@ -180,11 +177,4 @@ def delete_assignment(id: str, kind: Annotated[AssignmentKind, Path()],
 
 
 app = create_app(router)
-
-
-
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
-@metrics.log_metrics
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    register_lambda_context(context)
-    return app.resolve(event, context)
+handler = api_handler(app)

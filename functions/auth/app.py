@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from aws_lambda_powertools.event_handler.api_gateway import Response, Router
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.typing import LambdaContext
-from roster.api import create_app, no_content, principal, source_ip
+from roster.api import api_handler, create_app, no_content, principal, source_ip
 from roster.models.auth import (
     ChallengeAnswer,
     ChallengeRequest,
@@ -15,7 +11,6 @@ from roster.models.auth import (
     RefreshRequest,
     Tokens,
 )
-from roster.observability import logger, metrics
 from roster.permissions import AGENTS_CREDENTIALS
 from roster.services import auth, sessions
 
@@ -53,9 +48,4 @@ def revoke_sessions(id: str) -> Response[str]:
 
 
 app = create_app(router)
-
-
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
-@metrics.log_metrics
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+handler = api_handler(app)

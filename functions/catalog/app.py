@@ -11,9 +11,7 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler.api_gateway import Response, Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.typing import LambdaContext
-from roster.api import create_app, json_response, no_content, principal
+from roster.api import api_handler, create_app, json_response, no_content, principal
 from roster.cursor import MAX_CURSOR_LENGTH
 from roster.models.audit import AuditPage
 from roster.models.catalog import (
@@ -40,7 +38,6 @@ from roster.models.catalog import (
     SkillPage,
     SkillPatch,
 )
-from roster.observability import logger, metrics
 from roster.services import catalog
 
 router = Router()
@@ -214,9 +211,4 @@ def list_audit(agentId: AgentFilter = None, limit: Limit = 50,
 
 
 app = create_app(router)
-
-
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
-@metrics.log_metrics
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+handler = api_handler(app)

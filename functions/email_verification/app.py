@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from aws_lambda_powertools.event_handler.api_gateway import Response, Router
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.typing import LambdaContext
-from roster.api import create_app, json_response, no_content, principal
+from roster.api import api_handler, create_app, json_response, no_content, principal
 from roster.models.email_change import ResendAnswer, VerificationRequest
-from roster.observability import logger, metrics
 from roster.permissions import AGENTS_WRITE
 from roster.services import email_change
 
@@ -40,9 +35,4 @@ def cancel(id: str) -> Response[str]:
 
 
 app = create_app(router)
-
-
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
-@metrics.log_metrics
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+handler = api_handler(app)

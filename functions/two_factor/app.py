@@ -6,12 +6,8 @@ function), which hands it to ``roster.services.two_factor``.
 
 from __future__ import annotations
 
-from typing import Any
-
 from aws_lambda_powertools.event_handler.api_gateway import Response, Router
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.typing import LambdaContext
-from roster.api import create_app, no_content, principal, source_ip
+from roster.api import api_handler, create_app, no_content, principal, source_ip
 from roster.models.two_factor import (
     BackupCodesRequest,
     CodeRequest,
@@ -19,7 +15,6 @@ from roster.models.two_factor import (
     EnrolmentConfirmed,
     IssuedBackupCodes,
 )
-from roster.observability import logger, metrics
 from roster.permissions import AGENTS_CREDENTIALS
 from roster.services import two_factor
 
@@ -67,9 +62,4 @@ def reset(id: str) -> Response[str]:
 
 
 app = create_app(router)
-
-
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
-@metrics.log_metrics
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+handler = api_handler(app)

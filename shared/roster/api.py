@@ -8,6 +8,7 @@ documents, so no request, however malformed, is answered without one.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -122,6 +123,20 @@ def validation_errors(errors: list[dict[str, Any]]) -> list[dict[str, str]]:
             seen.add(field)
             entries.append({"field": field, "message": message})
     return entries
+
+
+def api_handler(app: APIGatewayRestResolver) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
+    """The Lambda entry point of an API function: correlation ids, metrics, then routing."""
+    from aws_lambda_powertools.logging import correlation_paths
+
+    from roster.observability import metrics
+
+    @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+    @metrics.log_metrics
+    def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        return app.resolve(event, context)
+
+    return handler
 
 
 def create_app(*routers: Router) -> APIGatewayRestResolver:
