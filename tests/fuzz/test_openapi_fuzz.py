@@ -1,0 +1,70 @@
+"""Schemathesis against the served ``/openapi.json``, signed in as the owner (an admin).
+
+Every operation of the document is fuzzed with schema-valid and schema-invalid input;
+each answer must be a non-5xx, with a documented status code, content type and body.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import pytest
+import requests
+import schemathesis
+from hypothesis import HealthCheck, settings
+from schemathesis import Case
+
+pytestmark = [pytest.mark.fuzz, pytest.mark.slow]
+
+EXAMPLES = int(os.environ.get("ROSTER_FUZZ_EXAMPLES", "10"))
+SEED = int(os.environ.get("ROSTER_FUZZ_SEED", "7"))
+TIMEOUT = 30
+
+
+def sign_in(url: str, password: str) -> str:
+    response = requests.post(f"{url}/auth/login",
+                             json={"login": "admin", "password": password}, timeout=TIMEOUT)
+    assert response.status_code == 200, response.text
+    token: str = response.json()["accessToken"]
+    return token
+
+
+@pytest.fixture(scope="session")
+def http() -> Any:
+    with requests.Session() as session:
+        yield session
+
+
+@pytest.fixture
+def api_schema(local_server: Any) -> Any:
+    config = schemathesis.Config.from_dict({
+        "seed": SEED,
+        "base-url": local_server.url,
+        "generation": {"mode": "all", "max-examples": EXAMPLES, "deterministic": True},
+        "phases": {"stateful": {"enabled": False}},
+        "checks": {"enabled": True},
+    })
+    schema = schemathesis.openapi.from_url(f"{local_server.url}/openapi.json", config=config,
+                                           timeout=TIMEOUT)
+
+    @schema.auth()
+    class OwnerToken:
+        """The owner's access token; on a 401 (the fuzzer signed it out) sign in again."""
+
+        def get(self, case: Case, context: Any) -> str:
+            return sign_in(local_server.url, local_server.admin_password)
+
+        def set(self, case: Case, token: str, context: Any) -> None:
+            case.headers = {**(case.headers or {}), "Authorization": f"Bearer {token}"}
+
+    return schema
+
+
+schema = schemathesis.pytest.from_fixture("api_schema")
+
+
+@schema.parametrize()
+@settings(deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+def test_every_operation_answers_as_documented(case: Case, http: Any) -> None:
+    case.call_and_validate(session=http, timeout=TIMEOUT)
