@@ -14,6 +14,9 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.middlewares.openapi_validation import (
+    OpenAPIRequestValidationMiddleware,
+)
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 from pydantic import BaseModel
@@ -24,6 +27,7 @@ from roster.errors import (
     NotFound,
     RosterError,
     Unauthorized,
+    UnsupportedMediaType,
     ValidationFailed,
     problem_document,
 )
@@ -139,9 +143,28 @@ def api_handler(app: APIGatewayRestResolver) -> Callable[[dict[str, Any], Any], 
     return handler
 
 
+class _JsonBodiesOnly(OpenAPIRequestValidationMiddleware):
+    """Request validation that reads a body only as JSON.
+
+    Powertools would also parse forms and multipart bodies, and answers other types, a
+    multipart type without a boundary or an upper-case ``Application/JSON`` with an
+    exception that is not a validation error (a 500). Every Roster body is JSON (a missing
+    Content-Type is read as JSON); anything else is ``415 unsupported_media_type``.
+    """
+
+    def _get_body(self, app: Any) -> dict[str, Any]:
+        content_type = str(app.current_event.headers.get("content-type") or "").strip()
+        media_type = content_type.split(";", 1)[0].strip().lower()  # media types ignore case
+        if media_type not in ("", JSON):
+            raise UnsupportedMediaType(f"Send the body as {JSON}, not {content_type[:100]!r}")
+        body: dict[str, Any] = self._parse_json_data(app)
+        return body
+
+
 def create_app(*routers: Router) -> APIGatewayRestResolver:
     """A validating resolver with the routers included and the problem handlers set."""
     app = APIGatewayRestResolver(enable_validation=True)
+    app._request_validation_middleware = _JsonBodiesOnly()
     for router in routers:
         app.include_router(router)
 

@@ -12,6 +12,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from roster import errors
+from roster.errors import PROBLEM_CONTENT_TYPE
+
 DOCUMENT = Path(__file__).with_name("openapi.json")
 TITLE = "Roster"
 VERSION = "1.0.0"
@@ -81,24 +84,125 @@ PROBLEM_SCHEMA: dict[str, Any] = {
 }
 
 
+# The problems each route answers beyond those every route of its kind shares (see
+# ``problem_codes``): the contract's "notable errors" and what its service raises. A test
+# fails when a route has no entry here, and the fuzz suite when a route answers a status
+# its document does not declare.
+_LIST = (errors.InvalidCursor,)
+_CATALOG_ROUTES: dict[tuple[str, str], tuple[type[errors.RosterError], ...]] = {}
+for _kind in ("roles", "queues", "skills", "groups", "profiles"):
+    _CATALOG_ROUTES[("GET", f"/{_kind}")] = _LIST
+    _CATALOG_ROUTES[("POST", f"/{_kind}")] = (
+        errors.AlreadyExists, errors.UnknownReference, errors.Forbidden)
+    _CATALOG_ROUTES[("GET", f"/{_kind}/{{id}}")] = ()
+    _CATALOG_ROUTES[("PATCH", f"/{_kind}/{{id}}")] = (
+        errors.ImmutableField, errors.BuiltIn, errors.UnknownReference, errors.Forbidden,
+        errors.ConcurrentChange)
+    _CATALOG_ROUTES[("DELETE", f"/{_kind}/{{id}}")] = (errors.InUse, errors.BuiltIn)
+
+_SIGN_IN_REFUSALS = (errors.TemporaryPasswordExpired, errors.AccountInactive,
+                     errors.IpNotAllowed, errors.AccountLocked)
+_TWO_FACTOR_CODE = (errors.InvalidTwoFactorCode, errors.TwoFactorNotEnabled,
+                    errors.AccountLocked)
+
+ROUTE_ERRORS: dict[tuple[str, str], tuple[type[errors.RosterError], ...]] = {
+    ("POST", "/auth/login"): (errors.InvalidCredentials, *_SIGN_IN_REFUSALS,
+                              errors.TooManyAttempts),
+    ("POST", "/auth/challenge"): (errors.InvalidTwoFactorCode, errors.InvalidSession,
+                                  *_SIGN_IN_REFUSALS, errors.PasswordPolicy),
+    ("POST", "/auth/refresh"): (errors.InvalidToken,),
+    ("POST", "/auth/logout"): (),
+    ("POST", "/password/forgot"): (),
+    ("POST", "/password/reset"): (errors.InvalidCode, errors.PasswordPolicy),
+    ("POST", "/email-verification"): (errors.InvalidVerificationToken, errors.EmailTaken),
+    ("GET", "/me"): (),
+    ("PATCH", "/me"): (errors.EmailTaken, errors.VersionConflict, errors.ConcurrentChange),
+    ("POST", "/me/password"): (errors.InvalidCredentials, errors.PasswordPolicy),
+    ("POST", "/me/two-factor"): (errors.TwoFactorAlreadyEnabled,),
+    ("POST", "/me/two-factor/confirm"): _TWO_FACTOR_CODE,
+    ("DELETE", "/me/two-factor"): _TWO_FACTOR_CODE,
+    ("PUT", "/me/queue-status"): (errors.UnknownReference,),
+    ("POST", "/me/photo"): (),
+    ("DELETE", "/me/photo"): (),
+    ("POST", "/agents"): (errors.AccountTaken, errors.EmailTaken, errors.NumericIdTaken,
+                          errors.IdempotencyKeyReused, errors.IdempotencyInProgress,
+                          errors.PasswordPolicy, errors.UnknownReference),
+    ("GET", "/agents"): _LIST,
+    ("GET", "/agents/numeric-ids"): (),
+    ("GET", "/agents/{id}"): (),
+    ("PATCH", "/agents/{id}"): (errors.OwnerProtected, errors.EmailTaken,
+                                errors.NumericIdTaken, errors.AgentLoggedOn,
+                                errors.ConcurrentChange, errors.VersionConflict,
+                                errors.ImmutableField, errors.UnknownReference),
+    ("DELETE", "/agents/{id}"): (errors.OwnerProtected, errors.HasAssignments,
+                                 errors.AgentLoggedOn, errors.InvalidReassignTarget),
+    ("POST", "/agents/{id}/password"): (errors.PasswordMismatch, errors.PasswordPolicy),
+    ("POST", "/agents/{id}/backup-codes"): (errors.TwoFactorNotEnabled,),
+    ("POST", "/agents/{id}/unlock"): (),
+    ("DELETE", "/agents/{id}/two-factor"): (),
+    ("DELETE", "/agents/{id}/sessions"): (),
+    ("POST", "/agents/{id}/email-change/resend"): (errors.NoPendingEmail,),
+    ("DELETE", "/agents/{id}/email-change"): (errors.NoPendingEmail,),
+    ("PUT", "/agents/{id}/assignments/{kind}/{ref}"): (),
+    ("DELETE", "/agents/{id}/assignments/{kind}/{ref}"): (),
+    ("GET", "/agents/{id}/assignments"): _LIST,
+    ("PUT", "/agents/{id}/group"): (errors.AgentLoggedOn, errors.UnknownReference,
+                                    errors.ConcurrentChange),
+    ("POST", "/agents/{id}/photo"): (),
+    ("DELETE", "/agents/{id}/photo"): (),
+    ("GET", "/audit"): _LIST,
+    **_CATALOG_ROUTES,
+}
+
+# API Gateway's own answers (template.yaml GatewayResponses) for a token it refuses,
+# a permission the token lacks, and its throttle.
+_GATEWAY_UNAUTHORIZED = (401, "unauthorized")
+_GATEWAY_FORBIDDEN = (403, "forbidden")
+_GATEWAY_THROTTLED = (429, "too_many_requests")
+
+
+def problem_codes(method: str, path: str, operation: dict[str, Any]) -> dict[int, set[str]]:
+    """Every problem ``(status, code)`` the route answers: the gateway's, those every
+    route with inputs, a body or a path id shares, and the route's own (``ROUTE_ERRORS``)."""
+    from roster.permissions import ROUTE_PERMISSIONS
+
+    requirement = ROUTE_PERMISSIONS[(method.upper(), path)]
+    found: list[tuple[int, str]] = [_GATEWAY_THROTTLED]
+    if requirement is not None:
+        found.append(_GATEWAY_UNAUTHORIZED)
+    if requirement:
+        found.append(_GATEWAY_FORBIDDEN)
+    if "{" in path:
+        found.append((errors.NotFound.status, errors.NotFound.code))
+    if operation.get("parameters") or "requestBody" in operation:
+        found.append((errors.ValidationFailed.status, errors.ValidationFailed.code))
+    if "requestBody" in operation:
+        found.append((errors.UnsupportedMediaType.status, errors.UnsupportedMediaType.code))
+    found += [(error.status, error.code) for error in ROUTE_ERRORS[(method.upper(), path)]]
+    codes: dict[int, set[str]] = {}
+    for status, code in found:
+        codes.setdefault(status, set()).add(code)
+    return codes
+
+
 def with_problem_responses(document: dict[str, Any]) -> dict[str, Any]:
-    """Describe errors as they are: problem+json for every non-2xx answer, and public
-    routes (per ``roster.permissions``) without the bearer requirement."""
+    """Describe errors as they are: each problem status a route answers, as problem+json
+    naming its codes, and public routes (per ``roster.permissions``) without the bearer
+    requirement. No 5xx is declared: answering one is a bug."""
     from roster.permissions import ROUTE_PERMISSIONS
 
     document.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
     document["components"]["schemas"].pop("HTTPValidationError", None)
     document["components"]["schemas"].pop("ValidationError", None)
-    problem = {
-        "description": "Problem (RFC 9457)",
-        "content": {"application/problem+json": {
-            "schema": {"$ref": "#/components/schemas/Problem"}}},
-    }
     for path, operations in document.get("paths", {}).items():
         for method, operation in operations.items():
             responses = operation.setdefault("responses", {})
-            responses["422"] = problem
-            responses["default"] = problem
+            for status, codes in sorted(problem_codes(method, path, operation).items()):
+                responses[str(status)] = {
+                    "description": "Problem (RFC 9457): " + ", ".join(sorted(codes)),
+                    "content": {PROBLEM_CONTENT_TYPE: {
+                        "schema": {"$ref": "#/components/schemas/Problem"}}},
+                }
             if ROUTE_PERMISSIONS.get((method.upper(), path), frozenset()) is None:
                 operation["security"] = []
     return document

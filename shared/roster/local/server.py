@@ -21,6 +21,7 @@ import threading
 import time
 import warnings
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Callable
 from types import FrameType
 from typing import Any, cast
 from urllib.parse import unquote, urlsplit
@@ -49,10 +50,13 @@ class RequestHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "roster-local"
 
-    def do_GET(self) -> None:
-        self._handle()
-
-    do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = do_GET
+    def __getattr__(self, name: str) -> Callable[[], None]:
+        """``do_<METHOD>`` for every method, ``TRACE`` or ``FOO`` included: API Gateway
+        answers each (a method a route does not declare gets its 404 problem), never
+        ``http.server``'s 501 HTML page."""
+        if name.startswith("do_"):
+            return self._handle
+        raise AttributeError(name)
 
     def log_message(self, format: str, *args: Any) -> None:
         """Silenced: ``_handle`` logs one line per request, without query or headers."""
