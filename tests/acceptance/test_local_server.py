@@ -125,3 +125,15 @@ def test_request_log_carries_no_secret(local_server: LocalServer) -> None:
     assert token not in log
     assert "secret-query-value" not in log
     assert log.count(local_server.admin_password) == 1
+
+
+@pytest.mark.parametrize("method", ["TRACE", "PROPFIND"])
+def test_any_method_gets_a_problem_not_501(local_server: LocalServer, method: str) -> None:
+    # Given a method no route declares (fuzzing found TRACE answered 501 with an HTML page)
+    # When it is sent to an existing resource
+    response = requests.request(method, f"{local_server.url}/me", timeout=TIMEOUT)
+
+    # Then API Gateway's 404 not_found problem answers it, as for any undeclared method
+    assert response.status_code == 404
+    assert response.headers["Content-Type"] == "application/problem+json"
+    assert response.json()["code"] == "not_found"
