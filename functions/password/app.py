@@ -18,7 +18,10 @@ from roster.services import credentials, recovery
 router = Router()
 
 
-@router.post("/password/forgot", tags=["password recovery"], status_code=202, security=[])
+@router.post("/password/forgot", tags=["password recovery"], status_code=202, security=[],
+             responses={202: {"description": "Accepted, whether or not the login exists",
+                              "content": {"application/json": {
+                                  "model": ForgotPasswordAnswer}}}})
 def forgot(request: ForgotPasswordRequest) -> Response[str]:
     recovery.forgot(request)
     return json_response(202, ForgotPasswordAnswer())

@@ -197,6 +197,10 @@ def with_problem_responses(document: dict[str, Any]) -> dict[str, Any]:
     for path, operations in document.get("paths", {}).items():
         for method, operation in operations.items():
             responses = operation.setdefault("responses", {})
+            responses.pop("422", None)  # Powertools' own, in its (JSON) shape, on every route
+            if "204" in responses:  # Powertools gives it the handler's return type: no body
+                responses["204"] = {"description": responses["204"].get("description",
+                                                                        "No content")}
             for status, codes in sorted(problem_codes(method, path, operation).items()):
                 responses[str(status)] = {
                     "description": "Problem (RFC 9457): " + ", ".join(sorted(codes)),

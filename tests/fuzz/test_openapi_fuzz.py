@@ -19,6 +19,8 @@ pytestmark = [pytest.mark.fuzz, pytest.mark.slow]
 
 EXAMPLES = int(os.environ.get("ROSTER_FUZZ_EXAMPLES", "10"))
 SEED = int(os.environ.get("ROSTER_FUZZ_SEED", "7"))
+COVERAGE = os.environ.get("ROSTER_FUZZ_COVERAGE", "1") == "1"
+ONLY = os.environ.get("ROSTER_FUZZ_PATHS")  # a regex: fuzz only the paths it matches
 TIMEOUT = 30
 
 
@@ -42,7 +44,7 @@ def api_schema(local_server: Any) -> Any:
         "seed": SEED,
         "base-url": local_server.url,
         "generation": {"mode": "all", "max-examples": EXAMPLES, "deterministic": True},
-        "phases": {"stateful": {"enabled": False}},
+        "phases": {"stateful": {"enabled": False}, "coverage": {"enabled": COVERAGE}},
         "checks": {
             "enabled": True,
             # Schema-valid is not valid for Roster: references to catalogue items that do
@@ -73,6 +75,8 @@ def api_schema(local_server: Any) -> Any:
 
 
 schema = schemathesis.pytest.from_fixture("api_schema")
+if ONLY:
+    schema = schema.include(path_regex=ONLY)
 
 
 @schema.parametrize()
