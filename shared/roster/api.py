@@ -164,7 +164,7 @@ class _JsonBodiesOnly(OpenAPIRequestValidationMiddleware):
 def create_app(*routers: Router) -> APIGatewayRestResolver:
     """A validating resolver with the routers included and the problem handlers set."""
     app = APIGatewayRestResolver(enable_validation=True)
-    app._request_validation_middleware = _JsonBodiesOnly()
+    app._request_validation_middleware = _JsonBodiesOnly()  # type: ignore[no-untyped-call]
     for router in routers:
         app.include_router(router)
 
