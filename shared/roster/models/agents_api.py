@@ -185,7 +185,23 @@ NULLABLE_FIELDS = frozenset({"phone", "mobilePhone", "landlinePhone", "groupId",
                              "businessUnit", "numericId"})
 
 
+def _document_null_refusal(schema: dict[str, Any], model: type[BaseModel]) -> None:
+    """The JSON Schema says what ``_no_null_for_required`` enforces: only the nullable
+    fields (and the read-only ones, refused anyway) may be ``null``."""
+    for name, field in schema.get("properties", {}).items():
+        if name in NULLABLE_FIELDS or name in IMMUTABLE_FIELDS or "anyOf" not in field:
+            continue
+        kept = [choice for choice in field["anyOf"] if choice.get("type") != "null"]
+        if len(kept) == 1:
+            del field["anyOf"]
+            field.update(kept[0])
+        else:
+            field["anyOf"] = kept
+
+
 class _Patch(BaseModel):
+    model_config = ConfigDict(json_schema_extra=_document_null_refusal)
+
     @model_validator(mode="before")
     @classmethod
     def _no_null_for_required(cls, data: Any) -> Any:

@@ -86,10 +86,10 @@ class _Request(BaseModel):
 class CatalogPatch(_Request):
     """The fields every kind shares; ``IMMUTABLE_FIELDS`` are accepted to be refused."""
 
-    id: str | None = None
-    builtIn: bool | None = None
-    createdAt: str | None = None
-    updatedAt: str | None = None
+    id: str | None = Field(default=None, json_schema_extra={"readOnly": True})
+    builtIn: bool | None = Field(default=None, json_schema_extra={"readOnly": True})
+    createdAt: str | None = Field(default=None, json_schema_extra={"readOnly": True})
+    updatedAt: str | None = Field(default=None, json_schema_extra={"readOnly": True})
     name: Name | None = None
     description: Description | None = None
 
