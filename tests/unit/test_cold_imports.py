@@ -42,7 +42,7 @@ ROSTER_ON_FIRST_USE = {"roster.local", "roster.openapi", "roster.messages", "ros
 NEEDS_MESSAGES = {"notifier"}
 
 PROBE = """
-import json, sys
+import gc, json, sys
 import app
 from pydantic import BaseModel
 
@@ -53,7 +53,8 @@ built = sorted(
     if isinstance(cls, type) and issubclass(cls, BaseModel)
     and cls.__module__ == name and cls.__pydantic_complete__
 )
-print(json.dumps({"modules": sorted(sys.modules), "built": built}))
+print(json.dumps({"modules": sorted(sys.modules), "built": built,
+                  "frozen": [str(gc.get_freeze_count())]}))
 """
 
 
@@ -109,6 +110,15 @@ def test_rarely_used_roster_modules_load_on_first_use(
                   if any(name == m or name.startswith(m + ".") for m in ROSTER_ON_FIRST_USE)
                   and not any(name == m or name.startswith(m + ".") for m in allowed)}
     assert not unexpected
+
+
+def test_the_long_lived_objects_are_frozen(cold: tuple[str, dict[str, list[str]]]) -> None:
+    # Given a fresh interpreter / When it imports a function that uses the layer
+    function, loaded = cold
+    if not any(name == "roster" for name in loaded["modules"]):
+        pytest.skip(f"{function} does not import the layer at start")
+    # Then the modules imported before Roster are out of the collector's sight
+    assert int(loaded["frozen"][0]) > 10_000
 
 
 def test_no_model_is_built_at_import(cold: tuple[str, dict[str, list[str]]]) -> None:
