@@ -40,6 +40,16 @@ NEEDED_AT_START = {
 # Roster modules no function loads at start (the notifier renders messages on each record).
 ROSTER_ON_FIRST_USE = {"roster.local", "roster.openapi", "roster.messages", "roster.templates"}
 NEEDS_MESSAGES = {"notifier"}
+# An area's models are loaded by the functions that serve it, not by every function that
+# uses the repository (which maps every item type, loading these on first use).
+AREA_MODELS = {
+    "roster.models.two_factor": {"two_factor"},
+    "roster.models.passwords": {"password"},
+    "roster.models.email_change": {"email_verification"},
+    "roster.models.catalog": {"catalog"},
+    "roster.models.agents_api": {"agents", "bootstrap"},
+    "roster.models.auth": {"auth", "password", "two_factor"},
+}
 
 PROBE = """
 import gc, json, sys
@@ -110,6 +120,16 @@ def test_rarely_used_roster_modules_load_on_first_use(
                   if any(name == m or name.startswith(m + ".") for m in ROSTER_ON_FIRST_USE)
                   and not any(name == m or name.startswith(m + ".") for m in allowed)}
     assert not unexpected
+
+
+def test_an_areas_models_load_in_its_functions_only(
+        cold: tuple[str, dict[str, list[str]]]) -> None:
+    # Given a fresh interpreter / When it imports the function's app.py
+    function, loaded = cold
+    # Then it has loaded no other area's model module
+    foreign = {module for module, owners in AREA_MODELS.items()
+               if module in loaded["modules"] and function not in owners}
+    assert not foreign
 
 
 def test_the_long_lived_objects_are_frozen(cold: tuple[str, dict[str, list[str]]]) -> None:

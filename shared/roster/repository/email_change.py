@@ -15,12 +15,15 @@ from roster import clock
 from roster.errors import ConcurrentChange, EmailTaken, InvalidVerificationToken, RosterError
 from roster.models.agent import AgentRecord, PendingEmail
 from roster.models.audit import AuditEvent
-from roster.models.email_change import EmailChange
 from roster.models.outbox import OutboxMessage
 from roster.repository import keys
 from roster.repository.table import Item, Table, TxOp, check, delete, put, put_new, update
 
 PROFILE_VERSION_BUMP = "version = version + :one, updatedAt = :now"
+
+if TYPE_CHECKING:
+    # Loaded on first use: only email changes build it.
+    from roster.models.email_change import EmailChange
 
 
 def expiring(expires_at: str) -> Item:
@@ -54,6 +57,8 @@ class EmailChangeStore:
 
     def load_email_change(self, agent_id: str) -> tuple[AgentRecord | None, EmailChange | None]:
         """The profile and its pending change's token item in one ``BatchGetItem``."""
+        from roster.models.email_change import EmailChange
+
         record: AgentRecord | None = None
         change: EmailChange | None = None
         for item in self.table.batch_get([keys.agent(agent_id), keys.email_change(agent_id)]):

@@ -27,12 +27,6 @@ from roster.models.agent import AgentRecord
 from roster.models.audit import AuditEvent
 from roster.models.credentials import Challenge, PasswordCredential
 from roster.models.outbox import OutboxMessage
-from roster.models.two_factor import (
-    BackupCode,
-    BackupCodeSource,
-    TotpCredential,
-    TwoFactorSignIn,
-)
 from roster.repository import keys
 from roster.repository.table import (
     TRANSACTION_CONFLICT_RETRIES,
@@ -48,6 +42,15 @@ from roster.repository.table import (
     put_new,
     update,
 )
+
+if TYPE_CHECKING:
+    # Loaded on first use (below): only the two-factor paths build these models.
+    from roster.models.two_factor import (
+        BackupCode,
+        BackupCodeSource,
+        TotpCredential,
+        TwoFactorSignIn,
+    )
 
 
 def _ttl(iso_time: str) -> int:
@@ -86,6 +89,8 @@ class TwoFactorStore:
     # ------------------------------------------------------------------ reads
     def load_two_factor(self, agent_id: str) -> tuple[AgentRecord | None, TotpCredential | None]:
         """The profile and the TOTP credential (one ``BatchGetItem``)."""
+        from roster.models.two_factor import TotpCredential
+
         record: AgentRecord | None = None
         credential: TotpCredential | None = None
         for item in self.table.batch_get([keys.agent(agent_id), keys.totp(agent_id)]):
@@ -103,6 +108,8 @@ class TwoFactorStore:
                              keys.password(agent_id), keys.totp(agent_id)]
         if backup_digest is not None:
             wanted.append(keys.backup_code(agent_id, backup_digest))
+        from roster.models.two_factor import BackupCode, TotpCredential, TwoFactorSignIn
+
         state = TwoFactorSignIn()
         for item in self.table.batch_get(wanted):
             sk = str(item["sk"])
