@@ -17,14 +17,22 @@ from email_change_helpers import (
     sign_in,
 )
 from roster import aws, clock
-from roster.errors import EmailTaken, InvalidVerificationToken, NoPendingEmail, VersionConflict
+from roster.errors import (
+    EmailTaken,
+    InvalidVerificationToken,
+    NoPendingEmail,
+    RosterError,
+    VersionConflict,
+)
 from roster.local.runtime import Runtime
 from roster.models.agent import AgentRecord
 from roster.repository import get_repository, keys
 from roster.repository.table import Expression
 from roster.services import email_change
+from support.concurrency import atomic_aws, error_codes, race
 
 ADMIN_ID = "admin-actor"
+RACERS = 10
 
 
 def profile(agent_id: str) -> AgentRecord:
@@ -417,3 +425,35 @@ def test_two_uses_racing_with_the_same_link_cannot_both_succeed(
                                          audit=[], messages=[])
     stored = profile(agent.id)
     assert stored.email == "new@example.com" and stored.version == agent.version + 2
+
+
+def test_10_concurrent_uses_of_one_link_change_the_email_exactly_once(
+        runtime: Runtime, make_agent: AgentFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given a pending change and its link, and each AWS request atomic (as in AWS)
+    atomic_aws(monkeypatch)
+    agent = make_agent("jane@example.com")
+    token = start(runtime, agent, "new@example.com")
+    sent_before = len(runtime.outbox())
+    # When 10 verifications present the link at once
+    outcomes = race(email_change.verify, [token] * RACERS)
+    runtime.pump_streams()
+    # Then exactly one succeeds and every other one is the contract's 400 invalid_token
+    assert [o for o in outcomes if not isinstance(o, RosterError)] == [None], outcomes
+    assert error_codes(outcomes) == [(400, "invalid_token")] * (RACERS - 1)
+    # And the email changed once: new address, nothing pending, version moved once
+    stored = profile(agent.id)
+    assert stored.email == "new@example.com" and stored.pendingEmail is None
+    assert stored.version == agent.version + 2
+    assert token_item(agent.id) is None
+    # And the guards moved once: the new address signs in, the old one does not
+    table = get_repository().table
+    assert table.get(keys.email_guard("jane@example.com")) is None
+    new_guard = table.get(keys.email_guard("new@example.com"))
+    assert new_guard is not None and new_guard["agentId"] == agent.id
+    assert login_status(runtime, "new@example.com") == 200
+    assert login_status(runtime, "jane@example.com") == 401
+    # And one audit event, one confirmation to each address
+    assert audit_actions(agent.id).count("agent.email_changed") == 1
+    confirmations = runtime.outbox()[sent_before:]
+    assert sorted(m["to"] for m in confirmations) == ["jane@example.com", "new@example.com"]
+    assert all(m["subject"] == "Your Roster email address was changed" for m in confirmations)
