@@ -10,25 +10,19 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from passwords_support import (
-    AGENT_PASSWORD,
-    Clock,
-    bearer,
-    dynamodb_calls,
-    last_code,
-    login,
-    make_agent,
-    messages_to,
-    sign_in,
-)
 from roster import codes
 from roster.config import get_settings
 from roster.errors import RosterError
 from roster.models.passwords import ForgotPasswordRequest, ResetPasswordRequest
 from roster.repository import get_repository, keys
 from roster.services import recovery
+from support.agents import AGENT_PASSWORD, make_agent
+from support.api import bearer, login, sign_in
 from support.audit import audit_actions
+from support.aws_calls import dynamodb_calls
+from support.clocks import ShiftedClock
 from support.concurrency import atomic_aws, error_codes, race
+from support.mail import last_code, messages_to
 
 NEW_PASSWORD = "Fresh-Recovered-Pass9"
 MOBILE = "+4798765432"
@@ -249,7 +243,7 @@ def test_a_code_works_only_for_the_agent_it_was_sent_to(runtime: Any) -> None:
 def test_reset_code_expires_after_ten_minutes(
         runtime: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     """NIST SP 800-63B 5.1.3: the code is valid ROSTER_OTP_TTL_SECONDS (600) only."""
-    moved_clock = Clock(monkeypatch)
+    moved_clock = ShiftedClock(monkeypatch)
     agent = make_agent(account="jdoe")
     forgot(runtime, "jdoe")
     code = last_code(runtime, agent.email)
@@ -269,7 +263,7 @@ def test_reset_code_may_be_typed_with_spaces(runtime: Any) -> None:
 
 def test_reset_code_works_within_its_lifetime(
         runtime: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    moved_clock = Clock(monkeypatch)
+    moved_clock = ShiftedClock(monkeypatch)
     agent = make_agent(account="jdoe")
     forgot(runtime, "jdoe")
     code = last_code(runtime, agent.email)
@@ -313,7 +307,7 @@ def test_a_new_request_does_not_reset_the_try_count(runtime: Any) -> None:
 def test_the_try_count_starts_over_once_the_old_code_has_expired(
         runtime: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     """Documented: a locked-out code cannot block recovery forever."""
-    moved_clock = Clock(monkeypatch)
+    moved_clock = ShiftedClock(monkeypatch)
     agent = make_agent(account="jdoe")
     forgot(runtime, "jdoe")
     first = last_code(runtime, agent.email)

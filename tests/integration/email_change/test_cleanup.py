@@ -9,7 +9,6 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from email_change_helpers import AgentFactory, emails_to, link_token
 from roster import aws, clock
 from roster.local.runtime import Runtime
 from roster.models.agent import AgentRecord
@@ -18,6 +17,8 @@ from roster.repository import DynamoRepository, get_repository, keys
 from roster.repository.email_change import expiring
 from roster.repository.table import Expression
 from roster.services import cleanup, email_change
+from support.agents import AgentFactory, stored_agent
+from support.mail import emails_to, link_token
 from support.moto_backend import seed_items, without_rollback_snapshots
 
 ADMIN_ID = "admin-actor"
@@ -40,12 +41,6 @@ def run_cleanup(runtime: Runtime) -> dict[str, Any]:
     return result
 
 
-def profile(agent_id: str) -> AgentRecord:
-    record = get_repository().get_agent(agent_id)
-    assert record is not None
-    return record
-
-
 def test_expired_changes_end_and_live_ones_stay(runtime: Runtime, make_agent: AgentFactory,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     # Given one expired and one live pending change
@@ -60,7 +55,7 @@ def test_expired_changes_end_and_live_ones_stay(runtime: Runtime, make_agent: Ag
     assert summary == {"read": 1, "expiredEmailChanges": 1, "expiredItems": 0, "skipped": 0,
                        "complete": True}
     # And the expired change is gone from the profile (version moved) and its token deleted
-    after = profile(stale.id)
+    after = stored_agent(stale.id)
     assert after.pendingEmail is None and after.version == stale.version + 1
     assert get_repository().table.get(keys.email_change(stale.id)) is None
     items, _ = get_repository().table.query(
@@ -69,7 +64,7 @@ def test_expired_changes_end_and_live_ones_stay(runtime: Runtime, make_agent: Ag
     # And its link is dead; the live change is untouched
     response = runtime.invoke("POST", "/email-verification", body={"token": stale_token})
     assert response.json()["code"] == "invalid_token"
-    assert profile(live.id).pendingEmail == live.pendingEmail
+    assert stored_agent(live.id).pendingEmail == live.pendingEmail
     assert get_repository().table.get(keys.email_change(live.id)) is not None
     # And a second run finds nothing (idempotent)
     assert run_cleanup(runtime) == {"read": 0, "expiredEmailChanges": 0, "expiredItems": 0,
@@ -112,7 +107,7 @@ def test_a_change_renewed_after_the_index_was_read_is_not_removed(
     (page,) = list(get_repository().expired_pages(clock.iso(clock.now())))
     assert [entry.email_change_of for entry in page] == [agent.id]
     # And then a new change replaced it
-    current = email_change.start_change(ADMIN_ID, profile(agent.id), "newer@example.com")
+    current = email_change.start_change(ADMIN_ID, stored_agent(agent.id), "newer@example.com")
     # When the cleanup acts on what it read
     done, skipped = get_repository().expire_email_changes(
         page, updated_at=clock.iso(clock.now()),
@@ -120,7 +115,7 @@ def test_a_change_renewed_after_the_index_was_read_is_not_removed(
                                           targetId=agent_id))
     # Then nothing is removed: the new change and its token stand
     assert (done, skipped) == (0, 1)
-    assert profile(agent.id).pendingEmail == current.pendingEmail
+    assert stored_agent(agent.id).pendingEmail == current.pendingEmail
     item = get_repository().table.get(keys.email_change(agent.id))
     assert item is not None and item["email"] == "newer@example.com"
 
@@ -220,6 +215,6 @@ def test_cost_grows_with_the_expired_items_not_the_table(
     assert read_counter == {"Query": 5}
     assert summary == {"read": 5, "expiredEmailChanges": 5, "expiredItems": 0, "skipped": 0,
                        "complete": True}
-    assert all(profile(r.id).pendingEmail is None for r in expired)
-    assert all(profile(r.id).pendingEmail == r.pendingEmail for r in live)
+    assert all(stored_agent(r.id).pendingEmail is None for r in expired)
+    assert all(stored_agent(r.id).pendingEmail == r.pendingEmail for r in live)
     assert cancelled == []
