@@ -18,6 +18,7 @@ from roster.repository.email_change import expiring
 from roster.repository.table import Expression
 from roster.services import cleanup, email_change
 from support.agents import AgentFactory, stored_agent
+from support.aws_calls import dynamodb_calls
 from support.mail import emails_to, link_token
 from support.moto_backend import seed_items, without_rollback_snapshots
 
@@ -126,17 +127,8 @@ def test_many_expired_items_go_in_batches(runtime: Runtime) -> None:
     past = clock.iso(clock.now() - timedelta(hours=1))
     entries = [{"pk": f"TEST#{n}", "sk": "X", **expiring(past)} for n in range(230)]
     table.batch_write(puts=entries)
-    calls: list[str] = []
-
-    def count(model: Any, **_: Any) -> None:
-        calls.append(model.name)
-
-    client = aws.dynamodb()
-    client.meta.events.register("before-call.dynamodb", count)
-    try:
+    with dynamodb_calls() as calls:
         summary = run_cleanup(runtime)
-    finally:
-        client.meta.events.unregister("before-call.dynamodb", count)
     # Then all are deleted with 3 paged queries and 3 transactions (not one call each)
     assert summary["expiredItems"] == 230 and summary["read"] == 230
     assert calls.count("Query") == 3 and calls.count("TransactWriteItems") == 3
