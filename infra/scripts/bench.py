@@ -314,6 +314,7 @@ def as_self(method: str, path: str, body: Body = None, *, make: Make = signed_in
 PHOTO = {"contentType": "image/png", "contentLength": 1000}
 AUTHORIZER = "authorizer"
 PROFILE = f"{AUTHORIZER}; profile"
+GROUPS = "groups (one batch, for effectiveProperties)"
 
 
 def session_scenarios() -> list[Scenario]:
@@ -342,20 +343,20 @@ def session_scenarios() -> list[Scenario]:
     def temporary(bench: Bench) -> BenchAgent:
         return bench.agent(signed_in=False, forcePasswordChange=True)
 
-    challenge_read = "challenge; profile + seed"
+    challenge_read = "challenge + profile + seed"
     return [
         Scenario("POST", "/auth/login", 3, "login guard + throttle; profile + hash; session "
                  "transaction (session, last login, audit)",
                  public("POST", "/auth/login", {"login": "admin", "password": OWNER_PASSWORD})),
-        Scenario("POST", "/auth/challenge", 4, f"{challenge_read}; KMS Decrypt of the seed; "
-                 "transaction (challenge used, step stored, session, audit)",
+        Scenario("POST", "/auth/challenge", 3, f"{challenge_read} (one batch); KMS Decrypt of "
+                 "the seed; one transaction (challenge used, step stored, session, audit)",
                  challenge(lambda bench, agent: {"code": bench.totp(agent)}, enrolled),
                  label="TOTP code"),
-        Scenario("POST", "/auth/challenge", 3, f"{challenge_read} + the code's item; "
-                 "transaction (code used, challenge used, session, audit)",
+        Scenario("POST", "/auth/challenge", 2, f"{challenge_read} + the code's item (one "
+                 "batch); one transaction (code used, challenge used, session, audit)",
                  challenge(backup_code, enrolled), label="backup code"),
-        Scenario("POST", "/auth/challenge", 3, "challenge; profile + hash; transaction "
-                 "(challenge used, password, session, audit)",
+        Scenario("POST", "/auth/challenge", 2, "challenge + profile + hash (one batch); one "
+                 "transaction (challenge used, password, session, audit)",
                  challenge(lambda *_: {"newPassword": NEW_PASSWORD}, temporary),
                  label="new password"),
         Scenario("POST", "/auth/refresh", 2, "session + profile; conditional rotation", refresh),
@@ -383,6 +384,13 @@ def agent_scenarios() -> list[Scenario]:
     def in_group(bench: Bench, _: BenchAgent) -> dict[str, str]:
         return {"groupId": bench.catalog_item("groups")}
 
+    def listing(**query: str) -> Prepare:
+        """A page that holds an agent in a group (its effective properties need the group)."""
+        def prepare(bench: Bench) -> Request:
+            bench.agent(signed_in=False, groupId=bench.catalog_item("groups"))
+            return Request("GET", "/agents", bench.admin, query={"limit": "50", **query})
+        return prepare
+
     def new_email(_: Bench, agent: BenchAgent) -> dict[str, str]:
         return {"email": f"moved-{agent.account}@example.com"}
 
@@ -395,18 +403,18 @@ def agent_scenarios() -> list[Scenario]:
     return [
         Scenario("POST", "/agents", 3, f"{AUTHORIZER}; references (one batch); one transaction"
                  " (guards, profile, credential, items, audit, outbox)", create),
-        Scenario("GET", "/agents", 2, f"{AUTHORIZER}; one Query of the account index",
-                 admin("GET", "/agents", query={"limit": "50"})),
-        Scenario("GET", "/agents", 3, f"{AUTHORIZER}; Query of the role's references; batch "
-                 "of the page's profiles", admin("GET", "/agents", query={"role": "agent"}),
+        Scenario("GET", "/agents", 3, f"{AUTHORIZER}; one Query of the account index; the "
+                 f"page's {GROUPS}", listing()),
+        Scenario("GET", "/agents", 4, f"{AUTHORIZER}; Query of the role's references; batch "
+                 f"of the page's profiles; the page's {GROUPS}", listing(role="agent"),
                  label="?role="),
         Scenario("GET", "/agents/numeric-ids", 2, f"{AUTHORIZER}; Query of the ids partition",
                  admin("GET", "/agents/numeric-ids")),
         Scenario("GET", "/agents/{id}", 2, PROFILE, on_agent("GET", "/agents/{id}")),
         Scenario("PATCH", "/agents/{id}", 3, f"{PROFILE}; {update}",
                  on_agent("PATCH", "/agents/{id}", {"title": "x"})),
-        Scenario("PATCH", "/agents/{id}", 4, f"{PROFILE}; KMS Encrypt (the link, sealed in the "
-                 "outbox); one transaction (profile, token, audit, outbox)",
+        Scenario("PATCH", "/agents/{id}", 3, f"{PROFILE}; one transaction (profile, token, "
+                 "guard check, audit, outbox; the link is sealed with a cached KMS data key)",
                  on_agent("PATCH", "/agents/{id}", new_email), label="email change"),
         Scenario("DELETE", "/agents/{id}", 4, f"{AUTHORIZER}; profile + counts; partition "
                  "keys; one transaction", on_agent("DELETE", "/agents/{id}")),
@@ -450,11 +458,12 @@ def credential_scenarios() -> list[Scenario]:
 
     seed = "KMS Decrypt of the seed"
     return [
-        Scenario("POST", "/password/forgot", 3, "login guard + hourly counter; counter + code "
-                 "+ outbox (one transaction) with KMS Encrypt of the code; the same work for "
-                 "unknown logins",
+        Scenario("POST", "/password/forgot", 3, "login guard; the agent's items (one batch); "
+                 "one transaction (hourly counter, code, audit, outbox sealed with a cached KMS "
+                 "data key); the same work for unknown logins",
                  public("POST", "/password/forgot", {"login": "admin", "channel": "email"})),
-        Scenario("POST", "/password/reset", 3, "login guard; profile + code (one batch); "
+        Scenario("POST", "/password/reset", 4, "login guard; the try counted atomically "
+                 "before the code is compared (UpdateItem returning the code); profile; "
                  "transaction (code used, password, sessions, audit, outbox)", reset),
         Scenario("POST", "/me/password", 3, f"{AUTHORIZER}; profile + hash + throttle; "
                  "transaction (password, other sessions, audit, outbox)",
@@ -470,16 +479,18 @@ def credential_scenarios() -> list[Scenario]:
         Scenario("POST", "/me/two-factor/confirm", 4, f"{PROFILE} + pending seed; {seed}; "
                  "transaction (2FA on, backup codes, audit, outbox)",
                  as_self("POST", "/me/two-factor/confirm", code, make=enrolling)),
-        Scenario("DELETE", "/me/two-factor", 4, f"{PROFILE} + seed; {seed}; transaction "
-                 "(seed, codes, profile, audit, outbox)",
+        Scenario("DELETE", "/me/two-factor", 5, f"{PROFILE} + seed; {seed}; Query of the "
+                 "backup codes' keys; transaction (seed, codes, profile, audit, outbox)",
                  as_self("DELETE", "/me/two-factor", code, make=enrolled)),
         Scenario("POST", "/agents/{id}/backup-codes", 4, f"{PROFILE}; Query of the earlier "
                  "codes; transaction (revoke them, new codes, audit)",
                  on_agent("POST", "/agents/{id}/backup-codes", make=enrolled)),
-        Scenario("POST", "/agents/{id}/unlock", 2, f"{AUTHORIZER}; conditional update + audit",
+        Scenario("POST", "/agents/{id}/unlock", 3, f"{PROFILE} (an admin's credentials are "
+                 "for admins only; its logins' throttles); conditional update + audit",
                  on_agent("POST", "/agents/{id}/unlock", make=enrolled)),
-        Scenario("DELETE", "/agents/{id}/two-factor", 3, f"{AUTHORIZER}; Query of the seed and "
-                 "codes; transaction (delete them, profile, audit, outbox)",
+        Scenario("DELETE", "/agents/{id}/two-factor", 4, f"{PROFILE} + seed (an admin's "
+                 "credentials are for admins only); Query of the backup codes' keys; "
+                 "transaction (delete them, profile, audit, outbox)",
                  on_agent("DELETE", "/agents/{id}/two-factor", make=enrolled)),
     ]
 
@@ -502,9 +513,9 @@ def email_scenarios() -> list[Scenario]:
                  public("POST", "/email-verification",
                         {"token": f"{uuid.UUID(int=0)}.unknown"}),
                  label="unknown token", expect=400),
-        Scenario("POST", "/agents/{id}/email-change/resend", 4, f"{AUTHORIZER}; {change}; KMS "
-                 "Encrypt (the link, sealed in the outbox); transaction (profile, token, "
-                 "audit, outbox)",
+        Scenario("POST", "/agents/{id}/email-change/resend", 3, f"{AUTHORIZER}; {change}; "
+                 "transaction (profile, token, audit, outbox; the link sealed with a cached "
+                 "KMS data key)",
                  on_agent("POST", "/agents/{id}/email-change/resend", then=pending)),
         Scenario("DELETE", "/agents/{id}/email-change", 3, f"{AUTHORIZER}; {change}; "
                  "transaction (profile, token, audit)",
