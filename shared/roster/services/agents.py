@@ -430,30 +430,24 @@ def start_photo_upload(actor_id: str, agent_id: str, request: PhotoRequest) -> P
 
     key = photos.photo_key(agent_id, request.contentType)
     upload = photos.presign_upload(key, request.contentType, request.contentLength)
-    previous: list[str] = []
-
-    def apply(record: AgentRecord, expected: int, conflict: RosterError) -> Changed:
-        previous[:] = [record.photoKey] if record.photoKey else []
-        return change_agent(actor_id, record, {"photoKey": key}, actor_is_admin=False,
-                            expected_version=expected, conflict=conflict,
-                            action="agent.photo_changed")
-
-    _with_retries(agent_id, None, apply)
-    for old in previous:
-        photos.delete_photo(old)
+    _point_photo_at(actor_id, agent_id, key, "agent.photo_changed")
     return upload
 
 
 def delete_photo(actor_id: str, agent_id: str) -> None:
+    _point_photo_at(actor_id, agent_id, None, "agent.photo_removed")
+
+
+def _point_photo_at(actor_id: str, agent_id: str, key: str | None, action: str) -> None:
+    """Set the agent's photo key (audited as ``action``), then delete the photo it replaced."""
     from roster.services import photos
 
     previous: list[str] = []
 
     def apply(record: AgentRecord, expected: int, conflict: RosterError) -> Changed:
         previous[:] = [record.photoKey] if record.photoKey else []
-        return change_agent(actor_id, record, {"photoKey": None}, actor_is_admin=False,
-                            expected_version=expected, conflict=conflict,
-                            action="agent.photo_removed")
+        return change_agent(actor_id, record, {"photoKey": key}, actor_is_admin=False,
+                            expected_version=expected, conflict=conflict, action=action)
 
     _with_retries(agent_id, None, apply)
     for old in previous:
