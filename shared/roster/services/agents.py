@@ -367,6 +367,10 @@ def _update(actor_id: str, actor_is_admin: bool, agent_id: str, changes: dict[st
     email = changes.pop("email", None)
 
     def apply(record: AgentRecord, expected: int, conflict: RosterError) -> Changed:
+        if ADMIN_ROLE in record.roles and not actor_is_admin:
+            # Its email, phones or allowlist would open a way into the admin's account
+            # (recovery codes go there), as its credentials would.
+            raise Forbidden("Only an admin may change an admin's account")
         if email is not None and email.lower() != record.email.lower():
             owner = get_repository().find_agent_id(email)
             if owner is not None and owner != record.id:

@@ -136,6 +136,26 @@ def test_only_admin_grants_or_removes_admin(admin: Api) -> None:
     assert admin.call("PATCH", f"/agents/{worker['id']}", {"roles": ["admin"]}).status == 200
 
 
+@pytest.mark.parametrize("body", [{"email": "mallory@example.com"},
+                                  {"mobilePhone": "+4798765432"}, {"active": False},
+                                  {"ipAllowlist": ["203.0.113.0/24"]}, {"title": "x"}])
+def test_only_an_admin_changes_an_admin(admin: Api, body: dict[str, Any]) -> None:
+    # Given a manager (agents:write) and another admin
+    new_agent(admin, "boss", roles=["manager"])
+    manager = sign_in(admin.runtime, "boss", AGENT_PASSWORD)
+    other_admin = new_agent(admin, "root2", roles=["admin"])
+    # When the manager changes the admin (an email or phone of its own choosing would
+    # receive the admin's recovery codes), it is forbidden and nothing changes
+    response = manager.call("PATCH", f"/agents/{other_admin['id']}", body)
+    assert (response.status, response.json()["code"]) == (403, "forbidden")
+    after = admin.call("GET", f"/agents/{other_admin['id']}").json()
+    assert after["version"] == other_admin["version"] and after["pendingEmail"] is None
+    # But an admin may, and the manager may still change a non-admin agent
+    assert admin.call("PATCH", f"/agents/{other_admin['id']}", body).status == 200
+    worker = new_agent(admin, "worker")
+    assert manager.call("PATCH", f"/agents/{worker['id']}", body).status == 200
+
+
 def test_deactivation_revokes_every_session(admin: Api) -> None:
     # Given an agent signed in twice
     agent = new_agent(admin, "jdoe")
