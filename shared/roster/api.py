@@ -8,9 +8,9 @@ documents, so no request, however malformed, is answered without one.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
@@ -28,6 +28,9 @@ from roster.errors import (
     problem_document,
 )
 from roster.observability import logger
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.typing import LambdaContext
 
 JSON = "application/json"
 
@@ -56,7 +59,12 @@ def _event(app: APIGatewayRestResolver | Router) -> APIGatewayProxyEvent:
     return event
 
 
-def principal(app: APIGatewayRestResolver | Router) -> Principal:
+def principal(app: APIGatewayRestResolver | Router, *, require: str | None = None) -> Principal:
+    """The caller; with ``require``, one holding that permission (else ``403 forbidden``).
+
+    The authorizer has already enforced the route's permission (``ROUTE_PERMISSIONS``);
+    ``require`` repeats it where a handler acts on another agent's credentials or email.
+    """
     context = _event(app).request_context.authorizer.raw_event or {}
     agent_id = context.get("agentId")
     session_id = context.get("sessionId")
@@ -64,7 +72,10 @@ def principal(app: APIGatewayRestResolver | Router) -> Principal:
         raise Unauthorized()
     roles = tuple(r for r in str(context.get("roles", "")).split(",") if r)
     granted = frozenset(p for p in str(context.get("permissions", "")).split(",") if p)
-    return Principal(str(agent_id), str(session_id), roles, granted)
+    caller = Principal(str(agent_id), str(session_id), roles, granted)
+    if require is not None:
+        caller.require(require)
+    return caller
 
 
 def source_ip(app: APIGatewayRestResolver | Router) -> str:
@@ -139,9 +150,35 @@ def api_handler(app: APIGatewayRestResolver) -> Callable[[dict[str, Any], Any], 
     return handler
 
 
+def as_json_request(event: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The event with its body declared as JSON, whatever ``Content-Type`` it came with.
+
+    Bodies are JSON (the contract), but the resolver reads a body by its declared type:
+    a form type (curl ``-d``'s default) as a form, any other type not at all. Declaring
+    every body JSON means a JSON body works however it was labelled, and anything else
+    is ``422 validation_failed`` ("The body is not valid JSON"), never a form or a 5xx.
+    """
+    if not event.get("body"):
+        return event
+    declared = {**(event.get("headers") or {})}
+    multi = {**(event.get("multiValueHeaders") or {})}
+    for headers in (declared, multi):
+        for name in [name for name in headers if name.lower() == "content-type"]:
+            del headers[name]
+    declared["Content-Type"] = JSON
+    multi["Content-Type"] = [JSON]
+    return {**event, "headers": declared, "multiValueHeaders": multi}
+
+
+class _JsonResolver(APIGatewayRestResolver):
+    def resolve(self, event: Mapping[str, Any], context: LambdaContext) -> dict[str, Any]:
+        return super().resolve(as_json_request(event), context)
+
+
 def create_app(*routers: Router) -> APIGatewayRestResolver:
-    """A validating resolver with the routers included and the problem handlers set."""
-    app = APIGatewayRestResolver(enable_validation=True)
+    """A validating resolver with the routers included and the problem handlers set;
+    request bodies are read as JSON whatever their declared type (``as_json_request``)."""
+    app = _JsonResolver(enable_validation=True)
     for router in routers:
         app.include_router(router)
 

@@ -17,8 +17,8 @@ from roster.errors import InvalidCredentials, RosterError
 from roster.models.auth import LoginRequest
 from roster.repository import get_repository, keys
 from roster.services import auth
-from support.agents import AGENT_PASSWORD, make_agent
-from support.api import login, sign_in
+from support.agents import AGENT_PASSWORD, OWNER_PASSWORD, make_agent
+from support.api import bearer, login, sign_in
 from support.aws_calls import dynamodb_calls
 from support.clocks import ShiftedClock
 from support.concurrency import atomic_aws, race
@@ -142,3 +142,23 @@ def test_concurrent_failures_start_one_lockout(runtime: Any,
     # Then the limit (10) was crossed by exactly one of them: one lockout
     item = get_repository().table.get(keys.login_throttle("jdoe"))
     assert item is not None and item["lockouts"] == 1
+
+
+def test_an_attempt_refused_by_the_throttle_is_recorded(runtime: Any) -> None:
+    """API.md: every sign-in success or failure is recorded (a 429 is a failure too)."""
+    runtime.create_owner(OWNER_PASSWORD)
+    agent = make_agent(account="jdoe")
+    fail(runtime, "jdoe", 10)
+    fail(runtime, "ghost", 10)
+    # When the throttled logins are tried again, once known and once unknown
+    assert login(runtime, "jdoe", AGENT_PASSWORD).status == 429
+    assert login(runtime, "ghost", WRONG).status == 429
+    # Then the audit feed holds a sign_in.refused (reason throttled) for each
+    token = sign_in(runtime, "admin", OWNER_PASSWORD)["accessToken"]
+    feed = runtime.invoke("GET", "/audit?limit=100", headers=bearer(token)).json()["items"]
+    refused = [(event["targetId"], event["details"]) for event in feed
+               if event["action"] == "sign_in.refused"]
+    assert refused == [(None, {"reason": "throttled", "sourceIp": "127.0.0.1"}),
+                       (agent.id, {"reason": "throttled", "sourceIp": "127.0.0.1"})]
+    # And nothing in it names the unknown login string that was typed
+    assert "ghost" not in str(feed)

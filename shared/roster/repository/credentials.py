@@ -8,9 +8,8 @@ clears, and its audit events and outbox messages.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from roster import clock
 from roster.errors import ConcurrentChange, NotFound, RosterError
@@ -19,11 +18,11 @@ from roster.models.audit import AuditEvent
 from roster.models.credentials import LoginThrottle, PasswordCredential, SessionRecord
 from roster.models.outbox import OutboxMessage
 from roster.repository import keys
+from roster.repository.base import StoreBase, ttl_of
 from roster.repository.table import (
     ConditionFailed,
     Item,
     Key,
-    Table,
     TxOp,
     delete,
     put,
@@ -67,18 +66,8 @@ class PasswordChange:
     failure: RosterError | None = None
 
 
-class CredentialStore:
-    table: Table
-
-    if TYPE_CHECKING:
-        def side_effects(self, audit: Iterable[AuditEvent] = (),
-                         messages: Iterable[OutboxMessage] = ()) -> list[TxOp]: ...
-
-        def record_events(self, audit: Sequence[AuditEvent] = (),
-                          messages: Sequence[OutboxMessage] = ()) -> None: ...
-
-        @staticmethod
-        def password_item(agent_id: str, credential: PasswordCredential) -> Item: ...
+class CredentialStore(StoreBase):
+    """Passwords, recovery codes and their throttles (a mixin of ``DynamoRepository``)."""
 
     # ------------------------------------------------------------------ reads
     def load_credentials(self, agent_id: str) -> tuple[AgentRecord | None,
@@ -167,14 +156,14 @@ class CredentialStore:
             "ADD requests :one SET #ttl = :ttl",
             condition="attribute_not_exists(requests) OR requests < :limit",
             names={"#ttl": "ttl"},
-            values={":one": 1, ":limit": limit, ":ttl": clock.epoch(moment) + 2 * HOUR_SECONDS},
+            values={":one": 1, ":limit": limit, ":ttl": ttl_of(moment) + 2 * HOUR_SECONDS},
             on_condition_failure=RecoveryRequestDropped(),
         )]
         if agent_id is not None and code is not None:
             values: dict[str, object] = {
                 ":digest": code.codeDigest, ":expires": code.expiresAt,
                 ":channel": code.channel, ":zero": 0,
-                ":ttl": clock.epoch(clock.parse(code.expiresAt)),
+                ":ttl": ttl_of(code.expiresAt),
             }
             live = previous is not None and previous.expiresAt > clock.iso(moment)
             attempts = "if_not_exists(attempts, :zero)" if live else ":zero"

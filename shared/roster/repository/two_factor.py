@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
 
 from botocore.exceptions import ClientError
 
@@ -28,13 +27,13 @@ from roster.models.audit import AuditEvent
 from roster.models.credentials import Challenge, PasswordCredential
 from roster.models.outbox import OutboxMessage
 from roster.repository import keys
+from roster.repository.base import StoreBase, ttl_of
 from roster.repository.table import (
     TRANSACTION_CONFLICT_RETRIES,
     ConditionFailed,
     Expression,
     Item,
     Key,
-    Table,
     TxOp,
     check,
     delete,
@@ -53,21 +52,8 @@ if TYPE_CHECKING:
     )
 
 
-def _ttl(iso_time: str) -> int:
-    return clock.epoch(clock.parse(iso_time))
-
-
-class TwoFactorStore:
+class TwoFactorStore(StoreBase):
     """Mixin of ``DynamoRepository``: two-factor operations on the single table."""
-
-    table: Table
-
-    if TYPE_CHECKING:
-        def side_effects(self, audit: Iterable[AuditEvent] = (),
-                         messages: Iterable[OutboxMessage] = ()) -> list[TxOp]: ...
-
-        def record_events(self, audit: Sequence[AuditEvent] = (),
-                          messages: Sequence[OutboxMessage] = ()) -> None: ...
 
     # ------------------------------------------------------------------ items
     @staticmethod
@@ -75,7 +61,7 @@ class TwoFactorStore:
         item: Item = {**keys.totp(agent_id), "type": "totp",
                       **credential.model_dump(mode="json", exclude_none=True)}
         if credential.expiresAt:
-            item["ttl"] = _ttl(credential.expiresAt)
+            item["ttl"] = ttl_of(credential.expiresAt)
         return item
 
     @staticmethod
@@ -83,7 +69,7 @@ class TwoFactorStore:
         item: Item = {**keys.backup_code(agent_id, code_digest), "type": "backup",
                       **code.model_dump(mode="json", exclude_none=True)}
         if code.expiresAt:
-            item["ttl"] = _ttl(code.expiresAt)
+            item["ttl"] = ttl_of(code.expiresAt)
         return item
 
     # ------------------------------------------------------------------ reads
