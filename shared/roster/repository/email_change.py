@@ -9,6 +9,7 @@ a change is conditional on that value, so an old request can never end a newer c
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from roster.errors import ConcurrentChange, EmailTaken, InvalidVerificationToken, RosterError
 from roster.models.agent import AgentRecord, PendingEmail

@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError
 
