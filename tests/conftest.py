@@ -41,12 +41,14 @@ def forget_cached_configuration() -> None:
 def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """moto for everything AWS, with dummy credentials."""
     from moto import mock_aws
+    from support.moto_backend import snapshot_once_per_transaction
 
     for name, value in AWS_ENV.items():
         monkeypatch.setenv(name, value)
     for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "AWS_SESSION_TOKEN"):
         monkeypatch.delenv(name, raising=False)
     forget_cached_configuration()
+    snapshot_once_per_transaction(monkeypatch)
     with mock_aws():
         yield
     forget_cached_configuration()

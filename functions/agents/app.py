@@ -95,7 +95,7 @@ def delete_my_photo() -> Response[str]:
 def post_agent(request: CreateAgentRequest) -> Response[str]:
     caller = principal(router)
     created = agents.create_agent(caller.agent_id, caller.is_admin, request,
-                                  _idempotency_key())
+                                  _idempotency_key(), actor_permissions=caller.permissions)
     headers = {"Location": f"/agents/{created.agent.id}", "ETag": agents.etag(created.agent)}
     if created.replayed:
         headers["Idempotent-Replayed"] = "true"
@@ -125,7 +125,8 @@ def get_agent(id: str) -> Response[str]:
 def patch_agent(id: str, request: UpdateAgentRequest) -> Response[str]:
     caller = principal(router)
     return _agent(agents.update_agent(caller.agent_id, caller.is_admin, id, request,
-                                      header(router, "If-Match")))
+                                      header(router, "If-Match"),
+                                      actor_permissions=caller.permissions))
 
 
 @router.delete("/agents/<id>", tags=["agents"], status_code=204)

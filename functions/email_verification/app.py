@@ -21,15 +21,13 @@ def verify(request: VerificationRequest) -> Response[str]:
              responses={202: {"description": "A new link was sent; the old one is dead",
                               "content": {"application/json": {"model": ResendAnswer}}}})
 def resend(id: str) -> Response[str]:
-    caller = principal(router)
-    caller.require(AGENTS_WRITE)
+    caller = principal(router, require=AGENTS_WRITE)
     return json_response(202, email_change.resend(caller.agent_id, id))
 
 
 @router.delete("/agents/<id>/email-change", tags=["email"], status_code=204)
 def cancel(id: str) -> Response[str]:
-    caller = principal(router)
-    caller.require(AGENTS_WRITE)
+    caller = principal(router, require=AGENTS_WRITE)
     email_change.cancel(caller.agent_id, id)
     return no_content()
 

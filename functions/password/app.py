@@ -45,8 +45,7 @@ def change_own(request: ChangePasswordRequest) -> Response[str]:
                                   "model": TemporaryPasswordAnswer}}},
                         204: {"description": "The password was set"}})
 def set_by_admin(id: str, request: AdminPasswordRequest) -> Response[str]:
-    caller = principal(router)
-    caller.require(AGENTS_CREDENTIALS)
+    caller = principal(router, require=AGENTS_CREDENTIALS)
     generated = credentials.set_by_admin(caller, id, request)
     if generated is None:
         return no_content()

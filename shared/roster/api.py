@@ -8,15 +8,12 @@ documents, so no request, however malformed, is answered without one.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
-from aws_lambda_powertools.event_handler.middlewares.openapi_validation import (
-    OpenAPIRequestValidationMiddleware,
-)
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 from pydantic import BaseModel
@@ -27,11 +24,13 @@ from roster.errors import (
     NotFound,
     RosterError,
     Unauthorized,
-    UnsupportedMediaType,
     ValidationFailed,
     problem_document,
 )
 from roster.observability import logger
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.typing import LambdaContext
 
 JSON = "application/json"
 
@@ -60,7 +59,12 @@ def _event(app: APIGatewayRestResolver | Router) -> APIGatewayProxyEvent:
     return event
 
 
-def principal(app: APIGatewayRestResolver | Router) -> Principal:
+def principal(app: APIGatewayRestResolver | Router, *, require: str | None = None) -> Principal:
+    """The caller; with ``require``, one holding that permission (else ``403 forbidden``).
+
+    The authorizer has already enforced the route's permission (``ROUTE_PERMISSIONS``);
+    ``require`` repeats it where a handler acts on another agent's credentials or email.
+    """
     context = _event(app).request_context.authorizer.raw_event or {}
     agent_id = context.get("agentId")
     session_id = context.get("sessionId")
@@ -68,7 +72,10 @@ def principal(app: APIGatewayRestResolver | Router) -> Principal:
         raise Unauthorized()
     roles = tuple(r for r in str(context.get("roles", "")).split(",") if r)
     granted = frozenset(p for p in str(context.get("permissions", "")).split(",") if p)
-    return Principal(str(agent_id), str(session_id), roles, granted)
+    caller = Principal(str(agent_id), str(session_id), roles, granted)
+    if require is not None:
+        caller.require(require)
+    return caller
 
 
 def source_ip(app: APIGatewayRestResolver | Router) -> str:
@@ -143,28 +150,35 @@ def api_handler(app: APIGatewayRestResolver) -> Callable[[dict[str, Any], Any], 
     return handler
 
 
-class _JsonBodiesOnly(OpenAPIRequestValidationMiddleware):
-    """Request validation that reads a body only as JSON.
+def as_json_request(event: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The event with its body declared as JSON, whatever ``Content-Type`` it came with.
 
-    Powertools would also parse forms and multipart bodies, and answers other types, a
-    multipart type without a boundary or an upper-case ``Application/JSON`` with an
-    exception that is not a validation error (a 500). Every Roster body is JSON (a missing
-    Content-Type is read as JSON); anything else is ``415 unsupported_media_type``.
+    Bodies are JSON (the contract), but the resolver reads a body by its declared type:
+    a form type (curl ``-d``'s default) as a form, any other type not at all. Declaring
+    every body JSON means a JSON body works however it was labelled, and anything else
+    is ``422 validation_failed`` ("The body is not valid JSON"), never a form or a 5xx.
     """
+    if not event.get("body"):
+        return event
+    declared = {**(event.get("headers") or {})}
+    multi = {**(event.get("multiValueHeaders") or {})}
+    for headers in (declared, multi):
+        for name in [name for name in headers if name.lower() == "content-type"]:
+            del headers[name]
+    declared["Content-Type"] = JSON
+    multi["Content-Type"] = [JSON]
+    return {**event, "headers": declared, "multiValueHeaders": multi}
 
-    def _get_body(self, app: Any) -> dict[str, Any]:
-        content_type = str(app.current_event.headers.get("content-type") or "").strip()
-        media_type = content_type.split(";", 1)[0].strip().lower()  # media types ignore case
-        if media_type not in ("", JSON):
-            raise UnsupportedMediaType(f"Send the body as {JSON}, not {content_type[:100]!r}")
-        body: dict[str, Any] = self._parse_json_data(app)
-        return body
+
+class _JsonResolver(APIGatewayRestResolver):
+    def resolve(self, event: Mapping[str, Any], context: LambdaContext) -> dict[str, Any]:
+        return super().resolve(as_json_request(event), context)
 
 
 def create_app(*routers: Router) -> APIGatewayRestResolver:
-    """A validating resolver with the routers included and the problem handlers set."""
-    app = APIGatewayRestResolver(enable_validation=True)
-    app._request_validation_middleware = _JsonBodiesOnly()  # type: ignore[no-untyped-call]
+    """A validating resolver with the routers included and the problem handlers set;
+    request bodies are read as JSON whatever their declared type (``as_json_request``)."""
+    app = _JsonResolver(enable_validation=True)
     for router in routers:
         app.include_router(router)
 

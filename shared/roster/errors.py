@@ -128,10 +128,6 @@ class MethodNotAllowed(RosterError):
     status, code, title = 405, "method_not_allowed", "Method not allowed"
 
 
-class UnsupportedMediaType(RosterError):
-    status, code, title = 415, "unsupported_media_type", "Request bodies must be JSON"
-
-
 # 409
 class AccountTaken(RosterError):
     status, code, title = 409, "account_taken", "The account name is already in use"

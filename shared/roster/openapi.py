@@ -177,8 +177,6 @@ def problem_codes(method: str, path: str, operation: dict[str, Any]) -> dict[int
         found.append((errors.NotFound.status, errors.NotFound.code))
     if operation.get("parameters") or "requestBody" in operation:
         found.append((errors.ValidationFailed.status, errors.ValidationFailed.code))
-    if "requestBody" in operation:
-        found.append((errors.UnsupportedMediaType.status, errors.UnsupportedMediaType.code))
     found += [(error.status, error.code) for error in ROUTE_ERRORS[(method.upper(), path)]]
     codes: dict[int, set[str]] = {}
     for status, code in found:

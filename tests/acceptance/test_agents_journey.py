@@ -3,28 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any, Protocol
 
 import pytest
-import requests
+from support.http import LocalServer, call
 
 pytestmark = pytest.mark.acceptance
 
-TIMEOUT = 30
-
-
-class LocalServer(Protocol):
-    url: str
-    admin_password: str
-
-
-def call(server: LocalServer, method: str, path: str, token: str | None = None,
-         **kwargs: Any) -> requests.Response:
-    headers = dict(kwargs.pop("headers", {}))
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    return requests.request(method, f"{server.url}{path}", headers=headers, timeout=TIMEOUT,
-                            **kwargs)
 
 
 def test_create_list_welcome_patch_delete(local_server: LocalServer) -> None:

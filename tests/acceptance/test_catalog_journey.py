@@ -4,32 +4,25 @@ through it; finds what is in use; reads the audit of it all."""
 from __future__ import annotations
 
 import uuid
-from typing import Any, Protocol
+from typing import Any
 
 import pytest
 import requests
+from support.http import LocalServer, admin_token, call
 
 pytestmark = pytest.mark.acceptance
-TIMEOUT = 30
-
-
-class LocalServer(Protocol):
-    url: str
-    admin_password: str
 
 
 class Client:
+    """The owner, signed in."""
+
     def __init__(self, server: LocalServer) -> None:
-        self.url = server.url
-        reply = requests.post(f"{self.url}/auth/login", timeout=TIMEOUT,
-                              json={"login": "admin", "password": server.admin_password})
-        assert reply.status_code == 200, reply.text
-        self.headers = {"Authorization": f"Bearer {reply.json()['accessToken']}"}
+        self.server = server
+        self.token = admin_token(server)
 
     def call(self, method: str, path: str, body: Any = None,
              params: dict[str, str] | None = None) -> requests.Response:
-        return requests.request(method, f"{self.url}{path}", json=body, params=params,
-                                headers=self.headers, timeout=TIMEOUT)
+        return call(self.server, method, path, self.token, json=body, params=params)
 
     def all_pages(self, path: str, limit: int) -> tuple[list[dict[str, Any]], int]:
         items: list[dict[str, Any]] = []

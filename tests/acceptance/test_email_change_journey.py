@@ -3,43 +3,19 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any, Protocol
+from typing import Any
 
 import pytest
-import requests
+from support.http import LocalServer, call, login, outbox
+from support.mail import link_token
 
 pytestmark = pytest.mark.acceptance
 
-TIMEOUT = 30
 AGENT_PASSWORD = "Journey-Passw0rd-9x"
 
 
-class LocalServer(Protocol):
-    url: str
-    admin_password: str
-
-
-def call(server: LocalServer, method: str, path: str, token: str | None = None,
-         **kwargs: Any) -> requests.Response:
-    headers = dict(kwargs.pop("headers", {}))
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    return requests.request(method, f"{server.url}{path}", headers=headers, timeout=TIMEOUT,
-                            **kwargs)
-
-
-def login(server: LocalServer, login_name: str, password: str) -> requests.Response:
-    return call(server, "POST", "/auth/login", json={"login": login_name, "password": password})
-
-
 def mails_to(server: LocalServer, address: str) -> list[dict[str, Any]]:
-    messages = call(server, "GET", "/_local/outbox").json()["messages"]
-    return [m for m in messages if m["channel"] == "email" and address in m["to"]]
-
-
-def link_token(message: dict[str, Any]) -> str:
-    word = next(w for w in message["body"].split() if "?token=" in w)
-    return word.split("?token=", 1)[1]
+    return [m for m in outbox(server) if m["channel"] == "email" and address in m["to"]]
 
 
 def test_admin_changes_an_agents_email(local_server: LocalServer) -> None:

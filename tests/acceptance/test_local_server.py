@@ -2,36 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Protocol
-
 import pytest
 import requests
+from support.http import TIMEOUT, LocalServer, sign_in
 
 pytestmark = pytest.mark.acceptance
 
 
-class LocalServer(Protocol):
-    """What the ``local_server`` fixture (``conftest.py``) gives."""
-
-    url: str
-    admin_password: str
-
-    def log(self) -> str: ...
-
-
 MESSAGE_FIELDS = {"channel", "to", "subject", "body", "sentAt"}
-TIMEOUT = 30
-
-
-def login(server: LocalServer) -> dict[str, str]:
-    response = requests.post(
-        f"{server.url}/auth/login",
-        json={"login": "admin", "password": server.admin_password},
-        timeout=TIMEOUT,
-    )
-    assert response.status_code == 200, response.text
-    tokens: dict[str, str] = response.json()
-    return tokens
 
 
 def test_outbox_lists_the_messages_sent(local_server: LocalServer) -> None:
@@ -74,7 +52,7 @@ def test_running_an_unknown_scheduled_function_is_404(local_server: LocalServer)
 
 def test_owner_signs_in_and_reads_their_profile(local_server: LocalServer) -> None:
     # Given the owner created on start with ROSTER_LOCAL_ADMIN_PASSWORD
-    tokens = login(local_server)
+    tokens = sign_in(local_server, "admin", local_server.admin_password)
     assert tokens["status"] == "authenticated"
     assert tokens["tokenType"] == "Bearer"
 
@@ -93,7 +71,7 @@ def test_owner_signs_in_and_reads_their_profile(local_server: LocalServer) -> No
 
 def test_tampered_access_token_is_401(local_server: LocalServer) -> None:
     # Given a valid access token with one character of its payload changed
-    token = login(local_server)["accessToken"]
+    token = sign_in(local_server, "admin", local_server.admin_password)["accessToken"]
     header, payload, signature = token.split(".")
     middle = len(payload) // 2
     swapped = "B" if payload[middle] != "B" else "C"
@@ -111,7 +89,7 @@ def test_tampered_access_token_is_401(local_server: LocalServer) -> None:
 
 def test_request_log_carries_no_secret(local_server: LocalServer) -> None:
     # Given a sign-in and an authenticated request
-    token = login(local_server)["accessToken"]
+    token = sign_in(local_server, "admin", local_server.admin_password)["accessToken"]
     requests.get(
         f"{local_server.url}/me?probe=secret-query-value",
         headers={"Authorization": f"Bearer {token}"},

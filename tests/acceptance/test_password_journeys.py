@@ -6,45 +6,32 @@ changed at first sign-in), OWASP (recovery answers the same for every login).
 
 from __future__ import annotations
 
-import re
 import uuid
-from typing import Any, Protocol
+from typing import Any
 
 import pytest
 import requests
+from support.http import TIMEOUT, LocalServer, login, outbox, post
+from support.mail import CODE
 
 pytestmark = pytest.mark.acceptance
 
-TIMEOUT = 30
-CODE = re.compile(r"\b(\d{6})\b")
 
 
-class LocalServer(Protocol):
-    url: str
-    admin_password: str
+def sent_to(server: LocalServer, to: str) -> list[dict[str, Any]]:
+    return [m for m in outbox(server) if m["to"] == to]
 
 
-def post(server: LocalServer, path: str, body: dict[str, Any],
-         token: str | None = None) -> requests.Response:
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
-    return requests.post(f"{server.url}{path}", json=body, headers=headers, timeout=TIMEOUT)
-
-
-def sign_in(server: LocalServer, login: str, password: str) -> dict[str, Any]:
-    response = post(server, "/auth/login", {"login": login, "password": password})
+def first_step(server: LocalServer, login_name: str, password: str) -> dict[str, Any]:
+    """A sign-in with the right password: tokens, or the challenge that comes next."""
+    response = login(server, login_name, password)
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
     return body
 
 
-def outbox(server: LocalServer, to: str) -> list[dict[str, Any]]:
-    response = requests.get(f"{server.url}/_local/outbox", timeout=TIMEOUT)
-    assert response.status_code == 200
-    return [m for m in response.json()["messages"] if m["to"] == to]
-
-
 def newest_code(server: LocalServer, to: str, *, after: int) -> str:
-    sent = outbox(server, to)
+    sent = sent_to(server, to)
     assert len(sent) > after, f"no new message to {to}"
     found = CODE.search(sent[-1]["body"])
     assert found, sent[-1]["body"]
@@ -52,7 +39,7 @@ def newest_code(server: LocalServer, to: str, *, after: int) -> str:
 
 
 def create_agent(server: LocalServer, **fields: Any) -> requests.Response:
-    admin = sign_in(server, "admin", server.admin_password)["accessToken"]
+    admin = first_step(server, "admin", server.admin_password)["accessToken"]
     suffix = uuid.uuid4().hex[:8]
     body = {"account": f"journey-{suffix}", "email": f"journey-{suffix}@example.com",
             "firstName": "Journey", **fields}
@@ -61,7 +48,7 @@ def create_agent(server: LocalServer, **fields: Any) -> requests.Response:
 
 def test_the_owner_recovers_its_password_by_email(local_server: LocalServer) -> None:
     server = local_server
-    seen = len(outbox(server, "admin@example.com"))
+    seen = len(sent_to(server, "admin@example.com"))
     # Given the owner asks for a code by email, and an unknown login asks too
     known = post(server, "/password/forgot", {"login": "admin", "channel": "email"})
     unknown = post(server, "/password/forgot", {"login": "nobody-here", "channel": "email"})
@@ -76,14 +63,14 @@ def test_the_owner_recovers_its_password_by_email(local_server: LocalServer) -> 
     try:
         # Then the new password signs in, the code is spent, a notice went out
         assert reset.status_code == 204, reset.text
-        assert sign_in(server, "admin", new_password)["status"] == "authenticated"
+        assert first_step(server, "admin", new_password)["status"] == "authenticated"
         again = post(server, "/password/reset",
                      {"login": "admin", "code": code, "newPassword": "Another-Pass-Word-8"})
         assert (again.status_code, again.json()["code"]) == (400, "invalid_code")
-        assert "changed" in outbox(server, "admin@example.com")[-1]["subject"]
+        assert "changed" in sent_to(server, "admin@example.com")[-1]["subject"]
     finally:
         # the other acceptance tests sign in with the configured password: put it back
-        seen = len(outbox(server, "admin@example.com"))
+        seen = len(sent_to(server, "admin@example.com"))
         post(server, "/password/forgot", {"login": "admin", "channel": "email"})
         restore = post(server, "/password/reset", {
             "login": "admin", "code": newest_code(server, "admin@example.com", after=seen),
@@ -99,25 +86,25 @@ def test_forgot_password_by_sms(local_server: LocalServer) -> None:
                            sendWelcome=False)
     assert created.status_code == 201, created.text
     account = created.json()["account"]
-    seen = len(outbox(server, mobile))
+    seen = len(sent_to(server, mobile))
     # When it asks for a recovery code by SMS
     answer = post(server, "/password/forgot", {"login": account, "channel": "sms"})
     assert (answer.status_code, answer.json()) == (202, {"status": "accepted"})
     # Then an SMS with a 6-digit code reaches its mobile phone (E.164)
     code = newest_code(server, mobile, after=seen)
-    assert outbox(server, mobile)[-1]["channel"] == "sms"
+    assert sent_to(server, mobile)[-1]["channel"] == "sms"
     # When it sets its first password with the code
     password = "First-Own-Passw0rd-1"
     reset = post(server, "/password/reset",
                  {"login": account, "code": code, "newPassword": password})
     assert reset.status_code == 204, reset.text
     # Then it signs in, and its password status is "set"
-    tokens = sign_in(server, account, password)
+    tokens = first_step(server, account, password)
     me = requests.get(f"{server.url}/me", timeout=TIMEOUT,
                       headers={"Authorization": f"Bearer {tokens['accessToken']}"})
     assert me.json()["passwordStatus"] == "set"
     # And a "password changed" notice went by SMS too
-    assert "changed" in outbox(server, mobile)[-1]["body"]
+    assert "changed" in sent_to(server, mobile)[-1]["body"]
 
 
 def test_first_sign_in_with_a_temporary_password(local_server: LocalServer) -> None:
@@ -128,7 +115,7 @@ def test_first_sign_in_with_a_temporary_password(local_server: LocalServer) -> N
     account = created.json()["account"]
     temporary = created.json()["temporaryPassword"]
     # When the agent signs in with it
-    first = sign_in(server, account, temporary)
+    first = first_step(server, account, temporary)
     # Then it must choose a new password
     assert (first["status"], first["challenge"]) == ("challenge", "NEW_PASSWORD_REQUIRED")
     same = post(server, "/auth/challenge", {"session": first["session"],
@@ -142,4 +129,4 @@ def test_first_sign_in_with_a_temporary_password(local_server: LocalServer) -> N
     # Then it gets tokens, and the new password signs in directly from now on
     assert answer.status_code == 200, answer.text
     assert answer.json()["status"] == "authenticated"
-    assert sign_in(server, account, "My-Own-Passw0rd-22")["status"] == "authenticated"
+    assert first_step(server, account, "My-Own-Passw0rd-22")["status"] == "authenticated"

@@ -6,36 +6,19 @@ from __future__ import annotations
 
 import time
 import uuid
-from typing import Any, Protocol
 
 import pyotp
 import pytest
 import requests
+from support.http import LocalServer, call, login, outbox, post
 
 pytestmark = pytest.mark.acceptance
-TIMEOUT = 30
 PASSWORD = "Journey-Passw0rd-77"
 
 
-class LocalServer(Protocol):
-    url: str
-    admin_password: str
-
-
-def call(server: LocalServer, method: str, path: str, *, token: str | None = None,
-         body: dict[str, Any] | None = None) -> requests.Response:
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
-    return requests.request(method, f"{server.url}{path}", json=body, headers=headers,
-                            timeout=TIMEOUT)
-
-
-def login(server: LocalServer, account: str, password: str) -> requests.Response:
-    return call(server, "POST", "/auth/login", body={"login": account, "password": password})
-
-
 def totp_answer(server: LocalServer, session: str, **answer: str) -> requests.Response:
-    return call(server, "POST", "/auth/challenge",
-                body={"session": session, "challenge": "TOTP_REQUIRED", **answer})
+    return post(server, "/auth/challenge",
+                {"session": session, "challenge": "TOTP_REQUIRED", **answer})
 
 
 def not_a_code(secret: str) -> str:
@@ -51,7 +34,7 @@ def test_enrol_sign_in_lock_unlock_and_a_single_use_backup_code(
     # Given an admin, and an agent it created with a password of its own
     admin = login(local_server, "admin", local_server.admin_password).json()["accessToken"]
     account = f"tf-{uuid.uuid4().hex[:10]}"
-    created = call(local_server, "POST", "/agents", token=admin, body={
+    created = call(local_server, "POST", "/agents", token=admin, json={
         "account": account, "email": f"{account}@example.com", "firstName": "Tove",
         "lastName": "Faktor", "password": PASSWORD, "passwordMode": "set",
         "forcePasswordChange": False, "sendWelcome": False})
@@ -66,7 +49,7 @@ def test_enrol_sign_in_lock_unlock_and_a_single_use_backup_code(
     assert enrolment.json()["otpauthUri"].startswith(f"otpauth://totp/Roster:{account}?")
     app = pyotp.TOTP(secret)
     confirmed = call(local_server, "POST", "/me/two-factor/confirm", token=token,
-                     body={"code": app.at(time.time())})
+                     json={"code": app.at(time.time())})
     assert confirmed.status_code == 200, confirmed.text
     assert len(confirmed.json()["backupCodes"]) == 10
 
@@ -95,7 +78,7 @@ def test_enrol_sign_in_lock_unlock_and_a_single_use_backup_code(
     unlocked = call(local_server, "POST", f"/agents/{agent_id}/unlock", token=admin)
     assert unlocked.status_code == 204, unlocked.text
     issued = call(local_server, "POST", f"/agents/{agent_id}/backup-codes", token=admin,
-                  body={"count": 1})
+                  json={"count": 1})
     assert issued.status_code == 201, issued.text
     backup_code = issued.json()["codes"][0]
     assert issued.json()["expiresAt"]
@@ -112,10 +95,10 @@ def test_enrol_sign_in_lock_unlock_and_a_single_use_backup_code(
     assert again.status_code == 401 and again.json()["code"] == "invalid_code"
 
     # And the agent was told by email about the lock, the issued code and its use
-    outbox = requests.get(f"{local_server.url}/_local/outbox", timeout=TIMEOUT).json()
-    subjects = [m["subject"] for m in outbox["messages"] if m["to"] == f"{account}@example.com"]
+    messages = outbox(local_server)
+    subjects = [m["subject"] for m in messages if m["to"] == f"{account}@example.com"]
     assert "Two-factor sign-in is on" in subjects
     assert "Your account is locked" in subjects
     assert "Backup codes were issued for your account" in subjects
     assert "A backup code was used to sign in" in subjects
-    assert all(backup_code not in m["body"] for m in outbox["messages"])
+    assert all(backup_code not in m["body"] for m in messages)

@@ -20,7 +20,8 @@ pytestmark = [pytest.mark.fuzz, pytest.mark.slow]
 EXAMPLES = int(os.environ.get("ROSTER_FUZZ_EXAMPLES", "10"))
 SEED = int(os.environ.get("ROSTER_FUZZ_SEED", "7"))
 # The coverage phase (boundary values, wrong types, undeclared content types: it found the
-# 415 and TRACE bugs) sends hundreds of requests per operation: too slow for every CI run.
+# Content-Type 500s and the TRACE bug) sends hundreds of requests per operation: too slow
+# for every CI run.
 COVERAGE = os.environ.get("ROSTER_FUZZ_COVERAGE", "0") == "1"
 ONLY = os.environ.get("ROSTER_FUZZ_PATHS")  # a regex: fuzz only the paths it matches
 TIMEOUT = 30

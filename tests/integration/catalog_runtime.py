@@ -5,15 +5,13 @@ token sent by default, and agents written (with their reference items) as
 from __future__ import annotations
 
 import json
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from roster import clock, passwords
 from roster.local import Runtime
-from roster.models.agent import AgentRecord
-from roster.models.credentials import PasswordCredential
 from roster.repository import DynamoRepository, get_repository
+from support.agents import make_agent
+from support.api import sign_in
 
 OWNER_PASSWORD = "Correct-Horse-Battery-9"
 
@@ -43,24 +41,11 @@ class CatalogRuntime:
                      password: str | None = None, **references: Any) -> str:
         """An agent written by the repository as ``POST /agents`` does, with its
         reference items (``queues``, ``skills``, ``groupId``, ``profiles`` as given)."""
-        stamp = clock.iso(clock.now())
-        record = AgentRecord(
-            id=str(uuid.uuid4()), account=account, email=f"{account}@example.com",
-            firstName=account.title(), alias=account, roles=list(roles),
-            passwordStatus="set" if password else "none", createdAt=stamp, updatedAt=stamp,
-            **references,
-        )
-        credential = PasswordCredential(hash=passwords.hash_password(password), setAt=stamp,
-                                        ) if password else None
-        self.repository.create_agent(record, password=credential)
-        return record.id
+        return make_agent(account, roles=list(roles), password=password, alias=account,
+                          **references).id
 
     def sign_in(self, login: str, password: str) -> dict[str, Any]:
-        reply = self.runtime.invoke("POST", "/auth/login",
-                                    body={"login": login, "password": password})
-        assert reply.status == 200, reply.text
-        tokens: dict[str, Any] = reply.json()
-        return tokens
+        return sign_in(self.runtime, login, password)
 
     def login(self, login: str, password: str) -> str:
         return str(self.sign_in(login, password)["accessToken"])

@@ -8,26 +8,20 @@ so it reveals nothing; unknown and known logins cost the same).
 
 from __future__ import annotations
 
-import contextlib
-import threading
 from typing import Any
 
 import pytest
-from passwords_support import (
-    AGENT_PASSWORD,
-    Clock,
-    dynamodb_calls,
-    login,
-    make_agent,
-    sign_in,
-)
 from pydantic import ValidationError
 from roster.config import Settings, get_settings
 from roster.errors import InvalidCredentials, RosterError
 from roster.models.auth import LoginRequest
 from roster.repository import get_repository, keys
 from roster.services import auth
-from two_factor_support import make_dynamodb_atomic
+from support.agents import AGENT_PASSWORD, OWNER_PASSWORD, make_agent
+from support.api import bearer, login, sign_in
+from support.aws_calls import dynamodb_calls
+from support.clocks import ShiftedClock
+from support.concurrency import atomic_aws, race
 
 WRONG = "Wrong-Passw0rd-000"
 
@@ -38,7 +32,7 @@ def fail(runtime: Any, who: str, times: int) -> list[Any]:
 
 def test_ten_wrong_passwords_throttle_the_login_for_fifteen_minutes(
         runtime: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    moved_clock = Clock(monkeypatch)
+    moved_clock = ShiftedClock(monkeypatch)
     make_agent(account="jdoe")
     # Given 10 wrong passwords, each answered invalid_credentials
     assert {a.json()["code"] for a in fail(runtime, "jdoe", 10)} == {"invalid_credentials"}
@@ -54,7 +48,7 @@ def test_ten_wrong_passwords_throttle_the_login_for_fifteen_minutes(
 
 def test_the_lockout_doubles_on_repeat_and_a_success_resets_it(
         runtime: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    moved_clock = Clock(monkeypatch)
+    moved_clock = ShiftedClock(monkeypatch)
     make_agent(account="jdoe")
     fail(runtime, "jdoe", 10)
     moved_clock.advance(seconds=901)
@@ -138,20 +132,33 @@ def test_unknown_and_known_logins_make_the_same_round_trips(runtime: Any) -> Non
 def test_concurrent_failures_start_one_lockout(runtime: Any,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
     """The count is an atomic ADD; only the request reaching the limit locks."""
-    make_dynamodb_atomic(monkeypatch)
+    atomic_aws(monkeypatch)
     make_agent(account="jdoe")
     fail(runtime, "jdoe", 8)
-    barrier = threading.Barrier(4)
-
-    def attempt() -> None:
-        barrier.wait()
-        with contextlib.suppress(RosterError):
-            auth.login(LoginRequest(login="jdoe", password=WRONG), "127.0.0.1")
-
-    threads = [threading.Thread(target=attempt) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    # When four more wrong passwords arrive at once (every one refused)
+    outcomes = race(lambda _: auth.login(LoginRequest(login="jdoe", password=WRONG),
+                                         "127.0.0.1"), range(4))
+    assert all(isinstance(outcome, RosterError) for outcome in outcomes)
+    # Then the limit (10) was crossed by exactly one of them: one lockout
     item = get_repository().table.get(keys.login_throttle("jdoe"))
     assert item is not None and item["lockouts"] == 1
+
+
+def test_an_attempt_refused_by_the_throttle_is_recorded(runtime: Any) -> None:
+    """API.md: every sign-in success or failure is recorded (a 429 is a failure too)."""
+    runtime.create_owner(OWNER_PASSWORD)
+    agent = make_agent(account="jdoe")
+    fail(runtime, "jdoe", 10)
+    fail(runtime, "ghost", 10)
+    # When the throttled logins are tried again, once known and once unknown
+    assert login(runtime, "jdoe", AGENT_PASSWORD).status == 429
+    assert login(runtime, "ghost", WRONG).status == 429
+    # Then the audit feed holds a sign_in.refused (reason throttled) for each
+    token = sign_in(runtime, "admin", OWNER_PASSWORD)["accessToken"]
+    feed = runtime.invoke("GET", "/audit?limit=100", headers=bearer(token)).json()["items"]
+    refused = [(event["targetId"], event["details"]) for event in feed
+               if event["action"] == "sign_in.refused"]
+    assert refused == [(None, {"reason": "throttled", "sourceIp": "127.0.0.1"}),
+                       (agent.id, {"reason": "throttled", "sourceIp": "127.0.0.1"})]
+    # And nothing in it names the unknown login string that was typed
+    assert "ghost" not in str(feed)

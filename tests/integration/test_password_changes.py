@@ -13,20 +13,14 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from passwords_support import (
-    AGENT_PASSWORD,
-    OWNER_PASSWORD,
-    Clock,
-    bearer,
-    login,
-    make_agent,
-    messages_to,
-    sign_in,
-)
 from roster import password_policy
 from roster.config import get_settings
 from roster.repository import get_repository, keys
-from roster.repository.table import Expression
+from support.agents import AGENT_PASSWORD, OWNER_PASSWORD, make_agent
+from support.api import bearer, login, sign_in
+from support.audit import audit_actions
+from support.clocks import ShiftedClock
+from support.mail import messages_to
 
 NEW_PASSWORD = "Brand-New-Passw0rd"
 MOBILE = "+4791234567"
@@ -47,13 +41,6 @@ def answer_new_password(runtime: Any, session: str, password: str | None) -> Any
     if password is not None:
         body["newPassword"] = password
     return runtime.invoke("POST", "/auth/challenge", body=body)
-
-
-def audit_actions(agent_id: str) -> list[str]:
-    items, _ = get_repository().table.query(
-        Expression("pk = :pk", values={":pk": keys.audit_partition(agent_id)}),
-        consistent=True)
-    return [str(item["action"]) for item in items]
 
 
 @pytest.fixture
@@ -277,7 +264,7 @@ def test_new_password_must_differ_from_the_temporary_one_and_pass_the_policy(
 
 def test_a_bad_or_expired_challenge_session_is_invalid_session(
         runtime: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    moved_clock = Clock(monkeypatch)
+    moved_clock = ShiftedClock(monkeypatch)
     make_agent(account="jdoe", temporary=True)
     bad = answer_new_password(runtime, "made-up-session", NEW_PASSWORD)
     assert (bad.status, bad.json()["code"]) == (401, "invalid_session")
@@ -317,7 +304,7 @@ def test_a_totp_session_does_not_answer_the_new_password_challenge(runtime: Any)
 def test_an_expired_temporary_password_is_refused(
         runtime: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     """ASVS 6.4.1: temporary passwords expire (ROSTER_TEMP_PASSWORD_TTL_SECONDS)."""
-    moved_clock = Clock(monkeypatch)
+    moved_clock = ShiftedClock(monkeypatch)
     make_agent(account="jdoe", temporary=True, expires_in=timedelta(days=7))
     moved_clock.advance(days=7, seconds=1)
     # When the right temporary password comes after its lifetime
@@ -330,7 +317,7 @@ def test_an_expired_temporary_password_is_refused(
 
 def test_a_temporary_password_expiring_during_the_challenge_is_refused(
         runtime: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    moved_clock = Clock(monkeypatch)
+    moved_clock = ShiftedClock(monkeypatch)
     make_agent(account="jdoe", temporary=True, expires_in=timedelta(seconds=120))
     session = login(runtime, "jdoe", AGENT_PASSWORD).json()["session"]
     moved_clock.advance(seconds=121)
@@ -340,7 +327,7 @@ def test_a_temporary_password_expiring_during_the_challenge_is_refused(
 
 def test_admin_temporary_password_lifetime_follows_the_setting(
         runtime: Any, owner: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    moved_clock = Clock(monkeypatch)
+    moved_clock = ShiftedClock(monkeypatch)
     monkeypatch.setenv("ROSTER_TEMP_PASSWORD_TTL_SECONDS", "3600")
     get_settings.cache_clear()
     agent = make_agent(account="jdoe")
@@ -355,7 +342,8 @@ def test_two_factor_then_new_password_then_tokens(runtime: Any,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     """The contract's order: TOTP_REQUIRED first, then NEW_PASSWORD_REQUIRED."""
     import pyotp
-    from two_factor_support import enrol, steer_clock
+    from support.clocks import steer_clock
+    from two_factor_support import enrol
 
     steered = steer_clock(monkeypatch)
     runtime.create_owner(OWNER_PASSWORD)

@@ -7,28 +7,22 @@ answer, and the same work, whether or not the account exists).
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 import pytest
-from passwords_support import (
-    AGENT_PASSWORD,
-    Clock,
-    bearer,
-    dynamodb_calls,
-    last_code,
-    login,
-    make_agent,
-    messages_to,
-    sign_in,
-)
 from roster import codes
 from roster.config import get_settings
-from roster.errors import InvalidCode
+from roster.errors import RosterError
 from roster.models.passwords import ForgotPasswordRequest, ResetPasswordRequest
 from roster.repository import get_repository, keys
 from roster.services import recovery
-from two_factor_support import make_dynamodb_atomic
+from support.agents import AGENT_PASSWORD, make_agent
+from support.api import bearer, login, sign_in
+from support.audit import audit_actions
+from support.aws_calls import dynamodb_calls
+from support.clocks import ShiftedClock
+from support.concurrency import atomic_aws, error_codes, race
+from support.mail import last_code, messages_to
 
 NEW_PASSWORD = "Fresh-Recovered-Pass9"
 MOBILE = "+4798765432"
@@ -249,7 +243,7 @@ def test_a_code_works_only_for_the_agent_it_was_sent_to(runtime: Any) -> None:
 def test_reset_code_expires_after_ten_minutes(
         runtime: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     """NIST SP 800-63B 5.1.3: the code is valid ROSTER_OTP_TTL_SECONDS (600) only."""
-    moved_clock = Clock(monkeypatch)
+    moved_clock = ShiftedClock(monkeypatch)
     agent = make_agent(account="jdoe")
     forgot(runtime, "jdoe")
     code = last_code(runtime, agent.email)
@@ -269,7 +263,7 @@ def test_reset_code_may_be_typed_with_spaces(runtime: Any) -> None:
 
 def test_reset_code_works_within_its_lifetime(
         runtime: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    moved_clock = Clock(monkeypatch)
+    moved_clock = ShiftedClock(monkeypatch)
     agent = make_agent(account="jdoe")
     forgot(runtime, "jdoe")
     code = last_code(runtime, agent.email)
@@ -313,7 +307,7 @@ def test_a_new_request_does_not_reset_the_try_count(runtime: Any) -> None:
 def test_the_try_count_starts_over_once_the_old_code_has_expired(
         runtime: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     """Documented: a locked-out code cannot block recovery forever."""
-    moved_clock = Clock(monkeypatch)
+    moved_clock = ShiftedClock(monkeypatch)
     agent = make_agent(account="jdoe")
     forgot(runtime, "jdoe")
     first = last_code(runtime, agent.email)
@@ -379,32 +373,41 @@ def test_reset_body_is_validated(runtime: Any) -> None:
 
 
 # ---------------------------------------------------------------------- concurrency
-def test_two_concurrent_resets_with_one_code_exactly_one_succeeds(
+RACERS = 10
+
+
+def test_10_concurrent_resets_with_one_code_exactly_one_succeeds(
         runtime: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    """NIST SP 800-63B: single use holds under concurrency (a conditional write)."""
-    make_dynamodb_atomic(monkeypatch)
-    agent = make_agent(account="jdoe")
+    """NIST SP 800-63B: single use holds under concurrency (the conditional delete of the
+    code in the password's transaction)."""
+    # Given an agent with a live recovery code, and enough tries for every racer to get
+    # past the comparison (so only the conditional write can keep the code single use)
+    atomic_aws(monkeypatch)
+    monkeypatch.setenv("ROSTER_OTP_MAX_ATTEMPTS", str(2 * RACERS))
+    get_settings.cache_clear()
+    agent = make_agent(account="jdoe", mobile=MOBILE)
     forgot(runtime, "jdoe")
     code = last_code(runtime, agent.email)
-    barrier = threading.Barrier(4)
-    outcomes: list[str] = []
+    sent_before = len(runtime.outbox())
+    passwords = [f"Concurrent-Pass-{n}x" for n in range(RACERS)]
 
-    def attempt(password: str) -> None:
-        barrier.wait()
-        try:
-            recovery.reset(ResetPasswordRequest(login="jdoe", code=code, newPassword=password))
-            outcomes.append("ok:" + password)
-        except InvalidCode:
-            outcomes.append("invalid_code")
+    # When 10 resets present that code at once, each with its own new password
+    outcomes = race(lambda password: recovery.reset(ResetPasswordRequest(
+        login="jdoe", code=code, newPassword=password)), passwords)
+    runtime.pump_streams()
 
-    # When four threads use the same code at once
-    threads = [threading.Thread(target=attempt, args=(f"Concurrent-Pass-{n}x",))
-               for n in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    # Then exactly one set its password, the others got invalid_code
-    winners = [o for o in outcomes if o.startswith("ok:")]
-    assert len(winners) == 1 and outcomes.count("invalid_code") == 3
-    sign_in(runtime, "jdoe", winners[0].removeprefix("ok:"))
+    # Then exactly one succeeds and every other one is the contract's 400 invalid_code
+    winners = [password for password, outcome in zip(passwords, outcomes, strict=True)
+               if not isinstance(outcome, RosterError)]
+    assert len(winners) == 1, outcomes
+    assert error_codes(outcomes) == [(400, "invalid_code")] * (RACERS - 1)
+    # And the winner's password is the one that signs in; no loser's does
+    for password in passwords:
+        if password != winners[0]:
+            assert login(runtime, "jdoe", password).json()["code"] == "invalid_credentials"
+    sign_in(runtime, "jdoe", winners[0])
+    # And the code is gone, the reset audited once, the notice sent once per channel
+    assert get_repository().table.get(keys.recovery_code(agent.id)) is None
+    assert audit_actions(agent.id).count("password.reset") == 1
+    notices = runtime.outbox()[sent_before:]
+    assert sorted(m["to"] for m in notices) == sorted([agent.email, MOBILE])

@@ -4,51 +4,20 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import boto3
 import pytest
-from roster import clock, passwords
+from roster import clock
 from roster.local import Runtime
-from roster.models.agent import AgentRecord
-from roster.models.credentials import PasswordCredential
 from roster.repository import get_repository, keys
-
-OWNER_PASSWORD = "Owner-Passw0rd-Local"
-AGENT_PASSWORD = "Agent-Passw0rd-Local"
+from support.agents import AGENT_PASSWORD, OWNER_PASSWORD, make_agent
+from support.api import bearer, login
 
 
 @pytest.fixture
 def owner(runtime: Runtime) -> Runtime:
     runtime.create_owner(OWNER_PASSWORD)
     return runtime
-
-
-def make_agent(*, account: str = "jdoe", roles: list[str] | None = None,
-               password: str | None = AGENT_PASSWORD, active: bool = True,
-               temporary: bool = False) -> AgentRecord:
-    stamp = clock.iso(clock.now())
-    record = AgentRecord(
-        id=str(uuid.uuid4()), account=account, email=f"{account}@example.com",
-        firstName="Jane", lastName="Doe", alias="Jane Doe", roles=roles or ["agent"],
-        active=active, passwordStatus="none" if password is None else "set",
-        createdAt=stamp, updatedAt=stamp,
-    )
-    credential = None
-    if password is not None:
-        credential = PasswordCredential(hash=passwords.hash_password(password),
-                                        temporary=temporary, setAt=stamp)
-    get_repository().create_agent(record, password=credential)
-    return record
-
-
-def login(runtime: Runtime, login_name: str, password: str, **extra: Any) -> Any:
-    return runtime.invoke("POST", "/auth/login",
-                          body={"login": login_name, "password": password}, **extra)
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 def test_owner_signs_in_and_reads_itself(owner: Runtime) -> None:

@@ -17,20 +17,16 @@ from roster.models.credentials import PasswordCredential
 from roster.repository import get_repository, keys
 from roster.repository.table import Expression
 from roster.services import two_factor
+from support.agents import AGENT_PASSWORD, make_agent, set_password, stored_agent
+from support.api import bearer
+from support.audit import audit_events
+from support.clocks import SteerableClock, steer_clock
 from two_factor_support import (
-    PASSWORD,
-    SteerableClock,
     answer,
-    audit_actions,
-    bearer,
     challenge_session,
-    create_agent,
     enrol,
     login,
     owner_token,
-    record_of,
-    set_password,
-    steer_clock,
     tokens_for,
     wrong_code,
 )
@@ -53,7 +49,7 @@ def test_enrolment_returns_a_fresh_secret_and_otpauth_uri_and_stays_pending(
     # Rule: POST /me/two-factor gives a 160-bit base32 secret and an otpauth URI; 2FA is
     # not on until confirmed.
     # Given an agent signed in without 2FA
-    agent = create_agent("jdoe")
+    agent = make_agent("jdoe")
     token = tokens_for(runtime, "jdoe")
     # When it starts enrolment twice
     first = runtime.invoke("POST", "/me/two-factor", headers=bearer(token))
@@ -67,15 +63,15 @@ def test_enrolment_returns_a_fresh_secret_and_otpauth_uri_and_stays_pending(
     assert uri.startswith("otpauth://totp/Roster:jdoe?") and f"secret={secret}" in uri
     assert "issuer=Roster" in uri
     # And 2FA is still off, so sign-in needs no code
-    assert record_of(agent.id).twoFactorEnabled is False
+    assert stored_agent(agent.id).twoFactorEnabled is False
     assert login(runtime, "jdoe").json()["status"] == "authenticated"
 
 
 def test_every_seed_in_the_table_is_kms_ciphertext_bound_to_the_agent(
         runtime: Runtime) -> None:
     # Rule: the TOTP seed is stored only KMS-encrypted, encryption context = agent id.
-    agent = create_agent("jdoe")
-    other = create_agent("other")
+    agent = make_agent("jdoe")
+    other = make_agent("other")
     token = tokens_for(runtime, "jdoe")
     secret = runtime.invoke("POST", "/me/two-factor", headers=bearer(token)).json()["secret"]
     # When the seed item is read from the table
@@ -97,7 +93,7 @@ def test_every_seed_in_the_table_is_kms_ciphertext_bound_to_the_agent(
 def test_confirm_with_a_wrong_code_is_401_and_2fa_stays_off(runtime: Runtime,
                                                            steered: SteerableClock) -> None:
     # Rule: confirm verifies against the pending seed.
-    agent = create_agent("jdoe")
+    agent = make_agent("jdoe")
     token = tokens_for(runtime, "jdoe")
     secret = runtime.invoke("POST", "/me/two-factor", headers=bearer(token)).json()["secret"]
     # When confirming with a code that is not the seed's
@@ -105,20 +101,20 @@ def test_confirm_with_a_wrong_code_is_401_and_2fa_stays_off(runtime: Runtime,
                               body={"code": wrong_code(secret, steered.epoch)})
     # Then 401 invalid_code and 2FA is still off
     assert response.status == 401 and response.json()["code"] == "invalid_code"
-    assert record_of(agent.id).twoFactorEnabled is False
+    assert stored_agent(agent.id).twoFactorEnabled is False
 
 
 def test_confirm_turns_2fa_on_with_ten_single_use_backup_codes_stored_hashed(
         runtime: Runtime, steered: SteerableClock) -> None:
     # Rule: a valid code turns 2FA on and returns 10 backup codes, stored as digests;
     # the agent is told by email.
-    agent = create_agent("jdoe")
+    agent = make_agent("jdoe")
     token = tokens_for(runtime, "jdoe")
     # When enrolment is confirmed
     _, backup_codes = enrol(runtime, token, steered)
     # Then 10 distinct codes come back and 2FA is on
     assert len(backup_codes) == 10 and len(set(backup_codes)) == 10
-    record = record_of(agent.id)
+    record = stored_agent(agent.id)
     assert record.twoFactorEnabled is True
     me = runtime.invoke("GET", "/me", headers=bearer(token))
     assert me.json()["twoFactorEnabled"] is True
@@ -139,7 +135,7 @@ def test_confirm_turns_2fa_on_with_ten_single_use_backup_codes_stored_hashed(
 
 def test_enrolment_when_2fa_is_on_is_409(runtime: Runtime, steered: SteerableClock) -> None:
     # Rule: 409 two_factor_already_enabled for enrolment and confirm once 2FA is on.
-    create_agent("jdoe")
+    make_agent("jdoe")
     token = tokens_for(runtime, "jdoe")
     secret, _ = enrol(runtime, token, steered)
     started = runtime.invoke("POST", "/me/two-factor", headers=bearer(token))
@@ -154,7 +150,7 @@ def test_enrolment_when_2fa_is_on_is_409(runtime: Runtime, steered: SteerableClo
 def test_confirm_without_a_pending_enrolment_or_after_it_expired_is_401(
         runtime: Runtime, steered: SteerableClock) -> None:
     # Rule: there is nothing to confirm without a live pending enrolment.
-    create_agent("jdoe")
+    make_agent("jdoe")
     token = tokens_for(runtime, "jdoe")
     nothing = runtime.invoke("POST", "/me/two-factor/confirm", headers=bearer(token),
                              body={"code": "123456"})
@@ -171,7 +167,7 @@ def test_confirm_without_a_pending_enrolment_or_after_it_expired_is_401(
 def test_a_new_enrolment_replaces_the_pending_secret(runtime: Runtime,
                                                      steered: SteerableClock) -> None:
     # Rule: only the latest pending secret can be confirmed.
-    create_agent("jdoe")
+    make_agent("jdoe")
     token = tokens_for(runtime, "jdoe")
     old = runtime.invoke("POST", "/me/two-factor", headers=bearer(token)).json()["secret"]
     new = runtime.invoke("POST", "/me/two-factor", headers=bearer(token)).json()["secret"]
@@ -186,7 +182,7 @@ def test_a_new_enrolment_replaces_the_pending_secret(runtime: Runtime,
                                   {"code": "123456", "extra": 1}])
 def test_confirm_with_a_malformed_body_is_422(runtime: Runtime, body: dict[str, object]) -> None:
     # Rule: bad input is a 422 problem, never a 5xx.
-    create_agent("jdoe")
+    make_agent("jdoe")
     token = tokens_for(runtime, "jdoe")
     response = runtime.invoke("POST", "/me/two-factor/confirm", headers=bearer(token),
                               body=body)
@@ -198,7 +194,7 @@ def test_sign_in_with_2fa_needs_the_code_then_gives_tokens(runtime: Runtime,
                                                           steered: SteerableClock) -> None:
     # Rule: a correct password for an agent with 2FA is answered with TOTP_REQUIRED; a
     # valid code then gives tokens, and the sign-in is audited.
-    agent = create_agent("jdoe")
+    agent = make_agent("jdoe")
     secret, _ = enrol(runtime, tokens_for(runtime, "jdoe"), steered)
     steered.advance(30)
     session = challenge_session(runtime, "jdoe")
@@ -206,7 +202,7 @@ def test_sign_in_with_2fa_needs_the_code_then_gives_tokens(runtime: Runtime,
     assert response.status == 200 and response.json()["status"] == "authenticated"
     me = runtime.invoke("GET", "/me", headers=bearer(response.json()["accessToken"]))
     assert me.status == 200 and me.json()["id"] == agent.id
-    succeeded = [e for e in audit_actions(agent.id) if e["action"] == "sign_in.succeeded"]
+    succeeded = [e for e in audit_events(agent.id) if e["action"] == "sign_in.succeeded"]
     assert succeeded and succeeded[-1]["details"]["method"] == "totp"
 
 
@@ -214,7 +210,7 @@ def test_a_code_of_an_already_accepted_step_is_refused(runtime: Runtime,
                                                        steered: SteerableClock) -> None:
     # Rule: replay - a code whose time step was already accepted is refused (a
     # conditional write on the last accepted step), and counts as a wrong code.
-    create_agent("jdoe")
+    make_agent("jdoe")
     secret, _ = enrol(runtime, tokens_for(runtime, "jdoe"), steered)
     steered.advance(30)
     code = pyotp.TOTP(secret).at(steered.epoch)
@@ -235,7 +231,7 @@ def test_a_code_of_an_already_accepted_step_is_refused(runtime: Runtime,
 def test_the_confirm_code_cannot_be_replayed_to_sign_in(runtime: Runtime,
                                                         steered: SteerableClock) -> None:
     # Rule: the step accepted at enrolment is the first "last accepted step".
-    create_agent("jdoe")
+    make_agent("jdoe")
     secret, _ = enrol(runtime, tokens_for(runtime, "jdoe"), steered)
     same = answer(runtime, challenge_session(runtime, "jdoe"),
                   code=pyotp.TOTP(secret).at(steered.epoch))
@@ -247,7 +243,7 @@ def test_the_fifth_wrong_code_locks_and_the_right_password_then_gets_423(
     # Rule: ROSTER_TWO_FACTOR_MAX_FAILURES (5) consecutive wrong codes lock the account;
     # each 401 says how many attempts remain; the fifth failure answers 423; the agent
     # is told by email.
-    agent = create_agent("jdoe")
+    agent = make_agent("jdoe")
     secret, _ = enrol(runtime, tokens_for(runtime, "jdoe"), steered)
     session = challenge_session(runtime, "jdoe")
     bad = wrong_code(secret, steered.epoch)
@@ -265,16 +261,16 @@ def test_the_fifth_wrong_code_locks_and_the_right_password_then_gets_423(
     # And every sign-in with the right password answers 423
     relogin = login(runtime, "jdoe")
     assert relogin.status == 423 and relogin.json()["code"] == "account_locked"
-    record = record_of(agent.id)
+    record = stored_agent(agent.id)
     assert record.locked is True and record.twoFactorFailures == 5
     assert [m for m in runtime.outbox() if m["subject"] == "Your account is locked"]
-    assert "agent.locked" in [e["action"] for e in audit_actions(agent.id)]
+    assert "agent.locked" in [e["action"] for e in audit_events(agent.id)]
 
 
 def test_a_wrong_password_for_a_locked_account_is_still_401(runtime: Runtime,
                                                             steered: SteerableClock) -> None:
     # Rule: 423 only once the password was right (the lock reveals nothing otherwise).
-    create_agent("jdoe")
+    make_agent("jdoe")
     secret, _ = enrol(runtime, tokens_for(runtime, "jdoe"), steered)
     session = challenge_session(runtime, "jdoe")
     for _ in range(5):
@@ -286,14 +282,14 @@ def test_a_wrong_password_for_a_locked_account_is_still_401(runtime: Runtime,
 def test_a_good_code_resets_the_failure_count(runtime: Runtime,
                                               steered: SteerableClock) -> None:
     # Rule: only *consecutive* wrong codes lock.
-    agent = create_agent("jdoe")
+    agent = make_agent("jdoe")
     secret, _ = enrol(runtime, tokens_for(runtime, "jdoe"), steered)
     session = challenge_session(runtime, "jdoe")
     for _ in range(4):
         answer(runtime, session, code=wrong_code(secret, steered.epoch))
     steered.advance(30)
     assert answer(runtime, session, code=pyotp.TOTP(secret).at(steered.epoch)).status == 200
-    assert record_of(agent.id).twoFactorFailures == 0
+    assert stored_agent(agent.id).twoFactorFailures == 0
     again = answer(runtime, challenge_session(runtime, "jdoe"),
                    code=wrong_code(secret, steered.epoch))
     assert again.json()["attemptsRemaining"] == 4
@@ -302,7 +298,7 @@ def test_a_good_code_resets_the_failure_count(runtime: Runtime,
 def test_a_backup_code_does_not_bypass_the_lock(runtime: Runtime,
                                                 steered: SteerableClock) -> None:
     # Rule: a backup code does not open a locked account, and is not used up trying.
-    create_agent("jdoe")
+    make_agent("jdoe")
     secret, backup_codes = enrol(runtime, tokens_for(runtime, "jdoe"), steered)
     session = challenge_session(runtime, "jdoe")
     spare = challenge_session(runtime, "jdoe")
@@ -327,7 +323,7 @@ def record_of_account(account: str) -> str:
 def test_admin_unlock_clears_the_lock_and_the_count(runtime: Runtime,
                                                     steered: SteerableClock) -> None:
     # Rule: POST /agents/{id}/unlock clears the 2FA lock and failure count (204), audited.
-    agent = create_agent("jdoe")
+    agent = make_agent("jdoe")
     secret, _ = enrol(runtime, tokens_for(runtime, "jdoe"), steered)
     session = challenge_session(runtime, "jdoe")
     for _ in range(5):
@@ -337,21 +333,21 @@ def test_admin_unlock_clears_the_lock_and_the_count(runtime: Runtime,
     response = runtime.invoke("POST", f"/agents/{agent.id}/unlock", headers=bearer(admin))
     # Then 204, the agent signs in with a code, and a wrong code has 4 attempts left again
     assert response.status == 204
-    record = record_of(agent.id)
+    record = stored_agent(agent.id)
     assert record.locked is False and record.twoFactorFailures == 0
     steered.advance(30)
     fresh = challenge_session(runtime, "jdoe")
     wrong = answer(runtime, fresh, code=wrong_code(secret, steered.epoch))
     assert wrong.json()["attemptsRemaining"] == 4
     assert answer(runtime, fresh, code=pyotp.TOTP(secret).at(steered.epoch)).status == 200
-    unlocked = [e for e in audit_actions(agent.id) if e["action"] == "agent.unlocked"]
+    unlocked = [e for e in audit_events(agent.id) if e["action"] == "agent.unlocked"]
     assert unlocked and unlocked[0]["actorId"] == record_of_account("admin")
 
 
 def test_unlock_also_lifts_the_password_throttle(runtime: Runtime) -> None:
     # Rule: "failure counts cleared" includes the wrong-password throttle of the
     # agent's account and email, so the unlocked agent can sign in at once.
-    agent = create_agent("jdoe")
+    agent = make_agent("jdoe")
     for _ in range(get_settings().password_max_failures):
         login(runtime, "jdoe", "Wrong-Passw0rd-123")
     assert login(runtime, "jdoe").status == 429
@@ -362,7 +358,7 @@ def test_unlock_also_lifts_the_password_throttle(runtime: Runtime) -> None:
 
 def test_unlock_of_an_unknown_agent_is_404_and_needs_the_permission(runtime: Runtime) -> None:
     # Rule: 404 not_found for no such agent; agents:credentials is required.
-    create_agent("jdoe")
+    make_agent("jdoe")
     admin = owner_token(runtime)
     missing = runtime.invoke("POST", "/agents/00000000-0000-0000-0000-000000000000/unlock",
                              headers=bearer(admin))
@@ -378,7 +374,7 @@ def test_unlock_of_an_unknown_agent_is_404_and_needs_the_permission(runtime: Run
 
 def test_a_lock_survives_a_password_reset(runtime: Runtime, steered: SteerableClock) -> None:
     # Rule: a reset sets the password and does not lift a 2FA lock.
-    agent = create_agent("jdoe")
+    agent = make_agent("jdoe")
     secret, _ = enrol(runtime, tokens_for(runtime, "jdoe"), steered)
     session = challenge_session(runtime, "jdoe")
     for _ in range(5):
@@ -395,7 +391,7 @@ def test_admin_backup_codes_work_once_and_notify(runtime: Runtime,
                                                  steered: SteerableClock) -> None:
     # Rule: POST /agents/{id}/backup-codes returns codes once (201, expiresAt), each
     # works once; the agent is told when codes are issued and when one is used.
-    agent = create_agent("jdoe")
+    agent = make_agent("jdoe")
     enrol(runtime, tokens_for(runtime, "jdoe"), steered)
     admin = owner_token(runtime)
     issued = runtime.invoke("POST", f"/agents/{agent.id}/backup-codes", headers=bearer(admin),
@@ -418,15 +414,15 @@ def test_admin_backup_codes_work_once_and_notify(runtime: Runtime,
     subjects = [m["subject"] for m in runtime.outbox() if m["to"] == "jdoe@example.com"]
     assert "Backup codes were issued for your account" in subjects
     assert subjects.count("A backup code was used to sign in") == 2
-    actions = [e["action"] for e in audit_actions(agent.id)]
+    actions = [e["action"] for e in audit_events(agent.id)]
     assert "two_factor.backup_codes_issued" in actions
     assert "two_factor.backup_code_used" in actions
-    assert code not in repr(audit_actions(agent.id))
+    assert code not in repr(audit_events(agent.id))
 
 
 def test_default_count_is_one(runtime: Runtime, steered: SteerableClock) -> None:
     # Rule: `count` is optional and defaults to 1 (no body, or an empty one).
-    agent = create_agent("jdoe")
+    agent = make_agent("jdoe")
     enrol(runtime, tokens_for(runtime, "jdoe"), steered)
     admin = owner_token(runtime)
     for body in (None, {}):
@@ -439,7 +435,7 @@ def test_default_count_is_one(runtime: Runtime, steered: SteerableClock) -> None
 def test_count_outside_1_to_10_is_422(runtime: Runtime, steered: SteerableClock,
                                       count: object) -> None:
     # Rule: `count` is an integer 1-10; anything else is 422 validation_failed.
-    agent = create_agent("jdoe")
+    agent = make_agent("jdoe")
     enrol(runtime, tokens_for(runtime, "jdoe"), steered)
     admin = owner_token(runtime)
     response = runtime.invoke("POST", f"/agents/{agent.id}/backup-codes",
@@ -449,7 +445,7 @@ def test_count_outside_1_to_10_is_422(runtime: Runtime, steered: SteerableClock,
 
 def test_backup_codes_need_2fa_on(runtime: Runtime) -> None:
     # Rule: 409 two_factor_not_enabled for an agent without 2FA; 404 for no agent.
-    agent = create_agent("jdoe")
+    agent = make_agent("jdoe")
     admin = owner_token(runtime)
     response = runtime.invoke("POST", f"/agents/{agent.id}/backup-codes", headers=bearer(admin))
     assert response.status == 409 and response.json()["code"] == "two_factor_not_enabled"
@@ -461,7 +457,7 @@ def test_backup_codes_need_2fa_on(runtime: Runtime) -> None:
 def test_new_admin_codes_revoke_earlier_admin_codes_but_not_the_agents_own(
         runtime: Runtime, steered: SteerableClock) -> None:
     # Rule: earlier admin-issued codes are revoked; enrolment codes stay.
-    agent = create_agent("jdoe")
+    agent = make_agent("jdoe")
     _, own = enrol(runtime, tokens_for(runtime, "jdoe"), steered)
     admin = owner_token(runtime)
     path = f"/agents/{agent.id}/backup-codes"
@@ -477,7 +473,7 @@ def test_admin_codes_expire_and_enrolment_codes_do_not(runtime: Runtime,
                                                        steered: SteerableClock) -> None:
     # Rule: admin-issued codes are valid ROSTER_BACKUP_CODE_TTL_SECONDS (checked on read,
     # TTL deletes late); enrolment codes do not expire.
-    agent = create_agent("jdoe")
+    agent = make_agent("jdoe")
     _, own = enrol(runtime, tokens_for(runtime, "jdoe"), steered)
     admin = owner_token(runtime)
     issued = runtime.invoke("POST", f"/agents/{agent.id}/backup-codes", headers=bearer(admin))
@@ -497,7 +493,7 @@ def test_admin_codes_expire_and_enrolment_codes_do_not(runtime: Runtime,
 def test_a_wrong_backup_code_counts_as_a_failure(runtime: Runtime,
                                                  steered: SteerableClock) -> None:
     # Rule: wrong backup codes count towards the lock like wrong TOTP codes.
-    create_agent("jdoe")
+    make_agent("jdoe")
     enrol(runtime, tokens_for(runtime, "jdoe"), steered)
     response = answer(runtime, challenge_session(runtime, "jdoe"), backup_code="AAAAA-BBBBB")
     assert response.status == 401 and response.json()["attemptsRemaining"] == 4
@@ -508,9 +504,9 @@ def test_a_manager_may_not_manage_an_admins_credentials(runtime: Runtime,
     # Rule (docs/api.md): only an admin manages an admin's second factor.
     owner_token(runtime)
     owner_id = record_of_account("admin")
-    create_agent("boss", roles=["manager"])
+    make_agent("boss", roles=["manager"])
     manager = tokens_for(runtime, "boss")
-    worker = create_agent("jdoe")
+    worker = make_agent("jdoe")
     denied = runtime.invoke("DELETE", f"/agents/{owner_id}/two-factor", headers=bearer(manager))
     assert denied.status == 403 and denied.json()["code"] == "forbidden"
     allowed = runtime.invoke("POST", f"/agents/{worker.id}/unlock", headers=bearer(manager))
@@ -522,7 +518,7 @@ def test_turning_2fa_off_needs_a_fresh_valid_code(runtime: Runtime,
                                                   steered: SteerableClock) -> None:
     # Rule: DELETE /me/two-factor needs a valid code (not a replayed one): 204, 2FA off,
     # backup codes revoked, the agent notified.
-    agent = create_agent("jdoe")
+    agent = make_agent("jdoe")
     token = tokens_for(runtime, "jdoe")
     secret, backup_codes = enrol(runtime, token, steered)
     wrong = runtime.invoke("DELETE", "/me/two-factor", headers=bearer(token),
@@ -535,7 +531,7 @@ def test_turning_2fa_off_needs_a_fresh_valid_code(runtime: Runtime,
     off = runtime.invoke("DELETE", "/me/two-factor", headers=bearer(token),
                          body={"code": pyotp.TOTP(secret).at(steered.epoch)})
     assert off.status == 204
-    assert record_of(agent.id).twoFactorEnabled is False
+    assert stored_agent(agent.id).twoFactorEnabled is False
     assert raw_item(keys.totp(agent.id)) is None
     assert get_repository().backup_code_keys(agent.id) == []
     assert login(runtime, "jdoe").json()["status"] == "authenticated"
@@ -554,13 +550,13 @@ def test_admin_reset_turns_2fa_off_and_revokes_codes(runtime: Runtime,
                                                      steered: SteerableClock) -> None:
     # Rule: DELETE /agents/{id}/two-factor (lost device): 204, 2FA off, codes revoked,
     # audited, the agent notified; repeating it is harmless.
-    agent = create_agent("jdoe", language="nb")
+    agent = make_agent("jdoe", language="nb")
     _, backup_codes = enrol(runtime, tokens_for(runtime, "jdoe"), steered)
     admin = owner_token(runtime)
     runtime.invoke("POST", f"/agents/{agent.id}/backup-codes", headers=bearer(admin))
     response = runtime.invoke("DELETE", f"/agents/{agent.id}/two-factor", headers=bearer(admin))
     assert response.status == 204
-    record = record_of(agent.id)
+    record = stored_agent(agent.id)
     assert record.twoFactorEnabled is False
     assert raw_item(keys.totp(agent.id)) is None
     assert get_repository().backup_code_keys(agent.id) == []
@@ -568,7 +564,7 @@ def test_admin_reset_turns_2fa_off_and_revokes_codes(runtime: Runtime,
     assert any(m["to"] == "jdoe@example.com"
                and m["subject"] == "Totrinnspålogging ble tilbakestilt"
                for m in runtime.outbox())
-    reset_events = [e for e in audit_actions(agent.id) if e["action"] == "two_factor.reset"]
+    reset_events = [e for e in audit_events(agent.id) if e["action"] == "two_factor.reset"]
     assert reset_events and backup_codes[0] not in repr(reset_events)
     repeat = runtime.invoke("DELETE", f"/agents/{agent.id}/two-factor", headers=bearer(admin))
     assert repeat.status == 204
@@ -579,16 +575,16 @@ def test_an_admin_may_reset_the_owners_2fa(runtime: Runtime, steered: SteerableC
     admin = owner_token(runtime)
     owner_id = record_of_account("admin")
     enrol(runtime, admin, steered)
-    create_agent("second", roles=["admin"])
+    make_agent("second", roles=["admin"])
     other = tokens_for(runtime, "second")
     response = runtime.invoke("DELETE", f"/agents/{owner_id}/two-factor", headers=bearer(other))
-    assert response.status == 204 and record_of(owner_id).twoFactorEnabled is False
+    assert response.status == 204 and stored_agent(owner_id).twoFactorEnabled is False
 
 
 def test_a_challenge_issued_before_a_reset_is_dead(runtime: Runtime,
                                                    steered: SteerableClock) -> None:
     # Rule: a TOTP_REQUIRED session issued before an admin reset cannot be answered.
-    agent = create_agent("jdoe")
+    agent = make_agent("jdoe")
     secret, _ = enrol(runtime, tokens_for(runtime, "jdoe"), steered)
     session = challenge_session(runtime, "jdoe")
     admin = owner_token(runtime)
@@ -603,7 +599,7 @@ def test_a_challenge_issued_before_a_reset_is_dead(runtime: Runtime,
 def test_exactly_one_of_code_and_backup_code(runtime: Runtime, steered: SteerableClock,
                                              fields: dict[str, str]) -> None:
     # Rule: the TOTP_REQUIRED answer carries exactly one of `code` and `backupCode`.
-    create_agent("jdoe")
+    make_agent("jdoe")
     enrol(runtime, tokens_for(runtime, "jdoe"), steered)
     session = challenge_session(runtime, "jdoe")
     response = runtime.invoke("POST", "/auth/challenge", body={
@@ -615,7 +611,7 @@ def test_unknown_expired_or_used_sessions_are_401_invalid_session(
         runtime: Runtime, steered: SteerableClock) -> None:
     # Rule: the challenge session is single use and short-lived; anything else is
     # 401 invalid_session (and no failure is counted).
-    agent = create_agent("jdoe")
+    agent = make_agent("jdoe")
     secret, _ = enrol(runtime, tokens_for(runtime, "jdoe"), steered)
     # Unknown and malformed sessions
     for session in ("nonsense", f"{agent.id}.forged-secret", "."):
@@ -633,17 +629,17 @@ def test_unknown_expired_or_used_sessions_are_401_invalid_session(
     steered.advance(get_settings().challenge_ttl_seconds + 1)
     late = answer(runtime, session, code=pyotp.TOTP(secret).at(steered.epoch))
     assert late.status == 401 and late.json()["code"] == "invalid_session"
-    assert record_of(agent.id).twoFactorFailures == 0
+    assert stored_agent(agent.id).twoFactorFailures == 0
 
 
 def test_after_the_code_a_temporary_password_still_has_to_be_changed(
         runtime: Runtime, steered: SteerableClock) -> None:
     # Rule: challenge order TOTP_REQUIRED, then NEW_PASSWORD_REQUIRED.
-    agent = create_agent("jdoe")
+    agent = make_agent("jdoe")
     secret, _ = enrol(runtime, tokens_for(runtime, "jdoe"), steered)
     repository = get_repository()
     repository.table.put(repository.password_item(agent.id, PasswordCredential(
-        hash=passwords.hash_password(PASSWORD), temporary=True, setAt=clock.iso(clock.now()),
+        hash=passwords.hash_password(AGENT_PASSWORD), temporary=True, setAt=clock.iso(clock.now()),
         expiresAt=clock.iso(steered.moment.replace(year=steered.moment.year + 1)))))
     steered.advance(30)
     response = answer(runtime, challenge_session(runtime, "jdoe"),
@@ -657,7 +653,7 @@ def test_after_the_code_a_temporary_password_still_has_to_be_changed(
 def test_ip_allowlist_admits_only_its_networks(runtime: Runtime) -> None:
     # Rule: an agent with a non-empty ipAllowlist signs in only from those addresses,
     # judged by API Gateway's source IP; 403 ip_not_allowed once the password was right.
-    create_agent("jdoe", ip_allowlist=["203.0.113.0/24", "2001:db8::/32"])
+    make_agent("jdoe", ipAllowlist=["203.0.113.0/24", "2001:db8::/32"])
     outside = login(runtime, "jdoe", source_ip="198.51.100.7")
     assert outside.status == 403 and outside.json()["code"] == "ip_not_allowed"
     wrong_password = login(runtime, "jdoe", "Wrong-Passw0rd-1", source_ip="198.51.100.7")
@@ -670,7 +666,7 @@ def test_ip_allowlist_set_later_by_an_admin_applies_at_once(runtime: Runtime) ->
     # Rule: the allowlist is read at each sign-in (the admin sets it through the
     # repository here; PATCH /agents is another area's).
     # Given an agent that signs in from anywhere, When an admin sets its allowlist
-    agent = create_agent("jdoe")
+    agent = make_agent("jdoe")
     assert login(runtime, "jdoe", source_ip="198.51.100.7").status == 200
     repository = get_repository()
     repository.table.update(keys.agent(agent.id), "SET ipAllowlist = :list",
@@ -683,7 +679,7 @@ def test_ip_allowlist_set_later_by_an_admin_applies_at_once(runtime: Runtime) ->
 def test_the_totp_answer_is_held_to_the_allowlist_too(runtime: Runtime,
                                                       steered: SteerableClock) -> None:
     # Rule: the second step is checked against the allowlist like the first.
-    create_agent("jdoe", ip_allowlist=["203.0.113.0/24"])
+    make_agent("jdoe", ipAllowlist=["203.0.113.0/24"])
     token = login(runtime, "jdoe", source_ip="203.0.113.5").json()["accessToken"]
     secret, _ = enrol(runtime, token, steered)
     steered.advance(30)

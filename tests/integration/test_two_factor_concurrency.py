@@ -1,28 +1,24 @@
 """Two-factor "exactly once" rules under concurrency: the service called from 10 threads
-at once (moto behind it, each DynamoDB request atomic as in DynamoDB)."""
+at once (moto behind it, each AWS request atomic as in AWS)."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 
 import pyotp
 import pytest
 from roster.config import get_settings
 from roster.errors import RosterError
 from roster.local import Runtime
-from roster.models.auth import ChallengeRequest, Tokens
+from roster.models.auth import ChallengeRequest, SignInResult, Tokens
 from roster.repository import get_repository, keys
 from roster.services import two_factor
+from support.agents import make_agent, stored_agent
+from support.clocks import SteerableClock, steer_clock
+from support.concurrency import atomic_aws, race
 from two_factor_support import (
-    SteerableClock,
     challenge_session,
-    create_agent,
     enrol,
-    make_dynamodb_atomic,
-    record_of,
-    steer_clock,
     tokens_for,
     wrong_code,
 )
@@ -33,24 +29,20 @@ Outcome = tuple[str, int | None]  # ("ok" or the error code, attemptsRemaining)
 
 @pytest.fixture
 def steered(monkeypatch: pytest.MonkeyPatch) -> SteerableClock:
-    make_dynamodb_atomic(monkeypatch)
+    atomic_aws(monkeypatch)
     return steer_clock(monkeypatch)
 
 
-def race(requests: list[ChallengeRequest]) -> list[Outcome]:
+def answer_all(requests: list[ChallengeRequest]) -> list[Outcome]:
     """Answer every request at the same moment, one thread each."""
-    barrier = threading.Barrier(len(requests))
 
-    def attempt(request: ChallengeRequest) -> Outcome:
-        barrier.wait()
-        try:
-            result = two_factor.answer_sign_in_challenge(request, "127.0.0.1")
-        except RosterError as error:
-            return error.code, error.extra.get("attemptsRemaining")
+    def outcome(result: SignInResult | RosterError) -> Outcome:
+        if isinstance(result, RosterError):
+            return result.code, result.extra.get("attemptsRemaining")
         return ("ok" if isinstance(result, Tokens) else result.challenge), None
 
-    with ThreadPoolExecutor(len(requests)) as pool:
-        return list(pool.map(attempt, requests))
+    return [outcome(result) for result in race(
+        lambda request: two_factor.answer_sign_in_challenge(request, "127.0.0.1"), requests)]
 
 
 def requests_for(sessions: list[str], **answer: str) -> list[ChallengeRequest]:
@@ -66,10 +58,10 @@ def test_a_backup_code_works_exactly_once_under_10_concurrent_uses(
         runtime: Runtime, steered: SteerableClock) -> None:
     # Rule: a backup code is consumed by a conditional delete: exactly one of 10
     # concurrent sign-ins with it succeeds.
-    agent = create_agent("jdoe")
+    agent = make_agent("jdoe")
     _, backup_codes = enrol(runtime, tokens_for(runtime, "jdoe"), steered)
     # When 10 sign-ins present the same code at once
-    outcomes = race(requests_for(sessions(runtime, THREADS), backupCode=backup_codes[0]))
+    outcomes = answer_all(requests_for(sessions(runtime, THREADS), backupCode=backup_codes[0]))
     # Then exactly one gets tokens and the others are refused
     codes = [code for code, _ in outcomes]
     assert codes.count("ok") == 1, outcomes
@@ -83,11 +75,11 @@ def test_a_totp_code_is_accepted_exactly_once_under_10_concurrent_uses(
         runtime: Runtime, steered: SteerableClock) -> None:
     # Rule: replay is refused by a conditional write on the last accepted step, so of 10
     # concurrent sign-ins with one code exactly one succeeds.
-    create_agent("jdoe")
+    make_agent("jdoe")
     secret, _ = enrol(runtime, tokens_for(runtime, "jdoe"), steered)
     steered.advance(30)
     code = pyotp.TOTP(secret).at(steered.epoch)
-    outcomes = race(requests_for(sessions(runtime, THREADS), code=code))
+    outcomes = answer_all(requests_for(sessions(runtime, THREADS), code=code))
     codes = [code for code, _ in outcomes]
     assert codes.count("ok") == 1, outcomes
     assert set(codes) - {"ok"} <= {"invalid_code", "account_locked"}
@@ -105,13 +97,13 @@ def test_10_concurrent_wrong_codes_are_counted_exactly(runtime: Runtime,
     # Rule: the failure count is an atomic counter: 10 concurrent wrong codes count 10,
     # and each answer's attemptsRemaining is that of its own increment.
     with_limit(monkeypatch, 20)
-    agent = create_agent("jdoe")
+    agent = make_agent("jdoe")
     secret, _ = enrol(runtime, tokens_for(runtime, "jdoe"), steered)
     session = challenge_session(runtime, "jdoe")
-    outcomes = race(requests_for([session] * THREADS, code=wrong_code(secret, steered.epoch)))
+    outcomes = answer_all(requests_for([session] * THREADS, code=wrong_code(secret, steered.epoch)))
     assert {code for code, _ in outcomes} == {"invalid_code"}
     assert sorted(remaining or 0 for _, remaining in outcomes) == list(range(10, 20))
-    record = record_of(agent.id)
+    record = stored_agent(agent.id)
     assert record.twoFactorFailures == THREADS and record.locked is False
 
 
@@ -120,12 +112,12 @@ def test_concurrent_wrong_codes_lock_exactly_at_the_limit(runtime: Runtime,
     # Rule: with the default limit (5) and 10 concurrent wrong codes, the first four
     # increments answer 401 with 4, 3, 2, 1 attempts left and everything else 423; the
     # account ends locked with a count of at least 5.
-    agent = create_agent("jdoe")
+    agent = make_agent("jdoe")
     secret, _ = enrol(runtime, tokens_for(runtime, "jdoe"), steered)
     session = challenge_session(runtime, "jdoe")
-    outcomes = race(requests_for([session] * THREADS, code=wrong_code(secret, steered.epoch)))
+    outcomes = answer_all(requests_for([session] * THREADS, code=wrong_code(secret, steered.epoch)))
     refused = sorted(remaining or 0 for code, remaining in outcomes if code == "invalid_code")
     assert refused == [1, 2, 3, 4]
     assert [code for code, _ in outcomes].count("account_locked") == THREADS - 4
-    record = record_of(agent.id)
+    record = stored_agent(agent.id)
     assert record.locked is True and record.twoFactorFailures >= 5

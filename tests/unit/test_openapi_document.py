@@ -59,7 +59,7 @@ def test_every_route_declares_its_problems_and_no_catch_all() -> None:
                     assert list(answer["content"]) == ["application/problem+json"]
                     assert int(status) < 500, (method, path, status)
     login = document["paths"]["/auth/login"]["post"]["responses"]
-    assert {"401", "403", "415", "422", "423", "429"} <= set(login)
+    assert {"401", "403", "422", "423", "429"} <= set(login)
     assert "invalid_credentials" in login["401"]["description"]
     assert "401" not in document["paths"]["/password/forgot"]["post"]["responses"]
     assert "422" not in document["paths"]["/me"]["get"]["responses"]  # no input, no 422

@@ -123,7 +123,8 @@ class Subscription:
     stream_arn: str
     dead_letter_arn: str | None
     region: str
-    iterators: dict[str, str] = field(default_factory=dict)
+    # shard id -> sequence number of the last record read (None: from the shard's start)
+    positions: dict[str, str | None] = field(default_factory=dict)
     retry: list[Pending] = field(default_factory=list)
 
     @classmethod
@@ -138,14 +139,11 @@ class Subscription:
     ) -> Subscription:
         client = aws_client("dynamodbstreams", region)
         shards = client.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"]
-        position = "TRIM_HORIZON" if event.starting_position == "TRIM_HORIZON" else "LATEST"
-        iterators = {
-            shard["ShardId"]: client.get_shard_iterator(
-                StreamArn=stream_arn, ShardId=shard["ShardId"], ShardIteratorType=position
-            )["ShardIterator"]
-            for shard in shards
-        }
-        return cls(function, function_arn, event, stream_arn, dead_letter_arn, region, iterators)
+        subscription = cls(function, function_arn, event, stream_arn, dead_letter_arn, region,
+                           {shard["ShardId"]: None for shard in shards})
+        if event.starting_position != "TRIM_HORIZON":
+            subscription._read()  # LATEST: skip what is already there
+        return subscription
 
     def pump(self, invoke: Invoke) -> int:
         """Redeliver what is due, then deliver what is new; return the records delivered."""
@@ -163,21 +161,32 @@ class Subscription:
         return not filters or any(matches_pattern(f, item.record) for f in filters)
 
     def _read(self) -> list[Pending]:
+        """The records after each shard's position, from a fresh iterator every time.
+
+        moto's iterators hold the shard object itself, and a cancelled transaction puts
+        back a copy of the table (with a new shard object): an iterator kept across
+        requests would read the discarded shard and miss every later record.
+        """
         client = aws_client("dynamodbstreams", self.region)
         found: list[Pending] = []
-        for shard_id, start in list(self.iterators.items()):
-            iterator: str | None = start
+        for shard_id, position in list(self.positions.items()):
+            request: dict[str, Any] = (
+                {"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": position}
+                if position is not None else {"ShardIteratorType": "TRIM_HORIZON"})
+            iterator: str | None = client.get_shard_iterator(
+                StreamArn=self.stream_arn, ShardId=shard_id, **request)["ShardIterator"]
             while iterator:
                 page = client.get_records(ShardIterator=iterator, Limit=1000)
                 found += [
                     Pending(lambda_record(raw, self.stream_arn, self.region), shard_id)
                     for raw in page["Records"]
                 ]
+                if page["Records"]:
+                    self.positions[shard_id] = str(
+                        page["Records"][-1]["dynamodb"]["SequenceNumber"])
                 iterator = page.get("NextShardIterator")
-                if iterator:
-                    self.iterators[shard_id] = iterator
-                else:
-                    del self.iterators[shard_id]  # the shard is closed
+                if not iterator:
+                    del self.positions[shard_id]  # the shard is closed
                 if not page["Records"]:
                     break
         return found

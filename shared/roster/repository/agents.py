@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from roster import clock
 from roster.errors import (
@@ -37,12 +37,12 @@ from roster.models.audit import AuditEvent
 from roster.models.outbox import OutboxMessage
 from roster.permissions import BUILT_IN_ROLES
 from roster.repository import keys
+from roster.repository.base import StoreBase
 from roster.repository.table import (
     TRANSACT_LIMIT,
     Expression,
     Item,
     Key,
-    Table,
     TxOp,
     check,
     delete,
@@ -87,21 +87,47 @@ class ListSource:
         return "pk", "sk"
 
 
-class AgentStore:
-    """Mixin of ``DynamoRepository`` (uses its table, reference items and side effects)."""
-
-    table: Table
-
-    if TYPE_CHECKING:
-        def reference_items(self, record: AgentRecord) -> list[Item]: ...
-
-        @staticmethod
-        def reference_values(record: AgentRecord) -> set[tuple[str, str]]: ...
-
-        def side_effects(self, audit: Sequence[AuditEvent] = (),
-                         messages: Sequence[OutboxMessage] = ()) -> list[TxOp]: ...
+class AgentStore(StoreBase):
+    """Agent profiles and the items derived from them (a mixin of ``DynamoRepository``)."""
 
     # ------------------------------------------------------------------ derived items
+    @staticmethod
+    def agent_item(record: AgentRecord) -> Item:
+        account = record.account.lower()
+        item: Item = {
+            **keys.agent(record.id),
+            "type": "agent",
+            **record.model_dump(mode="json"),
+            "gsi1pk": keys.AGENT_LIST_PARTITION,
+            "gsi1sk": account,
+            "gsi2pk": f"{keys.AGENT_LIST_PARTITION}#ACTIVE#{str(record.active).lower()}",
+            "gsi2sk": account,
+        }
+        return item
+
+    @staticmethod
+    def reference_values(record: AgentRecord) -> set[tuple[str, str]]:
+        """The (kind, value) pairs of every catalogue item the agent refers to."""
+        values: set[tuple[str, str]] = {("roles", role) for role in record.roles}
+        values |= {("queues", queue) for queue in record.queues}
+        values |= {("skills", skill.skillId) for skill in record.skills}
+        values |= {("profiles", profile) for profile in record.profiles}
+        if record.groupId:
+            values.add(("groups", record.groupId))
+        return values
+
+    def reference_items(self, record: AgentRecord) -> list[Item]:
+        return [
+            {
+                **keys.reference(kind, value, record.account, record.id),
+                "type": "reference",
+                "agentId": record.id,
+                "account": record.account,
+                "active": record.active,
+            }
+            for kind, value in sorted(self.reference_values(record))
+        ]
+
     @staticmethod
     def search_items(record: AgentRecord) -> list[Item]:
         """Prefix items for ``q``: first 1..4 characters of account, email and alias."""

@@ -8,14 +8,14 @@ skills), which are written here in the same transaction as the item that refers.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from typing import Any, Protocol
+from collections.abc import Sequence
+from typing import Any
 
 from roster import cursor
 from roster.errors import AlreadyExists, ConcurrentChange, UnknownReference
 from roster.models.audit import AuditEvent
-from roster.models.outbox import OutboxMessage
 from roster.repository import keys
+from roster.repository.base import StoreBase
 from roster.repository.table import (
     Expression,
     Item,
@@ -30,13 +30,6 @@ from roster.repository.table import (
 
 AUDIT_INDEX = "gsi1"
 CATALOG_ITEM_ATTRIBUTES = ("pk", "sk", "type", "kind", "revision")
-
-
-class _Repository(Protocol):
-    table: Table
-
-    def side_effects(self, audit: Iterable[AuditEvent] = (),
-                     messages: Iterable[OutboxMessage] = ()) -> list[TxOp]: ...
 
 
 def page(table: Table, partition: tuple[str, str], *, limit: int, cursor_token: str | None,
@@ -68,30 +61,30 @@ def _public(item: Item) -> Item:
     return {k: v for k, v in item.items() if k not in CATALOG_ITEM_ATTRIBUTES}
 
 
-class CatalogStore:
+class CatalogStore(StoreBase):
     """Catalogue reads and writes; each change is one transaction with its audit event."""
 
-    def list_catalog(self: _Repository, kind: str, *, limit: int,
+    def list_catalog(self, kind: str, *, limit: int,
                      cursor_token: str | None) -> tuple[list[Item], str | None]:
         items, next_cursor = page(self.table, ("pk", keys.catalog_partition(kind)),
                                   limit=limit, cursor_token=cursor_token)
         return [_public(item) for item in items], next_cursor
 
-    def read_catalog_item(self: _Repository, kind: str, item_id: str) -> tuple[Item, int] | None:
+    def read_catalog_item(self, kind: str, item_id: str) -> tuple[Item, int] | None:
         """The item (public fields) and its revision, read consistently."""
         item = self.table.get(keys.catalog(kind, item_id))
         if item is None:
             return None
         return _public(item), int(item.get("revision", 0))
 
-    def catalog_item_in_use(self: _Repository, kind: str, item_id: str) -> bool:
+    def catalog_item_in_use(self, kind: str, item_id: str) -> bool:
         items, _ = self.table.query(
             Expression("pk = :p", values={":p": keys.reference_partition(kind, item_id)}),
             limit=1, consistent=True,
         )
         return bool(items)
 
-    def create_catalog_item(self: _Repository, kind: str, item: Item, *,
+    def create_catalog_item(self, kind: str, item: Item, *,
                             references: tuple[str, Sequence[str]] | None,
                             audit: AuditEvent) -> None:
         """The item, its uses of other items (which must exist) and the audit, at once."""
@@ -101,7 +94,7 @@ class CatalogStore:
         operations += self.side_effects([audit])
         self.table.transact(operations)
 
-    def update_catalog_item(self: _Repository, kind: str, item: Item, *, revision: int,
+    def update_catalog_item(self, kind: str, item: Item, *, revision: int,
                             added: tuple[str, Sequence[str]] | None,
                             removed: tuple[str, Sequence[str]] | None,
                             audit: AuditEvent) -> None:
@@ -115,7 +108,7 @@ class CatalogStore:
         operations += self.side_effects([audit])
         self.table.transact(operations)
 
-    def delete_catalog_item(self: _Repository, kind: str, item_id: str, *, revision: int,
+    def delete_catalog_item(self, kind: str, item_id: str, *, revision: int,
                             references: tuple[str, Sequence[str]] | None,
                             audit: AuditEvent) -> None:
         """Delete the item if still at ``revision``, with its references and the audit.
@@ -133,7 +126,7 @@ class CatalogStore:
         self.table.transact(operations)
 
     # ------------------------------------------------------------------ audit
-    def list_audit(self: _Repository, agent_id: str | None, *, limit: int,
+    def list_audit(self, agent_id: str | None, *, limit: int,
                    cursor_token: str | None) -> tuple[list[Item], str | None]:
         """Newest first: one agent's partition, or the whole feed through ``gsi1``."""
         if agent_id is not None:

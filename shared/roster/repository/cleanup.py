@@ -7,20 +7,18 @@ nothing else: the cost grows with what has expired, not with the table.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from roster.errors import RosterError
 from roster.models.audit import AuditEvent
-from roster.models.outbox import OutboxMessage
 from roster.repository import keys
+from roster.repository.email_change import EmailChangeStore
 from roster.repository.table import (
     TRANSACT_LIMIT,
     ConditionFailed,
     Expression,
     Key,
-    Table,
     TxOp,
     delete,
 )
@@ -47,19 +45,8 @@ class Expired:
         return agent_id if self.key == keys.email_change(agent_id) else None
 
 
-class ExpiryStore:
+class ExpiryStore(EmailChangeStore):
     """Repository methods of the cleanup (a mixin of ``DynamoRepository``)."""
-
-    table: Table
-
-    if TYPE_CHECKING:
-        def side_effects(self, audit: Iterable[AuditEvent] = (),
-                         messages: Iterable[OutboxMessage] = ()) -> list[TxOp]: ...
-
-        @staticmethod
-        def end_email_change_ops(agent_id: str, expires_at: str, *, updated_at: str,
-                                 on_mismatch: RosterError | None = None,
-                                 version: int | None = None) -> list[TxOp]: ...
 
     def expired_pages(self, now: str) -> Iterator[list[Expired]]:
         """Pages of index entries with ``expiresAt <= now`` (a ``Query``, never a ``Scan``)."""

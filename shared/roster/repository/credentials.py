@@ -8,7 +8,7 @@ clears, and its audit events and outbox messages.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -18,13 +18,12 @@ from roster.models.agent import AgentRecord, PasswordStatus
 from roster.models.audit import AuditEvent
 from roster.models.credentials import LoginThrottle, PasswordCredential, SessionRecord
 from roster.models.outbox import OutboxMessage
-from roster.models.passwords import RecoveryCode
 from roster.repository import keys
+from roster.repository.base import StoreBase, ttl_of
 from roster.repository.table import (
     ConditionFailed,
     Item,
     Key,
-    Table,
     TxOp,
     delete,
     put,
@@ -35,6 +34,10 @@ from roster.repository.table import (
 # logins reads and writes under it, so that they cost what known logins cost.
 NOBODY = "00000000-0000-0000-0000-000000000000"
 HOUR_SECONDS = 3600
+
+if TYPE_CHECKING:
+    # Loaded on first use: only password recovery builds it.
+    from roster.models.passwords import RecoveryCode
 
 
 class RecoveryRequestDropped(RosterError):
@@ -64,18 +67,8 @@ class PasswordChange:
     failure: RosterError | None = None
 
 
-class CredentialStore:
-    table: Table
-
-    if TYPE_CHECKING:
-        def side_effects(self, audit: Iterable[AuditEvent] = (),
-                         messages: Iterable[OutboxMessage] = ()) -> list[TxOp]: ...
-
-        def record_events(self, audit: Sequence[AuditEvent] = (),
-                          messages: Sequence[OutboxMessage] = ()) -> None: ...
-
-        @staticmethod
-        def password_item(agent_id: str, credential: PasswordCredential) -> Item: ...
+class CredentialStore(StoreBase):
+    """Passwords, recovery codes and their throttles (a mixin of ``DynamoRepository``)."""
 
     # ------------------------------------------------------------------ reads
     def load_credentials(self, agent_id: str) -> tuple[AgentRecord | None,
@@ -118,6 +111,8 @@ class CredentialStore:
                                                          RecoveryCode | None]:
         """The agent a login names and its live recovery code: two round trips, known
         login or not (an unknown one reads the same items of an agent that cannot exist)."""
+        from roster.models.passwords import RecoveryCode
+
         guard = self.table.get(keys.login_guard(login))
         agent_id = str(guard["agentId"]) if guard else NOBODY
         record: AgentRecord | None = None
@@ -162,14 +157,14 @@ class CredentialStore:
             "ADD requests :one SET #ttl = :ttl",
             condition="attribute_not_exists(requests) OR requests < :limit",
             names={"#ttl": "ttl"},
-            values={":one": 1, ":limit": limit, ":ttl": clock.epoch(moment) + 2 * HOUR_SECONDS},
+            values={":one": 1, ":limit": limit, ":ttl": ttl_of(moment) + 2 * HOUR_SECONDS},
             on_condition_failure=RecoveryRequestDropped(),
         )]
         if agent_id is not None and code is not None:
             values: dict[str, object] = {
                 ":digest": code.codeDigest, ":expires": code.expiresAt,
                 ":channel": code.channel, ":zero": 0,
-                ":ttl": clock.epoch(clock.parse(code.expiresAt)),
+                ":ttl": ttl_of(code.expiresAt),
             }
             live = previous is not None and previous.expiresAt > clock.iso(moment)
             attempts = "if_not_exists(attempts, :zero)" if live else ":zero"
@@ -199,6 +194,8 @@ class CredentialStore:
         ``None`` when there is no code, it has expired or its tries are used up. Counting
         first means concurrent guesses cannot get more than ``max_attempts`` comparisons.
         """
+        from roster.models.passwords import RecoveryCode
+
         try:
             item = self.table.update(
                 keys.recovery_code(agent_id),

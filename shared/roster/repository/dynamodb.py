@@ -6,10 +6,10 @@ allows; uniqueness claims, single-use secrets and counters are conditional write
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta
+from collections.abc import Sequence
+from datetime import timedelta
 
-from roster import clock, sealing
+from roster import clock
 from roster.errors import (
     AccountTaken,
     ConcurrentChange,
@@ -29,6 +29,7 @@ from roster.models.credentials import (
 from roster.models.outbox import OutboxMessage
 from roster.repository import keys
 from roster.repository.agents import AgentStore
+from roster.repository.base import ttl_of
 from roster.repository.catalog import CatalogStore
 from roster.repository.cleanup import ExpiryStore
 from roster.repository.credentials import NOBODY, CredentialStore
@@ -47,14 +48,9 @@ from roster.repository.table import (
 )
 from roster.repository.two_factor import TwoFactorStore
 
-OUTBOX_RETENTION_SECONDS = 7 * 86400
 THROTTLE_RETENTION_SECONDS = 30 * 86400  # a throttle idle this long forgets its history
 MAX_LOCKOUT_SECONDS = 86400  # doubling stops at a day: a login string is never dead
 SESSION_PREVIOUS_DIGESTS = 20
-
-
-def ttl_of(moment: datetime) -> int:
-    return clock.epoch(moment)
 
 
 def strip_keys(item: Item) -> Item:
@@ -63,90 +59,13 @@ def strip_keys(item: Item) -> Item:
                                                         "expiryBucket"}}
 
 
-class DynamoRepository(AgentStore, CatalogStore, CredentialStore, EmailChangeStore, ExpiryStore,
+class DynamoRepository(ExpiryStore, EmailChangeStore, AgentStore, CatalogStore, CredentialStore,
                        TwoFactorStore):
+    """Every area's store on one table (``StoreBase`` gives them the table and the
+    audit/outbox side effects; a store that builds on another's items inherits it)."""
+
     def __init__(self, table: Table) -> None:
         self.table = table
-
-    # ------------------------------------------------------------------ items
-    @staticmethod
-    def agent_item(record: AgentRecord) -> Item:
-        account = record.account.lower()
-        item: Item = {
-            **keys.agent(record.id),
-            "type": "agent",
-            **record.model_dump(mode="json"),
-            "gsi1pk": keys.AGENT_LIST_PARTITION,
-            "gsi1sk": account,
-            "gsi2pk": f"{keys.AGENT_LIST_PARTITION}#ACTIVE#{str(record.active).lower()}",
-            "gsi2sk": account,
-        }
-        return item
-
-    @staticmethod
-    def reference_values(record: AgentRecord) -> set[tuple[str, str]]:
-        """The (kind, value) pairs of every catalogue item the agent refers to."""
-        values: set[tuple[str, str]] = {("roles", role) for role in record.roles}
-        values |= {("queues", queue) for queue in record.queues}
-        values |= {("skills", skill.skillId) for skill in record.skills}
-        values |= {("profiles", profile) for profile in record.profiles}
-        if record.groupId:
-            values.add(("groups", record.groupId))
-        return values
-
-    def reference_items(self, record: AgentRecord) -> list[Item]:
-        return [
-            {
-                **keys.reference(kind, value, record.account, record.id),
-                "type": "reference",
-                "agentId": record.id,
-                "account": record.account,
-                "active": record.active,
-            }
-            for kind, value in sorted(self.reference_values(record))
-        ]
-
-    @staticmethod
-    def audit_item(event: AuditEvent) -> Item:
-        sort = f"{event.at}#{event.id}"
-        return {
-            **keys.audit(event.targetId, sort),
-            "type": "audit",
-            "gsi1pk": keys.AUDIT_FEED_PARTITION,
-            "gsi1sk": sort,
-            **event.model_dump(mode="json", exclude={"id"}),
-        }
-
-    @staticmethod
-    def outbox_item(message: OutboxMessage) -> Item:
-        created = clock.now()
-        item: Item = {
-            **keys.outbox(message.id),
-            "type": "outbox",
-            **message.model_dump(mode="json"),
-            "createdAt": clock.iso(created),
-            "status": "pending",
-            "ttl": ttl_of(created) + OUTBOX_RETENTION_SECONDS,
-        }
-        if message.secret_params:
-            item["sealed"] = sealing.seal(message.secret_params, bound_to=message.id)
-        return item
-
-    def side_effects(self, audit: Iterable[AuditEvent] = (),
-                     messages: Iterable[OutboxMessage] = ()) -> list[TxOp]:
-        """Audit events and outbox messages as operations of the caller's transaction."""
-        return [put(self.audit_item(event)) for event in audit] + [
-            put(self.outbox_item(message)) for message in messages
-        ]
-
-    def record_events(self, audit: Sequence[AuditEvent] = (),
-                      messages: Sequence[OutboxMessage] = ()) -> None:
-        """Write events that go with no other change (one round trip)."""
-        operations = self.side_effects(audit, messages)
-        if len(operations) == 1 and operations[0].item is not None:
-            self.table.put(operations[0].item)
-        else:
-            self.table.transact(operations)
 
     # ------------------------------------------------------------------ outbox
     def claim_outbox(self, message_id: str, *, stale_after_seconds: int = 120) -> bool:
@@ -189,13 +108,6 @@ class DynamoRepository(AgentStore, CatalogStore, CredentialStore, EmailChangeSto
     def outbox_status(self, message_id: str) -> str | None:
         item = self.table.get(keys.outbox(message_id))
         return str(item["status"]) if item else None
-
-    @staticmethod
-    def password_item(agent_id: str, credential: PasswordCredential) -> Item:
-        # No NULL attributes: ``expiresAt`` is the ``expiring`` index's (string) range key.
-        item: Item = {**keys.password(agent_id), "type": "password",
-                      **credential.model_dump(mode="json", exclude_none=True)}
-        return item
 
     # ------------------------------------------------------------------ agents
     def create_agent(
@@ -324,7 +236,7 @@ class DynamoRepository(AgentStore, CatalogStore, CredentialStore, EmailChangeSto
         session_item: Item = {
             **keys.session(record.id, session.id), "type": "session",
             **session.model_dump(mode="json"),
-            "ttl": ttl_of(clock.parse(session.expiresAt)),
+            "ttl": ttl_of(session.expiresAt),
         }
         operations: list[TxOp] = [
             put_new(session_item),
@@ -400,7 +312,7 @@ class DynamoRepository(AgentStore, CatalogStore, CredentialStore, EmailChangeSto
     def create_challenge(self, challenge: Challenge) -> None:
         self.table.put({**keys.challenge(challenge.digest), "type": "challenge",
                         **challenge.model_dump(mode="json"),
-                        "ttl": ttl_of(clock.parse(challenge.expiresAt))})
+                        "ttl": ttl_of(challenge.expiresAt)})
 
     def get_challenge(self, digest: str) -> Challenge | None:
         item = self.table.get(keys.challenge(digest))

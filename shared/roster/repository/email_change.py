@@ -8,19 +8,23 @@ a change is conditional on that value, so an old request can never end a newer c
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from roster import clock
 from roster.errors import ConcurrentChange, EmailTaken, InvalidVerificationToken, RosterError
 from roster.models.agent import AgentRecord, PendingEmail
 from roster.models.audit import AuditEvent
-from roster.models.email_change import EmailChange
 from roster.models.outbox import OutboxMessage
 from roster.repository import keys
-from roster.repository.table import Item, Table, TxOp, check, delete, put, put_new, update
+from roster.repository.agents import AgentStore
+from roster.repository.base import ttl_of
+from roster.repository.table import Item, TxOp, check, delete, put, put_new, update
 
 PROFILE_VERSION_BUMP = "version = version + :one, updatedAt = :now"
+
+if TYPE_CHECKING:
+    # Loaded on first use: only email changes build it.
+    from roster.models.email_change import EmailChange
 
 
 def expiring(expires_at: str) -> Item:
@@ -32,20 +36,12 @@ def expiring(expires_at: str) -> Item:
     return {
         "expiryBucket": keys.EXPIRY_BUCKET,
         "expiresAt": expires_at,
-        "ttl": clock.epoch(clock.parse(expires_at)),
+        "ttl": ttl_of(expires_at),
     }
 
 
-class EmailChangeStore:
+class EmailChangeStore(AgentStore):
     """Repository methods of the email-change flow (a mixin of ``DynamoRepository``)."""
-
-    table: Table
-
-    if TYPE_CHECKING:
-        def side_effects(self, audit: Iterable[AuditEvent] = (),
-                         messages: Iterable[OutboxMessage] = ()) -> list[TxOp]: ...
-
-        def derived_item_ops(self, old: AgentRecord, new: AgentRecord) -> list[TxOp]: ...
 
     @staticmethod
     def email_change_item(change: EmailChange) -> Item:
@@ -54,6 +50,8 @@ class EmailChangeStore:
 
     def load_email_change(self, agent_id: str) -> tuple[AgentRecord | None, EmailChange | None]:
         """The profile and its pending change's token item in one ``BatchGetItem``."""
+        from roster.models.email_change import EmailChange
+
         record: AgentRecord | None = None
         change: EmailChange | None = None
         for item in self.table.batch_get([keys.agent(agent_id), keys.email_change(agent_id)]):

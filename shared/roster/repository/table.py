@@ -199,10 +199,7 @@ class Table:
             "KeyConditionExpression": key_condition.text,
             "ScanIndexForward": forward,
         }
-        if key_condition.names:
-            params["ExpressionAttributeNames"] = key_condition.names
-        if key_condition.values:
-            params["ExpressionAttributeValues"] = serialize(key_condition.values)
+        self._conditions(params, None, key_condition.names, key_condition.values)
         if index:
             params["IndexName"] = index
         elif consistent:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError
@@ -27,20 +27,14 @@ from roster.models.agent import AgentRecord
 from roster.models.audit import AuditEvent
 from roster.models.credentials import Challenge, PasswordCredential
 from roster.models.outbox import OutboxMessage
-from roster.models.two_factor import (
-    BackupCode,
-    BackupCodeSource,
-    TotpCredential,
-    TwoFactorSignIn,
-)
 from roster.repository import keys
+from roster.repository.base import StoreBase, ttl_of
 from roster.repository.table import (
     TRANSACTION_CONFLICT_RETRIES,
     ConditionFailed,
     Expression,
     Item,
     Key,
-    Table,
     TxOp,
     check,
     delete,
@@ -49,22 +43,18 @@ from roster.repository.table import (
     update,
 )
 
+if TYPE_CHECKING:
+    # Loaded on first use (below): only the two-factor paths build these models.
+    from roster.models.two_factor import (
+        BackupCode,
+        BackupCodeSource,
+        TotpCredential,
+        TwoFactorSignIn,
+    )
 
-def _ttl(iso_time: str) -> int:
-    return clock.epoch(clock.parse(iso_time))
 
-
-class TwoFactorStore:
+class TwoFactorStore(StoreBase):
     """Mixin of ``DynamoRepository``: two-factor operations on the single table."""
-
-    table: Table
-
-    if TYPE_CHECKING:
-        def side_effects(self, audit: Iterable[AuditEvent] = (),
-                         messages: Iterable[OutboxMessage] = ()) -> list[TxOp]: ...
-
-        def record_events(self, audit: Sequence[AuditEvent] = (),
-                          messages: Sequence[OutboxMessage] = ()) -> None: ...
 
     # ------------------------------------------------------------------ items
     @staticmethod
@@ -72,7 +62,7 @@ class TwoFactorStore:
         item: Item = {**keys.totp(agent_id), "type": "totp",
                       **credential.model_dump(mode="json", exclude_none=True)}
         if credential.expiresAt:
-            item["ttl"] = _ttl(credential.expiresAt)
+            item["ttl"] = ttl_of(credential.expiresAt)
         return item
 
     @staticmethod
@@ -80,12 +70,14 @@ class TwoFactorStore:
         item: Item = {**keys.backup_code(agent_id, code_digest), "type": "backup",
                       **code.model_dump(mode="json", exclude_none=True)}
         if code.expiresAt:
-            item["ttl"] = _ttl(code.expiresAt)
+            item["ttl"] = ttl_of(code.expiresAt)
         return item
 
     # ------------------------------------------------------------------ reads
     def load_two_factor(self, agent_id: str) -> tuple[AgentRecord | None, TotpCredential | None]:
         """The profile and the TOTP credential (one ``BatchGetItem``)."""
+        from roster.models.two_factor import TotpCredential
+
         record: AgentRecord | None = None
         credential: TotpCredential | None = None
         for item in self.table.batch_get([keys.agent(agent_id), keys.totp(agent_id)]):
@@ -103,6 +95,8 @@ class TwoFactorStore:
                              keys.password(agent_id), keys.totp(agent_id)]
         if backup_digest is not None:
             wanted.append(keys.backup_code(agent_id, backup_digest))
+        from roster.models.two_factor import BackupCode, TotpCredential, TwoFactorSignIn
+
         state = TwoFactorSignIn()
         for item in self.table.batch_get(wanted):
             sk = str(item["sk"])

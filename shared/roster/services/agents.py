@@ -40,7 +40,7 @@ from roster.models.agents_api import (
 from roster.models.audit import AuditEvent
 from roster.models.credentials import PasswordCredential
 from roster.models.outbox import OutboxMessage
-from roster.permissions import ADMIN_ROLE
+from roster.permissions import ADMIN_ROLE, ALL_PERMISSIONS, BUILT_IN_ROLES
 from roster.repository import get_repository, keys
 from roster.repository.agents import AGENT_REFERENCES_END, REFERENCE_FIELDS, ListSource
 from roster.repository.table import Item
@@ -132,6 +132,21 @@ def _check_admin_grant(before: list[str], after: list[str], actor_is_admin: bool
         raise Forbidden("Only an admin may grant or remove the admin role")
 
 
+def _check_role_grant(granted: Iterable[str], catalog: dict[tuple[str, str], Item],
+                      actor_permissions: frozenset[str]) -> None:
+    """A role may be granted only by a caller holding every permission it carries: no
+    way up through a custom role (as the catalogue refuses creating one)."""
+    for role in granted:
+        carried = (BUILT_IN_ROLES[role] if role in BUILT_IN_ROLES
+                   else catalog.get(("roles", role), {}).get("permissions", []))
+        if not set(carried) <= actor_permissions:
+            raise Forbidden(f"Granting the role '{role}' needs every permission it carries")
+
+
+def _permissions_of(actor_is_admin: bool, given: frozenset[str] | None) -> frozenset[str]:
+    return given if given is not None else frozenset(ALL_PERMISSIONS if actor_is_admin else ())
+
+
 # ---------------------------------------------------------------------- create
 @dataclass(frozen=True)
 class Created:
@@ -147,21 +162,22 @@ class Created:
 
 
 def create_agent(actor_id: str, actor_is_admin: bool, request: CreateAgentRequest,
-                 idempotency_key: str | None = None) -> Created:
+                 idempotency_key: str | None = None, *,
+                 actor_permissions: frozenset[str] | None = None) -> Created:
     """Create an agent; with an ``Idempotency-Key`` a retry gets the first answer.
 
     A replay answers the agent as first created but never the temporary password
     again: it is not stored anywhere in clear (the welcome email carries it sealed).
     """
     if idempotency_key is None:
-        agent, password = _create(actor_id, actor_is_admin, request)
+        agent, password = _create(actor_id, actor_is_admin, request, actor_permissions)
         return Created(agent, password, replayed=False)
     from roster.services import idempotency
 
     generated: list[str] = []
 
     def action() -> dict[str, Any]:
-        agent, password = _create(actor_id, actor_is_admin, request)
+        agent, password = _create(actor_id, actor_is_admin, request, actor_permissions)
         if password is not None:
             generated.append(password)
         return agent.model_dump(mode="json")
@@ -174,8 +190,8 @@ def create_agent(actor_id: str, actor_is_admin: bool, request: CreateAgentReques
                    replayed)
 
 
-def _create(actor_id: str, actor_is_admin: bool,
-            request: CreateAgentRequest) -> tuple[Agent, str | None]:
+def _create(actor_id: str, actor_is_admin: bool, request: CreateAgentRequest,
+            actor_permissions: frozenset[str] | None) -> tuple[Agent, str | None]:
     _check_admin_grant([], request.roles, actor_is_admin)
     mode = request.effective_password_mode
     if mode == "set":
@@ -192,6 +208,7 @@ def _create(actor_id: str, actor_is_admin: bool,
     record = AgentRecord(id=str(uuid.uuid4()), alias=alias, passwordStatus=status,
                          createdAt=stamp, updatedAt=stamp, **fields)
     found = require_references(record)
+    _check_role_grant(record.roles, found, _permissions_of(actor_is_admin, actor_permissions))
     generated = passwords.generate_password() if mode == "generate" else None
     secret = request.password if mode == "set" else generated
     credential = None if secret is None else PasswordCredential(
@@ -294,7 +311,7 @@ class Changed:
 def change_agent(actor_id: str, record: AgentRecord, changes: dict[str, Any], *,
                  actor_is_admin: bool, expected_version: int,
                  conflict: RosterError | None = None, action: str = "agent.updated",
-                 ) -> Changed:
+                 actor_permissions: frozenset[str] | None = None) -> Changed:
     """Apply a partial change under the rules every route shares; no-op when nothing
     actually changes (no write, no new version)."""
     merged = AgentRecord.model_validate({**record.model_dump(), **changes})
@@ -312,6 +329,9 @@ def change_agent(actor_id: str, record: AgentRecord, changes: dict[str, Any], *,
     repository = get_repository()
     added = repository.reference_values(merged) - repository.reference_values(record)
     catalog = require_references(merged, added) if added else None
+    if "roles" in changed:
+        _check_role_grant(set(merged.roles) - set(record.roles), catalog or {},
+                          _permissions_of(actor_is_admin, actor_permissions))
     deactivated = record.active and not merged.active
     if deactivated and record.queueStatus == "logged_on":
         # Nobody could log it off any more (it cannot sign in): deactivation does.
@@ -348,31 +368,38 @@ def _with_retries(agent_id: str, if_match: str | None,
 
 
 def update_agent(actor_id: str, actor_is_admin: bool, agent_id: str,
-                 request: UpdateAgentRequest, if_match: str | None) -> Changed:
+                 request: UpdateAgentRequest, if_match: str | None, *,
+                 actor_permissions: frozenset[str] | None = None) -> Changed:
     immutable = request.immutable_sent()
     if immutable:
         raise ImmutableField(
             "These fields cannot be changed: " + ", ".join(immutable),
             errors=[{"field": name, "message": "cannot be changed"} for name in immutable])
-    return _update(actor_id, actor_is_admin, agent_id, request.changes(), if_match)
+    return _update(actor_id, actor_is_admin, agent_id, request.changes(), if_match,
+                   actor_permissions)
 
 
 def update_me(agent_id: str, actor_is_admin: bool, request: UpdateMeRequest,
               if_match: str | None) -> Changed:
-    return _update(agent_id, actor_is_admin, agent_id, request.changes(), if_match)
+    return _update(agent_id, actor_is_admin, agent_id, request.changes(), if_match, None)
 
 
 def _update(actor_id: str, actor_is_admin: bool, agent_id: str, changes: dict[str, Any],
-            if_match: str | None) -> Changed:
+            if_match: str | None, actor_permissions: frozenset[str] | None) -> Changed:
     email = changes.pop("email", None)
 
     def apply(record: AgentRecord, expected: int, conflict: RosterError) -> Changed:
+        if ADMIN_ROLE in record.roles and not actor_is_admin:
+            # Its email, phones or allowlist would open a way into the admin's account
+            # (recovery codes go there), as its credentials would.
+            raise Forbidden("Only an admin may change an admin's account")
         if email is not None and email.lower() != record.email.lower():
             owner = get_repository().find_agent_id(email)
             if owner is not None and owner != record.id:
                 raise EmailTaken()
         return change_agent(actor_id, record, changes, actor_is_admin=actor_is_admin,
-                            expected_version=expected, conflict=conflict)
+                            expected_version=expected, conflict=conflict,
+                            actor_permissions=actor_permissions)
 
     result = _with_retries(agent_id, if_match, apply)
     if email is not None and email.lower() != result.record.email.lower():
@@ -430,30 +457,24 @@ def start_photo_upload(actor_id: str, agent_id: str, request: PhotoRequest) -> P
 
     key = photos.photo_key(agent_id, request.contentType)
     upload = photos.presign_upload(key, request.contentType, request.contentLength)
-    previous: list[str] = []
-
-    def apply(record: AgentRecord, expected: int, conflict: RosterError) -> Changed:
-        previous[:] = [record.photoKey] if record.photoKey else []
-        return change_agent(actor_id, record, {"photoKey": key}, actor_is_admin=False,
-                            expected_version=expected, conflict=conflict,
-                            action="agent.photo_changed")
-
-    _with_retries(agent_id, None, apply)
-    for old in previous:
-        photos.delete_photo(old)
+    _point_photo_at(actor_id, agent_id, key, "agent.photo_changed")
     return upload
 
 
 def delete_photo(actor_id: str, agent_id: str) -> None:
+    _point_photo_at(actor_id, agent_id, None, "agent.photo_removed")
+
+
+def _point_photo_at(actor_id: str, agent_id: str, key: str | None, action: str) -> None:
+    """Set the agent's photo key (audited as ``action``), then delete the photo it replaced."""
     from roster.services import photos
 
     previous: list[str] = []
 
     def apply(record: AgentRecord, expected: int, conflict: RosterError) -> Changed:
         previous[:] = [record.photoKey] if record.photoKey else []
-        return change_agent(actor_id, record, {"photoKey": None}, actor_is_admin=False,
-                            expected_version=expected, conflict=conflict,
-                            action="agent.photo_removed")
+        return change_agent(actor_id, record, {"photoKey": key}, actor_is_admin=False,
+                            expected_version=expected, conflict=conflict, action=action)
 
     _with_retries(agent_id, None, apply)
     for old in previous:

@@ -60,7 +60,14 @@ def login(request: LoginRequest, source_ip: str) -> SignInResult:
     settings = get_settings()
     repository = get_repository()
     state, record = repository.load_sign_in(request.login)
-    throttled(state.throttle)
+    try:
+        throttled(state.throttle)
+    except TooManyAttempts:
+        # A refused attempt is a sign-in failure too: recorded, without the login typed.
+        repository.record_events([AuditEvent(
+            actorId=None, action="sign_in.refused", targetId=record.id if record else None,
+            details={"reason": "throttled", "sourceIp": source_ip})])
+        raise
 
     stored = state.password.hash if record is not None and state.password else None
     if not passwords.verify_password(stored, request.password):

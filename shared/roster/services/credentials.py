@@ -109,12 +109,19 @@ def answer_new_password_challenge(request: ChallengeRequest) -> SignInResult:
     epoch it saw (so two answers cannot both set one); the session that follows
     consumes the challenge.
     """
-    challenge = sessions.read_challenge(request.session, "NEW_PASSWORD_REQUIRED")
+    agent_id = sessions.challenge_agent_id(request.session)
+    if agent_id is None:
+        raise InvalidSession()
+    repository = get_repository()
+    # The challenge, profile and password in one read (the sign-in state the TOTP answer
+    # reads too); the challenge must be this agent's.
+    state = repository.load_two_factor_sign_in(
+        agent_id, sessions.challenge_digest(request.session), None)
+    challenge = sessions.check_challenge(state.challenge, "NEW_PASSWORD_REQUIRED", agent_id)
     if request.newPassword is None:
         raise ValidationFailed(errors=[{"field": "newPassword",
                                         "message": "is required for NEW_PASSWORD_REQUIRED"}])
-    repository = get_repository()
-    record, current = repository.load_credentials(challenge.agentId)
+    record, current = state.record, state.password
     if record is None or current is None or not current.temporary:
         raise InvalidSession()
     if not record.active:

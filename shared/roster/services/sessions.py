@@ -105,11 +105,6 @@ def check_challenge(challenge: Challenge | None, kind: ChallengeKind,
     return challenge
 
 
-def read_challenge(token: str, kind: ChallengeKind) -> Challenge:
-    """The live challenge named by ``token``; ``401 invalid_session`` for anything else."""
-    return check_challenge(get_repository().get_challenge(challenge_digest(token)), kind)
-
-
 def continue_sign_in(record: AgentRecord, password: PasswordCredential | None, *,
                      login: str | None, audit: list[AuditEvent], after_totp: bool = False,
                      consume_challenge: str | None = None,

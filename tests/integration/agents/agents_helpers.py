@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-OWNER_PASSWORD = "Owner-Passw0rd-2026"
-AGENT_PASSWORD = "Agent-Passw0rd-2026"
+from support.agents import AGENT_PASSWORD, OWNER_PASSWORD
+from support.api import access_token, bearer
+
+__all__ = ["AGENT_PASSWORD", "OWNER_PASSWORD", "Api", "catalog", "new_agent", "sign_in"]
 
 
 @dataclass
@@ -20,15 +22,11 @@ class Api:
              headers: dict[str, str] | None = None, query: dict[str, str] | None = None,
              ) -> Any:
         return self.runtime.invoke(method, path, body=body, query=query,
-                                   headers={"Authorization": f"Bearer {self.token}",
-                                            **(headers or {})})
+                                   headers={**bearer(self.token), **(headers or {})})
 
 
 def sign_in(runtime: Any, login: str, password: str) -> Api:
-    response = runtime.invoke("POST", "/auth/login",
-                              body={"login": login, "password": password})
-    assert response.status == 200, response.json()
-    return Api(runtime, response.json()["accessToken"])
+    return Api(runtime, access_token(runtime, login, password))
 
 
 def new_agent(admin: Api, account: str, **fields: Any) -> dict[str, Any]:

@@ -3,11 +3,12 @@ idempotency and the welcome email."""
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 import pytest
 from agents_helpers import AGENT_PASSWORD, Api, catalog, new_agent, sign_in
+from roster.errors import RosterError
+from support.concurrency import atomic_aws, error_codes, race
 
 
 def _body(account: str = "jdoe", **fields: Any) -> dict[str, Any]:
@@ -247,47 +248,22 @@ def test_idempotency_key_length(admin: Api) -> None:
 def test_twenty_concurrent_creations_with_one_email(admin: Api,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     # Given 20 requests for different accounts with one email, at once. moto's backend
-    # is not thread-safe, so each AWS call is made atomic (as DynamoDB's are); the
-    # requests still interleave freely between their calls.
-    from botocore.client import BaseClient
-
-    make_call = BaseClient._make_api_call
-    lock = threading.Lock()
-
-    def atomic_call(self: BaseClient, operation: str, params: dict[str, Any]) -> Any:
-        with lock:
-            return make_call(self, operation, params)
-
-    monkeypatch.setattr(BaseClient, "_make_api_call", atomic_call)
-    from roster.errors import EmailTaken
+    # is not thread-safe, so each AWS call is made atomic (as AWS's are); the requests
+    # still interleave freely between their calls.
+    atomic_aws(monkeypatch)
     from roster.models.agents_api import CreateAgentRequest
     from roster.repository import get_repository
     from roster.services import agents
 
     owner = get_repository().find_agent_id("admin")
     assert owner is not None
-    results: list[str] = []
-    barrier = threading.Barrier(20)
-
-    def create(index: int) -> None:
-        request = CreateAgentRequest(account=f"racer{index}", email="Same@Example.com",
-                                     firstName="R", sendWelcome=False, passwordMode="invite")
-        barrier.wait()
-        try:
-            agents.create_agent(owner, True, request)
-            results.append("created")
-        except EmailTaken:
-            results.append("email_taken")
-        except Exception as error:  # any other outcome fails the assertion below
-            results.append(repr(error))
-
-    threads = [threading.Thread(target=create, args=(i,)) for i in range(20)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    requests = [CreateAgentRequest(account=f"racer{index}", email="Same@Example.com",
+                                   firstName="R", sendWelcome=False, passwordMode="invite")
+                for index in range(20)]
+    outcomes = race(lambda request: agents.create_agent(owner, True, request), requests)
     # Then exactly one is created and every other one is told the email is taken
-    assert sorted(results) == ["created"] + ["email_taken"] * 19
+    assert len([o for o in outcomes if not isinstance(o, RosterError)]) == 1, outcomes
+    assert error_codes(outcomes) == [(409, "email_taken")] * 19
     listed = admin.call("GET", "/agents", query={"q": "racer"}).json()["items"]
     assert len(listed) == 1
 

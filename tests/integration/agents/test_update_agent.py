@@ -136,6 +136,50 @@ def test_only_admin_grants_or_removes_admin(admin: Api) -> None:
     assert admin.call("PATCH", f"/agents/{worker['id']}", {"roles": ["admin"]}).status == 200
 
 
+@pytest.mark.parametrize("body", [{"email": "mallory@example.com"},
+                                  {"mobilePhone": "+4798765432"}, {"active": False},
+                                  {"ipAllowlist": ["203.0.113.0/24"]}, {"title": "x"}])
+def test_only_an_admin_changes_an_admin(admin: Api, body: dict[str, Any]) -> None:
+    # Given a manager (agents:write) and another admin
+    new_agent(admin, "boss", roles=["manager"])
+    manager = sign_in(admin.runtime, "boss", AGENT_PASSWORD)
+    other_admin = new_agent(admin, "root2", roles=["admin"])
+    # When the manager changes the admin (an email or phone of its own choosing would
+    # receive the admin's recovery codes), it is forbidden and nothing changes
+    response = manager.call("PATCH", f"/agents/{other_admin['id']}", body)
+    assert (response.status, response.json()["code"]) == (403, "forbidden")
+    after = admin.call("GET", f"/agents/{other_admin['id']}").json()
+    assert after["version"] == other_admin["version"] and after["pendingEmail"] is None
+    # But an admin may, and the manager may still change a non-admin agent
+    assert admin.call("PATCH", f"/agents/{other_admin['id']}", body).status == 200
+    worker = new_agent(admin, "worker")
+    assert manager.call("PATCH", f"/agents/{worker['id']}", body).status == 200
+
+
+def test_a_role_is_granted_only_by_a_caller_holding_its_permissions(admin: Api) -> None:
+    # Given custom roles: one within a manager's permissions, one beyond them
+    catalog("roles", "supervisor", permissions=["agents:read", "agents:delete"])
+    catalog("roles", "helper", permissions=["agents:read"])
+    boss = new_agent(admin, "boss", roles=["manager"])
+    manager = sign_in(admin.runtime, "boss", AGENT_PASSWORD)
+    worker = new_agent(admin, "worker")
+    # When the manager grants the role carrying agents:delete (to itself or another,
+    # by a change or at creation), it is forbidden
+    for target in (boss, worker):
+        response = manager.call("PATCH", f"/agents/{target['id']}",
+                                {"roles": ["manager", "supervisor"]})
+        assert (response.status, response.json()["code"]) == (403, "forbidden")
+    created = manager.call("POST", "/agents", {"account": "newbie", "firstName": "N",
+                                               "email": "newbie@example.com",
+                                               "roles": ["supervisor"]})
+    assert (created.status, created.json()["code"]) == (403, "forbidden")
+    # But it may grant a role within its own permissions, and an admin any role
+    assert manager.call("PATCH", f"/agents/{worker['id']}",
+                        {"roles": ["agent", "helper"]}).status == 200
+    assert admin.call("PATCH", f"/agents/{worker['id']}",
+                      {"roles": ["agent", "supervisor"]}).status == 200
+
+
 def test_deactivation_revokes_every_session(admin: Api) -> None:
     # Given an agent signed in twice
     agent = new_agent(admin, "jdoe")

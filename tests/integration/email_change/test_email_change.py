@@ -9,28 +9,26 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from email_change_helpers import (
-    AGENT_PASSWORD,
-    AgentFactory,
-    emails_to,
-    link_token,
-    sign_in,
-)
 from roster import aws, clock
-from roster.errors import EmailTaken, InvalidVerificationToken, NoPendingEmail, VersionConflict
+from roster.errors import (
+    EmailTaken,
+    InvalidVerificationToken,
+    NoPendingEmail,
+    RosterError,
+    VersionConflict,
+)
 from roster.local.runtime import Runtime
 from roster.models.agent import AgentRecord
 from roster.repository import get_repository, keys
-from roster.repository.table import Expression
 from roster.services import email_change
+from support.agents import AGENT_PASSWORD, AgentFactory, stored_agent
+from support.api import access_token
+from support.audit import audit_actions
+from support.concurrency import atomic_aws, error_codes, race
+from support.mail import emails_to, link_token
 
 ADMIN_ID = "admin-actor"
-
-
-def profile(agent_id: str) -> AgentRecord:
-    record = get_repository().get_agent(agent_id)
-    assert record is not None
-    return record
+RACERS = 10
 
 
 def token_item(agent_id: str) -> dict[str, Any] | None:
@@ -55,12 +53,6 @@ def login_status(runtime: Runtime, login: str) -> int:
     return response.status
 
 
-def audit_actions(agent_id: str) -> list[str]:
-    items, _ = get_repository().table.query(
-        Expression("pk = :pk", values={":pk": keys.audit_partition(agent_id)}))
-    return [str(item["action"]) for item in items]
-
-
 # ------------------------------------------------------------------ start_change
 
 
@@ -72,7 +64,7 @@ def test_start_sets_pending_mails_both_addresses_and_keeps_the_email(
     updated = email_change.start_change(ADMIN_ID, agent, "jane.new@example.com")
     runtime.pump_streams()
     # Then the returned and stored record keep the email, with the new one pending
-    stored = profile(agent.id)
+    stored = stored_agent(agent.id)
     assert updated.email == stored.email == "jane@example.com"
     assert updated.pendingEmail is not None and stored.pendingEmail == updated.pendingEmail
     assert updated.pendingEmail.email == "jane.new@example.com"
@@ -114,7 +106,7 @@ def test_the_token_is_stored_only_as_a_digest_and_sealed_in_the_outbox(
     item = token_item(agent.id)
     assert item is not None and item["digest"] != secret and len(item["digest"]) == 64
     assert item["expiryBucket"] == "EXPIRING"
-    assert item["expiresAt"] == profile(agent.id).pendingEmail.expiresAt  # type: ignore[union-attr]
+    assert item["expiresAt"] == stored_agent(agent.id).pendingEmail.expiresAt  # type: ignore[union-attr]
     assert item["ttl"] == clock.epoch(clock.parse(item["expiresAt"]))
 
 
@@ -131,7 +123,7 @@ def test_a_stale_version_is_412_and_nothing_is_written_or_sent(
     runtime.pump_streams()
     # Then it is 412 version_conflict, the first change stands and no mail went out
     assert raised.value.status == 412 and raised.value.code == "version_conflict"
-    assert profile(agent.id).pendingEmail.email == "first@example.com"  # type: ignore[union-attr]
+    assert stored_agent(agent.id).pendingEmail.email == "first@example.com"  # type: ignore[union-attr]
     assert len(runtime.outbox()) == sent_before
     assert emails_to(runtime, "second@example.com") == []
 
@@ -149,7 +141,7 @@ def test_another_agents_address_is_409_email_taken_in_any_letter_case(
     runtime.pump_streams()
     # Then 409 email_taken; nothing pending, nothing sent
     assert raised.value.status == 409 and raised.value.code == "email_taken"
-    assert profile(agent.id).pendingEmail is None and token_item(agent.id) is None
+    assert stored_agent(agent.id).pendingEmail is None and token_item(agent.id) is None
     assert len(runtime.outbox()) == sent_before
 
 
@@ -162,7 +154,7 @@ def test_a_pending_address_blocks_nobody(runtime: Runtime, make_agent: AgentFact
     email_change.start_change(ADMIN_ID, second, "wanted@example.com")
     third = make_agent("wanted@example.com")
     # Then both succeed; the first link can no longer take the address
-    assert profile(third.id).email == "wanted@example.com"
+    assert stored_agent(third.id).email == "wanted@example.com"
     response = verify(runtime, token)
     assert response.status == 409 and response.json()["code"] == "email_taken"
 
@@ -173,11 +165,11 @@ def test_a_new_change_replaces_the_pending_one(runtime: Runtime,
     agent = make_agent("jane@example.com")
     first = start(runtime, agent, "one@example.com")
     # When another change is started
-    second = start(runtime, profile(agent.id), "two@example.com")
+    second = start(runtime, stored_agent(agent.id), "two@example.com")
     # Then the first link is dead and the second one verifies
     assert verify(runtime, first).json()["code"] == "invalid_token"
     assert verify(runtime, second).status == 204
-    assert profile(agent.id).email == "two@example.com"
+    assert stored_agent(agent.id).email == "two@example.com"
 
 
 def test_asking_for_the_current_address_withdraws_the_pending_change(
@@ -185,16 +177,16 @@ def test_asking_for_the_current_address_withdraws_the_pending_change(
     # Given a pending change
     agent = make_agent("jane@example.com")
     token = start(runtime, agent, "new@example.com")
-    current = profile(agent.id)
+    current = stored_agent(agent.id)
     # When the email is set to the current address again
     updated = email_change.start_change(ADMIN_ID, current, "jane@example.com")
     # Then nothing is pending, the link is dead, and the version moved once
-    assert updated.pendingEmail is None and profile(agent.id).pendingEmail is None
-    assert updated.version == profile(agent.id).version == current.version + 1
+    assert updated.pendingEmail is None and stored_agent(agent.id).pendingEmail is None
+    assert updated.version == stored_agent(agent.id).version == current.version + 1
     assert verify(runtime, token).status == 400
     # And with nothing pending it is a no-op
     again = email_change.start_change(ADMIN_ID, updated, "jane@example.com")
-    assert again == updated and profile(agent.id).version == updated.version
+    assert again == updated and stored_agent(agent.id).version == updated.version
 
 
 # ------------------------------------------------------------------ verification
@@ -212,7 +204,7 @@ def test_verification_swaps_the_email_and_the_sign_in_address(
     response = verify(runtime, token)
     # Then 204, the new address is the email (as given), nothing pending
     assert response.status == 204 and response.body == b""
-    stored = profile(agent.id)
+    stored = stored_agent(agent.id)
     assert stored.email == "Jane.New@Example.com" and stored.pendingEmail is None
     assert stored.version == agent.version + 2
     assert token_item(agent.id) is None
@@ -234,7 +226,7 @@ def test_the_old_address_is_free_after_verification(runtime: Runtime,
     assert verify(runtime, start(runtime, agent, "new@example.com")).status == 204
     # When another agent takes the old address Then it can
     other = make_agent("jane@example.com")
-    assert profile(other.id).email == "jane@example.com"
+    assert stored_agent(other.id).email == "jane@example.com"
 
 
 def test_a_link_works_once(runtime: Runtime, make_agent: AgentFactory) -> None:
@@ -270,7 +262,7 @@ def test_an_expired_link_is_invalid(runtime: Runtime, make_agent: AgentFactory,
     monkeypatch.setattr(clock, "now", lambda: later)
     # When it is used Then 400 invalid_token and the email is unchanged
     assert verify(runtime, token).json()["code"] == "invalid_token"
-    assert profile(agent.id).email == "jane@example.com"
+    assert stored_agent(agent.id).email == "jane@example.com"
 
 
 @pytest.mark.parametrize("body", [{}, {"token": 5}, {"token": None}, {"token": ["x"]},
@@ -290,7 +282,7 @@ def test_an_address_taken_meanwhile_is_409_and_the_change_is_dropped(
     response = verify(runtime, token)
     # Then 409 email_taken, and the change is gone (link dead, nothing pending)
     assert response.status == 409 and response.json()["code"] == "email_taken"
-    stored = profile(agent.id)
+    stored = stored_agent(agent.id)
     assert stored.email == "jane@example.com" and stored.pendingEmail is None
     assert token_item(agent.id) is None
     assert verify(runtime, token).json()["code"] == "invalid_token"
@@ -303,7 +295,7 @@ def test_a_change_of_letter_case_verifies_and_keeps_the_guard(
     agent = make_agent("jane@example.com")
     token = start(runtime, agent, "Jane@Example.com")
     assert verify(runtime, token).status == 204
-    assert profile(agent.id).email == "Jane@Example.com"
+    assert stored_agent(agent.id).email == "Jane@Example.com"
     assert login_status(runtime, "jane@example.com") == 200
     guard = get_repository().table.get(keys.email_guard("jane@example.com"))
     assert guard is not None and guard["agentId"] == agent.id
@@ -312,7 +304,7 @@ def test_a_change_of_letter_case_verifies_and_keeps_the_guard(
 def test_me_shows_the_pending_email(runtime: Runtime, make_agent: AgentFactory) -> None:
     agent = make_agent("jane@example.com")
     start(runtime, agent, "new@example.com")
-    token = sign_in(runtime, "jane@example.com", AGENT_PASSWORD)
+    token = access_token(runtime, "jane@example.com", AGENT_PASSWORD)
     me = runtime.invoke("GET", "/me", headers={"Authorization": f"Bearer {token}"}).json()
     assert me["email"] == "jane@example.com"
     assert me["pendingEmail"]["email"] == "new@example.com"
@@ -325,7 +317,7 @@ def test_resend_sends_a_new_link_and_kills_the_old_one(
         runtime: Runtime, make_agent: AgentFactory, admin: dict[str, str]) -> None:
     agent = make_agent("jane@example.com")
     first = start(runtime, agent, "new@example.com")
-    before = profile(agent.id)
+    before = stored_agent(agent.id)
     # When an admin asks for a new link
     response = runtime.invoke("POST", f"/agents/{agent.id}/email-change/resend", headers=admin)
     # Then 202 with the pending change, a second mail with a different link
@@ -336,7 +328,7 @@ def test_resend_sends_a_new_link_and_kills_the_old_one(
     assert len(mails) == 2
     second = link_token(mails[-1])
     assert second != first
-    assert profile(agent.id).version == before.version + 1
+    assert stored_agent(agent.id).version == before.version + 1
     assert "agent.email_change_resent" in audit_actions(agent.id)
     # And the first link is dead, the second verifies
     assert verify(runtime, first).json()["code"] == "invalid_token"
@@ -376,7 +368,7 @@ def test_cancel_removes_the_change_and_kills_the_link(
     token = start(runtime, agent, "new@example.com")
     response = runtime.invoke("DELETE", f"/agents/{agent.id}/email-change", headers=admin)
     assert response.status == 204
-    assert profile(agent.id).pendingEmail is None and token_item(agent.id) is None
+    assert stored_agent(agent.id).pendingEmail is None and token_item(agent.id) is None
     assert verify(runtime, token).json()["code"] == "invalid_token"
     assert "agent.email_change_cancelled" in audit_actions(agent.id)
     again = runtime.invoke("DELETE", f"/agents/{agent.id}/email-change", headers=admin)
@@ -389,13 +381,13 @@ def test_resend_and_cancel_need_agents_write(runtime: Runtime,
     make_agent("caller@example.com", account="plainagent")
     target = make_agent("jane@example.com")
     start(runtime, target, "new@example.com")
-    headers = {"Authorization": f"Bearer {sign_in(runtime, 'plainagent', AGENT_PASSWORD)}"}
+    headers = {"Authorization": f"Bearer {access_token(runtime, 'plainagent', AGENT_PASSWORD)}"}
     # When it asks to resend or cancel Then 403 forbidden; without a token 401
     for method, path in (("POST", f"/agents/{target.id}/email-change/resend"),
                          ("DELETE", f"/agents/{target.id}/email-change")):
         assert runtime.invoke(method, path, headers=headers).json()["code"] == "forbidden"
         assert runtime.invoke(method, path).status == 401
-    assert profile(target.id).pendingEmail is not None
+    assert stored_agent(target.id).pendingEmail is not None
 
 
 def test_two_uses_racing_with_the_same_link_cannot_both_succeed(
@@ -415,5 +407,37 @@ def test_two_uses_racing_with_the_same_link_cannot_both_succeed(
     with pytest.raises(InvalidVerificationToken):
         repository.complete_email_change(second_record, second_change, updated_at=stamp,
                                          audit=[], messages=[])
-    stored = profile(agent.id)
+    stored = stored_agent(agent.id)
     assert stored.email == "new@example.com" and stored.version == agent.version + 2
+
+
+def test_10_concurrent_uses_of_one_link_change_the_email_exactly_once(
+        runtime: Runtime, make_agent: AgentFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given a pending change and its link, and each AWS request atomic (as in AWS)
+    atomic_aws(monkeypatch)
+    agent = make_agent("jane@example.com")
+    token = start(runtime, agent, "new@example.com")
+    sent_before = len(runtime.outbox())
+    # When 10 verifications present the link at once
+    outcomes = race(email_change.verify, [token] * RACERS)
+    runtime.pump_streams()
+    # Then exactly one succeeds and every other one is the contract's 400 invalid_token
+    assert [o for o in outcomes if not isinstance(o, RosterError)] == [None], outcomes
+    assert error_codes(outcomes) == [(400, "invalid_token")] * (RACERS - 1)
+    # And the email changed once: new address, nothing pending, version moved once
+    stored = stored_agent(agent.id)
+    assert stored.email == "new@example.com" and stored.pendingEmail is None
+    assert stored.version == agent.version + 2
+    assert token_item(agent.id) is None
+    # And the guards moved once: the new address signs in, the old one does not
+    table = get_repository().table
+    assert table.get(keys.email_guard("jane@example.com")) is None
+    new_guard = table.get(keys.email_guard("new@example.com"))
+    assert new_guard is not None and new_guard["agentId"] == agent.id
+    assert login_status(runtime, "new@example.com") == 200
+    assert login_status(runtime, "jane@example.com") == 401
+    # And one audit event, one confirmation to each address
+    assert audit_actions(agent.id).count("agent.email_changed") == 1
+    confirmations = runtime.outbox()[sent_before:]
+    assert sorted(m["to"] for m in confirmations) == ["jane@example.com", "new@example.com"]
+    assert all(m["subject"] == "Your Roster email address was changed" for m in confirmations)

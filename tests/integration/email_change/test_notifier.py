@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 from botocore.awsrequest import AWSResponse
-from email_change_helpers import AgentFactory, emails_to
 from roster import aws, clock, messages
 from roster.local.runtime import Runtime
 from roster.models.outbox import OutboxMessage
@@ -21,6 +20,8 @@ from roster.repository import get_repository, keys
 from roster.repository.table import serialize
 from roster.services import email_change
 from roster.templates import Template
+from support.agents import AgentFactory
+from support.mail import emails_to
 
 ADMIN_ID = "admin-actor"
 STREAM_RETRIES = 5  # MaximumRetryAttempts of the notifier's stream event in template.yaml

@@ -1,0 +1,78 @@
+"""What every repository mixin builds on: the table, TTL values, and the items and
+side effects (audit events, outbox messages) that any change may write.
+
+Each area's mixin (``AgentStore``, ``CredentialStore``, ...) inherits ``StoreBase``, so
+these are defined once and type-checked where they are used.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from roster import clock, sealing
+from roster.models.audit import AuditEvent
+from roster.models.credentials import PasswordCredential
+from roster.models.outbox import OutboxMessage
+from roster.repository import keys
+from roster.repository.table import Item, Table, TxOp, put
+
+OUTBOX_RETENTION_SECONDS = 7 * 86400
+
+
+def ttl_of(moment: datetime | str) -> int:
+    """The ``ttl`` attribute (epoch seconds) for a moment or an ISO 8601 time."""
+    return clock.epoch(clock.parse(moment) if isinstance(moment, str) else moment)
+
+
+class StoreBase:
+    table: Table  # set by ``DynamoRepository``
+
+    @staticmethod
+    def audit_item(event: AuditEvent) -> Item:
+        sort = f"{event.at}#{event.id}"
+        return {
+            **keys.audit(event.targetId, sort),
+            "type": "audit",
+            "gsi1pk": keys.AUDIT_FEED_PARTITION,
+            "gsi1sk": sort,
+            **event.model_dump(mode="json", exclude={"id"}),
+        }
+
+    @staticmethod
+    def outbox_item(message: OutboxMessage) -> Item:
+        created = clock.now()
+        item: Item = {
+            **keys.outbox(message.id),
+            "type": "outbox",
+            **message.model_dump(mode="json"),
+            "createdAt": clock.iso(created),
+            "status": "pending",
+            "ttl": ttl_of(created) + OUTBOX_RETENTION_SECONDS,
+        }
+        if message.secret_params:
+            item["sealed"] = sealing.seal(message.secret_params, bound_to=message.id)
+        return item
+
+    @staticmethod
+    def password_item(agent_id: str, credential: PasswordCredential) -> Item:
+        # No NULL attributes: ``expiresAt`` is the ``expiring`` index's (string) range key.
+        item: Item = {**keys.password(agent_id), "type": "password",
+                      **credential.model_dump(mode="json", exclude_none=True)}
+        return item
+
+    def side_effects(self, audit: Iterable[AuditEvent] = (),
+                     messages: Iterable[OutboxMessage] = ()) -> list[TxOp]:
+        """Audit events and outbox messages as operations of the caller's transaction."""
+        return [put(self.audit_item(event)) for event in audit] + [
+            put(self.outbox_item(message)) for message in messages
+        ]
+
+    def record_events(self, audit: Sequence[AuditEvent] = (),
+                      messages: Sequence[OutboxMessage] = ()) -> None:
+        """Write events that go with no other change (one round trip)."""
+        operations = self.side_effects(audit, messages)
+        if len(operations) == 1 and operations[0].item is not None:
+            self.table.put(operations[0].item)
+        else:
+            self.table.transact(operations)
