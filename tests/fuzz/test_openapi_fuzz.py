@@ -14,6 +14,7 @@ import requests
 import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis import Case
+from support.http import LocalServer, admin_token
 
 pytestmark = [pytest.mark.fuzz, pytest.mark.slow]
 
@@ -27,14 +28,6 @@ ONLY = os.environ.get("ROSTER_FUZZ_PATHS")  # a regex: fuzz only the paths it ma
 TIMEOUT = 30
 
 
-def sign_in(url: str, password: str) -> str:
-    response = requests.post(f"{url}/auth/login",
-                             json={"login": "admin", "password": password}, timeout=TIMEOUT)
-    assert response.status_code == 200, response.text
-    token: str = response.json()["accessToken"]
-    return token
-
-
 @pytest.fixture(scope="session")
 def http() -> Any:
     with requests.Session() as session:
@@ -42,7 +35,7 @@ def http() -> Any:
 
 
 @pytest.fixture
-def api_schema(local_server: Any) -> Any:
+def api_schema(local_server: LocalServer) -> Any:
     config = schemathesis.Config.from_dict({
         "seed": SEED,
         "base-url": local_server.url,
@@ -69,7 +62,7 @@ def api_schema(local_server: Any) -> Any:
         """The owner's access token; on a 401 (the fuzzer signed it out) sign in again."""
 
         def get(self, case: Case, context: Any) -> str:
-            return sign_in(local_server.url, local_server.admin_password)
+            return admin_token(local_server)
 
         def set(self, case: Case, token: str, context: Any) -> None:
             case.headers = {**(case.headers or {}), "Authorization": f"Bearer {token}"}
