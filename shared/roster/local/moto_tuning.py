@@ -48,7 +48,7 @@ def seed_items(table_name: str, items: Iterable[Mapping[str, Any]]) -> int:
     hash_attr, range_attr = table.hash_key_attr, table.range_key_attr
     count = 0
     for raw in items:
-        item = Item.__new__(Item)
+        item: Any = Item.__new__(Item)
         item.hash_key = DynamoType(raw[hash_attr])
         item.range_key = DynamoType(raw[range_attr]) if range_attr else None
         attrs = LimitedSizeDict.__new__(LimitedSizeDict)
@@ -141,9 +141,10 @@ def cheap_transaction_rollback() -> Iterator[None]:
 
     A cancelled transaction leaves every table exactly as before (items and stream);
     nesting is harmless (the outermost installation does the work)."""
-    from moto.dynamodb import models
+    from moto.dynamodb import models as moto_models
 
-    backend_class = models.DynamoDBBackend
+    models: Any = moto_models  # patched below: moto's types do not allow it
+    backend_class: Any = models.DynamoDBBackend
     original = backend_class.transact_write_items
     if getattr(original, "cheap_rollback", False):
         yield
@@ -162,9 +163,9 @@ def cheap_transaction_rollback() -> Iterator[None]:
         finally:
             _transaction.running = False
 
-    transact_write_items.cheap_rollback = True  # type: ignore[attr-defined]
+    setattr(transact_write_items, "cheap_rollback", True)  # noqa: B010 - a marker, not typed
     copy_module = models.copy
-    models.copy = _NoTableCopies()  # type: ignore[assignment]
+    models.copy = _NoTableCopies()
     backend_class.transact_write_items = transact_write_items
     try:
         yield
