@@ -1,13 +1,18 @@
-"""Password hashing (argon2id, OWASP minimum parameters) and generated passwords."""
+"""Password hashing (argon2id, OWASP minimum parameters) and generated passwords.
+
+``argon2`` is imported on first hash or verify: most requests of the functions that
+import this module (for ``generate_password`` or the policy) never hash anything.
+"""
 
 from __future__ import annotations
 
 import secrets
 import string
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
+if TYPE_CHECKING:
+    from argon2 import PasswordHasher
 
 # OWASP Password Storage Cheat Sheet, argon2id minimum: m=19 MiB, t=2, p=1.
 MEMORY_COST_KIB = 19 * 1024
@@ -21,6 +26,8 @@ _ALPHABET = string.ascii_letters + string.digits + _SYMBOLS
 
 @lru_cache(maxsize=1)
 def _hasher() -> PasswordHasher:
+    from argon2 import PasswordHasher
+
     return PasswordHasher(
         time_cost=TIME_COST, memory_cost=MEMORY_COST_KIB, parallelism=PARALLELISM
     )
@@ -41,6 +48,8 @@ def verify_password(stored_hash: str | None, password: str) -> bool:
     Unknown logins and agents without a password are checked against a dummy hash so a
     caller cannot tell them from a wrong password by the response time.
     """
+    from argon2.exceptions import InvalidHashError, VerificationError
+
     try:
         _hasher().verify(stored_hash or _dummy_hash(), password)
     except (VerificationError, InvalidHashError, UnicodeError):

@@ -2,6 +2,10 @@
 
 The signing key lives in Secrets Manager and is fetched through Powertools Parameters,
 cached for ``KEY_CACHE_SECONDS`` so a warm function never calls Secrets Manager.
+
+``jwt`` (which loads ``cryptography``, ~30 ms) is imported on first use: only the auth
+function issues access tokens and only the authorizer reads them, while every function
+that signs cursors or parses refresh tokens imports this module.
 """
 
 from __future__ import annotations
@@ -9,8 +13,6 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
-
-import jwt
 
 from roster import clock
 from roster.config import get_settings
@@ -48,11 +50,15 @@ def issue_access_token(agent_id: str, session_id: str, roles: list[str]) -> str:
         "exp": clock.epoch(issued + timedelta(seconds=get_settings().access_token_ttl_seconds)),
         "jti": uuid.uuid4().hex,
     }
+    import jwt
+
     return jwt.encode(claims, _signing_key(), algorithm=ALGORITHM)
 
 
 def read_access_token(token: str) -> AccessClaims | None:
     """The claims of a valid, unexpired token signed by us; ``None`` for anything else."""
+    import jwt
+
     try:
         claims = jwt.decode(
             token,

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from roster import clock
+from roster.models.base import Model
 
 PropertyValue = int | float | str | bool
 PasswordStatus = Literal["none", "temporary", "set"]
@@ -14,26 +15,26 @@ QueueStatus = Literal["logged_on", "logged_off"]
 TimeFormat = Literal["24h", "12h"]
 
 
-class SkillLevel(BaseModel):
+class SkillLevel(Model):
     model_config = ConfigDict(extra="forbid")
 
     skillId: str = Field(min_length=1, max_length=64)
     level: int = Field(ge=1, le=5)
 
 
-class ChatLimits(BaseModel):
+class ChatLimits(Model):
     model_config = ConfigDict(extra="forbid")
 
     live: int = Field(default=3, ge=0, le=50)
     nrt: int = Field(default=5, ge=0, le=50)
 
 
-class PendingEmail(BaseModel):
+class PendingEmail(Model):
     email: str
     expiresAt: str
 
 
-class AgentRecord(BaseModel):
+class AgentRecord(Model):
     """The profile item as stored (no secrets: those live in items of their own)."""
 
     model_config = ConfigDict(extra="ignore")
@@ -84,7 +85,7 @@ class AgentRecord(BaseModel):
 INTERNAL_FIELDS = {"photoKey", "sessionEpoch", "twoFactorFailures"}
 
 
-class Agent(BaseModel):
+class Agent(Model):
     """The agent resource of the contract."""
 
     id: str

@@ -12,9 +12,10 @@ import ipaddress
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, ConfigDict, Field, model_validator
 
 from roster.models.agent import Agent, ChatLimits, PropertyValue, SkillLevel, TimeFormat
+from roster.models.base import Model
 
 ACCOUNT_PATTERN = re.compile(r"^[a-z0-9._-]{3,64}$", re.IGNORECASE)
 # language[-script][-region](-variant)*: the shape of a BCP 47 tag, not a registry lookup.
@@ -124,7 +125,7 @@ NumericId = Annotated[int, Field(ge=1, le=MAX_NUMERIC_ID)]
 PasswordMode = Literal["set", "generate", "invite"]
 
 
-class CreateAgentRequest(BaseModel):
+class CreateAgentRequest(Model):
     model_config = ConfigDict(extra="forbid")
 
     account: Account
@@ -185,7 +186,7 @@ NULLABLE_FIELDS = frozenset({"phone", "mobilePhone", "landlinePhone", "groupId",
                              "businessUnit", "numericId"})
 
 
-class _Patch(BaseModel):
+class _Patch(Model):
     @model_validator(mode="before")
     @classmethod
     def _no_null_for_required(cls, data: Any) -> Any:
@@ -265,22 +266,22 @@ class CreatedAgent(Agent):
     temporaryPassword: str | None = None
 
 
-class AgentPage(BaseModel):
+class AgentPage(Model):
     items: list[Agent]
     nextCursor: str | None
 
 
-class NumericIds(BaseModel):
+class NumericIds(Model):
     numericIds: list[int]
 
 
-class GroupRequest(BaseModel):
+class GroupRequest(Model):
     model_config = ConfigDict(extra="forbid")
 
     groupId: CatalogId | None
 
 
-class QueueStatusRequest(BaseModel):
+class QueueStatusRequest(Model):
     model_config = ConfigDict(extra="forbid")
 
     status: Literal["logged_on", "logged_off"]
@@ -293,14 +294,14 @@ class QueueStatusRequest(BaseModel):
         return self
 
 
-class PhotoRequest(BaseModel):
+class PhotoRequest(Model):
     model_config = ConfigDict(extra="forbid")
 
     contentType: Literal["image/jpeg", "image/png", "image/webp"]
     contentLength: int = Field(ge=1, le=MAX_PHOTO_BYTES)
 
 
-class PhotoUpload(BaseModel):
+class PhotoUpload(Model):
     """A presigned S3 POST: send ``fields`` (repeated as ``headers``) as form fields, then
     the file, to ``uploadUrl``. S3 refuses another type or a larger body."""
 
@@ -315,12 +316,12 @@ class PhotoUpload(BaseModel):
 AssignmentKind = Literal["chat", "ticket", "workflow", "view"]
 
 
-class Assignment(BaseModel):
+class Assignment(Model):
     kind: AssignmentKind
     ref: str
     assignedAt: str
 
 
-class AssignmentPage(BaseModel):
+class AssignmentPage(Model):
     items: list[Assignment]
     nextCursor: str | None

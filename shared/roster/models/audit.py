@@ -5,12 +5,13 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from roster import clock
+from roster.models.base import Model
 
 
-class AuditEvent(BaseModel):
+class AuditEvent(Model):
     id: str = Field(default_factory=lambda: uuid.uuid4().hex)
     at: str = Field(default_factory=lambda: clock.iso_precise(clock.now()))
     actorId: str | None
@@ -19,7 +20,7 @@ class AuditEvent(BaseModel):
     details: dict[str, Any] = Field(default_factory=dict)
 
 
-class AuditEntry(BaseModel):
+class AuditEntry(Model):
     """An audit event as the API returns it."""
 
     at: str
@@ -29,6 +30,6 @@ class AuditEntry(BaseModel):
     details: dict[str, Any]
 
 
-class AuditPage(BaseModel):
+class AuditPage(Model):
     items: list[AuditEntry]
     nextCursor: str | None

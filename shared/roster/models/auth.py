@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
+
+from roster.models.base import Model
 
 
-class LoginRequest(BaseModel):
+class LoginRequest(Model):
     model_config = ConfigDict(extra="forbid")
 
     login: str = Field(min_length=1, max_length=254)
     password: str = Field(min_length=1, max_length=1024)
 
 
-class ChallengeRequest(BaseModel):
+class ChallengeRequest(Model):
     model_config = ConfigDict(extra="forbid")
 
     session: str = Field(min_length=1, max_length=200)
@@ -24,13 +26,13 @@ class ChallengeRequest(BaseModel):
     newPassword: str | None = Field(default=None, max_length=1024)
 
 
-class RefreshRequest(BaseModel):
+class RefreshRequest(Model):
     model_config = ConfigDict(extra="forbid")
 
     refreshToken: str = Field(min_length=1, max_length=400)
 
 
-class Tokens(BaseModel):
+class Tokens(Model):
     status: Literal["authenticated"] = "authenticated"
     accessToken: str
     refreshToken: str
@@ -38,7 +40,7 @@ class Tokens(BaseModel):
     expiresIn: int
 
 
-class ChallengeAnswer(BaseModel):
+class ChallengeAnswer(Model):
     status: Literal["challenge"] = "challenge"
     challenge: Literal["TOTP_REQUIRED", "NEW_PASSWORD_REQUIRED"]
     session: str

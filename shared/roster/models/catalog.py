@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
-    BaseModel,
     ConfigDict,
     Field,
     StrictBool,
@@ -24,6 +23,7 @@ from pydantic import (
 )
 
 from roster.models.agent import SkillLevel
+from roster.models.base import Model
 from roster.permissions import ALL_PERMISSIONS
 
 CatalogKind = Literal["roles", "queues", "skills", "groups", "profiles"]
@@ -79,7 +79,7 @@ def _no_duplicates(values: list[str] | None, what: str) -> None:
         raise ValueError(f"each {what} may appear only once")
 
 
-class _Request(BaseModel):
+class _Request(Model):
     model_config = ConfigDict(extra="forbid")
 
 
@@ -180,7 +180,7 @@ class GroupPatch(CatalogPatch):
 
 
 # ------------------------------------------------------------------ resources
-class CatalogItem(BaseModel):
+class CatalogItem(Model):
     model_config = ConfigDict(extra="ignore")
 
     id: str
@@ -212,27 +212,27 @@ class Group(CatalogItem):
     profiles: list[str] = Field(default_factory=list)
 
 
-class RolePage(BaseModel):
+class RolePage(Model):
     items: list[Role]
     nextCursor: str | None
 
 
-class QueuePage(BaseModel):
+class QueuePage(Model):
     items: list[Queue]
     nextCursor: str | None
 
 
-class SkillPage(BaseModel):
+class SkillPage(Model):
     items: list[Skill]
     nextCursor: str | None
 
 
-class ProfilePage(BaseModel):
+class ProfilePage(Model):
     items: list[Profile]
     nextCursor: str | None
 
 
-class GroupPage(BaseModel):
+class GroupPage(Model):
     items: list[Group]
     nextCursor: str | None
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from roster.models.base import Model
 
 
-class CleanupSummary(BaseModel):
+class CleanupSummary(Model):
     """What one cleanup run did (also reported as metrics).
 
     ``read`` counts the index entries the run read: it grows with the expired items, not

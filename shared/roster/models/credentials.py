@@ -4,19 +4,21 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
+
+from roster.models.base import Model
 
 ChallengeKind = Literal["TOTP_REQUIRED", "NEW_PASSWORD_REQUIRED"]
 
 
-class PasswordCredential(BaseModel):
+class PasswordCredential(Model):
     hash: str
     temporary: bool = False
     expiresAt: str | None = None  # temporary passwords only
     setAt: str
 
 
-class LoginThrottle(BaseModel):
+class LoginThrottle(Model):
     """Consecutive wrong passwords for one login string, known or not."""
 
     failures: int = 0
@@ -24,7 +26,7 @@ class LoginThrottle(BaseModel):
     lockedUntil: str | None = None
 
 
-class SessionRecord(BaseModel):
+class SessionRecord(Model):
     id: str
     agentId: str
     refreshDigest: str
@@ -34,7 +36,7 @@ class SessionRecord(BaseModel):
     expiresAt: str
 
 
-class Challenge(BaseModel):
+class Challenge(Model):
     """A half-finished sign-in, named by a single-use random token (stored as its digest)."""
 
     digest: str
@@ -44,7 +46,7 @@ class Challenge(BaseModel):
     passwordVerified: bool = True
 
 
-class SignInState(BaseModel):
+class SignInState(Model):
     """Everything a sign-in needs, read in as few round trips as the key layout allows."""
 
     agent_id: str | None = None

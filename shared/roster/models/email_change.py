@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
 
 from roster.models.agent import PendingEmail
+from roster.models.base import Model
 
 
-class EmailChange(BaseModel):
+class EmailChange(Model):
     """The pending change of one agent (one at a time: a new one replaces it).
 
     ``digest`` is the keyed digest of the link's secret; the secret itself is never
@@ -29,13 +30,13 @@ class EmailChange(BaseModel):
         return PendingEmail(email=self.email, expiresAt=self.expiresAt)
 
 
-class VerificationRequest(BaseModel):
+class VerificationRequest(Model):
     model_config = ConfigDict(extra="forbid")
 
     token: str
 
 
-class ResendAnswer(BaseModel):
+class ResendAnswer(Model):
     """``202``: a new link is on its way; the pending change as it now stands."""
 
     status: str = "accepted"

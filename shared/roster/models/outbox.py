@@ -5,12 +5,14 @@ from __future__ import annotations
 import uuid
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
+
+from roster.models.base import Model
 
 Channel = Literal["email", "sms"]
 
 
-class OutboxMessage(BaseModel):
+class OutboxMessage(Model):
     """A message to send. ``params`` are shown in the template; ``secret_params`` (codes,
     temporary passwords, links with tokens) are sealed with KMS before they are stored."""
 

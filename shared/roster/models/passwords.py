@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
+from roster.models.base import Model
 from roster.models.outbox import Channel
 
 # Wide enough for any policy setting (the policy names ``max_length`` itself); the bound
@@ -13,18 +14,18 @@ from roster.models.outbox import Channel
 PasswordField = Field(min_length=1, max_length=1024)
 
 
-class ForgotPasswordRequest(BaseModel):
+class ForgotPasswordRequest(Model):
     model_config = ConfigDict(extra="forbid")
 
     login: str = Field(min_length=1, max_length=254)
     channel: Channel
 
 
-class ForgotPasswordAnswer(BaseModel):
+class ForgotPasswordAnswer(Model):
     status: Literal["accepted"] = "accepted"
 
 
-class ResetPasswordRequest(BaseModel):
+class ResetPasswordRequest(Model):
     model_config = ConfigDict(extra="forbid")
 
     login: str = Field(min_length=1, max_length=254)
@@ -32,14 +33,14 @@ class ResetPasswordRequest(BaseModel):
     newPassword: str = PasswordField
 
 
-class ChangePasswordRequest(BaseModel):
+class ChangePasswordRequest(Model):
     model_config = ConfigDict(extra="forbid")
 
     currentPassword: str = PasswordField
     newPassword: str = PasswordField
 
 
-class AdminPasswordRequest(BaseModel):
+class AdminPasswordRequest(Model):
     """``{newPassword, confirmPassword, forceChange?}`` or ``{generate: true, forceChange?}``."""
 
     model_config = ConfigDict(extra="forbid")
@@ -62,11 +63,11 @@ class AdminPasswordRequest(BaseModel):
         return self
 
 
-class TemporaryPasswordAnswer(BaseModel):
+class TemporaryPasswordAnswer(Model):
     temporaryPassword: str
 
 
-class RecoveryCode(BaseModel):
+class RecoveryCode(Model):
     """The agent's live recovery code: a digest, never the code."""
 
     codeDigest: str

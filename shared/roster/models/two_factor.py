@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from roster.models.agent import AgentRecord
+from roster.models.base import Model
 from roster.models.credentials import Challenge, PasswordCredential
 
 BackupCodeSource = Literal["enrolment", "admin"]
 
 
-class TotpCredential(BaseModel):
+class TotpCredential(Model):
     """The TOTP seed, only ever stored KMS-encrypted (encryption context: the agent id).
 
     ``enrolmentId`` names one enrolment: backup codes carry it, so codes of an earlier
@@ -29,7 +30,7 @@ class TotpCredential(BaseModel):
     enabledAt: str | None = None
 
 
-class BackupCode(BaseModel):
+class BackupCode(Model):
     """A single-use backup code, stored as its keyed digest (in the item's key)."""
 
     kind: Literal["backup"] = "backup"
@@ -39,7 +40,7 @@ class BackupCode(BaseModel):
     expiresAt: str | None = None  # admin-issued codes only; enrolment codes do not expire
 
 
-class TwoFactorSignIn(BaseModel):
+class TwoFactorSignIn(Model):
     """What answering a ``TOTP_REQUIRED`` challenge needs, read in one ``BatchGetItem``."""
 
     challenge: Challenge | None = None
@@ -49,7 +50,7 @@ class TwoFactorSignIn(BaseModel):
     backup: BackupCode | None = None
 
 
-class CodeRequest(BaseModel):
+class CodeRequest(Model):
     """A code from the authenticator app (``POST /me/two-factor/confirm``, ``DELETE``)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -57,21 +58,21 @@ class CodeRequest(BaseModel):
     code: str = Field(min_length=1, max_length=20)
 
 
-class BackupCodesRequest(BaseModel):
+class BackupCodesRequest(Model):
     model_config = ConfigDict(extra="forbid")
 
     count: int = Field(default=1, ge=1, le=10, strict=True)
 
 
-class Enrolment(BaseModel):
+class Enrolment(Model):
     secret: str
     otpauthUri: str
 
 
-class EnrolmentConfirmed(BaseModel):
+class EnrolmentConfirmed(Model):
     backupCodes: list[str]
 
 
-class IssuedBackupCodes(BaseModel):
+class IssuedBackupCodes(Model):
     codes: list[str]
     expiresAt: str

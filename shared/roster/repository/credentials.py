@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from roster import clock
 from roster.errors import ConcurrentChange, NotFound, RosterError
@@ -17,7 +18,6 @@ from roster.models.agent import AgentRecord, PasswordStatus
 from roster.models.audit import AuditEvent
 from roster.models.credentials import LoginThrottle, PasswordCredential, SessionRecord
 from roster.models.outbox import OutboxMessage
-from roster.models.passwords import RecoveryCode
 from roster.repository import keys
 from roster.repository.base import StoreBase, ttl_of
 from roster.repository.table import (
@@ -34,6 +34,10 @@ from roster.repository.table import (
 # logins reads and writes under it, so that they cost what known logins cost.
 NOBODY = "00000000-0000-0000-0000-000000000000"
 HOUR_SECONDS = 3600
+
+if TYPE_CHECKING:
+    # Loaded on first use: only password recovery builds it.
+    from roster.models.passwords import RecoveryCode
 
 
 class RecoveryRequestDropped(RosterError):
@@ -107,6 +111,8 @@ class CredentialStore(StoreBase):
                                                          RecoveryCode | None]:
         """The agent a login names and its live recovery code: two round trips, known
         login or not (an unknown one reads the same items of an agent that cannot exist)."""
+        from roster.models.passwords import RecoveryCode
+
         guard = self.table.get(keys.login_guard(login))
         agent_id = str(guard["agentId"]) if guard else NOBODY
         record: AgentRecord | None = None
@@ -188,6 +194,8 @@ class CredentialStore(StoreBase):
         ``None`` when there is no code, it has expired or its tries are used up. Counting
         first means concurrent guesses cannot get more than ``max_attempts`` comparisons.
         """
+        from roster.models.passwords import RecoveryCode
+
         try:
             item = self.table.update(
                 keys.recovery_code(agent_id),

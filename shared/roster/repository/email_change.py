@@ -9,11 +9,11 @@ a change is conditional on that value, so an old request can never end a newer c
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from roster.errors import ConcurrentChange, EmailTaken, InvalidVerificationToken, RosterError
 from roster.models.agent import AgentRecord, PendingEmail
 from roster.models.audit import AuditEvent
-from roster.models.email_change import EmailChange
 from roster.models.outbox import OutboxMessage
 from roster.repository import keys
 from roster.repository.agents import AgentStore
@@ -21,6 +21,10 @@ from roster.repository.base import ttl_of
 from roster.repository.table import Item, TxOp, check, delete, put, put_new, update
 
 PROFILE_VERSION_BUMP = "version = version + :one, updatedAt = :now"
+
+if TYPE_CHECKING:
+    # Loaded on first use: only email changes build it.
+    from roster.models.email_change import EmailChange
 
 
 def expiring(expires_at: str) -> Item:
@@ -46,6 +50,8 @@ class EmailChangeStore(AgentStore):
 
     def load_email_change(self, agent_id: str) -> tuple[AgentRecord | None, EmailChange | None]:
         """The profile and its pending change's token item in one ``BatchGetItem``."""
+        from roster.models.email_change import EmailChange
+
         record: AgentRecord | None = None
         change: EmailChange | None = None
         for item in self.table.batch_get([keys.agent(agent_id), keys.email_change(agent_id)]):

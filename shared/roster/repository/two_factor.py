@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError
 
@@ -26,12 +27,6 @@ from roster.models.agent import AgentRecord
 from roster.models.audit import AuditEvent
 from roster.models.credentials import Challenge, PasswordCredential
 from roster.models.outbox import OutboxMessage
-from roster.models.two_factor import (
-    BackupCode,
-    BackupCodeSource,
-    TotpCredential,
-    TwoFactorSignIn,
-)
 from roster.repository import keys
 from roster.repository.base import StoreBase, ttl_of
 from roster.repository.table import (
@@ -47,6 +42,15 @@ from roster.repository.table import (
     put_new,
     update,
 )
+
+if TYPE_CHECKING:
+    # Loaded on first use (below): only the two-factor paths build these models.
+    from roster.models.two_factor import (
+        BackupCode,
+        BackupCodeSource,
+        TotpCredential,
+        TwoFactorSignIn,
+    )
 
 
 class TwoFactorStore(StoreBase):
@@ -72,6 +76,8 @@ class TwoFactorStore(StoreBase):
     # ------------------------------------------------------------------ reads
     def load_two_factor(self, agent_id: str) -> tuple[AgentRecord | None, TotpCredential | None]:
         """The profile and the TOTP credential (one ``BatchGetItem``)."""
+        from roster.models.two_factor import TotpCredential
+
         record: AgentRecord | None = None
         credential: TotpCredential | None = None
         for item in self.table.batch_get([keys.agent(agent_id), keys.totp(agent_id)]):
@@ -89,6 +95,8 @@ class TwoFactorStore(StoreBase):
                              keys.password(agent_id), keys.totp(agent_id)]
         if backup_digest is not None:
             wanted.append(keys.backup_code(agent_id, backup_digest))
+        from roster.models.two_factor import BackupCode, TotpCredential, TwoFactorSignIn
+
         state = TwoFactorSignIn()
         for item in self.table.batch_get(wanted):
             sk = str(item["sk"])
