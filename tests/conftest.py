@@ -39,17 +39,17 @@ def forget_cached_configuration() -> None:
 
 @pytest.fixture
 def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """moto for everything AWS, with dummy credentials."""
+    """moto for everything AWS, with dummy credentials (and a transaction rollback that
+    copies the items a transaction names, not the tables: see ``moto_tuning``)."""
     from moto import mock_aws
-    from support.moto_backend import snapshot_once_per_transaction
+    from roster.local.moto_tuning import cheap_transaction_rollback
 
     for name, value in AWS_ENV.items():
         monkeypatch.setenv(name, value)
     for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "AWS_SESSION_TOKEN"):
         monkeypatch.delenv(name, raising=False)
     forget_cached_configuration()
-    snapshot_once_per_transaction(monkeypatch)
-    with mock_aws():
+    with cheap_transaction_rollback(), mock_aws():
         yield
     forget_cached_configuration()
 

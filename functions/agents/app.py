@@ -8,6 +8,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Response, Router
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from pydantic import BaseModel
 from roster.api import api_handler, create_app, header, json_response, no_content, principal
+from roster.cursor import MAX_CURSOR_LENGTH
 from roster.errors import ValidationFailed
 from roster.models.agent import Agent, AgentRecord
 from roster.models.agents_api import (
@@ -39,7 +40,8 @@ def _documented(status: int, model: type[BaseModel], description: str) -> dict[i
 AGENT_ANSWER = _documented(200, Agent, "The agent; ETag carries its version")
 
 Limit = Annotated[int, Query(ge=1, le=100)]
-Cursor = Annotated[str | None, Query(min_length=1, max_length=2048)]
+Cursor = Annotated[str | None, Query(max_length=MAX_CURSOR_LENGTH,
+                                     description="Opaque cursor from the previous page")]
 Filter = Annotated[str | None, Query(min_length=1, max_length=254)]
 Ref = Annotated[str, Path(min_length=1, max_length=200)]
 

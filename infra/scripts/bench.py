@@ -32,7 +32,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "shared"))
@@ -634,52 +634,12 @@ class ScaleRow:
     seconds: float  # seeding time
 
 
-class MotoTable:
-    """The table inside moto's in-process backend, for bulk seeding.
+def count_items(table_name: str, attribute: str, value: str) -> int:
+    """Items of moto's table with ``attribute`` = ``value`` (a bench set-up check, no API)."""
+    from roster.local.moto_tuning import backend_table
 
-    100,000 ``BatchWriteItem`` puts cost ~1.5 ms each here (moto validates item sizes
-    attribute by attribute) plus a stream record each for the local notifier to wade
-    through, about 4 minutes in all; items built straight into the backend, as moto's own
-    snapshot copy builds them, take ~0.1 ms and write no stream records.
-    """
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-
-    @property
-    def table(self) -> Any:
-        """Looked up each time (moto's own rollback replaces the table object)."""
-        from moto.core.models import DEFAULT_ACCOUNT_ID
-        from moto.dynamodb.models import dynamodb_backends
-
-        region = os.environ["AWS_DEFAULT_REGION"]
-        return dynamodb_backends[DEFAULT_ACCOUNT_ID][region].get_table(self.name)
-
-    def trim_stream(self) -> None:
-        """Drop the stream records the local notifier has read (DynamoDB trims them after
-        24 hours). moto copies the whole table, stream included, for every transaction:
-        left alone, the bench would slow down quadratically and grow to gigabytes."""
-        shard = self.table.stream_shard
-        if shard is not None and shard.items:
-            shard.starting_sequence_number += len(shard.items)
-            shard.items = []
-
-    def put_all(self, items: Iterator[dict[str, Any]]) -> None:
-        """Put items given in DynamoDB's JSON form (``serialize``d)."""
-        from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
-
-        table = self.table
-        for raw in items:
-            item = cast(Item, Item.__new__(Item))
-            item.hash_key, item.range_key = DynamoType(raw["pk"]), DynamoType(raw["sk"])
-            attrs = LimitedSizeDict.__new__(LimitedSizeDict)
-            dict.update(attrs, {name: DynamoType(value) for name, value in raw.items()})
-            item.attrs = attrs
-            table.items[item.hash_key][item.range_key] = item
-
-    def count(self, attribute: str, value: str) -> int:
-        return sum(1 for item in self.table.all_items()
-                   if (found := item.attrs.get(attribute)) is not None and found.value == value)
+    return sum(1 for item in backend_table(table_name).all_items()
+               if (found := item.attrs.get(attribute)) is not None and found.value == value)
 
 
 def minimal_profiles(start: int, count: int, stamp: str) -> Iterator[dict[str, Any]]:
@@ -734,12 +694,12 @@ def expired_changes(count: int, tag: str) -> list[dict[str, Any]]:
 def measure_scale(bench: Bench) -> list[ScaleRow]:
     """``GET /agents`` and the cleanup as the table grows to each of ``SCALE_SIZES``."""
     from roster import clock
+    from roster.local.moto_tuning import seed_items
     from roster.repository import get_repository, keys
 
     repository = get_repository()
-    moto = MotoTable(repository.table.name)
     stamp = clock.iso(clock.now())
-    present = moto.count("gsi1pk", keys.AGENT_LIST_PARTITION)
+    present = count_items(repository.table.name, "gsi1pk", keys.AGENT_LIST_PARTITION)
     if present + EXPIRED_CHANGES > SCALE_SIZES[0]:
         raise SystemExit(f"{present} agents already: more than {SCALE_SIZES[0]} to start from")
     bulk = 0
@@ -748,7 +708,7 @@ def measure_scale(bench: Bench) -> list[ScaleRow]:
         started = time.perf_counter()
         repository.table.batch_write(puts=expired_changes(EXPIRED_CHANGES, str(size)))
         present += EXPIRED_CHANGES
-        moto.put_all(minimal_profiles(bulk, size - present, stamp))
+        seed_items(repository.table.name, minimal_profiles(bulk, size - present, stamp))
         bulk, present = bulk + size - present, size
         seeded = time.perf_counter() - started
         with COUNTER.measure() as listing:
@@ -770,69 +730,28 @@ def flat(rows: list[ScaleRow]) -> bool:
 
 
 # ----------------------------------------------------------------------------- the stack
-def cheap_transaction_rollback() -> None:
-    """moto deep-copies every table a transaction touches, up front, to roll back a
-    cancelled one: with a few thousand items that is most of the bench's time (and with
-    100,000, seconds per transaction). Keep only the items the transaction names (and the
-    stream's length) instead, and put those back on cancellation: the same outcome."""
-    import copy
-
-    from moto.dynamodb.models import DynamoDBBackend
-    from moto.dynamodb.models.dynamo_type import DynamoType
-    from moto.dynamodb.models.table import Table
-
-    original = DynamoDBBackend.transact_write_items
-
-    def snapshot(backend: Any, entry: dict[str, Any]) -> tuple[Any, ...] | None:
-        _, op = next(iter(entry.items()))
-        table = backend.tables.get(op.get("TableName"))
-        if table is None:
-            return None
-        key = op.get("Key") or op["Item"]
-        hash_key = DynamoType(key[table.hash_key_attr])
-        range_key = DynamoType(key[table.range_key_attr]) if table.range_key_attr else None
-        return table, hash_key, range_key, copy.deepcopy(table.get_item(hash_key, range_key))
-
-    def transact(backend: Any, transact_items: list[dict[str, Any]]) -> None:
-        saved = [s for entry in transact_items if (s := snapshot(backend, entry)) is not None]
-        streams = {id(t): (t, len(t.stream_shard.items)) for t, *_ in saved if t.stream_shard}
-        try:
-            original(backend, transact_items)
-        except Exception:
-            for table, hash_key, range_key, item in reversed(saved):
-                table.items[hash_key].pop(range_key, None)
-                if item is not None:
-                    table.items[hash_key][range_key] = item
-            for table, length in streams.values():
-                del table.stream_shard.items[length:]
-            raise
-
-    Table.__deepcopy__ = lambda self, memo: self  # type: ignore[attr-defined]
-    DynamoDBBackend.transact_write_items = transact  # type: ignore[method-assign,assignment]
-
-
 @contextmanager
 def local_stack() -> Iterator[Bench]:
     """moto's AWS with the template provisioned, the owner made and signed in."""
     from moto import mock_aws
+    from roster.local.moto_tuning import cheap_transaction_rollback, trim_stream
 
     os.environ.update({"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench",
                        "AWS_DEFAULT_REGION": "us-east-1"})
     os.environ.pop("AWS_ENDPOINT_URL", None)
     COUNTER.install()
-    cheap_transaction_rollback()
-    with mock_aws():
+    with cheap_transaction_rollback(), mock_aws():
         from roster.local import Runtime
 
         runtime = Runtime().provision()
-        moto = MotoTable(runtime.environment["ROSTER_TABLE_NAME"])
+        table_name = runtime.environment["ROSTER_TABLE_NAME"]
         original_pump = runtime.pump_streams
 
         def pump_uncounted() -> int:
             """The notifier runs after the response: not part of the request's cost."""
             with COUNTER.paused():
                 delivered = original_pump()
-            moto.trim_stream()
+            trim_stream(table_name)
             return delivered
 
         runtime.pump_streams = pump_uncounted  # type: ignore[method-assign]

@@ -49,6 +49,13 @@ def encode(key: dict[str, Any], *, scope: str = "") -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
+def position(cursor: str | None, *, scope: str = "") -> dict[str, Any] | None:
+    """Where a page starts: ``None`` (the first page) for no cursor or an empty one (a
+    client passing on a ``null`` ``nextCursor`` as ``?cursor=``), else ``decode``'s key.
+    Every list reads its cursor through here, so they all agree."""
+    return decode(cursor, scope=scope) if cursor else None
+
+
 def decode(cursor: str, *, scope: str = "") -> dict[str, Any]:
     """The key ``cursor`` was made from; ``InvalidCursor`` unless it is exactly one we issued."""
     if not isinstance(cursor, str) or not cursor or len(cursor) > MAX_CURSOR_LENGTH:

@@ -69,10 +69,6 @@ class InvalidVerificationToken(RosterError):
     code, title = "invalid_token", "The verification token is not valid"
 
 
-class MalformedRequest(RosterError):
-    code, title = "malformed_request", "The request body is not valid JSON"
-
-
 # 401
 class Unauthorized(RosterError):
     status, code, title = 401, "unauthorized", "Authentication required"

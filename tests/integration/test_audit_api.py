@@ -74,6 +74,17 @@ def test_an_agent_with_no_events_has_an_empty_feed(rt: CatalogRuntime) -> None:
     assert reply.status == 200 and reply.json() == {"items": [], "nextCursor": None}
 
 
+def test_an_empty_cursor_is_the_first_page(rt: CatalogRuntime) -> None:
+    # Given a feed of more than one page
+    rt.create_agent("jdoe", password=PASSWORD)
+    rt.login("jdoe", PASSWORD)
+    first = rt.invoke("GET", "/audit", query={"limit": "1"}).json()
+    assert first["nextCursor"]
+    # When ?cursor= (empty) is sent / Then it is the first page again
+    reply = rt.invoke("GET", "/audit", query={"limit": "1", "cursor": ""})
+    assert reply.status == 200 and reply.json() == first
+
+
 def test_a_cursor_is_bound_to_its_agent(rt: CatalogRuntime) -> None:
     # Given a cursor from the owner's feed
     jane = rt.create_agent("jdoe", password=PASSWORD)

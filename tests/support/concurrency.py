@@ -1,8 +1,8 @@
 """Racing the application against itself on moto.
 
 moto serves requests from many threads without a lock, and a cancelled transaction
-restores a snapshot of the whole table taken when it started, which would erase other
-threads' writes. ``atomic_aws`` makes each AWS request atomic, as AWS serves it, so a
+puts back the items it named as they were when it started, which would erase other
+threads' writes to them. ``atomic_aws`` makes each AWS request atomic, as AWS serves it, so a
 race test exercises the application's conditions, not moto's: the requests still
 interleave freely between their AWS calls.
 """

@@ -25,6 +25,21 @@ def test_a_cursor_reads_back_as_the_key_it_was_made_from() -> None:
     assert cursor.decode(token, scope="s") == key
 
 
+@pytest.mark.parametrize("token", [None, ""])
+def test_no_cursor_or_an_empty_one_is_the_first_page(token: str | None) -> None:
+    # Given no cursor, or ?cursor= as a client sends a null nextCursor / Then: first page
+    assert cursor.position(token, scope=SCOPE) is None
+
+
+def test_a_position_is_the_key_of_a_cursor_and_checks_it_like_decode() -> None:
+    token = cursor.encode(KEY, scope=SCOPE)
+    assert cursor.position(token, scope=SCOPE) == KEY
+    with pytest.raises(InvalidCursor):
+        cursor.position(token, scope="table:CATALOG#skills")
+    with pytest.raises(InvalidCursor):
+        cursor.position(" ", scope=SCOPE)
+
+
 def test_a_cursor_is_opaque_url_safe_text() -> None:
     token = cursor.encode(KEY, scope=SCOPE)
     assert "CATALOG" not in token and "sales" not in token

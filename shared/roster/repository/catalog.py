@@ -43,7 +43,7 @@ def page(table: Table, partition: tuple[str, str], *, limit: int, cursor_token: 
     """
     attribute, value = partition
     scope = f"{index or 'table'}:{value}"
-    start = cursor.decode(cursor_token, scope=scope) if cursor_token is not None else None
+    start = cursor.position(cursor_token, scope=scope)
     if start is not None and (set(start) != set(key_attributes) or start.get(attribute) != value):
         raise cursor.InvalidCursor()
     items, last = table.query(

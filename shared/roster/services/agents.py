@@ -237,8 +237,8 @@ def list_agents(*, limit: int, page_cursor: str | None, active: bool | None,
     """A page ordered by account. The most selective filter drives the ``Query`` (``q``,
     then group, queue, role, then ``active``); the others filter what it reads."""
     after: str | None = None
-    if page_cursor is not None:
-        position = cursor.decode(page_cursor, scope=keys.AGENT_LIST_PARTITION)
+    position = cursor.position(page_cursor, scope=keys.AGENT_LIST_PARTITION)
+    if position is not None:
         after = position.get("after")
         if not isinstance(after, str) or len(position) != 1:
             raise InvalidCursor()

@@ -35,8 +35,8 @@ def unassign(actor_id: str, agent_id: str, kind: str, ref: str) -> None:
 
 def list_assignments(agent_id: str, *, limit: int, page_cursor: str | None) -> AssignmentPage:
     after: str | None = None
-    if page_cursor is not None:
-        position = cursor.decode(page_cursor, scope=_scope(agent_id))
+    position = cursor.position(page_cursor, scope=_scope(agent_id))
+    if position is not None:
         after = position.get("after")
         if not isinstance(after, str) or after.split("#", 1)[0] not in ASSIGNMENT_KINDS:
             raise InvalidCursor()

@@ -76,7 +76,7 @@ def _event(actor_id: str, action: str, kind: str, item_id: str,
 def list_items(kind: str, *, limit: int, cursor: str | None) -> tuple[list[CatalogItem],
                                                                        str | None]:
     items, next_cursor = get_repository().list_catalog(kind, limit=limit,
-                                                       cursor_token=cursor or None)
+                                                       cursor_token=cursor)
     return [_resource(kind, item) for item in items], next_cursor
 
 
@@ -167,7 +167,7 @@ def delete_item(actor_id: str, kind: str, item_id: str) -> None:
 # ------------------------------------------------------------------ audit
 def audit_page(agent_id: str | None, *, limit: int, cursor: str | None) -> AuditPage:
     items, next_cursor = get_repository().list_audit(agent_id or None, limit=limit,
-                                                     cursor_token=cursor or None)
+                                                     cursor_token=cursor)
     return AuditPage(
         items=[AuditEntry(at=clock.iso(clock.parse(str(item["at"]))), actorId=item.get("actorId"),
                           action=str(item["action"]), targetId=item.get("targetId"),

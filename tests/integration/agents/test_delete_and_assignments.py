@@ -59,6 +59,9 @@ def test_assignment_errors(admin: Api) -> None:
     assert admin.call("GET", "/agents/nobody/assignments").status == 404
     assert admin.call("GET", f"/agents/{agent['id']}/assignments",
                       query={"cursor": "bad"}).json()["code"] == "invalid_cursor"
+    # An empty cursor is the first page, as on every list
+    empty = admin.call("GET", f"/agents/{agent['id']}/assignments", query={"cursor": ""})
+    assert empty.status == 200 and empty.json() == {"items": [], "nextCursor": None}
 
 
 def test_delete_agent_removes_everything(admin: Api) -> None:

@@ -104,6 +104,13 @@ def test_tampered_cursor_is_400(admin: Api, crowd: dict[str, Any], cursor: str) 
     assert response.json()["code"] == "invalid_cursor"
 
 
+def test_an_empty_cursor_is_the_first_page(admin: Api, crowd: dict[str, Any]) -> None:
+    # Given the first page / When ?cursor= (empty) is sent / Then it is that same page
+    first = admin.call("GET", "/agents", query={"limit": "2"}).json()
+    response = admin.call("GET", "/agents", query={"limit": "2", "cursor": ""})
+    assert response.status == 200 and response.json() == first
+
+
 def test_edited_cursor_is_400(admin: Api, crowd: dict[str, Any]) -> None:
     cursor = admin.call("GET", "/agents", query={"limit": "1"}).json()["nextCursor"]
     payload, _, check = cursor.partition(".")

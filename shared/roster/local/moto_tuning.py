@@ -1,0 +1,174 @@
+"""moto tuned for large tables: the one place the tests and the bench reach into moto's
+in-process DynamoDB backend.
+
+What they measure is the reads and writes of our code, not moto; at 10,000-100,000 items
+moto's own costs would dominate (minutes of seeding, seconds per transaction), so:
+
+- ``seed_items`` puts items straight into the backend (~0.1 ms each, against ~1.5 ms
+  through ``BatchWriteItem``, which re-measures the item size attribute by attribute),
+  without stream records;
+- ``trim_stream`` drops the stream records already read (DynamoDB trims after 24 hours);
+- ``cheap_transaction_rollback`` replaces moto's rollback snapshot (a deep copy of every
+  table a transaction names, once per operation) by a copy of just the items the
+  transaction names, put back if it is cancelled: the same outcome, at a cost that
+  grows with the transaction rather than the table.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import threading
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+
+def backend_table(name: str, region: str | None = None) -> Any:
+    """moto's ``Table`` object for ``name`` (looked up each time: moto's own rollback
+    used to replace it)."""
+    from moto.dynamodb.models import dynamodb_backends
+
+    region = region or os.environ.get("AWS_DEFAULT_REGION") or os.environ["AWS_REGION"]
+    for account in dynamodb_backends:
+        tables = dynamodb_backends[account][region].tables
+        if name in tables:
+            return tables[name]
+    raise LookupError(f"table {name} is not in moto's {region} backend")
+
+
+def seed_items(table_name: str, items: Iterable[Mapping[str, Any]]) -> int:
+    """Put items given in DynamoDB's JSON form (``serialize``d) straight into moto's table,
+    indexes included (moto derives them from the items), without stream records or
+    moto's validation (item size, attribute types): keep seeded items small and well
+    formed. Returns how many were put."""
+    from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
+
+    table = backend_table(table_name)
+    hash_attr, range_attr = table.hash_key_attr, table.range_key_attr
+    count = 0
+    for raw in items:
+        item: Any = Item.__new__(Item)
+        item.hash_key = DynamoType(raw[hash_attr])
+        item.range_key = DynamoType(raw[range_attr]) if range_attr else None
+        attrs = LimitedSizeDict.__new__(LimitedSizeDict)
+        dict.update(attrs, {name: DynamoType(value) for name, value in raw.items()})
+        item.attrs = attrs
+        if range_attr:
+            table.items[item.hash_key][item.range_key] = item
+        else:
+            table.items[item.hash_key] = item
+        count += 1
+    return count
+
+
+def trim_stream(table_name: str) -> None:
+    """Drop the table's stream records (call once they have been read): moto keeps them
+    all, and every later ``GetRecords`` walks them."""
+    shard = backend_table(table_name).stream_shard
+    if shard is not None and shard.items:
+        shard.starting_sequence_number += len(shard.items)
+        shard.items = []
+
+
+class _Transaction(threading.local):
+    """Per thread: whether it is inside a (patched) ``TransactWriteItems``."""
+
+    running = False
+
+
+_transaction = _Transaction()
+
+
+class _NoTableCopies:
+    """Stands in for the ``copy`` module in ``moto.dynamodb.models``: inside a
+    transaction, moto's whole-table snapshot is the table itself (the items it names
+    are saved instead); every other copy is a real one."""
+
+    @staticmethod
+    def deepcopy(value: Any, memo: dict[int, Any] | None = None) -> Any:
+        from moto.dynamodb.models.table import Table
+
+        if _transaction.running and isinstance(value, Table):
+            return value
+        return copy.deepcopy(value, memo)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(copy, name)
+
+
+def _saved_item(backend: Any, entry: Mapping[str, Any]) -> tuple[Any, Any, Any, Any] | None:
+    """(table, hash key, range key, a copy of the item or None) for one transaction
+    entry; None for an entry moto will reject before writing anything."""
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    op = next(iter(entry.values()), None)
+    if not isinstance(op, Mapping):
+        return None
+    table = backend.tables.get(op.get("TableName"))
+    key = op.get("Key") or op.get("Item")
+    if table is None or not key or table.hash_key_attr not in key:
+        return None
+    hash_key = DynamoType(key[table.hash_key_attr])
+    range_key = None
+    if table.range_key_attr:
+        if table.range_key_attr not in key:
+            return None
+        range_key = DynamoType(key[table.range_key_attr])
+    return table, hash_key, range_key, copy.deepcopy(table.get_item(hash_key, range_key))
+
+
+def _restore(saved: list[tuple[Any, Any, Any, Any]], streams: dict[int, tuple[Any, int]]) -> None:
+    """Put every named item back as it was (last saved first, so an item named twice
+    ends as it was before the first), and drop the stream records written since."""
+    for table, hash_key, range_key, item in reversed(saved):
+        if range_key is None:
+            table.items.pop(hash_key, None)
+            if item is not None:
+                table.items[hash_key] = item
+            continue
+        table.items[hash_key].pop(range_key, None)
+        if item is not None:
+            table.items[hash_key][range_key] = item
+    for table, length in streams.values():
+        if table.stream_shard is not None:
+            del table.stream_shard.items[length:]
+
+
+@contextmanager
+def cheap_transaction_rollback() -> Iterator[None]:
+    """Within: ``TransactWriteItems`` snapshots the items it names, not whole tables.
+
+    A cancelled transaction leaves every table exactly as before (items and stream);
+    nesting is harmless (the outermost installation does the work)."""
+    from moto.dynamodb import models as moto_models
+
+    models: Any = moto_models  # patched below: moto's types do not allow it
+    backend_class: Any = models.DynamoDBBackend
+    original = backend_class.transact_write_items
+    if getattr(original, "cheap_rollback", False):
+        yield
+        return
+
+    def transact_write_items(backend: Any, transact_items: list[dict[str, Any]]) -> None:
+        saved = [s for entry in transact_items if (s := _saved_item(backend, entry)) is not None]
+        streams = {id(table): (table, len(table.stream_shard.items))
+                   for table, *_ in saved if table.stream_shard is not None}
+        _transaction.running = True
+        try:
+            original(backend, transact_items)
+        except BaseException:
+            _restore(saved, streams)
+            raise
+        finally:
+            _transaction.running = False
+
+    setattr(transact_write_items, "cheap_rollback", True)  # noqa: B010 - a marker, not typed
+    copy_module = models.copy
+    models.copy = _NoTableCopies()
+    backend_class.transact_write_items = transact_write_items
+    try:
+        yield
+    finally:
+        backend_class.transact_write_items = original
+        models.copy = copy_module

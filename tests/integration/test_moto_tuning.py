@@ -1,0 +1,141 @@
+"""``roster.local.moto_tuning``: the shortcuts the tests and the bench take in moto must not
+change what DynamoDB would do — above all, a cancelled transaction leaves the table
+exactly as it was, though only the items it names are saved for the rollback."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from roster.errors import EmailTaken
+from roster.local.moto_tuning import backend_table, seed_items, trim_stream
+from roster.local.runtime import Runtime
+from roster.repository import get_repository
+from roster.repository.table import Expression, Table, check, delete, put, put_new, serialize
+from roster.repository.table import update as update_op
+
+
+def table() -> Table:
+    return get_repository().table
+
+
+def state() -> tuple[list[dict[str, Any]], int]:
+    """Every item of moto's table (indexes derive from them) and the stream's length."""
+    moto_table = backend_table(table().name)
+    items = [item.to_json() for item in moto_table.all_items()]
+    return items, len(moto_table.stream_shard.items)
+
+
+def given_items() -> None:
+    table().batch_write(puts=[
+        {"pk": "T#a", "sk": "A", "value": 1, "gsi1pk": "T#LIST", "gsi1sk": "a"},
+        {"pk": "T#c", "sk": "C", "value": 3},
+        {"pk": "T#d", "sk": "D", "value": 4},
+    ])
+
+
+def test_a_put_new_guard_cancels_the_writes_before_it(runtime: Runtime) -> None:
+    # Given three items
+    given_items()
+    before = state()
+    # When a transaction updates one, puts a new one, deletes one, and then its put_new
+    # guard fails (the item exists)
+    with pytest.raises(EmailTaken):
+        table().transact([
+            update_op({"pk": "T#a", "sk": "A"}, "SET #v = :v, gsi1sk = :s",
+                      names={"#v": "value"}, values={":v": 10, ":s": "z"}),
+            put({"pk": "T#b", "sk": "B", "value": 2}),
+            delete({"pk": "T#c", "sk": "C"}),
+            put_new({"pk": "T#d", "sk": "D", "value": 40}, on_condition_failure=EmailTaken()),
+        ])
+    # Then every item (index keys included) and the stream are exactly as before
+    assert state() == before
+    assert table().get({"pk": "T#b", "sk": "B"}) is None
+    listed, _ = table().query(Expression("gsi1pk = :p", values={":p": "T#LIST"}), index="gsi1")
+    assert [item["gsi1sk"] for item in listed] == ["a"]
+
+
+def test_a_failed_check_at_the_end_cancels_too(runtime: Runtime) -> None:
+    # Given three items
+    given_items()
+    before = state()
+    # When a transaction writes an item twice over... and a closing check fails
+    with pytest.raises(EmailTaken):
+        table().transact([
+            put({"pk": "T#a", "sk": "A", "value": 100}),
+            put({"pk": "T#e", "sk": "E", "value": 5}),
+            check({"pk": "T#c", "sk": "C"}, "#v = :v", names={"#v": "value"},
+                  values={":v": 999}, on_condition_failure=EmailTaken()),
+        ])
+    # Then nothing changed
+    assert state() == before
+
+
+def test_a_transaction_that_succeeds_keeps_every_write(runtime: Runtime) -> None:
+    # Given three items
+    given_items()
+    _, stream_before = state()
+    # When a transaction updates, puts and deletes
+    table().transact([
+        update_op({"pk": "T#a", "sk": "A"}, "SET #v = :v", names={"#v": "value"},
+                  values={":v": 10}),
+        put_new({"pk": "T#b", "sk": "B", "value": 2}),
+        delete({"pk": "T#c", "sk": "C"}),
+    ])
+    # Then all three writes are there, with a stream record each
+    assert table().get({"pk": "T#a", "sk": "A"}) == {
+        "pk": "T#a", "sk": "A", "value": 10, "gsi1pk": "T#LIST", "gsi1sk": "a"}
+    assert table().get({"pk": "T#b", "sk": "B"}) == {"pk": "T#b", "sk": "B", "value": 2}
+    assert table().get({"pk": "T#c", "sk": "C"}) is None
+    assert state()[1] == stream_before + 3
+
+
+def test_no_whole_table_is_copied(runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given a table that cannot be deep-copied
+    from moto.dynamodb.models.table import Table as MotoTable
+
+    given_items()
+    before = state()
+
+    def refuse(self: Any, memo: Any) -> Any:
+        raise AssertionError("a whole table was copied")
+
+    monkeypatch.setattr(MotoTable, "__deepcopy__", refuse, raising=False)
+    # When a transaction is cancelled
+    with pytest.raises(EmailTaken):
+        table().transact([put({"pk": "T#b", "sk": "B"}),
+                          put_new({"pk": "T#d", "sk": "D"}, on_condition_failure=EmailTaken())])
+    # Then it rolled back from the items it saved
+    assert state() == before
+
+
+def test_seeded_items_read_back_through_the_api_and_the_indexes(runtime: Runtime) -> None:
+    # Given items put straight into moto's table
+    items = [{"pk": f"T#{n}", "sk": "S", "gsi1pk": "T#SEEDED", "gsi1sk": f"{n:03d}"}
+             for n in range(50)]
+    _, stream_before = state()
+    # When they are seeded
+    assert seed_items(table().name, (serialize(item) for item in items)) == 50
+    # Then they read back by key and by index, and wrote no stream records
+    assert table().get({"pk": "T#7", "sk": "S"}) == items[7]
+    listed, _ = table().query(Expression("gsi1pk = :p", values={":p": "T#SEEDED"}),
+                              index="gsi1", limit=3)
+    assert [item["gsi1sk"] for item in listed] == ["000", "001", "002"]
+    assert state()[1] == stream_before
+
+
+def test_a_trimmed_stream_keeps_delivering(runtime: Runtime) -> None:
+    # Given the owner signed in, with every stream record so far delivered
+    runtime.create_owner("Owner-Passw0rd-Tuning")
+    token = runtime.invoke("POST", "/auth/login", body={
+        "login": "admin", "password": "Owner-Passw0rd-Tuning"}).json()["accessToken"]
+    runtime.pump_streams()
+    # When the stream is trimmed
+    trim_stream(table().name)
+    assert state()[1] == 0
+    # Then a later change's mail still goes out as the stream delivers it
+    created = runtime.invoke("POST", "/agents", headers={"Authorization": f"Bearer {token}"},
+                             body={"account": "jdoe", "email": "jane@example.com",
+                                   "firstName": "Jane"})
+    assert created.status == 201
+    assert "jane@example.com" in [m["to"] for m in runtime.outbox()]
