@@ -63,3 +63,30 @@ def test_every_route_declares_its_problems_and_no_catch_all() -> None:
     assert "invalid_credentials" in login["401"]["description"]
     assert "401" not in document["paths"]["/password/forgot"]["post"]["responses"]
     assert "422" not in document["paths"]["/me"]["get"]["responses"]  # no input, no 422
+
+
+def _patch_schemas(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Each PATCH route's request schema, by path."""
+    found = {}
+    for path, operations in document["paths"].items():
+        if "patch" in operations:
+            body = operations["patch"]["requestBody"]["content"]["application/json"]["schema"]
+            found[path] = document["components"]["schemas"][body["$ref"].rsplit("/", 1)[1]]
+    return found
+
+
+def test_patch_schemas_accept_null_exactly_where_the_code_does() -> None:
+    from roster.models.agents_api import NULLABLE_FIELDS
+
+    # Given every PATCH body schema (pydantic would document each optional field as
+    # nullable, though the code refuses null for most: "not sent" is not "null")
+    document = json.loads(openapi.DOCUMENT.read_text(encoding="utf-8"))
+    patches = _patch_schemas(document)
+    assert len(patches) == 7
+    for path, schema in patches.items():
+        clearable = NULLABLE_FIELDS if path in ("/me", "/agents/{id}") else {"description"}
+        # Then a writable field takes null only if null clears it
+        documented = {name for name, field in schema["properties"].items()
+                      if not field.get("readOnly")
+                      and any(choice.get("type") == "null" for choice in field.get("anyOf", []))}
+        assert documented == clearable & set(schema["properties"]), path

@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, ConfigDict, Field, model_validator
 
 from roster.models.agent import Agent, ChatLimits, PropertyValue, SkillLevel, TimeFormat
-from roster.models.base import Model
+from roster.models.base import Model, refuse_null_in_schema
 
 ACCOUNT_PATTERN = re.compile(r"^[a-z0-9._-]{3,64}$", re.IGNORECASE)
 # language[-script][-region](-variant)*: the shape of a BCP 47 tag, not a registry lookup.
@@ -186,22 +186,9 @@ NULLABLE_FIELDS = frozenset({"phone", "mobilePhone", "landlinePhone", "groupId",
                              "businessUnit", "numericId"})
 
 
-def _document_null_refusal(schema: dict[str, Any], model: type[Model]) -> None:
-    """The JSON Schema says what ``_no_null_for_required`` enforces: only the nullable
-    fields (and the read-only ones, refused anyway) may be ``null``."""
-    for name, field in schema.get("properties", {}).items():
-        if name in NULLABLE_FIELDS or name in IMMUTABLE_FIELDS or "anyOf" not in field:
-            continue
-        kept = [choice for choice in field["anyOf"] if choice.get("type") != "null"]
-        if len(kept) == 1:
-            del field["anyOf"]
-            field.update(kept[0])
-        else:
-            field["anyOf"] = kept
-
-
 class _Patch(Model):
-    model_config = ConfigDict(json_schema_extra=_document_null_refusal)
+    model_config = ConfigDict(
+        json_schema_extra=refuse_null_in_schema(NULLABLE_FIELDS.union(IMMUTABLE_FIELDS)))
 
     @model_validator(mode="before")
     @classmethod

@@ -23,7 +23,7 @@ from pydantic import (
 )
 
 from roster.models.agent import SkillLevel
-from roster.models.base import Model
+from roster.models.base import Model, refuse_null_in_schema
 from roster.permissions import ALL_PERMISSIONS
 
 CatalogKind = Literal["roles", "queues", "skills", "groups", "profiles"]
@@ -63,6 +63,8 @@ Properties = Annotated[dict[PropertyName, PropertyValue], Field(max_length=MAX_P
 
 # Fields a PATCH may name but never change (422 immutable_field).
 IMMUTABLE_FIELDS = ("id", "builtIn", "createdAt", "updatedAt")
+# Fields a PATCH may not set to null (``description`` may: null clears it).
+NOT_NULL_FIELDS = ("name", "permissions", "skills", "properties", "profiles")
 
 assert set(get_args(Permission)) == set(ALL_PERMISSIONS)
 
@@ -85,6 +87,9 @@ class _Request(Model):
 
 class CatalogPatch(_Request):
     """The fields every kind shares; ``IMMUTABLE_FIELDS`` are accepted to be refused."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=refuse_null_in_schema(
+        {"description", *IMMUTABLE_FIELDS}))
 
     id: str | None = Field(default=None, json_schema_extra={"readOnly": True})
     builtIn: bool | None = Field(default=None, json_schema_extra={"readOnly": True})

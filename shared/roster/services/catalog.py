@@ -24,6 +24,7 @@ from roster.models.audit import AuditEntry, AuditEvent, AuditPage
 from roster.models.catalog import (
     ID_PATTERN,
     IMMUTABLE_FIELDS,
+    NOT_NULL_FIELDS,
     REFERENCES,
     RESOURCES,
     CatalogCreate,
@@ -35,7 +36,6 @@ from roster.repository import get_repository
 from roster.repository.table import Item
 
 _ID = re.compile(ID_PATTERN)
-_NOT_NULL = ("name", "permissions", "skills", "properties", "profiles")
 
 
 def _resource(kind: str, item: Item) -> CatalogItem:
@@ -113,7 +113,7 @@ def _changes(kind: str, item_id: str, current: Item, patch: CatalogPatch) -> Ite
         if value != was:
             raise ImmutableField(f"'{name}' cannot be changed",
                                  errors=[{"field": name, "message": "cannot be changed"}])
-    nulls = [name for name in _NOT_NULL if name in changes and changes[name] is None]
+    nulls = [name for name in NOT_NULL_FIELDS if name in changes and changes[name] is None]
     if nulls:
         raise ValidationFailed(errors=[{"field": name, "message": "may not be null"}
                                        for name in nulls])
