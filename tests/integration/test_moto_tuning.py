@@ -139,3 +139,36 @@ def test_a_trimmed_stream_keeps_delivering(runtime: Runtime) -> None:
                                    "firstName": "Jane"})
     assert created.status == 201
     assert "jane@example.com" in [m["to"] for m in runtime.outbox()]
+
+
+def test_the_pump_drops_what_every_subscription_has_read(runtime: Runtime) -> None:
+    """A long-running `make run` kept every stream record of its life in moto (copied by
+    each transaction, walked by each read): a fuzz run of ~7,000 requests grew the local
+    server to 24 GB. The pump now trims what it has delivered."""
+    # Given the owner, and its sign-ins: each one writes stream records
+    runtime.create_owner("Owner-Passw0rd-Tuning")
+    for _ in range(3):
+        assert runtime.invoke("POST", "/auth/login", body={
+            "login": "admin", "password": "Owner-Passw0rd-Tuning"}).status == 200
+    # Then after each request's pump nothing read is left in the stream
+    assert state()[1] == 0
+    # And records written but not pumped yet stay until they are delivered
+    table().put({"pk": "T#x", "sk": "X"})
+    assert state()[1] == 1
+    runtime.pump_streams()
+    assert state()[1] == 0
+
+
+def test_a_trim_through_a_sequence_number_keeps_the_later_records(runtime: Runtime) -> None:
+    # Given three stream records
+    runtime.pump_streams()
+    for name in "abc":
+        table().put({"pk": f"T#{name}", "sk": "S"})
+    shard = backend_table(table().name).stream_shard
+    first = shard.starting_sequence_number
+    # When the stream is trimmed through the second
+    assert trim_stream(table().name, through=str(first + 1)) == 2
+    # Then the third is still there with its sequence number, and reads find it
+    assert [record.record["dynamodb"]["SequenceNumber"] for record in shard.items] == \
+        [str(first + 2)]
+    assert shard.get(first + 2, 10)[0]["dynamodb"]["SequenceNumber"] == str(first + 2)

@@ -62,13 +62,27 @@ def seed_items(table_name: str, items: Iterable[Mapping[str, Any]]) -> int:
     return count
 
 
-def trim_stream(table_name: str) -> None:
-    """Drop the table's stream records (call once they have been read): moto keeps them
-    all, and every later ``GetRecords`` walks them."""
-    shard = backend_table(table_name).stream_shard
-    if shard is not None and shard.items:
-        shard.starting_sequence_number += len(shard.items)
-        shard.items = []
+# Held while a patched transaction runs and while the stream is trimmed: a transaction
+# cancelled in moto's server thread drops the stream records written after the length it
+# noted, which a trim in the pump thread must not shift meanwhile.
+_stream_lock = threading.RLock()
+
+
+def trim_stream(table_name: str, through: str | None = None) -> int:
+    """Drop the table's stream records up to and including sequence number ``through``
+    (all of them without it); call once they have been read: moto keeps them all, every
+    later ``GetRecords`` walks them, and every whole-table copy copies them (DynamoDB
+    itself trims after 24 hours). Returns how many were dropped."""
+    with _stream_lock:
+        shard = backend_table(table_name).stream_shard
+        if shard is None or not shard.items:
+            return 0
+        count = len(shard.items)
+        if through is not None:
+            count = max(0, min(count, int(through) - shard.starting_sequence_number + 1))
+        shard.starting_sequence_number += count
+        del shard.items[:count]
+        return count
 
 
 class _Transaction(threading.local):
@@ -151,17 +165,19 @@ def cheap_transaction_rollback() -> Iterator[None]:
         return
 
     def transact_write_items(backend: Any, transact_items: list[dict[str, Any]]) -> None:
-        saved = [s for entry in transact_items if (s := _saved_item(backend, entry)) is not None]
-        streams = {id(table): (table, len(table.stream_shard.items))
-                   for table, *_ in saved if table.stream_shard is not None}
-        _transaction.running = True
-        try:
-            original(backend, transact_items)
-        except BaseException:
-            _restore(saved, streams)
-            raise
-        finally:
-            _transaction.running = False
+        with _stream_lock:
+            saved = [s for entry in transact_items
+                     if (s := _saved_item(backend, entry)) is not None]
+            streams = {id(table): (table, len(table.stream_shard.items))
+                       for table, *_ in saved if table.stream_shard is not None}
+            _transaction.running = True
+            try:
+                original(backend, transact_items)
+            except BaseException:
+                _restore(saved, streams)
+                raise
+            finally:
+                _transaction.running = False
 
     setattr(transact_write_items, "cheap_rollback", True)  # noqa: B010 - a marker, not typed
     copy_module = models.copy

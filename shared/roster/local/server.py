@@ -181,7 +181,7 @@ def _pump_forever(runtime: Runtime, stop: threading.Event) -> None:
 
 def main() -> int:
     """Run until Ctrl-C or SIGTERM; exit 0 after a clean shutdown."""
-    from moto.server import ThreadedMotoServer
+    from roster.local.moto_tuning import cheap_transaction_rollback
 
     logging.basicConfig(level=logging.WARNING, format="%(message)s", stream=sys.stderr)
     log.setLevel(logging.INFO)
@@ -201,6 +201,16 @@ def main() -> int:
     except OSError as error:
         print(f"Cannot listen on {HOST}:{_port()}: {error.strerror}", file=sys.stderr)
         return 1
+    # A transaction snapshots the items it names, not the whole table: moto's own
+    # rollback copies the table for every transaction, and a server's table only grows.
+    with cheap_transaction_rollback():
+        return _serve(httpd, stop)
+
+
+def _serve(httpd: LocalHTTPServer, stop: threading.Event) -> int:
+    """Embedded AWS up, stack provisioned, owner made; serve until ``stop``."""
+    from moto.server import ThreadedMotoServer
+
     moto = ThreadedMotoServer(ip_address=HOST, port=0, verbose=False)
     moto.start()
     threads: list[threading.Thread] = []

@@ -280,5 +280,28 @@ class StreamPump:
         self._lock = threading.Lock()
 
     def pump(self, invoke: Invoke) -> int:
+        """Pump every subscription, then drop the stream records all of a stream's
+        subscriptions have read (retries are held by the subscription, not the stream):
+        a long-running local server would otherwise keep every record of its life in
+        moto, walked by each read and copied by each transaction."""
         with self._lock:
-            return sum(subscription.pump(invoke) for subscription in self.subscriptions)
+            delivered = sum(subscription.pump(invoke) for subscription in self.subscriptions)
+            self._trim_read_records()
+            return delivered
+
+    def _trim_read_records(self) -> None:
+        from roster.local.moto_tuning import trim_stream
+
+        readers: dict[str, list[str | None]] = {}
+        for subscription in self.subscriptions:
+            readers.setdefault(subscription.stream_arn, []).extend(
+                subscription.positions.values())
+        for stream_arn, positions in readers.items():
+            read = [int(position) for position in positions if position is not None]
+            if not read or len(read) < len(positions):
+                continue  # a shard not read yet: nothing is known to be read by all
+            table_name = stream_arn.split(":table/", 1)[1].split("/", 1)[0]
+            try:
+                trim_stream(table_name, through=str(min(read)))
+            except LookupError:  # AWS is not an in-process moto: nothing to trim
+                continue
