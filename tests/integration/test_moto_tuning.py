@@ -13,6 +13,8 @@ from roster.local.runtime import Runtime
 from roster.repository import get_repository
 from roster.repository.table import Expression, Table, check, delete, put, put_new, serialize
 from roster.repository.table import update as update_op
+from support.agents import OWNER_PASSWORD
+from support.api import access_token, bearer, sign_in
 
 
 def table() -> Table:
@@ -126,15 +128,14 @@ def test_seeded_items_read_back_through_the_api_and_the_indexes(runtime: Runtime
 
 def test_a_trimmed_stream_keeps_delivering(runtime: Runtime) -> None:
     # Given the owner signed in, with every stream record so far delivered
-    runtime.create_owner("Owner-Passw0rd-Tuning")
-    token = runtime.invoke("POST", "/auth/login", body={
-        "login": "admin", "password": "Owner-Passw0rd-Tuning"}).json()["accessToken"]
+    runtime.create_owner(OWNER_PASSWORD)
+    token = access_token(runtime, "admin", OWNER_PASSWORD)
     runtime.pump_streams()
     # When the stream is trimmed
     trim_stream(table().name)
     assert state()[1] == 0
     # Then a later change's mail still goes out as the stream delivers it
-    created = runtime.invoke("POST", "/agents", headers={"Authorization": f"Bearer {token}"},
+    created = runtime.invoke("POST", "/agents", headers=bearer(token),
                              body={"account": "jdoe", "email": "jane@example.com",
                                    "firstName": "Jane"})
     assert created.status == 201
@@ -146,10 +147,9 @@ def test_the_pump_drops_what_every_subscription_has_read(runtime: Runtime) -> No
     each transaction, walked by each read): a fuzz run of ~7,000 requests grew the local
     server to 24 GB. The pump now trims what it has delivered."""
     # Given the owner, and its sign-ins: each one writes stream records
-    runtime.create_owner("Owner-Passw0rd-Tuning")
+    runtime.create_owner(OWNER_PASSWORD)
     for _ in range(3):
-        assert runtime.invoke("POST", "/auth/login", body={
-            "login": "admin", "password": "Owner-Passw0rd-Tuning"}).status == 200
+        sign_in(runtime, "admin", OWNER_PASSWORD)
     # Then after each request's pump nothing read is left in the stream
     assert state()[1] == 0
     # And records written but not pumped yet stay until they are delivered

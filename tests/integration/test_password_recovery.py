@@ -13,6 +13,7 @@ import pytest
 from roster import codes
 from roster.config import get_settings
 from roster.errors import RosterError
+from roster.models.agent import AgentRecord
 from roster.models.passwords import ForgotPasswordRequest, ResetPasswordRequest
 from roster.repository import get_repository, keys
 from roster.services import recovery
@@ -35,6 +36,12 @@ def forgot(runtime: Any, who: str, channel: str = "email") -> Any:
 def reset(runtime: Any, who: str, code: str, password: str = NEW_PASSWORD) -> Any:
     return runtime.invoke("POST", "/password/reset",
                           body={"login": who, "code": code, "newPassword": password})
+
+
+def emailed_code(runtime: Any, agent: AgentRecord) -> str:
+    """Ask for a reset code by email for ``agent`` and return the code it was sent."""
+    forgot(runtime, agent.account)
+    return last_code(runtime, agent.email)
 
 
 def wrong(code: str) -> str:
@@ -207,8 +214,7 @@ def test_reset_sets_the_password_revokes_sessions_and_notifies(runtime: Any) -> 
 def test_reset_code_is_single_use(runtime: Any) -> None:
     """NIST SP 800-63B: a recovery code works once."""
     agent = make_agent(account="jdoe")
-    forgot(runtime, "jdoe")
-    code = last_code(runtime, agent.email)
+    code = emailed_code(runtime, agent)
     assert reset(runtime, "jdoe", code).status == 204
     # When the same code is used again
     again = reset(runtime, "jdoe", code, "Another-Good-Pass77")
@@ -218,8 +224,7 @@ def test_reset_code_is_single_use(runtime: Any) -> None:
 
 def test_reset_with_a_wrong_code_or_unknown_login_is_invalid_code(runtime: Any) -> None:
     agent = make_agent(account="jdoe")
-    forgot(runtime, "jdoe")
-    code = last_code(runtime, agent.email)
+    code = emailed_code(runtime, agent)
     answers = [reset(runtime, "jdoe", wrong(code)), reset(runtime, "ghost", code),
                reset(runtime, "jdoe", "abc"), reset(runtime, "nocode", "123456")]
     assert {(a.status, a.json()["code"]) for a in answers} == {(400, "invalid_code")}
@@ -245,8 +250,7 @@ def test_reset_code_expires_after_ten_minutes(
     """NIST SP 800-63B 5.1.3: the code is valid ROSTER_OTP_TTL_SECONDS (600) only."""
     moved_clock = ShiftedClock(monkeypatch)
     agent = make_agent(account="jdoe")
-    forgot(runtime, "jdoe")
-    code = last_code(runtime, agent.email)
+    code = emailed_code(runtime, agent)
     # When 10 minutes and a second have passed
     moved_clock.advance(seconds=601)
     # Then the right code is refused
@@ -256,8 +260,7 @@ def test_reset_code_expires_after_ten_minutes(
 
 def test_reset_code_may_be_typed_with_spaces(runtime: Any) -> None:
     agent = make_agent(account="jdoe")
-    forgot(runtime, "jdoe")
-    code = last_code(runtime, agent.email)
+    code = emailed_code(runtime, agent)
     assert reset(runtime, "jdoe", f" {code[:3]} {code[3:]} ").status == 204
 
 
@@ -265,8 +268,7 @@ def test_reset_code_works_within_its_lifetime(
         runtime: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     moved_clock = ShiftedClock(monkeypatch)
     agent = make_agent(account="jdoe")
-    forgot(runtime, "jdoe")
-    code = last_code(runtime, agent.email)
+    code = emailed_code(runtime, agent)
     moved_clock.advance(seconds=590)
     assert reset(runtime, "jdoe", code).status == 204
 
@@ -274,8 +276,7 @@ def test_reset_code_works_within_its_lifetime(
 def test_reset_refuses_the_right_code_after_max_wrong_tries(runtime: Any) -> None:
     """NIST SP 800-63B 5.2.2: attempts are limited (ROSTER_OTP_MAX_ATTEMPTS = 5)."""
     agent = make_agent(account="jdoe")
-    forgot(runtime, "jdoe")
-    code = last_code(runtime, agent.email)
+    code = emailed_code(runtime, agent)
     # Given 5 wrong tries
     for _ in range(5):
         assert reset(runtime, "jdoe", wrong(code)).status == 400
@@ -287,14 +288,12 @@ def test_reset_refuses_the_right_code_after_max_wrong_tries(runtime: Any) -> Non
 
 def test_a_new_request_does_not_reset_the_try_count(runtime: Any) -> None:
     agent = make_agent(account="jdoe")
-    forgot(runtime, "jdoe")
-    first = last_code(runtime, agent.email)
+    first = emailed_code(runtime, agent)
     # Given 3 wrong tries on the first code
     for _ in range(3):
         reset(runtime, "jdoe", wrong(first))
     # When a new code is asked for (it replaces the first) and tried wrongly twice
-    forgot(runtime, "jdoe")
-    second = last_code(runtime, agent.email)
+    second = emailed_code(runtime, agent)
     if first != second:
         assert reset(runtime, "jdoe", first).json()["code"] == "invalid_code"  # replaced
     else:
@@ -309,8 +308,7 @@ def test_the_try_count_starts_over_once_the_old_code_has_expired(
     """Documented: a locked-out code cannot block recovery forever."""
     moved_clock = ShiftedClock(monkeypatch)
     agent = make_agent(account="jdoe")
-    forgot(runtime, "jdoe")
-    first = last_code(runtime, agent.email)
+    first = emailed_code(runtime, agent)
     for _ in range(5):
         reset(runtime, "jdoe", wrong(first))
     # When the exhausted code has expired and a new one is asked for
@@ -322,8 +320,7 @@ def test_the_try_count_starts_over_once_the_old_code_has_expired(
 
 def test_reset_applies_the_password_policy(runtime: Any) -> None:
     agent = make_agent(account="jdoe")
-    forgot(runtime, "jdoe")
-    code = last_code(runtime, agent.email)
+    code = emailed_code(runtime, agent)
     # When the new password breaks the policy
     answer = reset(runtime, "jdoe", code, "jdoe-short")
     # Then 422 password_policy naming each failed rule, and the password is unchanged
@@ -386,8 +383,7 @@ def test_10_concurrent_resets_with_one_code_exactly_one_succeeds(
     monkeypatch.setenv("ROSTER_OTP_MAX_ATTEMPTS", str(2 * RACERS))
     get_settings.cache_clear()
     agent = make_agent(account="jdoe", mobile=MOBILE)
-    forgot(runtime, "jdoe")
-    code = last_code(runtime, agent.email)
+    code = emailed_code(runtime, agent)
     sent_before = len(runtime.outbox())
     passwords = [f"Concurrent-Pass-{n}x" for n in range(RACERS)]
 
