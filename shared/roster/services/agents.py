@@ -40,7 +40,7 @@ from roster.models.agents_api import (
 from roster.models.audit import AuditEvent
 from roster.models.credentials import PasswordCredential
 from roster.models.outbox import OutboxMessage
-from roster.permissions import ADMIN_ROLE, ALL_PERMISSIONS, BUILT_IN_ROLES
+from roster.permissions import ADMIN_ROLE, BUILT_IN_ROLES
 from roster.repository import get_repository, keys
 from roster.repository.agents import AGENT_REFERENCES_END, REFERENCE_FIELDS, ListSource
 from roster.repository.table import Item
@@ -143,10 +143,6 @@ def _check_role_grant(granted: Iterable[str], catalog: dict[tuple[str, str], Ite
             raise Forbidden(f"Granting the role '{role}' needs every permission it carries")
 
 
-def _permissions_of(actor_is_admin: bool, given: frozenset[str] | None) -> frozenset[str]:
-    return given if given is not None else frozenset(ALL_PERMISSIONS if actor_is_admin else ())
-
-
 # ---------------------------------------------------------------------- create
 @dataclass(frozen=True)
 class Created:
@@ -163,7 +159,7 @@ class Created:
 
 def create_agent(actor_id: str, actor_is_admin: bool, request: CreateAgentRequest,
                  idempotency_key: str | None = None, *,
-                 actor_permissions: frozenset[str] | None = None) -> Created:
+                 actor_permissions: frozenset[str]) -> Created:
     """Create an agent; with an ``Idempotency-Key`` a retry gets the first answer.
 
     A replay answers the agent as first created but never the temporary password
@@ -191,7 +187,7 @@ def create_agent(actor_id: str, actor_is_admin: bool, request: CreateAgentReques
 
 
 def _create(actor_id: str, actor_is_admin: bool, request: CreateAgentRequest,
-            actor_permissions: frozenset[str] | None) -> tuple[Agent, str | None]:
+            actor_permissions: frozenset[str]) -> tuple[Agent, str | None]:
     _check_admin_grant([], request.roles, actor_is_admin)
     mode = request.effective_password_mode
     if mode == "set":
@@ -208,7 +204,7 @@ def _create(actor_id: str, actor_is_admin: bool, request: CreateAgentRequest,
     record = AgentRecord(id=str(uuid.uuid4()), alias=alias, passwordStatus=status,
                          createdAt=stamp, updatedAt=stamp, **fields)
     found = require_references(record)
-    _check_role_grant(record.roles, found, _permissions_of(actor_is_admin, actor_permissions))
+    _check_role_grant(record.roles, found, actor_permissions)
     generated = passwords.generate_password() if mode == "generate" else None
     secret = request.password if mode == "set" else generated
     credential = None if secret is None else PasswordCredential(
@@ -311,9 +307,10 @@ class Changed:
 def change_agent(actor_id: str, record: AgentRecord, changes: dict[str, Any], *,
                  actor_is_admin: bool, expected_version: int,
                  conflict: RosterError | None = None, action: str = "agent.updated",
-                 actor_permissions: frozenset[str] | None = None) -> Changed:
+                 actor_permissions: frozenset[str] = frozenset()) -> Changed:
     """Apply a partial change under the rules every route shares; no-op when nothing
-    actually changes (no write, no new version)."""
+    actually changes (no write, no new version). ``actor_permissions`` matter only when
+    ``roles`` change (routes that cannot change them leave it empty: fail closed)."""
     merged = AgentRecord.model_validate({**record.model_dump(), **changes})
     before, after = record.model_dump(mode="json"), merged.model_dump(mode="json")
     changed = {name: getattr(merged, name) for name in changes
@@ -331,7 +328,7 @@ def change_agent(actor_id: str, record: AgentRecord, changes: dict[str, Any], *,
     catalog = require_references(merged, added) if added else None
     if "roles" in changed:
         _check_role_grant(set(merged.roles) - set(record.roles), catalog or {},
-                          _permissions_of(actor_is_admin, actor_permissions))
+                          actor_permissions)
     deactivated = record.active and not merged.active
     if deactivated and record.queueStatus == "logged_on":
         # Nobody could log it off any more (it cannot sign in): deactivation does.
@@ -369,7 +366,7 @@ def _with_retries(agent_id: str, if_match: str | None,
 
 def update_agent(actor_id: str, actor_is_admin: bool, agent_id: str,
                  request: UpdateAgentRequest, if_match: str | None, *,
-                 actor_permissions: frozenset[str] | None = None) -> Changed:
+                 actor_permissions: frozenset[str]) -> Changed:
     immutable = request.immutable_sent()
     if immutable:
         raise ImmutableField(
@@ -381,11 +378,11 @@ def update_agent(actor_id: str, actor_is_admin: bool, agent_id: str,
 
 def update_me(agent_id: str, actor_is_admin: bool, request: UpdateMeRequest,
               if_match: str | None) -> Changed:
-    return _update(agent_id, actor_is_admin, agent_id, request.changes(), if_match, None)
+    return _update(agent_id, actor_is_admin, agent_id, request.changes(), if_match, frozenset())
 
 
 def _update(actor_id: str, actor_is_admin: bool, agent_id: str, changes: dict[str, Any],
-            if_match: str | None, actor_permissions: frozenset[str] | None) -> Changed:
+            if_match: str | None, actor_permissions: frozenset[str]) -> Changed:
     email = changes.pop("email", None)
 
     def apply(record: AgentRecord, expected: int, conflict: RosterError) -> Changed:

@@ -260,19 +260,13 @@ def test_concurrent_patches_with_one_version_one_wins(admin: Api,
     # DynamoDB; moto itself is not thread-safe)
     import threading
 
-    from botocore.client import BaseClient
     from roster.errors import VersionConflict
     from roster.models.agents_api import UpdateAgentRequest
+    from roster.permissions import ALL_PERMISSIONS
     from roster.services import agents
+    from support.concurrency import atomic_aws
 
-    make_call = BaseClient._make_api_call
-    lock = threading.Lock()
-
-    def atomic_call(self: BaseClient, operation: str, params: dict[str, Any]) -> Any:
-        with lock:
-            return make_call(self, operation, params)
-
-    monkeypatch.setattr(BaseClient, "_make_api_call", atomic_call)
+    atomic_aws(monkeypatch)
     agent = new_agent(admin, "jdoe")
     owner = _owner_id(admin)
     outcomes: list[str] = []
@@ -282,7 +276,8 @@ def test_concurrent_patches_with_one_version_one_wins(admin: Api,
         request = UpdateAgentRequest.model_validate({"title": f"t{index}"})
         barrier.wait()
         try:
-            agents.update_agent(owner, True, agent["id"], request, '"1"')
+            agents.update_agent(owner, True, agent["id"], request, '"1"',
+                                actor_permissions=frozenset(ALL_PERMISSIONS))
             outcomes.append("ok")
         except VersionConflict:
             outcomes.append("412")
