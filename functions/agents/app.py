@@ -67,8 +67,7 @@ def get_me() -> Response[str]:
 
 @router.patch("/me", tags=["self-service"], responses=AGENT_ANSWER)
 def patch_me(request: UpdateMeRequest) -> Response[str]:
-    caller = principal(router)
-    return _agent(agents.update_me(caller.agent_id, caller.is_admin, request,
+    return _agent(agents.update_me(principal(router).agent_id, request,
                                    header(router, "If-Match")))
 
 
@@ -81,13 +80,13 @@ def put_queue_status(request: QueueStatusRequest) -> Response[str]:
 @router.post("/me/photo", tags=["self-service"])
 def post_my_photo(request: PhotoRequest) -> PhotoUpload:
     caller = principal(router)
-    return agents.start_photo_upload(caller.agent_id, caller.agent_id, request)
+    return agents.start_photo_upload(caller.actor, caller.agent_id, request)
 
 
 @router.delete("/me/photo", tags=["self-service"], status_code=204)
 def delete_my_photo() -> Response[str]:
     caller = principal(router)
-    agents.delete_photo(caller.agent_id, caller.agent_id)
+    agents.delete_photo(caller.actor, caller.agent_id)
     return no_content()
 
 
@@ -95,9 +94,7 @@ def delete_my_photo() -> Response[str]:
 @router.post("/agents", tags=["agents"], status_code=201,
              responses=_documented(201, CreatedAgent, "Created; Location and ETag headers"))
 def post_agent(request: CreateAgentRequest) -> Response[str]:
-    caller = principal(router)
-    created = agents.create_agent(caller.agent_id, caller.is_admin, request,
-                                  _idempotency_key(), actor_permissions=caller.permissions)
+    created = agents.create_agent(principal(router).actor, request, _idempotency_key())
     headers = {"Location": f"/agents/{created.agent.id}", "ETag": agents.etag(created.agent)}
     if created.replayed:
         headers["Idempotent-Replayed"] = "true"
@@ -125,10 +122,8 @@ def get_agent(id: str) -> Response[str]:
 
 @router.patch("/agents/<id>", tags=["agents"], responses=AGENT_ANSWER)
 def patch_agent(id: str, request: UpdateAgentRequest) -> Response[str]:
-    caller = principal(router)
-    return _agent(agents.update_agent(caller.agent_id, caller.is_admin, id, request,
-                                      header(router, "If-Match"),
-                                      actor_permissions=caller.permissions))
+    return _agent(agents.update_agent(principal(router).actor, id, request,
+                                      header(router, "If-Match")))
 
 
 @router.delete("/agents/<id>", tags=["agents"], status_code=204)
@@ -136,24 +131,23 @@ def delete_agent(id: str,
                  reassignTo: Annotated[str | None, Query(min_length=1,
                                                          max_length=64)] = None,
                  ) -> Response[str]:
-    assignments.delete_agent(principal(router).agent_id, id, reassignTo)
+    assignments.delete_agent(principal(router).actor, id, reassignTo)
     return no_content()
 
 
 @router.put("/agents/<id>/group", tags=["agents"], responses=AGENT_ANSWER)
 def put_group(id: str, request: GroupRequest) -> Response[str]:
-    caller = principal(router)
-    return _agent(agents.set_group(caller.agent_id, caller.is_admin, id, request.groupId))
+    return _agent(agents.set_group(principal(router).actor, id, request.groupId))
 
 
 @router.post("/agents/<id>/photo", tags=["agents"])
 def post_photo(id: str, request: PhotoRequest) -> PhotoUpload:
-    return agents.start_photo_upload(principal(router).agent_id, id, request)
+    return agents.start_photo_upload(principal(router).actor, id, request)
 
 
 @router.delete("/agents/<id>/photo", tags=["agents"], status_code=204)
 def delete_photo(id: str) -> Response[str]:
-    agents.delete_photo(principal(router).agent_id, id)
+    agents.delete_photo(principal(router).actor, id)
     return no_content()
 
 
@@ -167,7 +161,7 @@ def get_assignments(id: str, limit: Limit = 50,
 @router.put("/agents/<id>/assignments/<kind>/<ref>", tags=["assignments"], status_code=204)
 def put_assignment(id: str, kind: Annotated[AssignmentKind, Path()],
                    ref: Ref) -> Response[str]:
-    assignments.assign(principal(router).agent_id, id, kind, ref)
+    assignments.assign(principal(router).actor, id, kind, ref)
     return no_content()
 
 
@@ -175,7 +169,7 @@ def put_assignment(id: str, kind: Annotated[AssignmentKind, Path()],
                status_code=204)
 def delete_assignment(id: str, kind: Annotated[AssignmentKind, Path()],
                       ref: Ref) -> Response[str]:
-    assignments.unassign(principal(router).agent_id, id, kind, ref)
+    assignments.unassign(principal(router).actor, id, kind, ref)
     return no_content()
 
 

@@ -42,7 +42,7 @@ def logout() -> Response[str]:
 @router.delete("/agents/<id>/sessions", tags=["credentials"], status_code=204)
 def revoke_sessions(id: str) -> Response[str]:
     caller = principal(router, require=AGENTS_CREDENTIALS)
-    sessions.revoke_all(caller.agent_id, id)
+    sessions.revoke_all(caller.actor, id)
     return no_content()
 
 

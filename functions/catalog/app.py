@@ -54,18 +54,16 @@ def _page(kind: str, limit: int, cursor: str | None) -> dict[str, Any]:
 
 
 def _create(kind: str, request: CatalogCreate) -> Response[str]:
-    caller = principal(router)
-    item = catalog.create_item(caller.agent_id, caller.permissions, kind, request)
+    item = catalog.create_item(principal(router).actor, kind, request)
     return json_response(201, item, {"Location": f"/{kind}/{item.id}"})
 
 
 def _update(kind: str, item_id: str, patch: Any) -> CatalogItem:
-    caller = principal(router)
-    return catalog.update_item(caller.agent_id, caller.permissions, kind, item_id, patch)
+    return catalog.update_item(principal(router).actor, kind, item_id, patch)
 
 
 def _delete(kind: str, item_id: str) -> Response[str]:
-    catalog.delete_item(principal(router).agent_id, kind, item_id)
+    catalog.delete_item(principal(router).actor, kind, item_id)
     return no_content()
 
 

@@ -22,13 +22,13 @@ def verify(request: VerificationRequest) -> Response[str]:
                               "content": {"application/json": {"model": ResendAnswer}}}})
 def resend(id: str) -> Response[str]:
     caller = principal(router, require=AGENTS_WRITE)
-    return json_response(202, email_change.resend(caller.agent_id, id))
+    return json_response(202, email_change.resend(caller.actor, id))
 
 
 @router.delete("/agents/<id>/email-change", tags=["email"], status_code=204)
 def cancel(id: str) -> Response[str]:
     caller = principal(router, require=AGENTS_WRITE)
-    email_change.cancel(caller.agent_id, id)
+    email_change.cancel(caller.actor, id)
     return no_content()
 
 

@@ -46,7 +46,7 @@ def change_own(request: ChangePasswordRequest) -> Response[str]:
                         204: {"description": "The password was set"}})
 def set_by_admin(id: str, request: AdminPasswordRequest) -> Response[str]:
     caller = principal(router, require=AGENTS_CREDENTIALS)
-    generated = credentials.set_by_admin(caller, id, request)
+    generated = credentials.set_by_admin(caller.actor, id, request)
     if generated is None:
         return no_content()
     return json_response(200, TemporaryPasswordAnswer(temporaryPassword=generated),

@@ -41,20 +41,20 @@ def disable_own(request: CodeRequest) -> Response[str]:
 def issue_backup_codes(id: str, request: BackupCodesRequest | None = None) -> IssuedBackupCodes:
     caller = principal(router, require=AGENTS_CREDENTIALS)
     count = (request or BackupCodesRequest()).count
-    return two_factor.issue_backup_codes(caller.agent_id, caller.roles, id, count)
+    return two_factor.issue_backup_codes(caller.actor, id, count)
 
 
 @router.post("/agents/<id>/unlock", tags=["credentials"], status_code=204)
 def unlock(id: str) -> Response[str]:
     caller = principal(router, require=AGENTS_CREDENTIALS)
-    two_factor.unlock(caller.agent_id, caller.roles, id)
+    two_factor.unlock(caller.actor, id)
     return no_content()
 
 
 @router.delete("/agents/<id>/two-factor", tags=["credentials"], status_code=204)
 def reset(id: str) -> Response[str]:
     caller = principal(router, require=AGENTS_CREDENTIALS)
-    two_factor.reset(caller.agent_id, caller.roles, id)
+    two_factor.reset(caller.actor, id)
     return no_content()
 
 

@@ -18,6 +18,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 from pydantic import BaseModel
 
+from roster.authorization import Actor
 from roster.errors import (
     PROBLEM_CONTENT_TYPE,
     Forbidden,
@@ -49,8 +50,9 @@ class Principal:
             raise Forbidden()
 
     @property
-    def is_admin(self) -> bool:
-        return "admin" in self.roles
+    def actor(self) -> Actor:
+        """The caller as the services see it (no HTTP or session details)."""
+        return Actor(self.agent_id, self.permissions)
 
 
 def _event(app: APIGatewayRestResolver | Router) -> APIGatewayProxyEvent:

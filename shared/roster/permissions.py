@@ -6,7 +6,8 @@ denied (and a test fails), so a new route cannot go out unguarded by accident.
 
 from __future__ import annotations
 
-from typing import Final
+from collections.abc import Iterable, Mapping
+from typing import Any, Final
 
 AGENTS_READ: Final = "agents:read"
 AGENTS_WRITE: Final = "agents:write"
@@ -106,15 +107,17 @@ ROUTE_PERMISSIONS: Final[dict[tuple[str, str], Requirement]] = {
 }
 
 
-def permissions_of(roles: list[str] | tuple[str, ...],
-                   custom_roles: dict[str, list[str]]) -> frozenset[str]:
-    """The union of the permissions of ``roles``; custom role permissions as given."""
+def permissions_of(roles: Iterable[str], custom_roles: Mapping[str, Any]) -> frozenset[str]:
+    """The union of the permissions ``roles`` carry; ``custom_roles`` maps a custom role
+    id to its catalogue item or to its permission list. Unknown roles carry nothing."""
     granted: set[str] = set()
     for role in roles:
         if role in BUILT_IN_ROLES:
             granted.update(BUILT_IN_ROLES[role])
-        else:
-            granted.update(custom_roles.get(role, ()))
+            continue
+        found = custom_roles.get(role)
+        carried = found.get("permissions", []) if isinstance(found, Mapping) else found
+        granted.update(str(permission) for permission in carried or ())
     return frozenset(granted)
 
 

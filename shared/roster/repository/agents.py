@@ -21,11 +21,9 @@ from typing import Any
 
 from roster import clock
 from roster.errors import (
-    AgentLoggedOn,
     ConcurrentChange,
     HasAssignments,
     InvalidReassignTarget,
-    NotFound,
     NumericIdTaken,
     RosterError,
     UnknownReference,
@@ -324,15 +322,15 @@ class AgentStore(StoreBase):
 
     # ------------------------------------------------------------------ assignments
     def add_assignment(self, agent_id: str, kind: str, ref: str,
-                       audit: Sequence[AuditEvent]) -> bool:
-        """Assign; ``False`` when it already was (nothing written)."""
+                       audit: Sequence[AuditEvent], *, expected_version: int) -> bool:
+        """Assign while the agent is still at ``expected_version``; ``False`` when it
+        already was (nothing written)."""
         stamp = clock.iso(clock.now())
         item = {**keys.assignment(agent_id, kind, ref), "type": "assignment",
                 "kind": kind, "ref": ref, "assignedAt": stamp}
         try:
             self.table.transact([
-                check(keys.agent(agent_id), "attribute_exists(pk)",
-                      on_condition_failure=NotFound("No such agent")),
+                self.at_version_op(agent_id, expected_version),
                 put(item, condition="attribute_not_exists(pk)",
                     on_condition_failure=_NothingToDo()),
                 self._count_op(agent_id, {kind: 1}),
@@ -343,12 +341,12 @@ class AgentStore(StoreBase):
         return True
 
     def remove_assignment(self, agent_id: str, kind: str, ref: str,
-                          audit: Sequence[AuditEvent]) -> bool:
-        """Unassign; ``False`` when it was not assigned (nothing written)."""
+                          audit: Sequence[AuditEvent], *, expected_version: int) -> bool:
+        """Unassign while the agent is still at ``expected_version``; ``False`` when it
+        was not assigned (nothing written)."""
         try:
             self.table.transact([
-                check(keys.agent(agent_id), "attribute_exists(pk)",
-                      on_condition_failure=NotFound("No such agent")),
+                self.at_version_op(agent_id, expected_version),
                 delete(keys.assignment(agent_id, kind, ref),
                        condition="attribute_exists(pk)", on_condition_failure=_NothingToDo()),
                 self._count_op(agent_id, {kind: -1}),
@@ -490,9 +488,12 @@ class AgentStore(StoreBase):
         zero_counts = " AND ".join(f"(attribute_not_exists(#{k}) OR #{k} = :zero)"
                                    for k in ASSIGNMENT_KINDS)
         operations: list[TxOp] = [
-            delete(keys.agent(record.id), condition="attribute_exists(pk) AND queueStatus <> :on",
-                   values={":on": "logged_on"},
-                   on_condition_failure=AgentLoggedOn()),
+            delete(keys.agent(record.id),
+                   condition="attribute_exists(pk) AND queueStatus <> :on AND version = :v",
+                   values={":on": "logged_on", ":v": record.version},
+                   on_condition_failure=ConcurrentChange(
+                       "The agent changed meanwhile (logged on, or its roles changed); "
+                       "try again")),
             delete(keys.assignment_counts(record.id), condition=zero_counts,
                    names={f"#{k}": k for k in ASSIGNMENT_KINDS}, values={":zero": 0},
                    on_condition_failure=HasAssignments()),

@@ -11,11 +11,12 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from roster import clock, sealing
+from roster.errors import ConcurrentChange, NotFound, RosterError
 from roster.models.audit import AuditEvent
 from roster.models.credentials import PasswordCredential
 from roster.models.outbox import OutboxMessage
 from roster.repository import keys
-from roster.repository.table import Item, Table, TxOp, put
+from roster.repository.table import Item, Table, TxOp, check, put
 
 OUTBOX_RETENTION_SECONDS = 7 * 86400
 
@@ -60,6 +61,29 @@ class StoreBase:
         item: Item = {**keys.password(agent_id), "type": "password",
                       **credential.model_dump(mode="json", exclude_none=True)}
         return item
+
+    @staticmethod
+    def version_condition(expected_version: int | None) -> tuple[str, dict[str, object]]:
+        """The condition (and its values) holding a profile write to the version an act
+        on that agent was authorized against: a concurrent role change fails the write."""
+        if expected_version is None:
+            return "attribute_exists(pk)", {}
+        return "attribute_exists(pk) AND version = :expectedVersion", {
+            ":expectedVersion": expected_version}
+
+    @staticmethod
+    def version_failure(expected_version: int | None) -> RosterError:
+        """What a failed ``version_condition`` means."""
+        if expected_version is None:
+            return NotFound("No such agent")
+        return ConcurrentChange("The agent changed meanwhile; try again")
+
+    @classmethod
+    def at_version_op(cls, agent_id: str, expected_version: int | None) -> TxOp:
+        """A condition check: the agent exists (and is still at ``expected_version``)."""
+        condition, values = cls.version_condition(expected_version)
+        return check(keys.agent(agent_id), condition, values=values,
+                     on_condition_failure=cls.version_failure(expected_version))
 
     def side_effects(self, audit: Iterable[AuditEvent] = (),
                      messages: Iterable[OutboxMessage] = ()) -> list[TxOp]:

@@ -55,6 +55,8 @@ class PasswordChange:
     ``keep_session``: the caller's session is moved to the new epoch (it survives);
     ``consume_recovery``: the recovery code digest that must still be there (single use);
     ``consume_challenge``: the sign-in challenge digest that must still be there;
+    ``expected_version``: the profile must still be at this version (an administrator's
+    act, authorized against it);
     ``failure``: the error when any of those conditions fails.
     """
 
@@ -63,6 +65,7 @@ class PasswordChange:
     keep_session: str | None = None
     consume_recovery: str | None = None
     consume_challenge: str | None = None
+    expected_version: int | None = None
     clear_throttles: tuple[Key, ...] = ()
     failure: RosterError | None = None
 
@@ -211,8 +214,8 @@ class CredentialStore(StoreBase):
     # ------------------------------------------------------------------ password changes
     @staticmethod
     def password_profile_op(record: AgentRecord, status: PasswordStatus, *,
-                            expected_epoch: int | None,
-                            failure: RosterError | None) -> TxOp:
+                            expected_epoch: int | None, failure: RosterError | None,
+                            expected_version: int | None = None) -> TxOp:
         """Profile: the new ``passwordStatus`` and the session epoch moved on (every
         session issued before dies); ``version`` moves when the resource changes."""
         adds = "sessionEpoch :one" + (", version :one" if status != record.passwordStatus
@@ -223,6 +226,9 @@ class CredentialStore(StoreBase):
         if expected_epoch is not None:
             condition += " AND sessionEpoch = :epoch"
             values[":epoch"] = expected_epoch
+        if expected_version is not None:
+            condition += " AND version = :expectedVersion"
+            values[":expectedVersion"] = expected_version
         return update(keys.agent(record.id),
                       f"SET passwordStatus = :status, updatedAt = :now ADD {adds}",
                       condition=condition, values=values,
@@ -240,8 +246,9 @@ class CredentialStore(StoreBase):
                 values={":old": change.expected_hash}, on_condition_failure=failure)
             if change.expected_hash is not None else put(item),
             self.password_profile_op(record, status, expected_epoch=change.expected_epoch,
+                                     expected_version=change.expected_version,
                                      failure=failure if change.expected_epoch is not None
-                                     else None),
+                                     or change.expected_version is not None else None),
         ]
         if change.keep_session is not None:
             assert change.expected_epoch is not None

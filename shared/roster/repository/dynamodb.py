@@ -14,7 +14,6 @@ from roster.errors import (
     AccountTaken,
     ConcurrentChange,
     EmailTaken,
-    NotFound,
     NumericIdTaken,
 )
 from roster.models.agent import AgentRecord
@@ -294,12 +293,14 @@ class DynamoRepository(ExpiryStore, EmailChangeStore, AgentStore, CatalogStore, 
                              *self.side_effects(audit)])
 
     def revoke_all_sessions(self, agent_id: str, audit: Sequence[AuditEvent] = (),
-                            messages: Sequence[OutboxMessage] = ()) -> None:
+                            messages: Sequence[OutboxMessage] = (), *,
+                            expected_version: int | None = None) -> None:
         """Every session of the agent dies at once: its epoch moves on (one write)."""
+        condition, values = self.version_condition(expected_version)
         self.table.transact([
             update(keys.agent(agent_id), "ADD sessionEpoch :one",
-                   condition="attribute_exists(pk)", values={":one": 1},
-                   on_condition_failure=NotFound("No such agent")),
+                   condition=condition, values={":one": 1, **values},
+                   on_condition_failure=self.version_failure(expected_version)),
             *self.side_effects(audit, messages),
         ])
 

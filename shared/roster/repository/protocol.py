@@ -45,7 +45,8 @@ if TYPE_CHECKING:
 
 class Repository(Protocol):
     def add_assignment(
-        self, agent_id: str, kind: str, ref: str, audit: Sequence[AuditEvent]
+        self, agent_id: str, kind: str, ref: str, audit: Sequence[AuditEvent], *,
+        expected_version: int,
     ) -> bool: ...
 
     def agent_page(
@@ -131,6 +132,7 @@ class Repository(Protocol):
         messages: Sequence[OutboxMessage],
         enrolment_id: str | None = None,
         step: int | None = None,
+        expected_version: int | None = None,
     ) -> None: ...
 
     def enable_totp(
@@ -186,6 +188,8 @@ class Repository(Protocol):
         revoke: Sequence[Key],
         audit: Sequence[AuditEvent],
         messages: Sequence[OutboxMessage],
+        *,
+        expected_version: int,
     ) -> None: ...
 
     def issue_recovery_code(
@@ -302,7 +306,8 @@ class Repository(Protocol):
     def release_outbox(self, message_id: str) -> None: ...
 
     def remove_assignment(
-        self, agent_id: str, kind: str, ref: str, audit: Sequence[AuditEvent]
+        self, agent_id: str, kind: str, ref: str, audit: Sequence[AuditEvent], *,
+        expected_version: int,
     ) -> bool: ...
 
     def replace_password(
@@ -320,6 +325,8 @@ class Repository(Protocol):
         agent_id: str,
         audit: Sequence[AuditEvent] = (),
         messages: Sequence[OutboxMessage] = (),
+        *,
+        expected_version: int | None = None,
     ) -> None: ...
 
     def rotate_refresh(self, session: SessionRecord, new_digest: str) -> bool: ...

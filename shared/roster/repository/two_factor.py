@@ -266,9 +266,12 @@ class TwoFactorStore(StoreBase):
     def issue_backup_codes(self, agent_id: str, enrolment_id: str,
                            backup_codes: Sequence[tuple[str, BackupCode]],
                            revoke: Sequence[Key], audit: Sequence[AuditEvent],
-                           messages: Sequence[OutboxMessage]) -> None:
-        """New codes in, the ``revoke``d ones out, while 2FA is on with this enrolment."""
+                           messages: Sequence[OutboxMessage], *,
+                           expected_version: int) -> None:
+        """New codes in, the ``revoke``d ones out, while 2FA is on with this enrolment
+        and the agent is at ``expected_version``."""
         self.table.transact([
+            self.at_version_op(agent_id, expected_version),
             check(keys.totp(agent_id), "enrolmentId = :enrolment AND pending = :false",
                   values={":enrolment": enrolment_id, ":false": False},
                   on_condition_failure=TwoFactorNotEnabled()),
@@ -280,24 +283,27 @@ class TwoFactorStore(StoreBase):
 
     def disable_totp(self, agent_id: str, *, was_enabled: bool, revoke: Sequence[Key],
                      audit: Sequence[AuditEvent], messages: Sequence[OutboxMessage],
-                     enrolment_id: str | None = None, step: int | None = None) -> None:
+                     enrolment_id: str | None = None, step: int | None = None,
+                     expected_version: int | None = None) -> None:
         """2FA off: the seed and every backup code gone, the profile flag and count reset.
 
         With ``step`` (the agent's own request) the seed is deleted only if that code's
-        step is later than the last accepted one, so a replayed code cannot do it.
+        step is later than the last accepted one, so a replayed code cannot do it; with
+        ``expected_version`` (an administrator's) only while the agent is at it.
         """
         operations: list[TxOp] = []
         if was_enabled:
+            condition, values = self.version_condition(expected_version)
             operations.append(update(
                 keys.agent(agent_id),
-                "SET twoFactorEnabled = :false, twoFactorFailures = :zero, updatedAt = :at "
-                "ADD version :one",
-                condition="attribute_exists(pk)",
-                values={":false": False, ":zero": 0, ":at": clock.iso(clock.now()), ":one": 1},
-                on_condition_failure=NotFound("No such agent")))
+                "SET twoFactorEnabled = :false, twoFactorFailures = :zero, "
+                "twoFactorAttempts = :zero, updatedAt = :at ADD version :one",
+                condition=condition,
+                values={":false": False, ":zero": 0, ":at": clock.iso(clock.now()), ":one": 1,
+                        **values},
+                on_condition_failure=self.version_failure(expected_version)))
         else:
-            operations.append(check(keys.agent(agent_id), "attribute_exists(pk)",
-                                    on_condition_failure=NotFound("No such agent")))
+            operations.append(self.at_version_op(agent_id, expected_version))
         if step is not None:
             operations.append(delete(
                 keys.totp(agent_id),
@@ -316,9 +322,11 @@ class TwoFactorStore(StoreBase):
         if record.locked:
             expression += ", updatedAt = :at ADD version :one"
             values.update({":at": clock.iso(clock.now()), ":one": 1})
+        condition, expected = self.version_condition(record.version)
         self.table.transact([
-            update(keys.agent(record.id), expression, condition="attribute_exists(pk)",
-                   values=values, on_condition_failure=NotFound("No such agent")),
+            update(keys.agent(record.id), expression, condition=condition,
+                   values={**values, **expected},
+                   on_condition_failure=self.version_failure(record.version)),
             delete(keys.login_throttle(record.account)),
             delete(keys.login_throttle(record.email)),
             *self.side_effects(audit),

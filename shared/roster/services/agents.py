@@ -1,8 +1,9 @@
 """Agent records: creation, listings, updates, group moves, queue status, photos.
 
 Every change is one transaction with its audit event (and outbox message), built by the
-repository; this module holds the rules: who may grant ``admin``, what protects the
-owner, which references must exist, what a password mode means.
+repository; this module holds the rules: what protects the owner, which references
+must exist, what a password mode means. Who may act on which agent, and grant which
+role, is ``roster.authorization``'s to decide.
 """
 
 from __future__ import annotations
@@ -14,12 +15,12 @@ from datetime import timedelta
 from typing import Any, Literal
 
 from roster import clock, cursor, password_policy, passwords
+from roster.authorization import Act, Actor, authorize, authorize_role_grant
 from roster.config import get_settings
 from roster.errors import (
     AgentLoggedOn,
     ConcurrentChange,
     EmailTaken,
-    Forbidden,
     ImmutableField,
     InvalidCursor,
     NotFound,
@@ -40,7 +41,7 @@ from roster.models.agents_api import (
 from roster.models.audit import AuditEvent
 from roster.models.credentials import PasswordCredential
 from roster.models.outbox import OutboxMessage
-from roster.permissions import ADMIN_ROLE, BUILT_IN_ROLES
+from roster.permissions import ADMIN_ROLE
 from roster.repository import get_repository, keys
 from roster.repository.agents import AGENT_REFERENCES_END, REFERENCE_FIELDS, ListSource
 from roster.repository.table import Item
@@ -127,22 +128,6 @@ def require_references(record: AgentRecord,
     return found
 
 
-def _check_admin_grant(before: list[str], after: list[str], actor_is_admin: bool) -> None:
-    if (ADMIN_ROLE in before) != (ADMIN_ROLE in after) and not actor_is_admin:
-        raise Forbidden("Only an admin may grant or remove the admin role")
-
-
-def _check_role_grant(granted: Iterable[str], catalog: dict[tuple[str, str], Item],
-                      actor_permissions: frozenset[str]) -> None:
-    """A role may be granted only by a caller holding every permission it carries: no
-    way up through a custom role (as the catalogue refuses creating one)."""
-    for role in granted:
-        carried = (BUILT_IN_ROLES[role] if role in BUILT_IN_ROLES
-                   else catalog.get(("roles", role), {}).get("permissions", []))
-        if not set(carried) <= actor_permissions:
-            raise Forbidden(f"Granting the role '{role}' needs every permission it carries")
-
-
 # ---------------------------------------------------------------------- create
 @dataclass(frozen=True)
 class Created:
@@ -157,38 +142,35 @@ class Created:
         return data
 
 
-def create_agent(actor_id: str, actor_is_admin: bool, request: CreateAgentRequest,
-                 idempotency_key: str | None = None, *,
-                 actor_permissions: frozenset[str]) -> Created:
+def create_agent(actor: Actor, request: CreateAgentRequest,
+                 idempotency_key: str | None = None) -> Created:
     """Create an agent; with an ``Idempotency-Key`` a retry gets the first answer.
 
     A replay answers the agent as first created but never the temporary password
     again: it is not stored anywhere in clear (the welcome email carries it sealed).
     """
     if idempotency_key is None:
-        agent, password = _create(actor_id, actor_is_admin, request, actor_permissions)
+        agent, password = _create(actor, request)
         return Created(agent, password, replayed=False)
     from roster.services import idempotency
 
     generated: list[str] = []
 
     def action() -> dict[str, Any]:
-        agent, password = _create(actor_id, actor_is_admin, request, actor_permissions)
+        agent, password = _create(actor, request)
         if password is not None:
             generated.append(password)
         return agent.model_dump(mode="json")
 
     # The password takes no part in the comparison: not even a hash of it is stored.
     payload = request.model_dump(mode="json", exclude={"password"})
-    result, replayed = idempotency.run_once("agents", f"{actor_id}:{idempotency_key}",
+    result, replayed = idempotency.run_once("agents", f"{actor.id}:{idempotency_key}",
                                             payload, action)
     return Created(Agent.model_validate(result), generated[0] if generated else None,
                    replayed)
 
 
-def _create(actor_id: str, actor_is_admin: bool, request: CreateAgentRequest,
-            actor_permissions: frozenset[str]) -> tuple[Agent, str | None]:
-    _check_admin_grant([], request.roles, actor_is_admin)
+def _create(actor: Actor, request: CreateAgentRequest) -> tuple[Agent, str | None]:
     mode = request.effective_password_mode
     if mode == "set":
         assert request.password is not None
@@ -204,13 +186,13 @@ def _create(actor_id: str, actor_is_admin: bool, request: CreateAgentRequest,
     record = AgentRecord(id=str(uuid.uuid4()), alias=alias, passwordStatus=status,
                          createdAt=stamp, updatedAt=stamp, **fields)
     found = require_references(record)
-    _check_role_grant(record.roles, found, actor_permissions)
+    authorize_role_grant(actor, record.roles, found)
     generated = passwords.generate_password() if mode == "generate" else None
     secret = request.password if mode == "set" else generated
     credential = None if secret is None else PasswordCredential(
         hash=passwords.hash_password(secret), temporary=temporary, setAt=stamp,
         expiresAt=expiry if temporary else None)
-    audit = AuditEvent(actorId=actor_id, action="agent.created", targetId=record.id,
+    audit = AuditEvent(actorId=actor.id, action="agent.created", targetId=record.id,
                        details={"account": record.account, "roles": record.roles,
                                 "passwordMode": mode, "welcome": request.sendWelcome})
     messages = [welcome_message(record, mode, generated)] if request.sendWelcome else []
@@ -304,21 +286,18 @@ class Changed:
         return agent_view(self.record, groups=self.catalog)
 
 
-def change_agent(actor_id: str, record: AgentRecord, changes: dict[str, Any], *,
-                 actor_is_admin: bool, expected_version: int,
-                 conflict: RosterError | None = None, action: str = "agent.updated",
-                 actor_permissions: frozenset[str] = frozenset()) -> Changed:
+def change_agent(actor: Actor, record: AgentRecord, changes: dict[str, Any], *,
+                 expected_version: int, conflict: RosterError | None = None,
+                 action: str = "agent.updated") -> Changed:
     """Apply a partial change under the rules every route shares; no-op when nothing
-    actually changes (no write, no new version). ``actor_permissions`` matter only when
-    ``roles`` change (routes that cannot change them leave it empty: fail closed)."""
+    actually changes (no write, no new version). Whether ``actor`` may act on ``record``
+    at all is decided before (``_with_retries``); the roles it adds are checked here."""
     merged = AgentRecord.model_validate({**record.model_dump(), **changes})
     before, after = record.model_dump(mode="json"), merged.model_dump(mode="json")
     changed = {name: getattr(merged, name) for name in changes
                if before.get(name) != after.get(name)}
     if not changed:
         return Changed(record)
-    if "roles" in changed:
-        _check_admin_grant(record.roles, merged.roles, actor_is_admin)
     if record.isOwner and (not merged.active or ADMIN_ROLE not in merged.roles):
         raise OwnerProtected("The owner cannot be deactivated or lose the admin role")
     if "groupId" in changed and record.queueStatus == "logged_on":
@@ -327,13 +306,12 @@ def change_agent(actor_id: str, record: AgentRecord, changes: dict[str, Any], *,
     added = repository.reference_values(merged) - repository.reference_values(record)
     catalog = require_references(merged, added) if added else None
     if "roles" in changed:
-        _check_role_grant(set(merged.roles) - set(record.roles), catalog or {},
-                          actor_permissions)
+        authorize_role_grant(actor, set(merged.roles) - set(record.roles), catalog or {})
     deactivated = record.active and not merged.active
     if deactivated and record.queueStatus == "logged_on":
         # Nobody could log it off any more (it cannot sign in): deactivation does.
         changed.update(queueStatus="logged_off", activeProfileId=None)
-    audit = AuditEvent(actorId=actor_id, action=action, targetId=record.id,
+    audit = AuditEvent(actorId=actor.id, action=action, targetId=record.id,
                        details={"fields": sorted(changed),
                                 **({"roles": merged.roles} if "roles" in changed else {}),
                                 **({"sessionsRevoked": True} if deactivated else {})})
@@ -344,14 +322,21 @@ def change_agent(actor_id: str, record: AgentRecord, changes: dict[str, Any], *,
 
 
 def _with_retries(agent_id: str, if_match: str | None,
-                  apply: Callable[[AgentRecord, int, RosterError], Changed]) -> Changed:
+                  apply: Callable[[AgentRecord, int, RosterError], Changed], *,
+                  acting: tuple[Actor, Act] | None = None) -> Changed:
     """Run ``apply(record, expected, conflict)`` on a fresh read; with ``If-Match`` once
-    (a stale one is ``412``), without it retried when a concurrent write got in first."""
+    (a stale one is ``412``), without it retried when a concurrent write got in first.
+
+    ``acting``: the actor and what it does, authorized on each fresh read (the write's
+    condition on ``expected`` holds the target to what was checked).
+    """
     if if_match is not None and if_match.strip() == "*":  # any current version (RFC 9110)
         if_match = None
     expected_by_caller = parse_if_match(if_match) if if_match is not None else None
     for attempt in range(UPDATE_RETRIES):
         record = get_agent(agent_id)
+        if acting is not None:
+            authorize(acting[0], record, acting[1])
         if expected_by_caller is not None:
             if expected_by_caller != record.version:
                 raise VersionConflict()
@@ -364,61 +349,55 @@ def _with_retries(agent_id: str, if_match: str | None,
     raise ConcurrentChange()  # pragma: no cover - the loop returns or raises
 
 
-def update_agent(actor_id: str, actor_is_admin: bool, agent_id: str,
-                 request: UpdateAgentRequest, if_match: str | None, *,
-                 actor_permissions: frozenset[str]) -> Changed:
+def update_agent(actor: Actor, agent_id: str, request: UpdateAgentRequest,
+                 if_match: str | None) -> Changed:
     immutable = request.immutable_sent()
     if immutable:
         raise ImmutableField(
             "These fields cannot be changed: " + ", ".join(immutable),
             errors=[{"field": name, "message": "cannot be changed"} for name in immutable])
-    return _update(actor_id, actor_is_admin, agent_id, request.changes(), if_match,
-                   actor_permissions)
+    changes = request.changes()
+    act = Act.EMAIL if "email" in changes else Act.MANAGE
+    return _update(actor, agent_id, changes, if_match, acting=(actor, act))
 
 
-def update_me(agent_id: str, actor_is_admin: bool, request: UpdateMeRequest,
-              if_match: str | None) -> Changed:
-    return _update(agent_id, actor_is_admin, agent_id, request.changes(), if_match, frozenset())
+def update_me(agent_id: str, request: UpdateMeRequest, if_match: str | None) -> Changed:
+    """Self-service: the fields ``UpdateMeRequest`` allows (never roles)."""
+    return _update(Actor(agent_id, frozenset()), agent_id, request.changes(), if_match,
+                   acting=None)
 
 
-def _update(actor_id: str, actor_is_admin: bool, agent_id: str, changes: dict[str, Any],
-            if_match: str | None, actor_permissions: frozenset[str]) -> Changed:
+def _update(actor: Actor, agent_id: str, changes: dict[str, Any], if_match: str | None, *,
+            acting: tuple[Actor, Act] | None) -> Changed:
     email = changes.pop("email", None)
 
     def apply(record: AgentRecord, expected: int, conflict: RosterError) -> Changed:
-        if ADMIN_ROLE in record.roles and not actor_is_admin:
-            # Its email, phones or allowlist would open a way into the admin's account
-            # (recovery codes go there), as its credentials would.
-            raise Forbidden("Only an admin may change an admin's account")
         if email is not None and email.lower() != record.email.lower():
             owner = get_repository().find_agent_id(email)
             if owner is not None and owner != record.id:
                 raise EmailTaken()
-        return change_agent(actor_id, record, changes, actor_is_admin=actor_is_admin,
-                            expected_version=expected, conflict=conflict,
-                            actor_permissions=actor_permissions)
+        return change_agent(actor, record, changes, expected_version=expected,
+                            conflict=conflict)
 
-    result = _with_retries(agent_id, if_match, apply)
+    result = _with_retries(agent_id, if_match, apply, acting=acting)
     if email is not None and email.lower() != result.record.email.lower():
         from roster.services import email_change
 
-        result = Changed(email_change.start_change(actor_id, result.record, email),
+        result = Changed(email_change.start_change(actor.id, result.record, email),
                          result.catalog)
     return result
 
 
-def set_group(actor_id: str, actor_is_admin: bool, agent_id: str,
-              group_id: str | None) -> Changed:
+def set_group(actor: Actor, agent_id: str, group_id: str | None) -> Changed:
     """Move to another group; the agent's own property values stay as they are."""
 
     def apply(record: AgentRecord, expected: int, conflict: RosterError) -> Changed:
         if record.queueStatus == "logged_on":
             raise AgentLoggedOn("Log the agent off its queues before moving it")
-        return change_agent(actor_id, record, {"groupId": group_id},
-                            actor_is_admin=actor_is_admin, expected_version=expected,
+        return change_agent(actor, record, {"groupId": group_id}, expected_version=expected,
                             conflict=conflict, action="agent.group_changed")
 
-    return _with_retries(agent_id, None, apply)
+    return _with_retries(agent_id, None, apply, acting=(actor, Act.MANAGE))
 
 
 def set_queue_status(agent_id: str, status: Literal["logged_on", "logged_off"],
@@ -438,31 +417,30 @@ def set_queue_status(agent_id: str, status: Literal["logged_on", "logged_off"],
                     f"Skill profile '{profile_id}' is not one this agent may use",
                     errors=[{"field": "profileId",
                              "message": "not one of the agent's or its group's profiles"}])
-        return change_agent(agent_id, record,
+        return change_agent(Actor(agent_id, frozenset()), record,
                             {"queueStatus": status, "activeProfileId": profile_id},
-                            actor_is_admin=False, expected_version=expected,
-                            conflict=conflict, action="agent.queue_status_changed")
+                            expected_version=expected, conflict=conflict,
+                            action="agent.queue_status_changed")
 
     return _with_retries(agent_id, None, apply)
 
 
 # ---------------------------------------------------------------------- photos
-def start_photo_upload(actor_id: str, agent_id: str, request: PhotoRequest) -> PhotoUpload:
+def start_photo_upload(actor: Actor, agent_id: str, request: PhotoRequest) -> PhotoUpload:
     """A presigned upload to a new key; the agent points at it from now on and the
     previous photo is deleted."""
     from roster.services import photos
 
     key = photos.photo_key(agent_id, request.contentType)
-    upload = photos.presign_upload(key, request.contentType, request.contentLength)
-    _point_photo_at(actor_id, agent_id, key, "agent.photo_changed")
-    return upload
+    _point_photo_at(actor, agent_id, key, "agent.photo_changed")
+    return photos.presign_upload(key, request.contentType, request.contentLength)
 
 
-def delete_photo(actor_id: str, agent_id: str) -> None:
-    _point_photo_at(actor_id, agent_id, None, "agent.photo_removed")
+def delete_photo(actor: Actor, agent_id: str) -> None:
+    _point_photo_at(actor, agent_id, None, "agent.photo_removed")
 
 
-def _point_photo_at(actor_id: str, agent_id: str, key: str | None, action: str) -> None:
+def _point_photo_at(actor: Actor, agent_id: str, key: str | None, action: str) -> None:
     """Set the agent's photo key (audited as ``action``), then delete the photo it replaced."""
     from roster.services import photos
 
@@ -470,9 +448,9 @@ def _point_photo_at(actor_id: str, agent_id: str, key: str | None, action: str) 
 
     def apply(record: AgentRecord, expected: int, conflict: RosterError) -> Changed:
         previous[:] = [record.photoKey] if record.photoKey else []
-        return change_agent(actor_id, record, {"photoKey": key}, actor_is_admin=False,
-                            expected_version=expected, conflict=conflict, action=action)
+        return change_agent(actor, record, {"photoKey": key}, expected_version=expected,
+                            conflict=conflict, action=action)
 
-    _with_retries(agent_id, None, apply)
+    _with_retries(agent_id, None, apply, acting=(actor, Act.MANAGE))
     for old in previous:
         photos.delete_photo(old)

@@ -4,6 +4,7 @@ its assignments over to another agent first)."""
 from __future__ import annotations
 
 from roster import cursor
+from roster.authorization import Act, Actor, authorize
 from roster.errors import (
     AgentLoggedOn,
     HasAssignments,
@@ -18,19 +19,30 @@ from roster.repository import get_repository
 from roster.repository.agents import ASSIGNMENT_KINDS
 
 
-def assign(actor_id: str, agent_id: str, kind: str, ref: str) -> None:
+def _authorized_version(actor: Actor, agent_id: str) -> int:
+    """The target's version once ``actor`` may manage it (``404`` for an unknown one)."""
+    record = get_repository().get_agent(agent_id)
+    if record is None:
+        raise NotFound("No such agent")
+    authorize(actor, record, Act.MANAGE)
+    return record.version
+
+
+def assign(actor: Actor, agent_id: str, kind: str, ref: str) -> None:
     """Idempotent: assigning what is already assigned changes nothing."""
-    get_repository().add_assignment(agent_id, kind, ref, audit=[AuditEvent(
-        actorId=actor_id, action="assignment.added", targetId=agent_id,
-        details={"kind": kind, "ref": ref})])
+    get_repository().add_assignment(
+        agent_id, kind, ref, expected_version=_authorized_version(actor, agent_id),
+        audit=[AuditEvent(actorId=actor.id, action="assignment.added", targetId=agent_id,
+                          details={"kind": kind, "ref": ref})])
 
 
-def unassign(actor_id: str, agent_id: str, kind: str, ref: str) -> None:
+def unassign(actor: Actor, agent_id: str, kind: str, ref: str) -> None:
     """Idempotent: removing what is not assigned changes nothing (but an unknown agent
     is ``404``)."""
-    get_repository().remove_assignment(agent_id, kind, ref, audit=[AuditEvent(
-        actorId=actor_id, action="assignment.removed", targetId=agent_id,
-        details={"kind": kind, "ref": ref})])
+    get_repository().remove_assignment(
+        agent_id, kind, ref, expected_version=_authorized_version(actor, agent_id),
+        audit=[AuditEvent(actorId=actor.id, action="assignment.removed", targetId=agent_id,
+                          details={"kind": kind, "ref": ref})])
 
 
 def list_assignments(agent_id: str, *, limit: int, page_cursor: str | None) -> AssignmentPage:
@@ -56,13 +68,14 @@ def _scope(agent_id: str) -> str:
     return f"ASSIGNMENTS#{agent_id}"
 
 
-def delete_agent(actor_id: str, agent_id: str, reassign_to: str | None) -> None:
+def delete_agent(actor: Actor, agent_id: str, reassign_to: str | None) -> None:
     """Delete an agent: never the owner, never while logged on; its assignments go to
     ``reassign_to`` (another active agent) first, or the delete is refused listing them."""
     repository = get_repository()
     record, counts, target = repository.load_for_delete(agent_id, reassign_to)
     if record is None:
         raise NotFound("No such agent")
+    authorize(actor, record, Act.MANAGE)
     if record.isOwner:
         raise OwnerProtected("The owner cannot be deleted")
     if record.queueStatus == "logged_on":
@@ -76,11 +89,11 @@ def delete_agent(actor_id: str, agent_id: str, reassign_to: str | None) -> None:
         if reassign_to is None:
             raise HasAssignments(assignments=_all_kinds(counts))
         repository.move_assignments(agent_id, reassign_to, audit=lambda moved: AuditEvent(
-            actorId=actor_id, action="assignments.reassigned", targetId=agent_id,
+            actorId=actor.id, action="assignments.reassigned", targetId=agent_id,
             details={"to": reassign_to, "assignments": moved}))
     try:
         repository.delete_agent(record, audit=[AuditEvent(
-            actorId=actor_id, action="agent.deleted", targetId=agent_id,
+            actorId=actor.id, action="agent.deleted", targetId=agent_id,
             details={"account": record.account, "reassignTo": reassign_to})])
     except HasAssignments as error:  # assigned meanwhile
         raise HasAssignments(assignments=_all_kinds(

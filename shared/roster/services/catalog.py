@@ -11,10 +11,10 @@ import re
 from typing import Any
 
 from roster import clock
+from roster.authorization import Actor, authorize_role_edit
 from roster.errors import (
     AlreadyExists,
     BuiltIn,
-    Forbidden,
     ImmutableField,
     InUse,
     NotFound,
@@ -59,13 +59,6 @@ def _referred(kind: str, ids: list[str]) -> tuple[str, list[str]] | None:
     return (REFERENCES[kind][1], ids) if kind in REFERENCES and ids else None
 
 
-def _check_grant(kind: str, granted: list[str], held: frozenset[str]) -> None:
-    """Nobody hands out a permission they do not hold themselves."""
-    if kind == "roles" and not set(granted) <= held:
-        missing = sorted(set(granted) - held)
-        raise Forbidden(f"You cannot grant permissions you do not hold: {', '.join(missing)}")
-
-
 def _event(actor_id: str, action: str, kind: str, item_id: str,
            **details: Any) -> AuditEvent:
     return AuditEvent(actorId=actor_id, action=action, targetId=None,
@@ -87,17 +80,17 @@ def get_item(kind: str, item_id: str) -> CatalogItem:
     return _resource(kind, found[0])
 
 
-def create_item(actor_id: str, held: frozenset[str], kind: str,
-                request: CatalogCreate) -> CatalogItem:
+def create_item(actor: Actor, kind: str, request: CatalogCreate) -> CatalogItem:
     if kind == "roles" and request.id in BUILT_IN_ROLES:
         raise AlreadyExists(f"'{request.id}' is a built-in role")
     item: Item = request.model_dump(mode="json", exclude_none=True)
-    _check_grant(kind, item.get("permissions", []), held)
+    if kind == "roles":
+        authorize_role_edit(actor, (), item.get("permissions", []))
     stamp = clock.iso(clock.now())
     item.update(createdAt=stamp, updatedAt=stamp)
     get_repository().create_catalog_item(
         kind, item, references=_referred(kind, _references(kind, item)),
-        audit=_event(actor_id, "catalog.created", kind, request.id),
+        audit=_event(actor.id, "catalog.created", kind, request.id),
     )
     return _resource(kind, item)
 
@@ -120,8 +113,7 @@ def _changes(kind: str, item_id: str, current: Item, patch: CatalogPatch) -> Ite
     return {name: value for name, value in changes.items() if current.get(name) != value}
 
 
-def update_item(actor_id: str, held: frozenset[str], kind: str, item_id: str,
-                patch: CatalogPatch) -> CatalogItem:
+def update_item(actor: Actor, kind: str, item_id: str, patch: CatalogPatch) -> CatalogItem:
     repository = get_repository()
     found = repository.read_catalog_item(kind, item_id) if _ID.match(item_id) else None
     if found is None:
@@ -130,11 +122,11 @@ def update_item(actor_id: str, held: frozenset[str], kind: str, item_id: str,
     changes = _changes(kind, item_id, current, patch)
     if not changes:
         return _resource(kind, current)
-    if kind == "roles" and "permissions" in changes:
-        if current.get("builtIn") or item_id in BUILT_IN_ROLES:
+    if kind == "roles":
+        if "permissions" in changes and (current.get("builtIn") or item_id in BUILT_IN_ROLES):
             raise BuiltIn(f"The permissions of the built-in role '{item_id}' are fixed")
-        widened = set(changes["permissions"]) - set(current.get("permissions", []))
-        _check_grant(kind, sorted(widened), held)
+        carried = list(current.get("permissions", []))
+        authorize_role_edit(actor, carried, changes.get("permissions") or carried)
     item = {**current, **changes, "updatedAt": clock.iso(clock.now())}
     if item.get("description") is None:
         item.pop("description", None)
@@ -143,12 +135,12 @@ def update_item(actor_id: str, held: frozenset[str], kind: str, item_id: str,
         kind, item, revision=revision,
         added=_referred(kind, sorted(after - before)),
         removed=_referred(kind, sorted(before - after)),
-        audit=_event(actor_id, "catalog.updated", kind, item_id, fields=sorted(changes)),
+        audit=_event(actor.id, "catalog.updated", kind, item_id, fields=sorted(changes)),
     )
     return _resource(kind, item)
 
 
-def delete_item(actor_id: str, kind: str, item_id: str) -> None:
+def delete_item(actor: Actor, kind: str, item_id: str) -> None:
     """Read (revision, own references), check nothing uses it, delete at that revision."""
     if kind == "roles" and item_id in BUILT_IN_ROLES:
         raise BuiltIn(f"The built-in role '{item_id}' cannot be deleted")
@@ -157,11 +149,13 @@ def delete_item(actor_id: str, kind: str, item_id: str) -> None:
     if found is None:
         raise _not_found(kind, item_id)
     current, revision = found
+    if kind == "roles":
+        authorize_role_edit(actor, current.get("permissions", []), ())
     if repository.catalog_item_in_use(kind, item_id):
         raise InUse(f"'{item_id}' in {kind} is still referred to; remove those uses first")
     repository.delete_catalog_item(kind, item_id, revision=revision,
                                    references=_referred(kind, _references(kind, current)),
-                                   audit=_event(actor_id, "catalog.deleted", kind, item_id))
+                                   audit=_event(actor.id, "catalog.deleted", kind, item_id))
 
 
 # ------------------------------------------------------------------ audit

@@ -9,12 +9,12 @@ from datetime import timedelta
 
 from roster import clock, password_policy, passwords
 from roster.api import Principal
+from roster.authorization import Act, Actor, authorize
 from roster.config import get_settings
 from roster.errors import (
     AccountInactive,
     AccountLocked,
     ConcurrentChange,
-    Forbidden,
     InvalidCredentials,
     InvalidSession,
     NotFound,
@@ -29,7 +29,6 @@ from roster.models.auth import ChallengeRequest, SignInResult
 from roster.models.credentials import PasswordCredential
 from roster.models.outbox import Channel, OutboxMessage
 from roster.models.passwords import AdminPasswordRequest, ChangePasswordRequest
-from roster.permissions import ADMIN_ROLE
 from roster.repository import get_repository, keys
 from roster.repository.credentials import PasswordChange
 from roster.services import sessions
@@ -191,22 +190,19 @@ def change_own_password(caller: Principal, request: ChangePasswordRequest) -> No
 
 
 # ---------------------------------------------------------------------- administrators
-def set_by_admin(caller: Principal, agent_id: str, request: AdminPasswordRequest) -> str | None:
+def set_by_admin(actor: Actor, agent_id: str, request: AdminPasswordRequest) -> str | None:
     """``POST /agents/{id}/password``; returns the generated password (shown once).
 
-    An administrator cannot use it on its own account (``POST /me/password`` asks for
-    the current password, which a stolen session does not have), and only a caller
-    holding the ``admin`` role may set an admin's password (otherwise a manager could
-    take over an admin account).
+    ``roster.authorization`` decides who may: not on one's own account (``POST
+    /me/password`` asks for the current password, which a stolen session does not
+    have), only over an agent holding no permission the caller lacks (else a manager
+    could take over a more powerful account), never the owner's but by the owner.
     """
-    if agent_id == caller.agent_id:
-        raise Forbidden("Use POST /me/password to change your own password")
     repository = get_repository()
     record = repository.get_agent(agent_id)
     if record is None:
         raise NotFound("No such agent")
-    if ADMIN_ROLE in record.roles and not caller.is_admin:
-        raise Forbidden("Only an administrator may set an administrator's password")
+    authorize(actor, record, Act.PASSWORD)
     if request.generate:
         chosen = password_policy.generate(account=record.account, email=record.email)
         temporary = True
@@ -227,8 +223,8 @@ def set_by_admin(caller: Principal, agent_id: str, request: AdminPasswordRequest
     else:
         messages = notices(record, "password.admin_set", changedAt=changed_at)
     repository.replace_password(
-        record, credential, PasswordChange(),
-        audit=[AuditEvent(actorId=caller.agent_id, action="password.set_by_admin",
+        record, credential, PasswordChange(expected_version=record.version),
+        audit=[AuditEvent(actorId=actor.id, action="password.set_by_admin",
                           targetId=record.id,
                           details={"generated": request.generate, "temporary": temporary})],
         messages=messages,

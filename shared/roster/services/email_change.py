@@ -13,6 +13,7 @@ from contextlib import suppress
 from datetime import timedelta
 
 from roster import clock, codes
+from roster.authorization import Act, Actor, authorize
 from roster.config import get_settings
 from roster.errors import (
     ConcurrentChange,
@@ -119,34 +120,36 @@ def start_change(actor_id: str, record: AgentRecord, new_email: str) -> AgentRec
                                      "version": record.version + 1, "updatedAt": stamp})
 
 
-def _pending_of(agent_id: str) -> tuple[AgentRecord, PendingEmail]:
+def _pending_of(actor: Actor, agent_id: str) -> tuple[AgentRecord, PendingEmail]:
+    """The agent's live pending change, once ``actor`` may resend or cancel it."""
     record = get_repository().get_agent(agent_id)
     if record is None:
         raise NotFound("No such agent")
+    authorize(actor, record, Act.EMAIL_CHANGE)
     if record.pendingEmail is None or not is_live(record.pendingEmail):
         raise NoPendingEmail()
     return record, record.pendingEmail
 
 
-def resend(actor_id: str, agent_id: str) -> ResendAnswer:
+def resend(actor: Actor, agent_id: str) -> ResendAnswer:
     """A new link (and a fresh lifetime) for the pending address; the old link dies."""
-    record, pending = _pending_of(agent_id)
-    change, secret = _new_change(actor_id, agent_id, pending.email)
+    record, pending = _pending_of(actor, agent_id)
+    change, secret = _new_change(actor.id, agent_id, pending.email)
     get_repository().reissue_email_change(
         pending, change, updated_at=change.createdAt,
-        audit=[AuditEvent(actorId=actor_id, action="agent.email_change_resent",
+        audit=[AuditEvent(actorId=actor.id, action="agent.email_change_resent",
                           targetId=agent_id, details={"email": pending.email})],
         messages=[_verification_message(record, change, secret)],
     )
     return ResendAnswer(pendingEmail=change.pending)
 
 
-def cancel(actor_id: str, agent_id: str) -> None:
+def cancel(actor: Actor, agent_id: str) -> None:
     """Withdraw the pending change; its link dies with it."""
-    _, pending = _pending_of(agent_id)
+    _, pending = _pending_of(actor, agent_id)
     get_repository().end_email_change(
         agent_id, pending, updated_at=clock.iso(clock.now()),
-        audit=[AuditEvent(actorId=actor_id, action="agent.email_change_cancelled",
+        audit=[AuditEvent(actorId=actor.id, action="agent.email_change_cancelled",
                           targetId=agent_id, details={"email": pending.email})],
     )
 

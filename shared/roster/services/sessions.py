@@ -6,8 +6,9 @@ import uuid
 from datetime import timedelta
 
 from roster import clock, codes, tokens
+from roster.authorization import Act, Actor, authorize
 from roster.config import get_settings
-from roster.errors import InvalidSession, InvalidToken
+from roster.errors import InvalidSession, InvalidToken, NotFound
 from roster.models.agent import AgentRecord
 from roster.models.audit import AuditEvent
 from roster.models.auth import ChallengeAnswer, SignInResult, Tokens
@@ -159,6 +160,12 @@ def logout(agent_id: str, session_id: str) -> None:
         details={"sessionId": session_id})])
 
 
-def revoke_all(actor_id: str, agent_id: str) -> None:
-    get_repository().revoke_all_sessions(agent_id, audit=[AuditEvent(
-        actorId=actor_id, action="sessions.revoked", targetId=agent_id)])
+def revoke_all(actor: Actor, agent_id: str) -> None:
+    """``DELETE /agents/{id}/sessions``: every session of the agent ends at once."""
+    repository = get_repository()
+    record = repository.get_agent(agent_id)
+    if record is None:
+        raise NotFound("No such agent")
+    authorize(actor, record, Act.SESSIONS)
+    repository.revoke_all_sessions(agent_id, expected_version=record.version, audit=[
+        AuditEvent(actorId=actor.id, action="sessions.revoked", targetId=agent_id)])

@@ -17,11 +17,11 @@ from typing import Any, NoReturn
 from aws_lambda_powertools.metrics import MetricUnit
 
 from roster import aws, clock, codes, totp
+from roster.authorization import Act, Actor, authorize
 from roster.config import get_settings
 from roster.errors import (
     AccountInactive,
     AccountLocked,
-    Forbidden,
     InvalidSession,
     InvalidTwoFactorCode,
     IpNotAllowed,
@@ -43,7 +43,6 @@ from roster.models.two_factor import (
     TotpCredential,
 )
 from roster.observability import logger, metrics
-from roster.permissions import ADMIN_ROLE
 from roster.repository import get_repository
 from roster.services import sessions
 from roster.services.auth import ip_allowed
@@ -289,27 +288,22 @@ def disable_own(agent_id: str, code: str, source_ip: str) -> None:
 
 
 # ---------------------------------------------------------------------- admin
-def _target(actor_roles: tuple[str, ...],
-            agent_id: str) -> tuple[AgentRecord, TotpCredential | None]:
-    """The agent an admin route acts on, with its TOTP credential (one read).
-
-    Only an admin manages an admin's credentials: otherwise a manager could give itself
-    a way into an admin account.
-    """
+def _target(actor: Actor, agent_id: str,
+            act: Act) -> tuple[AgentRecord, TotpCredential | None]:
+    """The agent an administrator's route acts on, with its TOTP credential (one read),
+    once ``roster.authorization`` lets ``actor`` do ``act`` to it."""
     record, credential = get_repository().load_two_factor(agent_id)
     if record is None:
         raise NotFound("No such agent")
-    if ADMIN_ROLE in record.roles and ADMIN_ROLE not in actor_roles:
-        raise Forbidden("Only an admin may manage an admin's credentials")
+    authorize(actor, record, act)
     return record, credential
 
 
-def issue_backup_codes(actor_id: str, actor_roles: tuple[str, ...], agent_id: str,
-                       count: int) -> IssuedBackupCodes:
+def issue_backup_codes(actor: Actor, agent_id: str, count: int) -> IssuedBackupCodes:
     """``count`` codes valid for ``ROSTER_BACKUP_CODE_TTL_SECONDS``; earlier admin-issued
     codes are revoked in the same transaction (the agent's own ones stay)."""
     repository = get_repository()
-    record, credential = _target(actor_roles, agent_id)
+    record, credential = _target(actor, agent_id, Act.BACKUP_CODES)
     if not record.twoFactorEnabled or credential is None or credential.pending:
         raise TwoFactorNotEnabled()
     expires_at = clock.iso(clock.now()
@@ -318,9 +312,9 @@ def issue_backup_codes(actor_id: str, actor_roles: tuple[str, ...], agent_id: st
                                       enrolment_id=credential.enrolmentId,
                                       expires_at=expires_at)
     repository.issue_backup_codes(
-        agent_id, credential.enrolmentId, stored,
+        agent_id, credential.enrolmentId, stored, expected_version=record.version,
         revoke=repository.backup_code_keys(agent_id, source="admin"),
-        audit=[AuditEvent(actorId=actor_id, action="two_factor.backup_codes_issued",
+        audit=[AuditEvent(actorId=actor.id, action="two_factor.backup_codes_issued",
                           targetId=agent_id, details={"count": count, "expiresAt": expires_at})],
         messages=[_notice(record, "two_factor.backup_codes_issued", count=count,
                           expiresAt=expires_at)],
@@ -328,22 +322,22 @@ def issue_backup_codes(actor_id: str, actor_roles: tuple[str, ...], agent_id: st
     return IssuedBackupCodes(codes=plain, expiresAt=expires_at)
 
 
-def unlock(actor_id: str, actor_roles: tuple[str, ...], agent_id: str) -> None:
+def unlock(actor: Actor, agent_id: str) -> None:
     """Clear the 2FA lock and failure count (and the password throttle of its logins)."""
-    record, _ = _target(actor_roles, agent_id)
+    record, _ = _target(actor, agent_id, Act.UNLOCK)
     get_repository().unlock_agent(record, audit=[AuditEvent(
-        actorId=actor_id, action="agent.unlocked", targetId=agent_id,
+        actorId=actor.id, action="agent.unlocked", targetId=agent_id,
         details={"wasLocked": record.locked})])
 
 
-def reset(actor_id: str, actor_roles: tuple[str, ...], agent_id: str) -> None:
+def reset(actor: Actor, agent_id: str) -> None:
     """Lost device: 2FA off, seed and every backup code gone. The lock is left to unlock."""
     repository = get_repository()
-    record, _ = _target(actor_roles, agent_id)
+    record, _ = _target(actor, agent_id, Act.TWO_FACTOR)
     repository.disable_totp(
-        agent_id, was_enabled=record.twoFactorEnabled,
+        agent_id, was_enabled=record.twoFactorEnabled, expected_version=record.version,
         revoke=repository.backup_code_keys(agent_id),
-        audit=[AuditEvent(actorId=actor_id, action="two_factor.reset", targetId=agent_id,
+        audit=[AuditEvent(actorId=actor.id, action="two_factor.reset", targetId=agent_id,
                           details={"wasEnabled": record.twoFactorEnabled})],
         messages=[_notice(record, "two_factor.reset")] if record.twoFactorEnabled else [],
     )
