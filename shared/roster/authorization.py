@@ -45,9 +45,14 @@ class Act(Enum):
     SESSIONS = "sessions"
 
 
-# Acts that administrators' routes refuse on the caller's own account (use /me).
-SELF_SERVICE_ONLY = frozenset({Act.EMAIL, Act.PASSWORD, Act.TWO_FACTOR, Act.BACKUP_CODES,
-                               Act.UNLOCK})
+# Acts that administrators' routes refuse on the caller's own account, and where to go.
+SELF_SERVICE_ONLY = {
+    Act.EMAIL: "Use PATCH /me (with currentPassword) to change your own email",
+    Act.PASSWORD: "Use POST /me/password to change your own password",
+    Act.TWO_FACTOR: "Use DELETE /me/two-factor (with a current code) for your own 2FA",
+    Act.BACKUP_CODES: "Backup codes for your own account come with your 2FA enrolment",
+    Act.UNLOCK: "Another administrator unlocks your account",
+}
 # The owner's credentials: only the owner changes them. Unlocking is not among them:
 # it gives nobody a way in, and a locked-out owner needs another admin to do it.
 OWNER_ONLY = frozenset({Act.EMAIL, Act.EMAIL_CHANGE, Act.PASSWORD, Act.TWO_FACTOR, Act.BACKUP_CODES,
@@ -88,8 +93,7 @@ def authorize(actor: Actor, target: AgentRecord, act: Act, *,
     """
     if target.id == actor.id:
         if act in SELF_SERVICE_ONLY:
-            raise Forbidden("Use the /me routes for your own account: they ask for your "
-                            "current password")
+            raise Forbidden(SELF_SERVICE_ONLY[act])
         return
     held = held_by(target) if target_permissions is None else target_permissions
     missing = held - actor.permissions

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from catalog_runtime import CatalogRuntime
+from roster.authorization import Actor
 from roster.local import Runtime
 from roster.local.template import Template
 from roster.models.catalog import MAX_REFERENCES, GroupCreate, QueuePatch
@@ -510,7 +511,7 @@ def test_a_use_that_lands_after_the_in_use_check_stops_the_delete(
     def in_use_then_a_group_starts_using_it(self: Any, kind: str, item_id: str) -> bool:
         answer = original(self, kind, item_id)
         # a group that starts using the profile right after the check
-        catalog.create_item(rt.owner_id, frozenset(ALL_PERMISSIONS), "groups",
+        catalog.create_item(Actor(rt.owner_id, frozenset(ALL_PERMISSIONS)), "groups",
                             GroupCreate(id="late", name="Late", profiles=[item_id]))
         return answer
 
@@ -532,7 +533,7 @@ def test_a_patch_that_lost_a_race_is_concurrent_change(
     def read_then_someone_else_writes(self: Any, kind: str, item_id: str) -> Any:
         found = original(self, kind, item_id)
         monkeypatch.setattr(CatalogStore, "read_catalog_item", original)
-        catalog.update_item(rt.owner_id, frozenset(ALL_PERMISSIONS), kind, item_id,
+        catalog.update_item(Actor(rt.owner_id, frozenset(ALL_PERMISSIONS)), kind, item_id,
                             QueuePatch(name="Theirs"))
         return found
 

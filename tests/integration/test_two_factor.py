@@ -570,15 +570,19 @@ def test_admin_reset_turns_2fa_off_and_revokes_codes(runtime: Runtime,
     assert repeat.status == 204
 
 
-def test_an_admin_may_reset_the_owners_2fa(runtime: Runtime, steered: SteerableClock) -> None:
-    # Rule: the owner is protected from deletion, not from a 2FA reset by another admin.
+def test_owner_credentials_another_admin_cannot_reset_the_owners_2fa(
+        runtime: Runtime, steered: SteerableClock) -> None:
+    """Rule (v2): only the owner changes the owner's credentials; another admin, holding
+    every permission, gets ``409 owner_protected`` and the owner's 2FA stays on.
+    Fails without the owner rule in ``roster.authorization``."""
     admin = owner_token(runtime)
     owner_id = record_of_account("admin")
     enrol(runtime, admin, steered)
     make_agent("second", roles=["admin"])
     other = tokens_for(runtime, "second")
     response = runtime.invoke("DELETE", f"/agents/{owner_id}/two-factor", headers=bearer(other))
-    assert response.status == 204 and stored_agent(owner_id).twoFactorEnabled is False
+    assert (response.status, response.json()["code"]) == (409, "owner_protected")
+    assert stored_agent(owner_id).twoFactorEnabled is True
 
 
 def test_a_challenge_issued_before_a_reset_is_dead(runtime: Runtime,

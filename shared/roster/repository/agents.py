@@ -322,7 +322,8 @@ class AgentStore(StoreBase):
 
     # ------------------------------------------------------------------ assignments
     def add_assignment(self, agent_id: str, kind: str, ref: str,
-                       audit: Sequence[AuditEvent], *, expected_version: int) -> bool:
+                       audit: Sequence[AuditEvent], *,
+                       expected_version: int | None = None) -> bool:
         """Assign while the agent is still at ``expected_version``; ``False`` when it
         already was (nothing written)."""
         stamp = clock.iso(clock.now())
@@ -341,7 +342,8 @@ class AgentStore(StoreBase):
         return True
 
     def remove_assignment(self, agent_id: str, kind: str, ref: str,
-                          audit: Sequence[AuditEvent], *, expected_version: int) -> bool:
+                          audit: Sequence[AuditEvent], *,
+                       expected_version: int | None = None) -> bool:
         """Unassign while the agent is still at ``expected_version``; ``False`` when it
         was not assigned (nothing written)."""
         try:

@@ -46,7 +46,7 @@ if TYPE_CHECKING:
 class Repository(Protocol):
     def add_assignment(
         self, agent_id: str, kind: str, ref: str, audit: Sequence[AuditEvent], *,
-        expected_version: int,
+        expected_version: int | None = None,
     ) -> bool: ...
 
     def agent_page(
@@ -307,7 +307,7 @@ class Repository(Protocol):
 
     def remove_assignment(
         self, agent_id: str, kind: str, ref: str, audit: Sequence[AuditEvent], *,
-        expected_version: int,
+        expected_version: int | None = None,
     ) -> bool: ...
 
     def replace_password(

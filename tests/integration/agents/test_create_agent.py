@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from agents_helpers import AGENT_PASSWORD, Api, catalog, new_agent, sign_in
+from roster.authorization import Actor
 from roster.errors import RosterError
 from roster.permissions import ALL_PERMISSIONS
 from support.concurrency import atomic_aws, error_codes, race
@@ -261,9 +262,8 @@ def test_twenty_concurrent_creations_with_one_email(admin: Api,
     requests = [CreateAgentRequest(account=f"racer{index}", email="Same@Example.com",
                                    firstName="R", sendWelcome=False, passwordMode="invite")
                 for index in range(20)]
-    everything = frozenset(ALL_PERMISSIONS)
-    outcomes = race(lambda request: agents.create_agent(owner, True, request,
-                                                        actor_permissions=everything), requests)
+    actor = Actor(owner, frozenset(ALL_PERMISSIONS))
+    outcomes = race(lambda request: agents.create_agent(actor, request), requests)
     # Then exactly one is created and every other one is told the email is taken
     assert len([o for o in outcomes if not isinstance(o, RosterError)]) == 1, outcomes
     assert error_codes(outcomes) == [(409, "email_taken")] * 19

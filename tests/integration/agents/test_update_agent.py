@@ -260,6 +260,7 @@ def test_concurrent_patches_with_one_version_one_wins(admin: Api,
     # DynamoDB; moto itself is not thread-safe)
     import threading
 
+    from roster.authorization import Actor
     from roster.errors import VersionConflict
     from roster.models.agents_api import UpdateAgentRequest
     from roster.permissions import ALL_PERMISSIONS
@@ -276,8 +277,8 @@ def test_concurrent_patches_with_one_version_one_wins(admin: Api,
         request = UpdateAgentRequest.model_validate({"title": f"t{index}"})
         barrier.wait()
         try:
-            agents.update_agent(owner, True, agent["id"], request, '"1"',
-                                actor_permissions=frozenset(ALL_PERMISSIONS))
+            agents.update_agent(Actor(owner, frozenset(ALL_PERMISSIONS)), agent["id"],
+                                request, '"1"')
             outcomes.append("ok")
         except VersionConflict:
             outcomes.append("412")
