@@ -63,8 +63,10 @@ def digest(secret: str, *, purpose: str) -> str:
 
 
 def matches(stored_digest: str | None, secret: str, *, purpose: str) -> bool:
-    """Whether ``stored_digest`` is ``secret``'s digest for ``purpose`` (current or previous key)."""
-    return bool(stored_digest) and matches_any((stored_digest,), secret, purpose=purpose)
+    """Whether ``stored_digest`` is ``secret``'s digest for ``purpose`` (either key)."""
+    if not stored_digest:
+        return False
+    return matches_any((stored_digest,), secret, purpose=purpose)
 
 
 def matches_any(stored_digests: Collection[str], secret: str, *, purpose: str) -> bool:

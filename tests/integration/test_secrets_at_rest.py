@@ -22,8 +22,8 @@ import boto3
 import pytest
 from roster import aws, codes
 from roster.local import Runtime
-from roster.repository import get_repository, keys
 from roster.models.agent import AgentRecord
+from roster.repository import get_repository, keys
 from roster.services import email_change, recovery, sessions
 from support.agents import AGENT_PASSWORD, make_agent, stored_agent
 from support.api import sign_in
