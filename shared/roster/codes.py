@@ -116,6 +116,9 @@ def _key(stage: str) -> bytes | None:
     key = _fetch(stage)
     with _lock:
         _keys[stage] = (now, key)
+        if stage == CURRENT and (cached is None or cached[1] != key):
+            # rotated: the cached previous key (or its absence) is stale too
+            _keys.pop(PREVIOUS, None)
     return key
 
 

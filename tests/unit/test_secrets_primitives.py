@@ -115,3 +115,25 @@ def test_the_previous_key_is_read_only_when_the_current_one_does_not_match(
     assert codes.matches_any(["x", before], "secret", purpose="p")
     assert not codes.matches(before, "other", purpose="p")
     assert fetched == [codes.CURRENT, codes.PREVIOUS]
+
+
+def test_a_cached_previous_key_never_outlives_the_current_key_it_goes_with(
+        digest_keys: dict[str, bytes], monkeypatch: pytest.MonkeyPatch) -> None:
+    """A function that cached "no previous key" shortly before a rotation must not keep
+    refusing what was issued under the old key once it reads the new current one. Fails
+    when the previous key's cache is not dropped with a changed current key."""
+    import time
+
+    moment = [1000.0]
+    monkeypatch.setattr(time, "monotonic", lambda: moment[0])
+    # Given the current key cached at t, and "no previous key" cached at t + 200 s
+    before = codes.digest("secret", purpose="p")
+    moment[0] += 200
+    assert not codes.matches(before, "other", purpose="p")
+    # When the key is rotated and the current key's cache runs out (not yet the other's)
+    digest_keys[codes.PREVIOUS] = digest_keys[codes.CURRENT]
+    digest_keys[codes.CURRENT] = b"the rotated key"
+    moment[0] += codes.KEY_CACHE_SECONDS - 100
+    # Then the digest made before the rotation still matches, through the previous key
+    assert codes.digest("secret", purpose="p") != before
+    assert codes.matches(before, "secret", purpose="p")
