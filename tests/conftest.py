@@ -28,12 +28,13 @@ def forget_cached_configuration() -> None:
     """Settings, clients and the repository are built once per cold start; tests change
     the environment and the endpoint between runs."""
     from aws_lambda_powertools.utilities import parameters
-    from roster import aws, config, repository, sealing
+    from roster import aws, codes, config, repository, sealing
 
     config.get_settings.cache_clear()
     aws.reset_clients()
     repository.reset_repository()
     sealing.forget_keys()
+    codes.forget_keys()
     parameters.clear_caches()
 
 

@@ -765,6 +765,7 @@ BASELINE = ("import boto3\n"
 def _import_seconds(code: str, extra_path: Path | None = None) -> float:
     env = {**os.environ, "PYTHONPATH": str(ROOT / "shared"),
            "ROSTER_TABLE_NAME": "t", "ROSTER_KMS_KEY_ID": "k", "ROSTER_TOKEN_SECRET_ID": "s",
+           "ROSTER_DIGEST_SECRET_ID": "d",
            "ROSTER_EMAIL_SENDER": "e@example.com", "ROSTER_PHOTO_BUCKET": "b",
            "PYTHONDONTWRITEBYTECODE": "0"}
     script = ("import time\nstart = time.perf_counter()\n" + code +

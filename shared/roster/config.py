@@ -29,6 +29,7 @@ class Settings(BaseModel):
     table_name: str
     kms_key_id: str
     token_secret_id: str
+    digest_secret_id: str
     email_sender: str
     photo_bucket: str
     verification_url_base: str = Field(default="http://127.0.0.1:3000/verify-email")

@@ -54,6 +54,7 @@ def test_contract_defaults_of_every_configuration_variable() -> None:
         table_name="t",
         kms_key_id="k",
         token_secret_id="s",
+        digest_secret_id="d",
         email_sender="e@example.com",
         photo_bucket="b",
     )

@@ -75,6 +75,7 @@ def _cold_import(function: str) -> dict[str, list[str]]:
         "ROSTER_TABLE_NAME": "t",
         "ROSTER_KMS_KEY_ID": "k",
         "ROSTER_TOKEN_SECRET_ID": "s",
+        "ROSTER_DIGEST_SECRET_ID": "d",
         "ROSTER_EMAIL_SENDER": "e@example.com",
         "ROSTER_PHOTO_BUCKET": "b",
     }

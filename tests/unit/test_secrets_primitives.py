@@ -71,3 +71,69 @@ def test_digests_are_bound_to_their_purpose_and_compared_exactly() -> None:
     assert not codes.matches(stored, secret, purpose="sign-in-challenge")
     assert not codes.matches(stored, secret + "x", purpose="refresh-token")
     assert not codes.matches(None, secret, purpose="refresh-token")
+
+
+def test_a_digest_made_for_one_purpose_matches_for_no_other() -> None:
+    """Domain separation: each purpose digests under its own subkey of the one key, so a
+    digest (or a code) taken from one kind of item is worth nothing for another. Fails
+    when the purpose no longer enters the digest."""
+    from roster.services import email_change, recovery, sessions, two_factor
+
+    # Given every purpose the services digest for, and one secret
+    purposes = [sessions.REFRESH_PURPOSE, sessions.CHALLENGE_PURPOSE,
+                recovery.RECOVERY_PURPOSE, email_change.TOKEN_PURPOSE,
+                f"{two_factor.BACKUP_CODE_PURPOSE}:agent-a",
+                f"{two_factor.BACKUP_CODE_PURPOSE}:agent-b"]
+    secret = "123456"
+    # When it is digested for each
+    digests = {purpose: codes.digest(secret, purpose=purpose) for purpose in purposes}
+    # Then every digest differs, and each matches for its own purpose only
+    assert len(set(digests.values())) == len(purposes)
+    for made_for, stored in digests.items():
+        assert [p for p in purposes if codes.matches(stored, secret, purpose=p)] == [made_for]
+
+
+def test_the_previous_key_is_read_only_when_the_current_one_does_not_match(
+        digest_keys: dict[str, bytes], monkeypatch: pytest.MonkeyPatch) -> None:
+    """After a rotation: digests use the new key, the old key still verifies, and the
+    happy path makes no extra Secrets Manager call for it."""
+    # Given a digest made before a rotation and one made after it
+    before = codes.digest("secret", purpose="p")
+    digest_keys[codes.PREVIOUS] = digest_keys[codes.CURRENT]
+    digest_keys[codes.CURRENT] = b"the rotated key"
+    codes.forget_keys()
+    fetched: list[str] = []
+    monkeypatch.setattr(codes, "_fetch", lambda stage: fetched.append(stage) or
+                        digest_keys.get(stage))
+    after = codes.digest("secret", purpose="p")
+    assert after != before
+    # When the new digest is checked, only the current key is read
+    assert codes.matches(after, "secret", purpose="p")
+    assert fetched == [codes.CURRENT]
+    # Then the old digest still matches through the previous key; a wrong secret neither
+    assert codes.matches(before, "secret", purpose="p")
+    assert codes.matches_any(["x", before], "secret", purpose="p")
+    assert not codes.matches(before, "other", purpose="p")
+    assert fetched == [codes.CURRENT, codes.PREVIOUS]
+
+
+def test_a_cached_previous_key_never_outlives_the_current_key_it_goes_with(
+        digest_keys: dict[str, bytes], monkeypatch: pytest.MonkeyPatch) -> None:
+    """A function that cached "no previous key" shortly before a rotation must not keep
+    refusing what was issued under the old key once it reads the new current one. Fails
+    when the previous key's cache is not dropped with a changed current key."""
+    import time
+
+    moment = [1000.0]
+    monkeypatch.setattr(time, "monotonic", lambda: moment[0])
+    # Given the current key cached at t, and "no previous key" cached at t + 200 s
+    before = codes.digest("secret", purpose="p")
+    moment[0] += 200
+    assert not codes.matches(before, "other", purpose="p")
+    # When the key is rotated and the current key's cache runs out (not yet the other's)
+    digest_keys[codes.PREVIOUS] = digest_keys[codes.CURRENT]
+    digest_keys[codes.CURRENT] = b"the rotated key"
+    moment[0] += codes.KEY_CACHE_SECONDS - 100
+    # Then the digest made before the rotation still matches, through the previous key
+    assert codes.digest("secret", purpose="p") != before
+    assert codes.matches(before, "secret", purpose="p")

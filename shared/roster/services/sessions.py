@@ -130,8 +130,7 @@ def refresh(raw_token: str) -> Tokens:
     record, session, _ = repository.load_session(parsed.agent_id, parsed.session_id)
     if record is None or session is None:
         raise InvalidToken()
-    presented = codes.digest(parsed.secret, purpose=REFRESH_PURPOSE)
-    if presented in session.previousDigests:
+    if codes.matches_any(session.previousDigests, parsed.secret, purpose=REFRESH_PURPOSE):
         repository.end_session(record.id, session.id, audit=[AuditEvent(
             actorId=record.id, action="session.refresh_reused", targetId=record.id,
             details={"sessionId": session.id})])
