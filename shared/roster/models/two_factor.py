@@ -38,6 +38,7 @@ class BackupCode(Model):
     enrolmentId: str
     createdAt: str
     expiresAt: str | None = None  # admin-issued codes only; enrolment codes do not expire
+    usedAt: str | None = None  # kept used, so a later use is known as a lost race
 
 
 class TwoFactorSignIn(Model):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Sequence
+from contextlib import suppress
 from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError
@@ -20,6 +21,7 @@ from roster.errors import (
     InvalidSession,
     InvalidTwoFactorCode,
     NotFound,
+    TooManyAttempts,
     TwoFactorAlreadyEnabled,
     TwoFactorNotEnabled,
 )
@@ -42,6 +44,14 @@ from roster.repository.table import (
     put_new,
     update,
 )
+
+# A guess is compared within a request; a spent attempt older than this whose request
+# never decided it (the function died) is taken back.
+IN_FLIGHT_SECONDS = 30
+IN_FLIGHT_RETRY_SECONDS = 1
+# A used backup code is kept (marked used) this long: presented again meanwhile, it is
+# known as one another request used first (a lost race, not a wrong guess).
+USED_BACKUP_CODE_RETENTION_SECONDS = 30 * 86400
 
 if TYPE_CHECKING:
     # Loaded on first use (below): only the two-factor paths build these models.
@@ -180,7 +190,7 @@ class TwoFactorStore(StoreBase):
                            backup_digest: str | None = None,
                            audit: Sequence[AuditEvent] = (),
                            messages: Sequence[OutboxMessage] = ()) -> None:
-        """Accept a TOTP ``step`` or use up a backup code; reset the failure count.
+        """Accept a TOTP ``step`` or use up a backup code (marked used); reset the counts.
 
         One transaction: the challenge is used up (``401 invalid_session`` if another
         answer took it), the account must not be locked (``423``), and the step must be
@@ -193,7 +203,7 @@ class TwoFactorStore(StoreBase):
                                      condition="attribute_exists(pk)",
                                      on_condition_failure=InvalidSession()))
         operations.append(update(
-            keys.agent(agent_id), "SET twoFactorFailures = :zero",
+            keys.agent(agent_id), "SET twoFactorFailures = :zero, twoFactorAttempts = :zero",
             condition="attribute_exists(pk) AND "
                       "(attribute_not_exists(locked) OR locked = :false)",
             values={":zero": 0, ":false": False}, on_condition_failure=AccountLocked()))
@@ -204,13 +214,67 @@ class TwoFactorStore(StoreBase):
                 values={":step": step, ":enrolment": enrolment_id, ":false": False},
                 on_condition_failure=InvalidTwoFactorCode()))
         if backup_digest is not None:
-            operations.append(delete(
+            moment = clock.now()
+            operations.append(update(
                 keys.backup_code(agent_id, backup_digest),
-                condition="enrolmentId = :enrolment AND "
+                "SET usedAt = :now, #ttl = :ttl",
+                condition="enrolmentId = :enrolment AND attribute_not_exists(usedAt) AND "
                           "(attribute_not_exists(expiresAt) OR expiresAt > :now)",
-                values={":enrolment": enrolment_id, ":now": clock.iso(clock.now())},
+                names={"#ttl": "ttl"},
+                values={":enrolment": enrolment_id, ":now": clock.iso(moment),
+                        ":ttl": ttl_of(moment) + USED_BACKUP_CODE_RETENTION_SECONDS},
                 on_condition_failure=InvalidTwoFactorCode()))
         self.table.transact([*operations, *self.side_effects(audit, messages)])
+
+    def spend_two_factor_attempt(self, agent_id: str, *, max_failures: int) -> None:
+        """Spend one 2FA attempt, atomically, before the code is compared.
+
+        ``twoFactorAttempts`` counts the guesses since the last success: those decided
+        wrong (``twoFactorFailures``) and those still being compared. Spending is a
+        conditional ``ADD`` (not locked, fewer than ``max_failures`` spent), so N
+        concurrent guesses never get more comparisons than the limit leaves. A refused
+        spend is ``423 account_locked`` once the lock is decided, else ``429
+        too_many_attempts`` (the remaining attempts are held by guesses in flight).
+        Attempts left in flight by a request that died are taken back once no guess has
+        been spent for ``IN_FLIGHT_SECONDS`` (nothing stays blocked for good).
+        """
+        key = keys.agent(agent_id)
+        now = clock.epoch(clock.now())
+        unlocked = "attribute_exists(pk) AND (attribute_not_exists(locked) OR locked = :false)"
+        values: dict[str, object] = {":one": 1, ":false": False, ":now": now,
+                                     ":limit": max_failures}
+        try:
+            self._update_in_turn(
+                key, "ADD twoFactorAttempts :one SET twoFactorAttemptAt = :now",
+                condition=f"{unlocked} AND (attribute_not_exists(twoFactorAttempts) "
+                          "OR twoFactorAttempts < :limit)",
+                values=values)
+            return
+        except ConditionFailed:
+            pass
+        try:  # every attempt is spent: recover those of requests that died in flight
+            self._update_in_turn(
+                key, "SET twoFactorAttempts = if_not_exists(twoFactorFailures, :zero) + :one, "
+                     "twoFactorAttemptAt = :now",
+                condition=f"{unlocked} AND twoFactorAttemptAt < :stale AND "
+                          "(attribute_not_exists(twoFactorFailures) OR "
+                          "twoFactorFailures < :limit)",
+                values={**values, ":zero": 0, ":stale": now - IN_FLIGHT_SECONDS})
+            return
+        except ConditionFailed as error:
+            current = error.item or self.table.get(key) or {}
+        if current.get("locked"):
+            raise AccountLocked()
+        raise TooManyAttempts(
+            "Other sign-in attempts are being checked; try again in a moment",
+            retryAfter=IN_FLIGHT_RETRY_SECONDS)
+
+    def give_back_two_factor_attempt(self, agent_id: str) -> None:
+        """Return an attempt spent on a guess that lost a race for a single-use code."""
+        with suppress(ConditionFailed):
+            self._update_in_turn(keys.agent(agent_id), "ADD twoFactorAttempts :minus",
+                                 condition="twoFactorAttempts > :zero",
+                                 values={":minus": -1, ":zero": 0})
 
     def record_two_factor_failure(self, agent_id: str, *, max_failures: int,
                                   audit: Sequence[AuditEvent],
@@ -317,7 +381,7 @@ class TwoFactorStore(StoreBase):
 
     def unlock_agent(self, record: AgentRecord, audit: Sequence[AuditEvent]) -> None:
         """Clear the 2FA lock and count, and the password throttle of the agent's logins."""
-        expression = "SET locked = :false, twoFactorFailures = :zero"
+        expression = "SET locked = :false, twoFactorFailures = :zero, twoFactorAttempts = :zero"
         values: dict[str, object] = {":false": False, ":zero": 0}
         if record.locked:
             expression += ", updatedAt = :at ADD version :one"

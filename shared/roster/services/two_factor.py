@@ -135,6 +135,28 @@ def _wrong_code(record: AgentRecord, *, reason: str, action: str,
     raise InvalidTwoFactorCode(attemptsRemaining=limit - failures)
 
 
+def _spend_attempt(record: AgentRecord) -> None:
+    """Spend one attempt before any code is compared (``423``/``429`` when none is left)."""
+    get_repository().spend_two_factor_attempt(
+        record.id, max_failures=get_settings().two_factor_max_failures)
+
+
+def _already_used(record: AgentRecord, *, action: str, source_ip: str | None) -> NoReturn:
+    """A right code already used (its time step accepted, or the backup code spent):
+    refused (``invalid_code``) and audited, but a single-use code that another request
+    used first is not a failed guess, so its attempt is given back."""
+    repository = get_repository()
+    repository.give_back_two_factor_attempt(record.id)
+    details: dict[str, Any] = {"reason": "replayed_code"}
+    if source_ip is not None:
+        details["sourceIp"] = source_ip
+    repository.record_events([AuditEvent(actorId=record.id, action=action,
+                                         targetId=record.id, details=details)])
+    raise InvalidTwoFactorCode("This code was already used",
+                               attemptsRemaining=max(0, get_settings().two_factor_max_failures
+                                                     - record.twoFactorFailures))
+
+
 # ---------------------------------------------------------------------- sign-in
 def answer_sign_in_challenge(request: ChallengeRequest, source_ip: str) -> SignInResult:
     """Answer ``TOTP_REQUIRED`` with an authenticator ``code`` or a ``backupCode``."""
@@ -168,6 +190,7 @@ def answer_sign_in_challenge(request: ChallengeRequest, source_ip: str) -> SignI
     step: int | None = None
     audit: list[AuditEvent] = []
     notices: list[OutboxMessage] = []
+    _spend_attempt(record)
     if request.code is not None:
         method = "totp"
         step = totp.matching_step(decrypt_seed(agent_id, credential.encryptedSeed),
@@ -175,10 +198,12 @@ def answer_sign_in_challenge(request: ChallengeRequest, source_ip: str) -> SignI
         if step is None:
             _wrong_code(record, reason="wrong_code", action=failed, source_ip=source_ip)
         if step <= credential.lastStep:
-            _wrong_code(record, reason="replayed_code", action=failed, source_ip=source_ip)
+            _already_used(record, action=failed, source_ip=source_ip)
     else:
         method = "backup_code"
         backup = state.backup
+        if backup is not None and backup.usedAt is not None:
+            _already_used(record, action=failed, source_ip=source_ip)
         if (
             backup is None
             or backup.enrolmentId != credential.enrolmentId
@@ -196,10 +221,11 @@ def answer_sign_in_challenge(request: ChallengeRequest, source_ip: str) -> SignI
         repository.pass_second_factor(
             agent_id, challenge_digest=challenge_digest, enrolment_id=credential.enrolmentId,
             step=step, backup_digest=presented_backup, audit=audit, messages=notices)
-    except InvalidTwoFactorCode:
-        # Lost the race: the step was accepted, or the code used, by a concurrent answer.
-        _wrong_code(record, reason="replayed_code" if step is not None else "used_backup_code",
-                    action=failed, source_ip=source_ip)
+    except (InvalidTwoFactorCode, InvalidSession):
+        # Lost the race: a concurrent answer used the challenge, the step or the backup
+        # code first. Not a failure: the attempt is given back.
+        repository.give_back_two_factor_attempt(agent_id)
+        raise
 
     if method == "backup_code":
         metrics.add_metric(name="BackupCodeSignIns", unit=MetricUnit.Count, value=1)
@@ -269,12 +295,13 @@ def disable_own(agent_id: str, code: str, source_ip: str) -> None:
     if record.locked:
         raise AccountLocked()
     action = "two_factor.disable_failed"
+    _spend_attempt(record)
     step = totp.matching_step(decrypt_seed(agent_id, credential.encryptedSeed), code,
                               clock.now())
     if step is None:
         _wrong_code(record, reason="wrong_code", action=action, source_ip=source_ip)
     if step <= credential.lastStep:
-        _wrong_code(record, reason="replayed_code", action=action, source_ip=source_ip)
+        _already_used(record, action=action, source_ip=source_ip)
     try:
         repository.disable_totp(
             agent_id, was_enabled=True, revoke=repository.backup_code_keys(agent_id),
@@ -284,7 +311,9 @@ def disable_own(agent_id: str, code: str, source_ip: str) -> None:
             messages=[_notice(record, "two_factor.disabled")],
         )
     except InvalidTwoFactorCode:
-        _wrong_code(record, reason="replayed_code", action=action, source_ip=source_ip)
+        # A concurrent request used this step first: a lost race, not a failure.
+        repository.give_back_two_factor_attempt(agent_id)
+        raise
 
 
 # ---------------------------------------------------------------------- admin
