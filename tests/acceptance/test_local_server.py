@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
+from functools import partial
+
 import pytest
 import requests
-from support.http import TIMEOUT, LocalServer, sign_in
+from support.http import TIMEOUT, LocalServer, admin_token, call, sign_in
+from support.parallel import race
 
 pytestmark = pytest.mark.acceptance
 
@@ -115,3 +119,30 @@ def test_any_method_gets_a_problem_not_501(local_server: LocalServer, method: st
     assert response.status_code == 404
     assert response.headers["Content-Type"] == "application/problem+json"
     assert response.json()["code"] == "not_found"
+
+
+RACERS = 20
+ROUNDS = 3  # a fresh listener absorbs a first burst; the resets came from the next ones
+
+
+def test_twenty_parallel_clients_all_get_an_answer(local_server: LocalServer) -> None:
+    """Rule: the local server serves 20 concurrent clients without resetting one.
+
+    Fails when the listen backlog is back to ``ThreadingHTTPServer``'s 5: connections
+    beyond it are reset (``Connection reset by peer``) before the server accepts them.
+    """
+    admin = admin_token(local_server)
+    unique = uuid.uuid4().hex[:8]
+
+    def create(prefix: str, session: requests.Session, index: int) -> requests.Response:
+        name = f"{prefix}.{index}"
+        body = {"account": name, "firstName": "Race", "email": f"{name}@example.com"}
+        return call(local_server, "POST", "/agents", admin, session=session, json=body)
+
+    for round_ in range(ROUNDS):
+        # When 20 clients, each on its own connection, create an agent at the same moment
+        responses = race(RACERS, partial(create, f"racer.{unique}.{round_}"))
+
+        # Then every one of them gets its answer: the agent, created
+        assert [r.status_code for r in responses] == [201] * RACERS, [r.text for r in responses]
+        assert len({r.json()["id"] for r in responses}) == RACERS

@@ -19,15 +19,16 @@ class LocalServer(Protocol):
     def log(self) -> str: ...
 
 
-def call(server: LocalServer, method: str, path: str, token: str | None = None,
-         **kwargs: Any) -> requests.Response:
+def call(server: LocalServer, method: str, path: str, token: str | None = None, *,
+         session: requests.Session | None = None, **kwargs: Any) -> requests.Response:
     """A request (``kwargs`` as for ``requests``: ``json``, ``params``, ``headers``),
-    with the bearer ``token`` if given."""
+    with the bearer ``token`` if given, on ``session`` if given (``support.parallel``
+    gives each racing client its own)."""
     headers = dict(kwargs.pop("headers", None) or {})
     if token:
         headers["Authorization"] = f"Bearer {token}"
-    return requests.request(method, f"{server.url}{path}", headers=headers, timeout=TIMEOUT,
-                            **kwargs)
+    send = session.request if session is not None else requests.request
+    return send(method, f"{server.url}{path}", headers=headers, timeout=TIMEOUT, **kwargs)
 
 
 def post(server: LocalServer, path: str, body: Any, token: str | None = None

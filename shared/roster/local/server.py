@@ -36,11 +36,14 @@ HOST = "127.0.0.1"
 OUTBOX_PATH = "/_local/outbox"
 RUN_PREFIX = "/_local/run/"
 PUMP_INTERVAL_SECONDS = 1.0
+LISTEN_BACKLOG = 128
 _HOP_BY_HOP = {"connection", "content-length", "transfer-encoding", "keep-alive"}
 
 
 class LocalHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
+    # socketserver's default backlog of 5 reset connections when 20 clients raced.
+    request_queue_size = LISTEN_BACKLOG
     runtime: Runtime
 
 
