@@ -3,6 +3,8 @@ contract (and the two local-only routes)."""
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
+from pathlib import Path
 from typing import Any, Protocol
 
 import requests
@@ -17,6 +19,14 @@ class LocalServer(Protocol):
     admin_password: str
 
     def log(self) -> str: ...
+
+
+class StartServer(Protocol):
+    """What the ``start_local_server`` fixture gives: start another local server, its
+    output in ``log_path``, the owner's password given (or ``None``: generated)."""
+
+    def __call__(self, log_path: Path, admin_password: str | None
+                 ) -> AbstractContextManager[LocalServer]: ...
 
 
 def call(server: LocalServer, method: str, path: str, token: str | None = None, *,
