@@ -187,7 +187,7 @@ def create_app(*routers: Router) -> APIGatewayRestResolver:
     @app.exception_handler(RosterError)  # type: ignore[untyped-decorator]
     def _domain_error(error: RosterError) -> Response[str]:
         headers = {}
-        if error.status == 429 and "retryAfter" in error.extra:
+        if "retryAfter" in error.extra:  # 429 too_many_attempts, 503 service_unavailable
             headers["Retry-After"] = str(error.extra["retryAfter"])
         return problem_response(error.problem(), headers)
 

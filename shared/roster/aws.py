@@ -24,6 +24,11 @@ if TYPE_CHECKING:
 # record; what still fails is retried by the stream and then dead-lettered.
 SEND_MAX_ATTEMPTS = 5  # in all, the first try included
 _RETRYING = {"sesv2", "ses", "sns"}
+# DynamoDB calls are retried by roster.repository.table (throttling, transaction
+# conflicts, 5xx, connections: one bounded budget, then 503 service_unavailable), so the
+# SDK makes one attempt: its own retries would multiply that budget (3 attempts, waits
+# of up to 1 s and 2 s by default).
+DYNAMODB_SDK_ATTEMPTS = 1
 
 
 @cache
@@ -31,8 +36,12 @@ def _client(service: str) -> Any:
     import boto3
     from botocore.config import Config
 
-    config = (Config(retries={"mode": "standard", "total_max_attempts": SEND_MAX_ATTEMPTS})
-              if service in _RETRYING else None)
+    config = None
+    if service in _RETRYING:
+        config = Config(retries={"mode": "standard", "total_max_attempts": SEND_MAX_ATTEMPTS})
+    elif service == "dynamodb":
+        config = Config(retries={"mode": "standard",
+                                 "total_max_attempts": DYNAMODB_SDK_ATTEMPTS})
     return boto3.session.Session().client(service, config=config)  # type: ignore[call-overload]
 
 

@@ -226,3 +226,11 @@ class AccountLocked(RosterError):
 
 class TooManyAttempts(RosterError):
     status, code, title = 429, "too_many_attempts", "Too many attempts; try again later"
+
+
+# 503
+class ServiceUnavailable(RosterError):
+    """DynamoDB stayed busy (throttling, transaction conflicts) through every retry;
+    ``retryAfter`` (seconds) goes to the ``Retry-After`` header too."""
+
+    status, code, title = 503, "service_unavailable", "The service is busy; try again shortly"

@@ -160,15 +160,18 @@ ROUTE_ERRORS: dict[tuple[str, str], tuple[type[errors.RosterError], ...]] = {
 _GATEWAY_UNAUTHORIZED = (401, "unauthorized")
 _GATEWAY_FORBIDDEN = (403, "forbidden")
 _GATEWAY_THROTTLED = (429, "too_many_requests")
+# Every route reads or writes DynamoDB: busy through every retry is a 503 anywhere.
+_BUSY = (errors.ServiceUnavailable.status, errors.ServiceUnavailable.code)
 
 
 def problem_codes(method: str, path: str, operation: dict[str, Any]) -> dict[int, set[str]]:
-    """Every problem ``(status, code)`` the route answers: the gateway's, those every
-    route with inputs, a body or a path id shares, and the route's own (``ROUTE_ERRORS``)."""
+    """Every problem ``(status, code)`` the route answers: the gateway's, the 503 of a
+    busy table, those every route with inputs, a body or a path id shares, and the
+    route's own (``ROUTE_ERRORS``)."""
     from roster.permissions import ROUTE_PERMISSIONS
 
     requirement = ROUTE_PERMISSIONS[(method.upper(), path)]
-    found: list[tuple[int, str]] = [_GATEWAY_THROTTLED]
+    found: list[tuple[int, str]] = [_GATEWAY_THROTTLED, _BUSY]
     if requirement is not None:
         found.append(_GATEWAY_UNAUTHORIZED)
     if requirement:
@@ -187,7 +190,8 @@ def problem_codes(method: str, path: str, operation: dict[str, Any]) -> dict[int
 def with_problem_responses(document: dict[str, Any]) -> dict[str, Any]:
     """Describe errors as they are: each problem status a route answers, as problem+json
     naming its codes, and public routes (per ``roster.permissions``) without the bearer
-    requirement. No 5xx is declared: answering one is a bug."""
+    requirement. The only 5xx declared is 503 service_unavailable (DynamoDB busy through
+    every retry, with ``Retry-After``): answering any other is a bug."""
     from roster.permissions import ROUTE_PERMISSIONS
 
     document.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA

@@ -10,10 +10,12 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from support.http import StartServer
 
 ROOT = Path(__file__).resolve().parents[2]
 ADMIN_PASSWORD = "Correct-Horse-Battery-9"
@@ -31,19 +33,22 @@ class LocalServer:
         return self.log_path.read_text(encoding="utf-8", errors="replace")
 
 
-@pytest.fixture(scope="session")
-def local_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalServer]:
-    log_path = tmp_path_factory.mktemp("roster-local") / "server.log"
+@contextmanager
+def running_server(log_path: Path, admin_password: str | None) -> Iterator[LocalServer]:
+    """``python -m roster.local`` on a free port, its output in ``log_path``; the owner's
+    password from ``ROSTER_LOCAL_ADMIN_PASSWORD`` (``None``: unset, so generated)."""
     python_path = os.pathsep.join(
         filter(None, [str(ROOT / "shared"), os.environ.get("PYTHONPATH")])
     )
     env = {
         **os.environ,
         "ROSTER_PORT": "0",
-        "ROSTER_LOCAL_ADMIN_PASSWORD": ADMIN_PASSWORD,
         "PYTHONPATH": python_path,
         "PYTHONUNBUFFERED": "1",
     }
+    env.pop("ROSTER_LOCAL_ADMIN_PASSWORD", None)
+    if admin_password is not None:
+        env["ROSTER_LOCAL_ADMIN_PASSWORD"] = admin_password
     with log_path.open("wb") as output:
         process = subprocess.Popen(
             [sys.executable, "-m", "roster.local"],
@@ -52,15 +57,30 @@ def local_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalServ
             stdout=output,
             stderr=subprocess.STDOUT,
         )
-    server = LocalServer(_wait_for_url(process, log_path), ADMIN_PASSWORD, log_path)
-    yield server
-    process.send_signal(signal.SIGINT)
+    server = LocalServer(_wait_for_url(process, log_path), admin_password or "", log_path)
     try:
-        code = process.wait(timeout=STOP_TIMEOUT_SECONDS)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        pytest.fail(f"the local server did not stop on SIGINT:\n{server.log()}")
+        yield server
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            code = process.wait(timeout=STOP_TIMEOUT_SECONDS)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            pytest.fail(f"the local server did not stop on SIGINT:\n{server.log()}")
     assert code == 0, f"the local server exited with {code}:\n{server.log()}"
+
+
+@pytest.fixture(scope="session")
+def local_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalServer]:
+    log_path = tmp_path_factory.mktemp("roster-local") / "server.log"
+    with running_server(log_path, ADMIN_PASSWORD) as server:
+        yield server
+
+
+@pytest.fixture
+def start_local_server() -> StartServer:
+    """For a test that needs a server of its own (another start-up configuration)."""
+    return running_server
 
 
 def _wait_for_url(process: subprocess.Popen[bytes], log_path: Path) -> str:

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import re
+import uuid
+from functools import partial
+from pathlib import Path
+from urllib.parse import urlsplit
+
 import pytest
 import requests
-from support.http import TIMEOUT, LocalServer, sign_in
+from support.http import TIMEOUT, LocalServer, StartServer, admin_token, call, login, sign_in
+from support.parallel import race
 
 pytestmark = pytest.mark.acceptance
 
@@ -88,30 +95,174 @@ def test_tampered_access_token_is_401(local_server: LocalServer) -> None:
 
 
 def test_request_log_carries_no_secret(local_server: LocalServer) -> None:
-    # Given a sign-in and an authenticated request
+    """Rule: the local server never writes a password (nor a token, nor a query) to its
+    log; a password given in ROSTER_LOCAL_ADMIN_PASSWORD is not printed at all.
+
+    Fails when the start-up banner prints the given password again, or when a request
+    line or a function's log line carries a request body.
+    """
+    # Given a sign-in, a failed one, an authenticated request and an agent created with
+    # a password the admin chose
     token = sign_in(local_server, "admin", local_server.admin_password)["accessToken"]
+    wrong = "Wrong-Guess-Passw0rd-" + uuid.uuid4().hex[:6]
+    assert login(local_server, "admin", wrong).status_code == 401
     requests.get(
         f"{local_server.url}/me?probe=secret-query-value",
         headers={"Authorization": f"Bearer {token}"},
         timeout=TIMEOUT,
     )
+    chosen = "Chosen-Agent-Passw0rd-" + uuid.uuid4().hex[:6]
+    name = f"logged.{uuid.uuid4().hex[:8]}"
+    created = call(local_server, "POST", "/agents", token, json={
+        "account": name, "email": f"{name}@example.com", "firstName": "Log",
+        "password": chosen})
+    assert created.status_code == 201, created.text
 
-    # Then the log has one line per request, and neither the token, nor the query, nor
-    # the password beyond the start-up banner that prints it
+    # Then the log has one line per request, and none of the secrets
     log = local_server.log()
     assert "POST /auth/login 200" in log
-    assert token not in log
-    assert "secret-query-value" not in log
-    assert log.count(local_server.admin_password) == 1
+    assert "Owner login: admin (password from ROSTER_LOCAL_ADMIN_PASSWORD)" in log
+    for secret in (local_server.admin_password, wrong, chosen, token, "secret-query-value"):
+        assert secret not in log
+
+
+def test_a_generated_owner_password_is_printed_once(
+        tmp_path: Path, start_local_server: StartServer) -> None:
+    """Rule: without ROSTER_LOCAL_ADMIN_PASSWORD the owner's password is generated and
+    printed once (the only way to learn it), and never again in the log.
+
+    Fails when the banner stops printing it, or when a request logs it.
+    """
+    # Given a server started without a chosen password
+    with start_local_server(tmp_path / "server.log", None) as server:
+        banner = re.search(r"Owner login: admin / (\S+) \(generated", server.log())
+        assert banner, server.log()
+        password = banner.group(1)
+
+        # When the owner signs in with it
+        assert sign_in(server, "admin", password)["status"] == "authenticated"
+        log = server.log()
+
+    # Then the password worked, and the log holds it exactly once: the banner's
+    assert log.count(password) == 1
 
 
 @pytest.mark.parametrize("method", ["TRACE", "PROPFIND"])
-def test_any_method_gets_a_problem_not_501(local_server: LocalServer, method: str) -> None:
+def test_any_method_on_an_unknown_path_gets_a_problem_not_501(
+        local_server: LocalServer, method: str) -> None:
     # Given a method no route declares (fuzzing found TRACE answered 501 with an HTML page)
-    # When it is sent to an existing resource
-    response = requests.request(method, f"{local_server.url}/me", timeout=TIMEOUT)
+    # When it is sent to a path no route declares either
+    response = requests.request(method, f"{local_server.url}/no/such/route", timeout=TIMEOUT)
 
-    # Then API Gateway's 404 not_found problem answers it, as for any undeclared method
+    # Then API Gateway's 404 not_found problem answers it
     assert response.status_code == 404
     assert response.headers["Content-Type"] == "application/problem+json"
     assert response.json()["code"] == "not_found"
+
+
+@pytest.mark.parametrize(("method", "path", "allow"), [
+    ("TRACE", "/me", None),
+    ("DELETE", "/me", None),
+    ("PUT", "/auth/login", "POST"),
+    ("POST", "/_local/outbox", "GET"),
+    ("GET", "/_local/run/cleanup", "POST"),
+])
+def test_a_known_path_with_a_wrong_method_is_405_with_allow(
+        local_server: LocalServer, method: str, path: str, allow: str | None) -> None:
+    """Rule (API Consistency v2): a known path asked with a method no route declares
+    gets 405 method_not_allowed with ``Allow`` listing the declared methods.
+
+    Fails when the server answers it as an unknown route (404) again.
+    """
+    response = requests.request(method, f"{local_server.url}{path}", timeout=TIMEOUT)
+
+    assert response.status_code == 405, response.text
+    assert response.headers["Content-Type"] == "application/problem+json"
+    assert response.json()["code"] == "method_not_allowed"
+    allowed = response.headers["Allow"].split(", ")
+    assert method not in allowed
+    if allow is not None:
+        assert allowed == [allow]
+    else:  # /me: what the template declares for it
+        assert {"GET", "PATCH"} <= set(allowed)
+    # And a declared method is served, not refused
+    assert requests.request(allowed[0], f"{local_server.url}{path}",
+                            timeout=TIMEOUT).status_code != 405
+
+
+@pytest.mark.parametrize("host", ["evil.example", "evil.example:{port}", "127.0.0.1",
+                                  "127.0.0.2:{port}", "localhost.evil.example:{port}",
+                                  "0.0.0.0:{port}", "[::1]:{port}"])
+@pytest.mark.parametrize("path", ["/_local/outbox", "/auth/login", "/me"])
+def test_a_foreign_host_is_misdirected(local_server: LocalServer, host: str, path: str
+                                       ) -> None:
+    """Rule (v2 decisions, Local mode): only ``127.0.0.1:<port>`` and ``localhost:<port>``
+    are answered, so a web page cannot reach the server by DNS rebinding.
+
+    Fails when the Host check is removed: the outbox (codes, temporary passwords) is
+    served to any host name that resolves to 127.0.0.1.
+    """
+    port = urlsplit(local_server.url).port
+    response = requests.get(f"{local_server.url}{path}", timeout=TIMEOUT,
+                            headers={"Host": host.format(port=port)})
+
+    assert response.status_code == 421
+    assert response.headers["Content-Type"] == "application/problem+json"
+    assert response.json()["code"] == "misdirected_request"
+    assert "messages" not in response.text
+
+
+@pytest.mark.parametrize("name", ["127.0.0.1", "localhost", "LOCALHOST"])
+def test_the_loopback_host_names_are_served(local_server: LocalServer, name: str) -> None:
+    port = urlsplit(local_server.url).port
+    response = requests.get(f"{local_server.url}/_local/outbox", timeout=TIMEOUT,
+                            headers={"Host": f"{name}:{port}"})
+
+    assert response.status_code == 200
+    assert "messages" in response.json()
+
+
+def test_the_embedded_moto_refuses_a_foreign_host(local_server: LocalServer) -> None:
+    """Rule (v2 decisions, Local mode): moto, the local server's AWS, is guarded by the
+    same Host check: a rebinding page cannot read the table or the sent mail from it.
+
+    Fails when moto is served without ``roster.local.loopback.loopback_only``.
+    """
+    found = re.search(r"Embedded AWS \(moto\) on (http://127\.0\.0\.1:(\d+))",
+                      local_server.log())
+    assert found, local_server.log()
+    moto_url, port = found.group(1), found.group(2)
+    dashboard = f"{moto_url}/moto-api/data.json"
+
+    foreign = requests.get(dashboard, headers={"Host": f"evil.example:{port}"},
+                           timeout=TIMEOUT)
+    assert foreign.status_code == 421
+    assert foreign.json()["code"] == "misdirected_request"
+    assert requests.get(dashboard, timeout=TIMEOUT).status_code == 200
+
+
+RACERS = 20
+ROUNDS = 3  # a fresh listener absorbs a first burst; the resets came from the next ones
+
+
+def test_twenty_parallel_clients_all_get_an_answer(local_server: LocalServer) -> None:
+    """Rule: the local server serves 20 concurrent clients without resetting one.
+
+    Fails when the listen backlog is back to ``ThreadingHTTPServer``'s 5: connections
+    beyond it are reset (``Connection reset by peer``) before the server accepts them.
+    """
+    admin = admin_token(local_server)
+    unique = uuid.uuid4().hex[:8]
+
+    def create(prefix: str, session: requests.Session, index: int) -> requests.Response:
+        name = f"{prefix}.{index}"
+        body = {"account": name, "firstName": "Race", "email": f"{name}@example.com"}
+        return call(local_server, "POST", "/agents", admin, session=session, json=body)
+
+    for round_ in range(ROUNDS):
+        # When 20 clients, each on its own connection, create an agent at the same moment
+        responses = race(RACERS, partial(create, f"racer.{unique}.{round_}"))
+
+        # Then every one of them gets its answer: the agent, created
+        assert [r.status_code for r in responses] == [201] * RACERS, [r.text for r in responses]
+        assert len({r.json()["id"] for r in responses}) == RACERS

@@ -3,6 +3,8 @@ contract (and the two local-only routes)."""
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
+from pathlib import Path
 from typing import Any, Protocol
 
 import requests
@@ -19,15 +21,24 @@ class LocalServer(Protocol):
     def log(self) -> str: ...
 
 
-def call(server: LocalServer, method: str, path: str, token: str | None = None,
-         **kwargs: Any) -> requests.Response:
+class StartServer(Protocol):
+    """What the ``start_local_server`` fixture gives: start another local server, its
+    output in ``log_path``, the owner's password given (or ``None``: generated)."""
+
+    def __call__(self, log_path: Path, admin_password: str | None
+                 ) -> AbstractContextManager[LocalServer]: ...
+
+
+def call(server: LocalServer, method: str, path: str, token: str | None = None, *,
+         session: requests.Session | None = None, **kwargs: Any) -> requests.Response:
     """A request (``kwargs`` as for ``requests``: ``json``, ``params``, ``headers``),
-    with the bearer ``token`` if given."""
+    with the bearer ``token`` if given, on ``session`` if given (``support.parallel``
+    gives each racing client its own)."""
     headers = dict(kwargs.pop("headers", None) or {})
     if token:
         headers["Authorization"] = f"Bearer {token}"
-    return requests.request(method, f"{server.url}{path}", headers=headers, timeout=TIMEOUT,
-                            **kwargs)
+    send = session.request if session is not None else requests.request
+    return send(method, f"{server.url}{path}", headers=headers, timeout=TIMEOUT, **kwargs)
 
 
 def post(server: LocalServer, path: str, body: Any, token: str | None = None

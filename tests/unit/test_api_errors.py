@@ -30,7 +30,8 @@ def test_every_error_code_is_snake_case_and_every_status_is_4xx() -> None:
     assert len(classes) > 30
     for cls in classes:
         assert cls.code == cls.code.lower() and " " not in cls.code
-        assert 400 <= cls.status < 500
+        # the one 5xx: DynamoDB busy through every retry (v2 decisions), retryable
+        assert 400 <= cls.status < 500 or cls is errors.ServiceUnavailable
 
 
 def test_validation_errors_name_each_field_once() -> None:

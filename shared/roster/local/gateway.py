@@ -87,6 +87,14 @@ def match_route(
     )
 
 
+def declared_methods(routes: Sequence[ApiRoute], path: str) -> list[str]:
+    """Every method some route declares for ``path`` (``ANY`` as is), sorted: what a
+    ``405``'s ``Allow`` lists when the request's method is not among them."""
+    segments = [unquote(part) for part in path.split("/")[1:]]
+    return sorted({route.method for route in routes
+                   if _match(route, route.method, segments) is not None})
+
+
 # --------------------------------------------------------------------------- authorizer
 
 

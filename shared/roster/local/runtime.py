@@ -15,9 +15,10 @@ import hashlib
 import json
 import logging
 import os
+import threading
 import time
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import suppress
 from datetime import UTC, datetime
 from pathlib import Path
@@ -85,6 +86,7 @@ class Runtime:
         self._pools = {spec.name: FunctionPool(spec) for spec in self.template.functions}
         self._streams = StreamPump()
         self._outbox = Outbox(account_id, region)
+        self._background: BackgroundDelivery | None = None
 
     # ------------------------------------------------------------------ provisioning
 
@@ -169,7 +171,7 @@ class Runtime:
         try:
             return self._call(self.function(name), event)
         finally:
-            self.pump_streams()
+            self._streams_written()
 
     def _call(self, spec: FunctionSpec, event: Any) -> Any:
         context = LocalLambdaContext(
@@ -236,8 +238,34 @@ class Runtime:
         return self._streams.pump(self._call)
 
     def outbox(self) -> list[dict[str, Any]]:
-        """Every email (SES) and SMS (SNS) sent, oldest first."""
+        """Every email (SES) and SMS (SNS) sent, oldest first. With background delivery,
+        the records written so far are delivered first: a reader sees what was sent."""
+        if self._background is not None:
+            self.pump_streams()
         return self._outbox.messages()
+
+    def deliver_streams_in_background(self, interval_seconds: float) -> None:
+        """Deliver stream records as Lambda's event source mapping does: from a poller
+        thread, after the answer, not inside the request. ``stream_records_due`` wakes
+        it; it also polls every ``interval_seconds``. Without it (the integration
+        tests), each invocation delivers its records before it returns."""
+        if self._background is None:
+            self._background = BackgroundDelivery(self.pump_streams, interval_seconds)
+
+    def stop_background_delivery(self) -> None:
+        if self._background is not None:
+            self._background.stop()
+            self._background = None
+
+    def stream_records_due(self) -> None:
+        """Tell the poller that records were written (the server calls it once the
+        answer is sent)."""
+        if self._background is not None:
+            self._background.wake()
+
+    def _streams_written(self) -> None:
+        if self._background is None:
+            self.pump_streams()
 
     # ------------------------------------------------------------------ API Gateway
 
@@ -305,7 +333,7 @@ class Runtime:
                 log.exception("%s %s: the function failed", method, route.path)
                 return self.gateway_response("DEFAULT_5XX", request_id, status=502)
         finally:
-            self.pump_streams()
+            self._streams_written()
         response = proxy_response(result, request_id)
         if response is None:
             log.error("%s %s: the function returned a malformed proxy response", method, route.path)
@@ -444,6 +472,37 @@ class Runtime:
         )
         headers = {**response.headers, "x-amzn-RequestId": request_id}
         return LocalResponse(code, headers, body.encode("utf-8"))
+
+
+class BackgroundDelivery:
+    """The stream poller thread: pumps when woken, and every ``interval_seconds``."""
+
+    def __init__(self, pump: Callable[[], int], interval_seconds: float) -> None:
+        self._pump = pump
+        self._interval = interval_seconds
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="stream-poller", daemon=True)
+        self.thread.start()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        self.thread.join(timeout=30)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self._wake.wait(self._interval)
+            self._wake.clear()
+            if self._stop.is_set():
+                return
+            try:
+                self._pump()
+            except Exception:
+                log.exception("pumping the table's stream failed")
 
 
 def _group(pairs: Sequence[tuple[str, str]]) -> dict[str, list[str]]:

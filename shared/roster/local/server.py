@@ -3,11 +3,15 @@
 It starts a moto server on a free loopback port, points every AWS client of this
 process at it, provisions ``template.yaml`` into it, creates the owner, and serves the
 API through ``Runtime``: API Gateway, the authorizer, the functions and the stream
-notifier as AWS would run them. Two local-only routes: ``GET /_local/outbox`` and
-``POST /_local/run/{function}``.
+notifier as AWS would run them (the stream is delivered after the answer, from a
+poller thread). Two local-only routes: ``GET /_local/outbox`` and
+``POST /_local/run/{function}``. Only requests for ``127.0.0.1:<port>`` or
+``localhost:<port>`` are served, by it and by moto (``roster.local.loopback``); a known
+path asked with a method no route declares gets ``405`` with ``Allow``.
 
 Environment: ``ROSTER_PORT`` (default 3000; 0 picks a free port),
-``ROSTER_LOCAL_ADMIN_PASSWORD`` (the owner's password; generated and printed if unset).
+``ROSTER_LOCAL_ADMIN_PASSWORD`` (the owner's password, never printed; generated and
+printed once if unset).
 """
 
 from __future__ import annotations
@@ -26,8 +30,15 @@ from types import FrameType
 from typing import Any, cast
 from urllib.parse import unquote, urlsplit
 
+from roster.errors import PROBLEM_CONTENT_TYPE, MethodNotAllowed, problem_document
 from roster.local.functions import FunctionFailed, UnknownFunction
-from roster.local.gateway import LocalResponse
+from roster.local.gateway import LocalResponse, declared_methods
+from roster.local.loopback import (
+    MISDIRECTED_STATUS,
+    EmbeddedMoto,
+    host_allowed,
+    misdirected_problem,
+)
 from roster.local.runtime import DEFAULT_PORT, DEFAULT_REGION, Runtime
 
 log = logging.getLogger("local_aws")  # Powertools mutes loggers named after its service
@@ -35,12 +46,16 @@ log = logging.getLogger("local_aws")  # Powertools mutes loggers named after its
 HOST = "127.0.0.1"
 OUTBOX_PATH = "/_local/outbox"
 RUN_PREFIX = "/_local/run/"
+ADMIN_PASSWORD_VARIABLE = "ROSTER_LOCAL_ADMIN_PASSWORD"
 PUMP_INTERVAL_SECONDS = 1.0
+LISTEN_BACKLOG = 128
 _HOP_BY_HOP = {"connection", "content-length", "transfer-encoding", "keep-alive"}
 
 
 class LocalHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
+    # socketserver's default backlog of 5 reset connections when 20 clients raced.
+    request_queue_size = LISTEN_BACKLOG
     runtime: Runtime
 
 
@@ -65,10 +80,13 @@ class RequestHandler(BaseHTTPRequestHandler):
         started = time.monotonic()
         status = 500
         path = urlsplit(self.path).path
+        runtime = cast(LocalHTTPServer, self.server).runtime
         try:
             response = self._respond(path)
             status = response.status
             self._send(response)
+            self.wfile.flush()
+            runtime.stream_records_due()  # delivered after the answer, as AWS does
         finally:
             elapsed = (time.monotonic() - started) * 1000
             log.info("%s %s %d %.0fms", self.command, path, status, elapsed)
@@ -80,11 +98,15 @@ class RequestHandler(BaseHTTPRequestHandler):
         except ValueError:  # a Content-Length or chunk size that is not a number
             self.close_connection = True
             return runtime.gateway_response("BAD_REQUEST_BODY")
+        host = self.headers.get("Host")
+        if not host_allowed(host, cast(LocalHTTPServer, self.server).server_port):
+            return _json(MISDIRECTED_STATUS, misdirected_problem(host), PROBLEM_CONTENT_TYPE)
         try:
-            if path == OUTBOX_PATH and self.command == "GET":
-                return _json(200, {"messages": runtime.outbox()})
-            if path.startswith(RUN_PREFIX) and self.command == "POST":
-                return _run(runtime, unquote(path[len(RUN_PREFIX) :]))
+            if path == OUTBOX_PATH or path.startswith(RUN_PREFIX):
+                return self._local_route(runtime, path)
+            allowed = declared_methods(runtime.template.routes, path)
+            if allowed and self.command not in allowed and "ANY" not in allowed:
+                return _method_not_allowed(allowed)
             headers: dict[str, list[str]] = {}
             for name, value in self.headers.items():
                 headers.setdefault(name, []).append(value)
@@ -98,6 +120,15 @@ class RequestHandler(BaseHTTPRequestHandler):
         except Exception:
             log.exception("%s %s: the local runtime failed", self.command, path)
             return runtime.gateway_response("DEFAULT_5XX")
+
+    def _local_route(self, runtime: Runtime, path: str) -> LocalResponse:
+        if path == OUTBOX_PATH:
+            if self.command != "GET":
+                return _method_not_allowed(["GET"])
+            return _json(200, {"messages": runtime.outbox()})
+        if self.command != "POST":
+            return _method_not_allowed(["POST"])
+        return _run(runtime, unquote(path[len(RUN_PREFIX) :]))
 
     def _read_body(self) -> bytes:
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
@@ -127,10 +158,15 @@ def _json(status: int, document: Any, content_type: str = "application/json") ->
     return LocalResponse(status, {"Content-Type": content_type}, body)
 
 
+def _method_not_allowed(allowed: list[str]) -> LocalResponse:
+    """A known path asked with a method no route declares (API Consistency v2)."""
+    response = _json(405, MethodNotAllowed().problem(), PROBLEM_CONTENT_TYPE)
+    response.headers["Allow"] = ", ".join(allowed)
+    return response
+
+
 def _run(runtime: Runtime, name: str) -> LocalResponse:
     """``POST /_local/run/{function}``: run a scheduled function now."""
-    from roster.errors import PROBLEM_CONTENT_TYPE, problem_document
-
     try:
         return _json(200, {"function": name, "result": runtime.run_function(name)})
     except UnknownFunction:
@@ -170,15 +206,6 @@ def _port() -> int:
     return int(value)
 
 
-def _pump_forever(runtime: Runtime, stop: threading.Event) -> None:
-    """The stream poller: invocations pump too, this catches everything else."""
-    while not stop.wait(PUMP_INTERVAL_SECONDS):
-        try:
-            runtime.pump_streams()
-        except Exception:
-            log.exception("pumping the table's stream failed")
-
-
 def main() -> int:
     """Run until Ctrl-C or SIGTERM; exit 0 after a clean shutdown."""
     from roster.local.moto_tuning import cheap_transaction_rollback
@@ -209,39 +236,46 @@ def main() -> int:
 
 def _serve(httpd: LocalHTTPServer, stop: threading.Event) -> int:
     """Embedded AWS up, stack provisioned, owner made; serve until ``stop``."""
-    from moto.server import ThreadedMotoServer
-
-    moto = ThreadedMotoServer(ip_address=HOST, port=0, verbose=False)
+    moto = EmbeddedMoto(HOST)
     moto.start()
-    threads: list[threading.Thread] = []
+    http: threading.Thread | None = None
+    runtime: Runtime | None = None
     try:
-        moto_host, moto_port = moto.get_host_and_port()
-        point_aws_at(f"http://{moto_host}:{moto_port}")
+        point_aws_at(moto.url)
         port = httpd.server_address[1]
         runtime = Runtime(parameters={"VerificationUrlBase": f"http://{HOST}:{port}/verify-email"})
         httpd.runtime = runtime.provision()
-        password = runtime.create_owner(os.environ.get("ROSTER_LOCAL_ADMIN_PASSWORD") or None)
-        threads = [
-            threading.Thread(target=httpd.serve_forever, name="http", daemon=True),
-            threading.Thread(target=_pump_forever, args=(runtime, stop), name="pump", daemon=True),
-        ]
-        for thread in threads:
-            thread.start()
-        print(f"Embedded AWS (moto) on http://{moto_host}:{moto_port}")
-        print(f"Owner login: {runtime.parameters['OwnerAccount']} / {password}")
+        given = os.environ.get(ADMIN_PASSWORD_VARIABLE) or None
+        password = runtime.create_owner(given)
+        runtime.deliver_streams_in_background(PUMP_INTERVAL_SECONDS)
+        http = threading.Thread(target=httpd.serve_forever, name="http", daemon=True)
+        http.start()
+        print(f"Embedded AWS (moto) on {moto.url}")
+        print(owner_banner(runtime.parameters["OwnerAccount"], password, generated=given is None))
         print(f"Roster is listening on http://{HOST}:{port}", flush=True)
         while not stop.wait(0.5):
             pass
         print("Shutting down", flush=True)
     finally:
         stop.set()
-        if threads:
+        if http is not None:
             httpd.shutdown()
+            http.join(timeout=10)
         httpd.server_close()
-        for thread in threads:
-            thread.join(timeout=10)
+        if runtime is not None:
+            runtime.stop_background_delivery()
         moto.stop()
     return 0
+
+
+def owner_banner(account: str, password: str, *, generated: bool) -> str:
+    """The start-up line naming the owner: a generated password is printed (once: it is
+    the only way to learn it), one the user chose is not (it may be reused elsewhere,
+    and terminals are logged)."""
+    if generated:
+        return (f"Owner login: {account} / {password} "
+                f"(generated; set {ADMIN_PASSWORD_VARIABLE} to choose one)")
+    return f"Owner login: {account} (password from {ADMIN_PASSWORD_VARIABLE})"
 
 
 if __name__ == "__main__":

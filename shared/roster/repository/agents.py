@@ -471,7 +471,7 @@ class AgentStore(StoreBase):
             "ConsistentRead": True,
         }
         while True:
-            response = self.table.client.query(**params)
+            response = self.table.call(self.table.client.query, **params)
             found += [{"pk": str(k["pk"]), "sk": str(k["sk"])}
                       for k in (deserialize(raw) for raw in response.get("Items", []))]
             last = response.get("LastEvaluatedKey")

@@ -1,23 +1,31 @@
 """Low-level DynamoDB table operations for the repository.
 
 Items are plain ``dict``s of Python values; (de)serialisation, pagination of batch reads,
-transaction cancellation reasons and ``ClientError`` translation live here so that the
-repository methods above it speak only in domain terms.
+transaction cancellation reasons, retries and ``ClientError`` translation live here so that
+the repository methods above it speak only in domain terms.
+
+Retries: every request goes through ``Table.call``, which retries what DynamoDB may answer
+differently a moment later (throttling, a ``TransactionConflict``, its own 5xx, a broken
+connection) a bounded number of times with full jitter, then raises ``ServiceUnavailable``
+(503 with ``Retry-After``), never a 500. The SDK does not retry DynamoDB calls itself
+(``roster.aws``): one budget, here, bounds the wait inside a Lambda invocation.
 """
 
 from __future__ import annotations
 
 import random
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, HTTPClientError
+from botocore.exceptions import ConnectionError as BotoConnectionError
 
-from roster.errors import ConcurrentChange, RosterError
+from roster.errors import ConcurrentChange, RosterError, ServiceUnavailable
+from roster.observability import logger
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -29,7 +37,73 @@ _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
 BATCH_GET_LIMIT = 100
 TRANSACT_LIMIT = 100
-TRANSACTION_CONFLICT_RETRIES = 4
+TRANSACTION_CONFLICT_RETRIES = 4  # repository.two_factor's own loop (Table.call retries now)
+
+T = TypeVar("T")
+RETRY_AFTER_SECONDS = 1
+
+# Error codes worth another try: throttling, DynamoDB's own 5xx, a write meeting a
+# transaction in flight, a transaction whose idempotency token is still being served.
+RETRYABLE_CODES = frozenset({
+    "ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded",
+    "InternalServerError", "ServiceUnavailable", "TransactionConflictException",
+    "TransactionInProgressException",
+})
+# Cancellation reasons of a transaction that another try may not meet.
+RETRYABLE_REASONS = frozenset({"TransactionConflict", "ThrottlingError",
+                               "ProvisionedThroughputExceeded"})
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How ``Table.call`` retries: ``attempts`` in all, the n-th retry after a random
+    wait of at most ``min(cap, base * 2**(n-1))`` seconds (0.35 s in all at most by
+    default, well inside a request's time), then ``ServiceUnavailable`` telling the
+    client to come back after ``retry_after_seconds``. ``sleep`` is injectable."""
+
+    attempts: int = 4
+    base_seconds: float = 0.05
+    cap_seconds: float = 0.4
+    retry_after_seconds: int = RETRY_AFTER_SECONDS
+    sleep: Callable[[float], None] = time.sleep
+
+    def wait(self, retry: int) -> None:
+        """Sleep before the ``retry``-th retry (1 for the first)."""
+        bound = min(self.cap_seconds, self.base_seconds * 2 ** (retry - 1))
+        self.sleep(random.uniform(0, bound))
+
+    def exhausted(self, operation: Callable[..., Any], error: Exception | None
+                  ) -> ServiceUnavailable:
+        """The 503 to raise (the client learns only to come back; the log says why)."""
+        logger.warning("DynamoDB retries exhausted", extra={
+            "operation": getattr(operation, "__name__", "unknown"), "attempts": self.attempts,
+            "error_code": _code(error)})
+        return ServiceUnavailable(retryAfter=self.retry_after_seconds)
+
+
+def _code(error: Exception | None) -> str:
+    if isinstance(error, ClientError):
+        return str(error.response.get("Error", {}).get("Code"))
+    return type(error).__name__ if error is not None else "UnprocessedItems"
+
+
+def cancellation_reasons(error: ClientError) -> list[str]:
+    """The per-operation reason codes of a ``TransactionCanceledException``."""
+    reasons: list[Any] = error.response.get("CancellationReasons") or []
+    return [str(reason.get("Code", "None")) for reason in reasons]
+
+
+def retryable(error: Exception) -> bool:
+    """Whether DynamoDB may well accept the same request a moment later."""
+    if isinstance(error, BotoConnectionError | HTTPClientError):
+        return True
+    if not isinstance(error, ClientError):
+        return False
+    code = error.response.get("Error", {}).get("Code")
+    if code == "TransactionCanceledException":
+        reasons = cancellation_reasons(error)
+        return "ConditionalCheckFailed" not in reasons and bool(RETRYABLE_REASONS & set(reasons))
+    return code in RETRYABLE_CODES
 
 
 class ConditionFailed(Exception):
@@ -152,14 +226,47 @@ def check(key: Key, condition: str, *, names: dict[str, str] | None = None,
 
 
 class Table:
-    def __init__(self, name: str, client: DynamoDBClient) -> None:
+    def __init__(self, name: str, client: DynamoDBClient,
+                 retry: RetryPolicy | None = None) -> None:
         self.name = name
         self.client = client
+        self.retry = retry or RetryPolicy()
+
+    def call(self, operation: Callable[..., T], **params: Any) -> T:
+        """``operation(**params)`` (a method of ``client``), retried while the error is
+        ``retryable``; ``ServiceUnavailable`` once the policy's attempts are spent."""
+        attempt = 1
+        while True:
+            try:
+                return operation(**params)
+            except (ClientError, BotoConnectionError, HTTPClientError) as error:
+                if not retryable(error):
+                    raise
+                if attempt >= self.retry.attempts:
+                    raise self.retry.exhausted(operation, error) from error
+                self.retry.wait(attempt)
+                attempt += 1
+
+    def _until_processed(self, operation: Callable[..., Any], unprocessed: str,
+                         request: dict[str, Any], on_response: Callable[[Any], None]) -> None:
+        """A batch call repeated for what DynamoDB left unprocessed (it does so when
+        throttled), with the same bounded backoff as ``call``."""
+        rounds = 1
+        while request:
+            response = self.call(operation, RequestItems=request)
+            on_response(response)
+            request = dict(response.get(unprocessed) or {})
+            if request:
+                if rounds >= self.retry.attempts:
+                    raise self.retry.exhausted(operation, None)
+                self.retry.wait(rounds)
+                rounds += 1
 
     # -- reads
     def get(self, key: Key, *, consistent: bool = True) -> Item | None:
-        response = self.client.get_item(
-            TableName=self.name, Key=serialize(key), ConsistentRead=consistent
+        response = self.call(
+            self.client.get_item, TableName=self.name, Key=serialize(key),
+            ConsistentRead=consistent,
         )
         raw = response.get("Item")
         return deserialize(raw) if raw else None
@@ -172,14 +279,11 @@ class Table:
         while pending:
             chunk, pending = pending[:BATCH_GET_LIMIT], pending[BATCH_GET_LIMIT:]
             request: dict[str, Any] = {self.name: {"Keys": chunk, "ConsistentRead": consistent}}
-            attempt = 0
-            while request:
-                response = self.client.batch_get_item(RequestItems=request)
-                found.extend(deserialize(raw) for raw in response["Responses"].get(self.name, []))
-                request = dict(response.get("UnprocessedKeys") or {})
-                if request:
-                    attempt += 1
-                    time.sleep(min(0.05 * 2**attempt, 1.0) * random.random())
+            self._until_processed(
+                self.client.batch_get_item, "UnprocessedKeys", request,
+                lambda response: found.extend(
+                    deserialize(raw) for raw in response["Responses"].get(self.name, [])),
+            )
         return found
 
     def query(
@@ -210,7 +314,7 @@ class Table:
             params["ExclusiveStartKey"] = serialize(start_key)
         if filter_expression:
             params["FilterExpression"] = filter_expression
-        response = self.client.query(**params)
+        response = self.call(self.client.query, **params)
         items = [deserialize(raw) for raw in response.get("Items", [])]
         last = response.get("LastEvaluatedKey")
         return items, ({k: v for k, v in deserialize(last).items()} if last else None)
@@ -221,7 +325,7 @@ class Table:
         params: dict[str, Any] = {"TableName": self.name, "Item": serialize(item)}
         self._conditions(params, condition, names, values)
         try:
-            self.client.put_item(**params)
+            self.call(self.client.put_item, **params)
         except ClientError as error:
             raise self._translate(error) from error
 
@@ -239,7 +343,7 @@ class Table:
             params["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
         self._conditions(params, condition, names, values)
         try:
-            response = self.client.update_item(**params)
+            response = self.call(self.client.update_item, **params)
         except ClientError as error:
             raise self._translate(error) from error
         return deserialize(response.get("Attributes", {}))
@@ -252,7 +356,7 @@ class Table:
                                   "ReturnValues": "ALL_OLD"}
         self._conditions(params, condition, names, values)
         try:
-            response = self.client.delete_item(**params)
+            response = self.call(self.client.delete_item, **params)
         except ClientError as error:
             raise self._translate(error) from error
         raw = response.get("Attributes")
@@ -265,14 +369,8 @@ class Table:
         ]
         while requests:
             chunk, requests = requests[:25], requests[25:]
-            pending: dict[str, Any] = {self.name: chunk}
-            attempt = 0
-            while pending:
-                response = self.client.batch_write_item(RequestItems=pending)
-                pending = dict(response.get("UnprocessedItems") or {})
-                if pending:
-                    attempt += 1
-                    time.sleep(min(0.05 * 2**attempt, 1.0) * random.random())
+            self._until_processed(self.client.batch_write_item, "UnprocessedItems",
+                                  {self.name: chunk}, lambda _: None)
 
     # -- transactions
     def transact(self, operations: Sequence[TxOp], *, token: str | None = None) -> None:
@@ -284,26 +382,17 @@ class Table:
         params: dict[str, Any] = {"TransactItems": [op.request(self.name) for op in operations]}
         if token:
             params["ClientRequestToken"] = token
-        for attempt in range(TRANSACTION_CONFLICT_RETRIES + 1):
-            try:
-                self.client.transact_write_items(**params)
-                return
-            except ClientError as error:
-                if error.response["Error"]["Code"] != "TransactionCanceledException":
-                    raise
-                reasons = error.response.get("CancellationReasons") or []
-                codes = [reason.get("Code", "None") for reason in reasons]
-                for index, code in enumerate(codes):
-                    if code == "ConditionalCheckFailed":
-                        failure = operations[index].on_condition_failure
-                        raise (failure or ConcurrentChange()) from error
-                if "TransactionConflict" in codes and attempt < TRANSACTION_CONFLICT_RETRIES:
-                    time.sleep(0.02 * 2**attempt * (1 + random.random()))
-                    continue
-                if not codes:
-                    # moto omits reasons for some failures; keep the domain meaning.
-                    raise ConcurrentChange() from error
-                raise ConcurrentChange() from error
+        try:
+            self.call(self.client.transact_write_items, **params)
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "TransactionCanceledException":
+                raise
+            for index, code in enumerate(cancellation_reasons(error)):
+                if code == "ConditionalCheckFailed":
+                    failure = operations[index].on_condition_failure
+                    raise (failure or ConcurrentChange()) from error
+            # Any other reason (moto omits them for some failures): the items changed.
+            raise ConcurrentChange() from error
 
     @staticmethod
     def _conditions(params: dict[str, Any], condition: str | None,

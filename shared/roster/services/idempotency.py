@@ -12,8 +12,9 @@ from collections.abc import Callable
 from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any
 
-from roster.errors import IdempotencyInProgress, IdempotencyKeyReused
+from roster.errors import IdempotencyInProgress, IdempotencyKeyReused, ServiceUnavailable
 from roster.repository import keys
+from roster.repository.table import RETRY_AFTER_SECONDS, retryable
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.idempotency import (
@@ -78,6 +79,7 @@ def run_once(function: str, key: str, payload: dict[str, Any],
     from aws_lambda_powertools.utilities.idempotency import idempotent_function
     from aws_lambda_powertools.utilities.idempotency.exceptions import (
         IdempotencyAlreadyInProgressError,
+        IdempotencyPersistenceLayerError,
         IdempotencyValidationError,
     )
 
@@ -100,4 +102,9 @@ def run_once(function: str, key: str, payload: dict[str, Any],
         raise IdempotencyKeyReused() from error
     except IdempotencyAlreadyInProgressError as error:
         raise IdempotencyInProgress() from error
+    except IdempotencyPersistenceLayerError as error:
+        # The SDK does not retry DynamoDB (roster.aws): busy is a 503, as in Table.call.
+        if isinstance(error.__cause__, Exception) and retryable(error.__cause__):
+            raise ServiceUnavailable(retryAfter=RETRY_AFTER_SECONDS) from error
+        raise
     return dict(result), not ran

@@ -1,0 +1,81 @@
+"""Loopback only: what the local server and its embedded moto answer, and to whom.
+
+Both listen on 127.0.0.1, but a web page can still reach them by DNS rebinding: its
+own host name, re-resolved to 127.0.0.1, makes the browser treat the local server as
+same-origin. Such a request still carries the page's host name in ``Host``, so both
+servers answer only ``127.0.0.1:<port>`` and ``localhost:<port>``; anything else gets
+``421 misdirected_request``.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from roster.errors import PROBLEM_CONTENT_TYPE, problem_document
+
+LOOPBACK_NAMES = ("127.0.0.1", "localhost")
+MISDIRECTED_STATUS = 421
+
+StartResponse = Callable[[str, list[tuple[str, str]]], Any]
+WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
+
+
+def host_allowed(host: str | None, port: int) -> bool:
+    """Whether a ``Host`` header names this loopback server (host names are caseless)."""
+    return host is not None and host.strip().lower() in {
+        f"{name}:{port}" for name in LOOPBACK_NAMES}
+
+
+def misdirected_problem(host: str | None) -> dict[str, Any]:
+    detail = (f"This server answers only {' or '.join(LOOPBACK_NAMES)} with its port, "
+              f"not {host!r}")
+    return problem_document(MISDIRECTED_STATUS, "misdirected_request", "Misdirected request",
+                            detail)
+
+
+def loopback_only(app: WsgiApp) -> WsgiApp:
+    """``app`` (moto's WSGI application) behind the same ``Host`` check."""
+
+    def guarded(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        host = environ.get("HTTP_HOST")
+        if host_allowed(host, int(environ["SERVER_PORT"])):
+            return app(environ, start_response)
+        body = json.dumps(misdirected_problem(host)).encode("utf-8")
+        start_response(f"{MISDIRECTED_STATUS} Misdirected Request", [
+            ("Content-Type", PROBLEM_CONTENT_TYPE), ("Content-Length", str(len(body)))])
+        return [body]
+
+    return guarded
+
+
+class EmbeddedMoto:
+    """moto's server on a free loopback port, behind ``loopback_only`` (what
+    ``moto.server.ThreadedMotoServer`` does, with the guard in front)."""
+
+    def __init__(self, host: str) -> None:
+        from moto.moto_server.werkzeug_app import (
+            DomainDispatcherApplication,
+            MotoRequestHandler,
+            create_backend_app,
+        )
+        from werkzeug.serving import make_server
+
+        app = loopback_only(DomainDispatcherApplication(create_backend_app))
+        self._server = make_server(host, 0, app, threaded=True,
+                                   request_handler=MotoRequestHandler)
+        self._thread = threading.Thread(target=self._server.serve_forever, name="moto",
+                                        daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://{self._server.host}:{self._server.port}"
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._thread.join(timeout=10)
