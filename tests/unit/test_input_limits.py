@@ -171,8 +171,8 @@ def test_at_most_50_properties(build: Any) -> None:
                                      "admin\n", "ädmin", "ad min"])
 def test_accounts_are_ascii_only(account: str) -> None:
     """Fails if the pattern matches Unicode look-alikes (``re.IGNORECASE`` without
-    ``re.ASCII`` lets ``[a-z]`` match the Kelvin sign, ``ı`` and ``ſ``) or a trailing
-    newline (``$``)."""
+    ``re.ASCII`` lets ``[a-z]`` match the Kelvin sign, dotless i and long s) or a
+    trailing newline (``$``)."""
     with pytest.raises(ValidationError) as caught:
         agent(account=account)
     assert error_fields(caught) == ["account"]
@@ -196,7 +196,7 @@ def test_accounts_keep_their_ascii_case_as_given() -> None:
 
 def test_accounts_are_folded_in_ascii_only() -> None:
     """Fails if account keys use ``str.lower()``/``casefold()``, which turn the Kelvin
-    sign into ``k`` and ``ſ`` into ``s``, so a look-alike login reaches the account."""
+    sign into ``k`` and long s into ``s``, so a look-alike login reaches the account."""
     assert fold_account("ADMIN.x-Y_z") == "admin.x-y_z"
     assert fold_account(f"{KELVIN}ATE") == f"{KELVIN}ate"
     assert keys.login_guard(f"{KELVIN}ate") != keys.login_guard("kate")

@@ -18,7 +18,7 @@ from roster.models.agent import Agent, ChatLimits, SkillLevel, TimeFormat, fold_
 from roster.models.base import Model, refuse_null_in_schema
 from roster.models.properties import Properties
 
-# ASCII only: with re.IGNORECASE alone, [a-z] also matches 'ı', 'İ', 'ſ' and the Kelvin sign.
+# ASCII only: with re.IGNORECASE alone, [a-z] also matches dotless i, dotted I, long s, Kelvin sign.
 ACCOUNT_PATTERN = re.compile(r"[a-z0-9._-]{3,64}", re.IGNORECASE | re.ASCII)
 # An account must never be read as an id or a fixed path segment (/agents/{id-or-account}).
 RESERVED_ACCOUNTS = frozenset({"me", "numeric-ids"})
