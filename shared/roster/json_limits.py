@@ -15,6 +15,7 @@ import json
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from itertools import accumulate
 from typing import Any
 
 from roster.errors import ValidationFailed
@@ -27,6 +28,7 @@ MAX_REPORTED = 20  # errors[] entries in one answer, however many numbers are re
 
 _STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+_DEPTH_CHANGE = {"[": 1, "{": 1, "]": -1, "}": -1}
 _FRACTION_STEP = Decimal(1).scaleb(-MAX_FRACTION_DIGITS)
 
 RANGE_RULE = "must be a number between -1e15 and 1e15"
@@ -38,7 +40,7 @@ DEPTH_RULE = f"The body is nested deeper than {MAX_DEPTH} levels"
 
 @dataclass(frozen=True)
 class _Refused:
-    """A number the limits refuse, left in place so the walk can name where it was."""
+    """A number the limits refuse, in the parsed value where the number was."""
 
     rule: str
 
@@ -49,41 +51,46 @@ def nesting_depth_exceeds(text: str, limit: int = MAX_DEPTH) -> bool:
     Brackets inside strings do not count. Text that is not JSON may be misjudged, but
     then the parser refuses it anyway.
     """
-    depth = 0
-    for bracket in _NOT_BRACKET.sub("", _STRING.sub("", text)):
-        if bracket in "[{":
-            depth += 1
-            if depth > limit:
-                return True
-        else:
-            depth -= 1
-    return False
+    if text.count("[") + text.count("{") <= limit:  # most bodies: no scan needed
+        return False
+    brackets = _NOT_BRACKET.sub("", _STRING.sub("", text))
+    return max(accumulate(map(_DEPTH_CHANGE.__getitem__, brackets)), default=0) > limit
 
 
-def _integer(literal: str) -> int | _Refused:
-    # Counted before int(): Python refuses to convert more than 4,300 digits.
-    if len(literal.lstrip("-")) > MAX_INTEGER_DIGITS:
-        return _Refused(INTEGER_RULE)
-    value = int(literal)
-    return value if -MAX_MAGNITUDE <= value <= MAX_MAGNITUDE else _Refused(RANGE_RULE)
+class _Numbers:
+    """The parser's number hooks for one body. A refused number stays in place as a
+    ``_Refused`` so the walk can name where it was; ``refused`` spares that walk for
+    the bodies (nearly all) that have none."""
 
+    def __init__(self) -> None:
+        self.refused = False
 
-def _number(literal: str) -> float | _Refused:
-    """A literal with a fraction or an exponent, judged exactly (as a ``Decimal``) before
-    it becomes a float: ``1e308``, ``1e-320`` and ``0.1234567`` are refused."""
-    try:
-        exact = Decimal(literal)
-    except InvalidOperation:  # an exponent too large even for Decimal
-        return _Refused(RANGE_RULE)
-    if not -MAX_MAGNITUDE <= exact <= MAX_MAGNITUDE:
-        return _Refused(RANGE_RULE)
-    if exact != exact.quantize(_FRACTION_STEP):
-        return _Refused(FRACTION_RULE)
-    return float(exact)
+    def _refuse(self, rule: str) -> _Refused:
+        self.refused = True
+        return _Refused(rule)
 
+    def integer(self, literal: str) -> int | _Refused:
+        # Counted before int(): Python refuses to convert more than 4,300 digits.
+        if len(literal.lstrip("-")) > MAX_INTEGER_DIGITS:
+            return self._refuse(INTEGER_RULE)
+        value = int(literal)
+        return value if -MAX_MAGNITUDE <= value <= MAX_MAGNITUDE else self._refuse(RANGE_RULE)
 
-def _constant(_: str) -> _Refused:
-    return _Refused(FINITE_RULE)
+    def number(self, literal: str) -> float | _Refused:
+        """A literal with a fraction or an exponent, judged exactly (as a ``Decimal``)
+        before it becomes a float: ``1e308``, ``1e-320`` and ``0.1234567`` are refused."""
+        try:
+            exact = Decimal(literal)
+        except InvalidOperation:  # an exponent too large even for Decimal
+            return self._refuse(RANGE_RULE)
+        if not -MAX_MAGNITUDE <= exact <= MAX_MAGNITUDE:
+            return self._refuse(RANGE_RULE)
+        if exact != exact.quantize(_FRACTION_STEP):
+            return self._refuse(FRACTION_RULE)
+        return float(exact)
+
+    def constant(self, _: str) -> _Refused:
+        return self._refuse(FINITE_RULE)
 
 
 def _refusals(value: Any, path: tuple[str, ...], found: list[dict[str, str]]) -> None:
@@ -107,10 +114,11 @@ def loads(text: str) -> Any:
     """
     if nesting_depth_exceeds(text):
         raise ValidationFailed(errors=[{"field": "body", "message": DEPTH_RULE}])
-    value = json.loads(text, parse_int=_integer, parse_float=_number,
-                       parse_constant=_constant)
-    found: list[dict[str, str]] = []
-    _refusals(value, (), found)
-    if found:
+    numbers = _Numbers()
+    value = json.loads(text, parse_int=numbers.integer, parse_float=numbers.number,
+                       parse_constant=numbers.constant)
+    if numbers.refused:
+        found: list[dict[str, str]] = []
+        _refusals(value, (), found)
         raise ValidationFailed(errors=found)
     return value
