@@ -18,6 +18,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 from pydantic import BaseModel
 
+from roster import json_limits
 from roster.authorization import Actor
 from roster.errors import (
     PROBLEM_CONTENT_TYPE,
@@ -116,7 +117,8 @@ def problem_response(document: dict[str, Any], headers: dict[str, str] | None = 
 
 
 def _field_of(location: tuple[Any, ...] | list[Any]) -> str:
-    parts = [str(part) for part in location]
+    # pydantic names a bad dict key as (..., key, "[key]"): the field is the key's path.
+    parts = [str(part) for part in location if part != "[key]"]
     if parts and parts[0] in {"body", "query", "path", "header"}:
         parts = parts[1:]
     return ".".join(parts) or "body"
@@ -179,8 +181,9 @@ class _JsonResolver(APIGatewayRestResolver):
 
 def create_app(*routers: Router) -> APIGatewayRestResolver:
     """A validating resolver with the routers included and the problem handlers set;
-    request bodies are read as JSON whatever their declared type (``as_json_request``)."""
-    app = _JsonResolver(enable_validation=True)
+    request bodies are read as JSON whatever their declared type (``as_json_request``),
+    within the input limits (``json_limits.loads``)."""
+    app = _JsonResolver(enable_validation=True, json_body_deserializer=json_limits.loads)
     for router in routers:
         app.include_router(router)
 

@@ -15,6 +15,18 @@ QueueStatus = Literal["logged_on", "logged_off"]
 TimeFormat = Literal["24h", "12h"]
 
 
+_ASCII_UPPER_TO_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def fold_account(account: str) -> str:
+    """The form accounts are matched in: ASCII letters lower-cased, nothing else changed.
+
+    ``str.lower()`` would map the Kelvin sign to ``k`` (and ``casefold()`` also the long
+    s to ``s``), letting a login or a new account that merely looks like another reach it.
+    """
+    return account.translate(_ASCII_UPPER_TO_LOWER)
+
+
 class SkillLevel(Model):
     model_config = ConfigDict(extra="forbid")
 

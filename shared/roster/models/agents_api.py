@@ -14,10 +14,15 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, ConfigDict, Field, model_validator
 
-from roster.models.agent import Agent, ChatLimits, PropertyValue, SkillLevel, TimeFormat
+from roster.models.agent import Agent, ChatLimits, SkillLevel, TimeFormat, fold_account
 from roster.models.base import Model, refuse_null_in_schema
+from roster.models.properties import Properties
 
-ACCOUNT_PATTERN = re.compile(r"^[a-z0-9._-]{3,64}$", re.IGNORECASE)
+# ASCII only: with re.IGNORECASE alone, [a-z] also matches dotless i, dotted I, long s, Kelvin sign.
+ACCOUNT_PATTERN = re.compile(r"[a-z0-9._-]{3,64}", re.IGNORECASE | re.ASCII)
+# An account must never be read as an id or a fixed path segment (/agents/{id-or-account}).
+RESERVED_ACCOUNTS = frozenset({"me", "numeric-ids"})
+UUID_SHAPE = re.compile(r"[0-9a-f]{32}", re.IGNORECASE | re.ASCII)
 # language[-script][-region](-variant)*: the shape of a BCP 47 tag, not a registry lookup.
 LANGUAGE_PATTERN = re.compile(
     r"^[a-z]{2,3}(-[a-z]{4})?(-([a-z]{2}|[0-9]{3}))?(-([a-z0-9]{5,8}|[0-9][a-z0-9]{3}))*$",
@@ -33,15 +38,19 @@ MAX_QUEUES = 15
 MAX_SKILLS = 15
 MAX_PROFILES = 4
 MAX_IP_RULES = 50
-MAX_PROPERTIES = 50
 PHOTO_TYPES = ("image/jpeg", "image/png", "image/webp")
 MAX_PHOTO_BYTES = 2 * 1024 * 1024
 ASSIGNMENT_KINDS = ("chat", "ticket", "workflow", "view")
 
 
 def _account(value: str) -> str:
-    if not ACCOUNT_PATTERN.match(value):
-        raise ValueError("must be 3-64 characters of a-z, 0-9, '.', '_' or '-'")
+    """3-64 ASCII characters, stored as given and matched by ``fold_account``."""
+    if not ACCOUNT_PATTERN.fullmatch(value):
+        raise ValueError("must be 3-64 characters of a-z, A-Z, 0-9, '.', '_' or '-'")
+    if fold_account(value) in RESERVED_ACCOUNTS:
+        raise ValueError(f"'{value}' is a word of the API's paths and cannot be an account")
+    if UUID_SHAPE.fullmatch(value.replace("-", "")):
+        raise ValueError("cannot have the shape of an agent id (a UUID)")
     return value
 
 
@@ -99,12 +108,6 @@ def _unique_skills(values: list[SkillLevel]) -> list[SkillLevel]:
     return values
 
 
-def _properties(values: dict[str, PropertyValue]) -> dict[str, PropertyValue]:
-    if any(not key or len(key) > 64 for key in values):
-        raise ValueError("property names are 1-64 characters")
-    return values
-
-
 Account = Annotated[str, Field(min_length=3, max_length=64), AfterValidator(_account)]
 Email = Annotated[str, Field(min_length=3, max_length=254), AfterValidator(_email)]
 Phone = Annotated[str, Field(min_length=3, max_length=32), AfterValidator(_phone)]
@@ -118,8 +121,6 @@ Queues = Annotated[list[CatalogId], Field(max_length=MAX_QUEUES), AfterValidator
 Profiles = Annotated[list[CatalogId], Field(max_length=MAX_PROFILES), AfterValidator(_unique)]
 Skills = Annotated[list[SkillLevel], Field(max_length=MAX_SKILLS),
                    AfterValidator(_unique_skills)]
-Properties = Annotated[dict[str, PropertyValue], Field(max_length=MAX_PROPERTIES),
-                       AfterValidator(_properties)]
 IpAllowlist = Annotated[list[Cidr], Field(max_length=MAX_IP_RULES)]
 NumericId = Annotated[int, Field(ge=1, le=MAX_NUMERIC_ID)]
 PasswordMode = Literal["set", "generate", "invite"]

@@ -7,23 +7,13 @@ carry the resource's fields plus ``type``, ``kind``, keys and an internal ``revi
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, get_args
+from typing import Annotated, Literal, get_args
 
-from pydantic import (
-    ConfigDict,
-    Field,
-    StrictBool,
-    StrictFloat,
-    StrictInt,
-    StringConstraints,
-    ValidationError,
-    ValidatorFunctionWrapHandler,
-    WrapValidator,
-    field_validator,
-)
+from pydantic import ConfigDict, Field, StringConstraints, field_validator
 
 from roster.models.agent import SkillLevel
 from roster.models.base import Model, refuse_null_in_schema
+from roster.models.properties import Properties
 from roster.permissions import ALL_PERMISSIONS
 
 CatalogKind = Literal["roles", "queues", "skills", "groups", "profiles"]
@@ -31,7 +21,6 @@ KINDS: tuple[CatalogKind, ...] = ("roles", "queues", "skills", "groups", "profil
 
 ID_PATTERN = r"^[a-z0-9._-]{1,64}$"
 MAX_REFERENCES = 32  # profiles per group, skills per profile: keeps a change in one transaction
-MAX_PROPERTIES = 50
 
 CatalogId = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
@@ -40,26 +29,6 @@ Permission = Literal[
     "agents:read", "agents:write", "agents:delete", "agents:credentials",
     "catalog:write", "audit:read",
 ]
-PropertyName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_]{0,63}$")]
-PROPERTY_VALUE_RULE = "must be a boolean, a number between -1e15 and 1e15, or text up to 1000"
-
-
-def _one_property_error(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
-    """One clear message instead of one per member of the union."""
-    try:
-        return handler(value)
-    except ValidationError as error:
-        raise ValueError(PROPERTY_VALUE_RULE) from error
-
-
-PropertyValue = Annotated[
-    StrictBool
-    | Annotated[StrictInt, Field(ge=-(10**15), le=10**15)]
-    | Annotated[StrictFloat, Field(allow_inf_nan=False, ge=-1e15, le=1e15)]
-    | Annotated[str, StringConstraints(max_length=1000)],
-    WrapValidator(_one_property_error),
-]
-Properties = Annotated[dict[PropertyName, PropertyValue], Field(max_length=MAX_PROPERTIES)]
 
 # Fields a PATCH may name but never change (422 immutable_field).
 IMMUTABLE_FIELDS = ("id", "builtIn", "createdAt", "updatedAt")

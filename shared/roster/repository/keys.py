@@ -7,6 +7,7 @@ reading a profile never reads a hash or a seed.
 
 from __future__ import annotations
 
+from roster.models.agent import fold_account
 from roster.repository.table import Key
 
 PROFILE = "PROFILE"
@@ -58,7 +59,8 @@ def assignment(agent_id: str, kind: str, ref: str) -> Key:
 
 
 def account_guard(account: str) -> Key:
-    return {"pk": f"ACCOUNT#{account.lower()}", "sk": GUARD}
+    """Accounts are unique and found under ASCII case folding only (``fold_account``)."""
+    return {"pk": f"ACCOUNT#{fold_account(account)}", "sk": GUARD}
 
 
 def email_guard(email: str) -> Key:

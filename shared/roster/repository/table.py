@@ -116,6 +116,10 @@ class ConditionFailed(Exception):
 
 def _plain(value: Any) -> Any:
     if isinstance(value, Decimal):
+        # Not finite: boto3 stores "-Infinity" (only "Infinity" and "NaN" are refused), and
+        # int() of it raised on every read; a float keeps such a legacy item readable.
+        if not value.is_finite():
+            return float(value)
         return int(value) if value == value.to_integral_value() else float(value)
     if isinstance(value, dict):
         return {key: _plain(inner) for key, inner in value.items()}

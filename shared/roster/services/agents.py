@@ -8,6 +8,7 @@ role, is ``roster.authorization``'s to decide.
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -266,12 +267,17 @@ def numeric_ids() -> list[int]:
 
 
 # ---------------------------------------------------------------------- change
+IF_MATCH_VERSION = re.compile(r'(?:W/)?"(?P<quoted>[0-9]{1,18})"|(?P<bare>[0-9]{1,18})')
+
+
 def parse_if_match(value: str) -> int:
-    """``"3"``, ``W/"3"`` or ``3``; anything else can never match (``412``)."""
-    text = value.strip().removeprefix("W/").strip('"')
-    if not text.isdigit():
+    """``"3"``, ``W/"3"`` or ``3``, of at most 18 ASCII digits; anything else can never
+    match (``412``). ``str.isdigit`` would take ``²`` (which ``int`` refuses) and any
+    length (``int`` refuses more than 4,300 digits): both were a ``500``."""
+    match = IF_MATCH_VERSION.fullmatch(value.strip())
+    if match is None:
         raise VersionConflict("If-Match does not name a version of this agent")
-    return int(text)
+    return int(match["quoted"] or match["bare"])
 
 
 @dataclass(frozen=True)
