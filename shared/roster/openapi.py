@@ -110,7 +110,7 @@ ROUTE_ERRORS: dict[tuple[str, str], tuple[type[errors.RosterError], ...]] = {
                               errors.TooManyAttempts),
     ("POST", "/auth/challenge"): (errors.InvalidTwoFactorCode, errors.InvalidSession,
                                   *_SIGN_IN_REFUSALS, errors.PasswordPolicy),
-    ("POST", "/auth/refresh"): (errors.InvalidToken,),
+    ("POST", "/auth/refresh"): (errors.InvalidToken, errors.IpNotAllowed),
     ("POST", "/auth/logout"): (),
     ("POST", "/password/forgot"): (),
     ("POST", "/password/reset"): (errors.InvalidCode, errors.PasswordPolicy),
@@ -156,9 +156,11 @@ ROUTE_ERRORS: dict[tuple[str, str], tuple[type[errors.RosterError], ...]] = {
 }
 
 # API Gateway's own answers (template.yaml GatewayResponses) for a token it refuses,
-# a permission the token lacks, and its throttle.
+# a permission the token lacks, a source address outside the agent's allowlist (the
+# authorizer's Deny names which), and its throttle.
 _GATEWAY_UNAUTHORIZED = (401, "unauthorized")
 _GATEWAY_FORBIDDEN = (403, "forbidden")
+_GATEWAY_IP_NOT_ALLOWED = (403, "ip_not_allowed")
 _GATEWAY_THROTTLED = (429, "too_many_requests")
 
 
@@ -170,7 +172,7 @@ def problem_codes(method: str, path: str, operation: dict[str, Any]) -> dict[int
     requirement = ROUTE_PERMISSIONS[(method.upper(), path)]
     found: list[tuple[int, str]] = [_GATEWAY_THROTTLED]
     if requirement is not None:
-        found.append(_GATEWAY_UNAUTHORIZED)
+        found += [_GATEWAY_UNAUTHORIZED, _GATEWAY_IP_NOT_ALLOWED]
     if requirement:
         found.append(_GATEWAY_FORBIDDEN)
     if "{" in path:

@@ -158,6 +158,10 @@ class Repository(Protocol):
         self, agent_id: str, session_id: str, audit: Sequence[AuditEvent] = ()
     ) -> None: ...
 
+    def end_reused_session(
+        self, session: SessionRecord, presented_digest: str, audit: Sequence[AuditEvent]
+    ) -> bool: ...
+
     def expire_email_changes(
         self, entries: Sequence[Expired], *, updated_at: str, audit: Callable[[str], AuditEvent]
     ) -> tuple[int, int]: ...
