@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from aws_lambda_powertools.event_handler.api_gateway import Response, Router
 from roster.api import api_handler, create_app, no_content, principal, source_ip
+from roster.models.passwords import CurrentPasswordRequest
 from roster.models.two_factor import (
     BackupCodesRequest,
     CodeRequest,
@@ -22,8 +23,8 @@ router = Router()
 
 
 @router.post("/me/two-factor", tags=["self-service"])
-def start_enrolment() -> Enrolment:
-    return two_factor.start_enrolment(principal(router).agent_id)
+def start_enrolment(request: CurrentPasswordRequest) -> Enrolment:
+    return two_factor.start_enrolment(principal(router).agent_id, request.currentPassword)
 
 
 @router.post("/me/two-factor/confirm", tags=["self-service"])

@@ -184,7 +184,8 @@ class Bench:
     def enrolling(self) -> BenchAgent:
         """A signed-in agent whose two-factor enrolment is started, not confirmed."""
         agent = self.agent()
-        started = self.ok("POST", "/me/two-factor", agent.token)
+        started = self.ok("POST", "/me/two-factor", agent.token,
+                          {"currentPassword": AGENT_PASSWORD})
         return BenchAgent(agent.id, agent.account, agent.email, agent.token,
                           str(started["secret"]))
 
@@ -475,7 +476,7 @@ def credential_scenarios() -> list[Scenario]:
                      "newPassword": NEW_PASSWORD, "confirmPassword": NEW_PASSWORD})),
         Scenario("POST", "/me/two-factor", 4, f"{PROFILE} (2FA off? the account for the "
                  "otpauth label); KMS Encrypt of the seed; put",
-                 as_self("POST", "/me/two-factor")),
+                 as_self("POST", "/me/two-factor", {"currentPassword": AGENT_PASSWORD})),
         Scenario("POST", "/me/two-factor/confirm", 4, f"{PROFILE} + pending seed; {seed}; "
                  "transaction (2FA on, backup codes, audit, outbox)",
                  as_self("POST", "/me/two-factor/confirm", code, make=enrolling)),

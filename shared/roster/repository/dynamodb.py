@@ -46,6 +46,7 @@ from roster.repository.table import (
     put_new,
     update,
 )
+from roster.repository.reauth import ReauthStore
 from roster.repository.two_factor import TwoFactorStore
 
 THROTTLE_RETENTION_SECONDS = 30 * 86400  # a throttle idle this long forgets its history
@@ -60,7 +61,7 @@ def strip_keys(item: Item) -> Item:
 
 
 class DynamoRepository(ExpiryStore, EmailChangeStore, AgentStore, CatalogStore, CredentialStore,
-                       TwoFactorStore):
+                       TwoFactorStore, ReauthStore):
     """Every area's store on one table (``StoreBase`` gives them the table and the
     audit/outbox side effects; a store that builds on another's items inherits it)."""
 

@@ -328,6 +328,20 @@ class Repository(Protocol):
 
     def rotate_refresh(self, session: SessionRecord, new_digest: str) -> bool: ...
 
+    def give_back_password_attempt(self, throttle_key: Key) -> None: ...
+
+    def settle_password_failure(
+        self,
+        throttle_key: Key,
+        spent: LoginThrottle,
+        *,
+        max_failures: int,
+        lockout_seconds: int,
+        audit: AuditEvent,
+    ) -> None: ...
+
+    def spend_password_attempt(self, throttle_key: Key, *, max_failures: int) -> LoginThrottle: ...
+
     def seed_catalog_items(self, kind: str, items: Sequence[Item]) -> None: ...
 
     def start_email_change(
