@@ -301,6 +301,7 @@ class Repository(Protocol):
         updated_at: str,
         audit: Sequence[AuditEvent],
         messages: Sequence[OutboxMessage],
+        mail_limit: int,
     ) -> None: ...
 
     def release_outbox(self, message_id: str) -> None: ...
@@ -353,6 +354,8 @@ class Repository(Protocol):
         audit: Sequence[AuditEvent],
         messages: Sequence[OutboxMessage],
         on_stale: RosterError,
+        mail_limit: int,
+        address_in_use: bool = False,
     ) -> None: ...
 
     def start_session(

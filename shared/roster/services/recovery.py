@@ -14,11 +14,12 @@ Every failure is the same ``400 invalid_code``.
 from __future__ import annotations
 
 import hmac
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from roster import clock, codes, sealing
 from roster.config import get_settings
 from roster.errors import InvalidCode
+from roster.models.agent import AgentRecord
 from roster.models.audit import AuditEvent
 from roster.models.outbox import OutboxMessage
 from roster.models.passwords import ForgotPasswordRequest, RecoveryCode, ResetPasswordRequest
@@ -33,12 +34,19 @@ from roster.services.credentials import (
 )
 
 RECOVERY_PURPOSE = "password-recovery-code"
+SMS_HOLD_AFTER_PHONE_CHANGE = timedelta(hours=24)
 
 
 def code_digest(agent_id: str, code: str) -> str:
     """The stored form of a code: keyed, and bound to its agent (a code, or a digest,
     taken from one agent's item is worth nothing for another)."""
     return codes.digest(f"{agent_id}:{code}", purpose=RECOVERY_PURPOSE)
+
+
+def recently_changed_number(record: AgentRecord, moment: datetime) -> bool:
+    """The mobile number changed less than ``SMS_HOLD_AFTER_PHONE_CHANGE`` ago."""
+    changed = record.mobilePhoneChangedAt
+    return changed is not None and moment - clock.parse(changed) < SMS_HOLD_AFTER_PHONE_CHANGE
 
 
 def forgot(request: ForgotPasswordRequest) -> None:
@@ -52,6 +60,8 @@ def forgot(request: ForgotPasswordRequest) -> None:
     address: str | None = None
     if record is not None:
         address = record.email if request.channel == "email" else sms_number(record)
+        if request.channel == "sms" and recently_changed_number(record, moment):
+            address = None  # a thief who just set the number gets nothing (same answer)
     agent_id = record.id if record is not None else NOBODY
 
     code = codes.numeric_code()
