@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from aws_lambda_powertools.event_handler.api_gateway import Response, Router
 from roster.api import api_handler, create_app, no_content, principal, source_ip
-from roster.models.passwords import CurrentPasswordRequest
 from roster.models.two_factor import (
     BackupCodesRequest,
     CodeRequest,
     Enrolment,
     EnrolmentConfirmed,
+    EnrolmentRequest,
     IssuedBackupCodes,
 )
 from roster.permissions import AGENTS_CREDENTIALS
@@ -23,7 +23,7 @@ router = Router()
 
 
 @router.post("/me/two-factor", tags=["self-service"])
-def start_enrolment(request: CurrentPasswordRequest) -> Enrolment:
+def start_enrolment(request: EnrolmentRequest) -> Enrolment:
     return two_factor.start_enrolment(principal(router).agent_id, request.currentPassword)
 
 

@@ -40,14 +40,6 @@ class ChangePasswordRequest(Model):
     newPassword: str = PasswordField
 
 
-class CurrentPasswordRequest(Model):
-    """Re-authentication for a sensitive self-service step (``POST /me/two-factor``)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    currentPassword: str = PasswordField
-
-
 class AdminPasswordRequest(Model):
     """``{newPassword, confirmPassword, forceChange?}`` or ``{generate: true, forceChange?}``."""
 
