@@ -34,6 +34,7 @@ from roster.repository.catalog import CatalogStore
 from roster.repository.cleanup import ExpiryStore
 from roster.repository.credentials import NOBODY, CredentialStore
 from roster.repository.email_change import EmailChangeStore
+from roster.repository.reauth import ReauthStore
 from roster.repository.table import (
     ConditionFailed,
     Item,
@@ -46,7 +47,6 @@ from roster.repository.table import (
     put_new,
     update,
 )
-from roster.repository.reauth import ReauthStore
 from roster.repository.two_factor import TwoFactorStore
 
 THROTTLE_RETENTION_SECONDS = 30 * 86400  # a throttle idle this long forgets its history

@@ -28,8 +28,8 @@ IN_FLIGHT_RETRY_SECONDS = 1  # the remaining attempts are held by guesses being 
 
 def lockout_period(lockout_seconds: int, lockouts: int) -> int:
     """The base period doubled for every earlier lockout, at most a day (or the base)."""
-    return min(lockout_seconds * 2 ** min(lockouts, 32),
-               max(lockout_seconds, MAX_LOCKOUT_SECONDS))
+    doubled: int = lockout_seconds * 2 ** min(lockouts, 32)
+    return min(doubled, max(lockout_seconds, MAX_LOCKOUT_SECONDS))
 
 
 class ReauthStore(StoreBase):
