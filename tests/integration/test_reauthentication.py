@@ -20,6 +20,7 @@ from roster.services.reauth import reauthenticate
 from support.agents import AGENT_PASSWORD, OWNER_PASSWORD, make_agent, stored_agent
 from support.api import access_token, bearer
 from support.audit import audit_actions
+from support.aws_calls import dynamodb_calls
 from support.clocks import ShiftedClock
 from support.concurrency import atomic_aws, race
 from support.mail import messages_to
@@ -217,6 +218,20 @@ def test_another_agents_address_answers_like_a_free_one_and_tells_its_holder(
     conflict = runtime.invoke("PATCH", f"/agents/{agent_id}", headers=bearer(admin),
                               body={"email": "taken@example.com"})
     assert (conflict.status, conflict.json()["code"]) == (409, "email_taken")
+
+
+def test_a_free_and_a_taken_address_make_the_same_dynamodb_calls(runtime: Runtime) -> None:
+    """No timing oracle either: a self-service change to a free and to another agent's
+    address make the same DynamoDB round trips. Fails when only a held address reads
+    its holder's profile."""
+    make_agent("holder", email="taken@example.com")
+    shapes = []
+    for n, address in enumerate(["free@example.com", "taken@example.com"]):
+        agent = make_agent(f"asker{n}")
+        with dynamodb_calls() as calls:
+            email_change.start_change(agent.id, agent, address, self_service=True)
+        shapes.append(calls)
+    assert shapes[0] == shapes[1], shapes
 
 
 def test_a_resend_for_an_address_in_use_sends_no_link(

@@ -27,6 +27,7 @@ from roster.models.audit import AuditEvent
 from roster.models.email_change import EmailChange, ResendAnswer
 from roster.models.outbox import OutboxMessage
 from roster.repository import get_repository
+from roster.repository.credentials import NOBODY
 
 TOKEN_PURPOSE = "email-change"
 # The digest of a change no link can complete: a keyed digest is never empty, so
@@ -134,10 +135,14 @@ def start_change(actor_id: str, record: AgentRecord, new_email: str, *,
 
 
 def _holder(agent_id: str, email: str) -> AgentRecord | None:
-    """The other agent whose verified address ``email`` is, if any."""
+    """The other agent whose verified address ``email`` is, if any. A free address reads
+    the profile of an agent that cannot exist: the same round trips either way, so the
+    response time does not tell them apart."""
     repository = get_repository()
     owner = repository.find_agent_id(email)
-    return repository.get_agent(owner) if owner is not None and owner != agent_id else None
+    other = owner is not None and owner != agent_id
+    holder = repository.get_agent(owner if other and owner is not None else NOBODY)
+    return holder if other else None
 
 
 def _address_in_use_notices(record: AgentRecord, holder: AgentRecord | None,
