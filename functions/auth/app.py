@@ -29,7 +29,7 @@ def challenge(request: ChallengeRequest) -> Tokens | ChallengeAnswer:
 
 @router.post("/auth/refresh", tags=["sign-in"], security=[])
 def refresh(request: RefreshRequest) -> Tokens:
-    return sessions.refresh(request.refreshToken)
+    return sessions.refresh(request.refreshToken, source_ip(router))
 
 
 @router.post("/auth/logout", tags=["sign-in"], status_code=204)

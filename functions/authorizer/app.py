@@ -17,6 +17,12 @@ def _header(headers: dict[str, str] | None, name: str) -> str | None:
     return None
 
 
+def _source_ip(event: dict[str, Any]) -> str:
+    """API Gateway's view of the caller's address (never a client-set header)."""
+    identity = (event.get("requestContext") or {}).get("identity") or {}
+    return str(identity.get("sourceIp") or "")
+
+
 @logger.inject_lambda_context
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     try:
@@ -24,12 +30,15 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
             _header(event.get("headers"), "authorization"),
             str(event.get("httpMethod", "")),
             str(event.get("resource", "")),
+            _source_ip(event),
         )
     except Unauthorized:
         # API Gateway answers 401 (the UNAUTHORIZED gateway response) for exactly this.
         raise Exception("Unauthorized") from None
     logger.info("authorized", extra={"allow": decision.allow, "agent_id": decision.agent_id,
-                                     "resource": event.get("resource")})
+                                     "resource": event.get("resource"),
+                                     "refusal": None if decision.allow
+                                     else decision.context()["code"]})
     return {
         "principalId": decision.agent_id,
         "policyDocument": {

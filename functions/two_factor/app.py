@@ -13,6 +13,7 @@ from roster.models.two_factor import (
     CodeRequest,
     Enrolment,
     EnrolmentConfirmed,
+    EnrolmentRequest,
     IssuedBackupCodes,
 )
 from roster.permissions import AGENTS_CREDENTIALS
@@ -22,8 +23,8 @@ router = Router()
 
 
 @router.post("/me/two-factor", tags=["self-service"])
-def start_enrolment() -> Enrolment:
-    return two_factor.start_enrolment(principal(router).agent_id)
+def start_enrolment(request: EnrolmentRequest) -> Enrolment:
+    return two_factor.start_enrolment(principal(router).agent_id, request.currentPassword)
 
 
 @router.post("/me/two-factor/confirm", tags=["self-service"])

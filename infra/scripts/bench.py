@@ -184,7 +184,8 @@ class Bench:
     def enrolling(self) -> BenchAgent:
         """A signed-in agent whose two-factor enrolment is started, not confirmed."""
         agent = self.agent()
-        started = self.ok("POST", "/me/two-factor", agent.token)
+        started = self.ok("POST", "/me/two-factor", agent.token,
+                          {"currentPassword": AGENT_PASSWORD})
         return BenchAgent(agent.id, agent.account, agent.email, agent.token,
                           str(started["secret"]))
 
@@ -314,6 +315,9 @@ def as_self(method: str, path: str, body: Body = None, *, make: Make = signed_in
 PHOTO = {"contentType": "image/png", "contentLength": 1000}
 AUTHORIZER = "authorizer"
 PROFILE = f"{AUTHORIZER}; profile"
+# Re-authentication: the guess spends an attempt (conditional ADD) before the hash is
+# compared, and a right one gives it back.
+REAUTH = "attempt spent before comparing; given back"
 GROUPS = "groups (one batch, for effectiveProperties)"
 
 
@@ -465,17 +469,17 @@ def credential_scenarios() -> list[Scenario]:
         Scenario("POST", "/password/reset", 4, "login guard; the try counted atomically "
                  "before the code is compared (UpdateItem returning the code); profile; "
                  "transaction (code used, password, sessions, audit, outbox)", reset),
-        Scenario("POST", "/me/password", 3, f"{AUTHORIZER}; profile + hash + throttle; "
-                 "transaction (password, other sessions, audit, outbox)",
+        Scenario("POST", "/me/password", 5, f"{AUTHORIZER}; profile + hash + throttle; "
+                 f"{REAUTH}; transaction (password, other sessions, audit, outbox)",
                  as_self("POST", "/me/password", {"currentPassword": AGENT_PASSWORD,
                                                   "newPassword": NEW_PASSWORD})),
         Scenario("POST", "/agents/{id}/password", 3, f"{PROFILE} (the policy needs the account "
                  "and email); transaction (password, sessions, audit, outbox)",
                  on_agent("POST", "/agents/{id}/password", {
                      "newPassword": NEW_PASSWORD, "confirmPassword": NEW_PASSWORD})),
-        Scenario("POST", "/me/two-factor", 4, f"{PROFILE} (2FA off? the account for the "
-                 "otpauth label); KMS Encrypt of the seed; put",
-                 as_self("POST", "/me/two-factor")),
+        Scenario("POST", "/me/two-factor", 6, f"{PROFILE} + hash (2FA off? the account "
+                 f"for the otpauth label); {REAUTH}; KMS Encrypt of the seed; put",
+                 as_self("POST", "/me/two-factor", {"currentPassword": AGENT_PASSWORD})),
         Scenario("POST", "/me/two-factor/confirm", 4, f"{PROFILE} + pending seed; {seed}; "
                  "transaction (2FA on, backup codes, audit, outbox)",
                  as_self("POST", "/me/two-factor/confirm", code, make=enrolling)),

@@ -43,6 +43,7 @@ class Settings(BaseModel):
     password_max_failures: int = Field(default=10, ge=1, le=100)
     password_lockout_seconds: int = Field(default=900, ge=1)
     email_change_ttl_seconds: int = Field(default=86400, ge=60)
+    email_change_requests_per_hour: int = Field(default=5, ge=1, le=100)
     temp_password_ttl_seconds: int = Field(default=604800, ge=60)
     backup_code_ttl_seconds: int = Field(default=86400, ge=60)
     access_token_ttl_seconds: int = Field(default=900, ge=60, le=86400)

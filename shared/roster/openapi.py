@@ -110,15 +110,19 @@ ROUTE_ERRORS: dict[tuple[str, str], tuple[type[errors.RosterError], ...]] = {
                               errors.TooManyAttempts),
     ("POST", "/auth/challenge"): (errors.InvalidTwoFactorCode, errors.InvalidSession,
                                   *_SIGN_IN_REFUSALS, errors.PasswordPolicy),
-    ("POST", "/auth/refresh"): (errors.InvalidToken,),
+    ("POST", "/auth/refresh"): (errors.InvalidToken, errors.IpNotAllowed),
     ("POST", "/auth/logout"): (),
     ("POST", "/password/forgot"): (),
     ("POST", "/password/reset"): (errors.InvalidCode, errors.PasswordPolicy),
     ("POST", "/email-verification"): (errors.InvalidVerificationToken, errors.EmailTaken),
     ("GET", "/me"): (),
-    ("PATCH", "/me"): (errors.EmailTaken, errors.VersionConflict, errors.ConcurrentChange),
-    ("POST", "/me/password"): (errors.InvalidCredentials, errors.PasswordPolicy),
-    ("POST", "/me/two-factor"): (errors.TwoFactorAlreadyEnabled,),
+    # PATCH /me never answers email_taken: another agent's address is answered as a free one.
+    ("PATCH", "/me"): (errors.InvalidCredentials, errors.TooManyAttempts,
+                       errors.VersionConflict, errors.ConcurrentChange),
+    ("POST", "/me/password"): (errors.InvalidCredentials, errors.TooManyAttempts,
+                               errors.PasswordPolicy),
+    ("POST", "/me/two-factor"): (errors.InvalidCredentials, errors.TooManyAttempts,
+                                 errors.TwoFactorAlreadyEnabled),
     ("POST", "/me/two-factor/confirm"): (errors.InvalidTwoFactorCode,
                                          errors.TwoFactorAlreadyEnabled),
     ("DELETE", "/me/two-factor"): _TWO_FACTOR_CODE,
@@ -134,7 +138,8 @@ ROUTE_ERRORS: dict[tuple[str, str], tuple[type[errors.RosterError], ...]] = {
     ("PATCH", "/agents/{id}"): (errors.OwnerProtected, errors.EmailTaken,
                                 errors.NumericIdTaken, errors.AgentLoggedOn,
                                 errors.ConcurrentChange, errors.VersionConflict,
-                                errors.ImmutableField, errors.UnknownReference),
+                                errors.ImmutableField, errors.UnknownReference,
+                                errors.TooManyAttempts),
     ("DELETE", "/agents/{id}"): (errors.OwnerProtected, errors.HasAssignments,
                                  errors.AgentLoggedOn, errors.InvalidReassignTarget),
     ("POST", "/agents/{id}/password"): (errors.PasswordMismatch, errors.PasswordPolicy),
@@ -142,7 +147,8 @@ ROUTE_ERRORS: dict[tuple[str, str], tuple[type[errors.RosterError], ...]] = {
     ("POST", "/agents/{id}/unlock"): (),
     ("DELETE", "/agents/{id}/two-factor"): (),
     ("DELETE", "/agents/{id}/sessions"): (),
-    ("POST", "/agents/{id}/email-change/resend"): (errors.NoPendingEmail,),
+    ("POST", "/agents/{id}/email-change/resend"): (errors.NoPendingEmail,
+                                                   errors.TooManyAttempts),
     ("DELETE", "/agents/{id}/email-change"): (errors.NoPendingEmail,),
     ("PUT", "/agents/{id}/assignments/{kind}/{ref}"): (),
     ("DELETE", "/agents/{id}/assignments/{kind}/{ref}"): (),
@@ -156,9 +162,11 @@ ROUTE_ERRORS: dict[tuple[str, str], tuple[type[errors.RosterError], ...]] = {
 }
 
 # API Gateway's own answers (template.yaml GatewayResponses) for a token it refuses,
-# a permission the token lacks, and its throttle.
+# a permission the token lacks, a source address outside the agent's allowlist (the
+# authorizer's Deny names which), and its throttle.
 _GATEWAY_UNAUTHORIZED = (401, "unauthorized")
 _GATEWAY_FORBIDDEN = (403, "forbidden")
+_GATEWAY_IP_NOT_ALLOWED = (403, "ip_not_allowed")
 _GATEWAY_THROTTLED = (429, "too_many_requests")
 # Every route reads or writes DynamoDB: busy through every retry is a 503 anywhere.
 _BUSY = (errors.ServiceUnavailable.status, errors.ServiceUnavailable.code)
@@ -173,7 +181,7 @@ def problem_codes(method: str, path: str, operation: dict[str, Any]) -> dict[int
     requirement = ROUTE_PERMISSIONS[(method.upper(), path)]
     found: list[tuple[int, str]] = [_GATEWAY_THROTTLED, _BUSY]
     if requirement is not None:
-        found.append(_GATEWAY_UNAUTHORIZED)
+        found += [_GATEWAY_UNAUTHORIZED, _GATEWAY_IP_NOT_ALLOWED]
     if requirement:
         found.append(_GATEWAY_FORBIDDEN)
     if "{" in path:

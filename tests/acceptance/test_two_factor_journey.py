@@ -43,7 +43,8 @@ def test_enrol_sign_in_lock_unlock_and_a_single_use_backup_code(
 
     # When the agent enrols (confirming with the current code)
     token = login(local_server, account, PASSWORD).json()["accessToken"]
-    enrolment = call(local_server, "POST", "/me/two-factor", token=token)
+    enrolment = call(local_server, "POST", "/me/two-factor", token=token,
+                     json={"currentPassword": PASSWORD})
     assert enrolment.status_code == 200, enrolment.text
     secret = enrolment.json()["secret"]
     assert enrolment.json()["otpauthUri"].startswith(f"otpauth://totp/Roster:{account}?")

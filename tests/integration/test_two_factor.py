@@ -17,7 +17,13 @@ from roster.models.credentials import PasswordCredential
 from roster.repository import get_repository, keys
 from roster.repository.table import Expression
 from roster.services import two_factor
-from support.agents import AGENT_PASSWORD, make_agent, set_password, stored_agent
+from support.agents import (
+    AGENT_PASSWORD,
+    OWNER_PASSWORD,
+    make_agent,
+    set_password,
+    stored_agent,
+)
 from support.api import bearer
 from support.audit import audit_events
 from support.clocks import SteerableClock, steer_clock
@@ -32,6 +38,8 @@ from two_factor_support import (
 )
 
 pytestmark = pytest.mark.usefixtures("steered")
+
+REAUTH = {"currentPassword": AGENT_PASSWORD}  # POST /me/two-factor re-authenticates
 
 
 @pytest.fixture
@@ -52,8 +60,10 @@ def test_enrolment_returns_a_fresh_secret_and_otpauth_uri_and_stays_pending(
     agent = make_agent("jdoe")
     token = tokens_for(runtime, "jdoe")
     # When it starts enrolment twice
-    first = runtime.invoke("POST", "/me/two-factor", headers=bearer(token))
-    second = runtime.invoke("POST", "/me/two-factor", headers=bearer(token))
+    first = runtime.invoke("POST", "/me/two-factor", headers=bearer(token),
+                           body=REAUTH)
+    second = runtime.invoke("POST", "/me/two-factor", headers=bearer(token),
+                            body=REAUTH)
     # Then each answer has a fresh secret and a URI naming the issuer and the account
     assert first.status == 200 and second.status == 200
     secret = first.json()["secret"]
@@ -73,7 +83,8 @@ def test_every_seed_in_the_table_is_kms_ciphertext_bound_to_the_agent(
     agent = make_agent("jdoe")
     other = make_agent("other")
     token = tokens_for(runtime, "jdoe")
-    secret = runtime.invoke("POST", "/me/two-factor", headers=bearer(token)).json()["secret"]
+    secret = runtime.invoke("POST", "/me/two-factor", headers=bearer(token),
+                            body=REAUTH).json()["secret"]
     # When the seed item is read from the table
     item = raw_item(keys.totp(agent.id))
     assert item is not None
@@ -95,7 +106,8 @@ def test_confirm_with_a_wrong_code_is_401_and_2fa_stays_off(runtime: Runtime,
     # Rule: confirm verifies against the pending seed.
     agent = make_agent("jdoe")
     token = tokens_for(runtime, "jdoe")
-    secret = runtime.invoke("POST", "/me/two-factor", headers=bearer(token)).json()["secret"]
+    secret = runtime.invoke("POST", "/me/two-factor", headers=bearer(token),
+                            body=REAUTH).json()["secret"]
     # When confirming with a code that is not the seed's
     response = runtime.invoke("POST", "/me/two-factor/confirm", headers=bearer(token),
                               body={"code": wrong_code(secret, steered.epoch)})
@@ -138,7 +150,8 @@ def test_enrolment_when_2fa_is_on_is_409(runtime: Runtime, steered: SteerableClo
     make_agent("jdoe")
     token = tokens_for(runtime, "jdoe")
     secret, _ = enrol(runtime, token, steered)
-    started = runtime.invoke("POST", "/me/two-factor", headers=bearer(token))
+    started = runtime.invoke("POST", "/me/two-factor", headers=bearer(token),
+                             body=REAUTH)
     steered.advance(30)
     confirmed = runtime.invoke("POST", "/me/two-factor/confirm", headers=bearer(token),
                                body={"code": pyotp.TOTP(secret).at(steered.epoch)})
@@ -156,7 +169,8 @@ def test_confirm_without_a_pending_enrolment_or_after_it_expired_is_401(
                              body={"code": "123456"})
     assert nothing.status == 401 and nothing.json()["code"] == "invalid_code"
     # Given a pending enrolment left longer than its lifetime
-    secret = runtime.invoke("POST", "/me/two-factor", headers=bearer(token)).json()["secret"]
+    secret = runtime.invoke("POST", "/me/two-factor", headers=bearer(token),
+                            body=REAUTH).json()["secret"]
     steered.advance(two_factor.ENROLMENT_TTL_SECONDS + 1)
     late = runtime.invoke("POST", "/me/two-factor/confirm", headers=bearer(token),
                           body={"code": pyotp.TOTP(secret).at(steered.epoch)})
@@ -169,8 +183,10 @@ def test_a_new_enrolment_replaces_the_pending_secret(runtime: Runtime,
     # Rule: only the latest pending secret can be confirmed.
     make_agent("jdoe")
     token = tokens_for(runtime, "jdoe")
-    old = runtime.invoke("POST", "/me/two-factor", headers=bearer(token)).json()["secret"]
-    new = runtime.invoke("POST", "/me/two-factor", headers=bearer(token)).json()["secret"]
+    old = runtime.invoke("POST", "/me/two-factor", headers=bearer(token),
+                         body=REAUTH).json()["secret"]
+    new = runtime.invoke("POST", "/me/two-factor", headers=bearer(token),
+                         body=REAUTH).json()["secret"]
     refused = runtime.invoke("POST", "/me/two-factor/confirm", headers=bearer(token),
                              body={"code": pyotp.TOTP(old).at(steered.epoch)})
     accepted = runtime.invoke("POST", "/me/two-factor/confirm", headers=bearer(token),
@@ -578,7 +594,7 @@ def test_owner_credentials_another_admin_cannot_reset_the_owners_2fa(
     Fails without the owner rule in ``roster.authorization``."""
     admin = owner_token(runtime)
     owner_id = record_of_account("admin")
-    enrol(runtime, admin, steered)
+    enrol(runtime, admin, steered, OWNER_PASSWORD)
     make_agent("second", roles=["admin"])
     other = tokens_for(runtime, "second")
     response = runtime.invoke("DELETE", f"/agents/{owner_id}/two-factor", headers=bearer(other))
@@ -686,7 +702,7 @@ def test_the_totp_answer_is_held_to_the_allowlist_too(runtime: Runtime,
     # Rule: the second step is checked against the allowlist like the first.
     make_agent("jdoe", ipAllowlist=["203.0.113.0/24"])
     token = login(runtime, "jdoe", source_ip="203.0.113.5").json()["accessToken"]
-    secret, _ = enrol(runtime, token, steered)
+    secret, _ = enrol(runtime, token, steered, source_ip="203.0.113.5")
     steered.advance(30)
     session = login(runtime, "jdoe", source_ip="203.0.113.5").json()["session"]
     code = pyotp.TOTP(secret).at(steered.epoch)

@@ -46,13 +46,17 @@ def answer(runtime: Runtime, session: str, *, code: str | None = None,
     return runtime.invoke("POST", "/auth/challenge", body=body, source_ip=source_ip)
 
 
-def enrol(runtime: Runtime, token: str, steered: SteerableClock) -> tuple[str, list[str]]:
-    """Turn 2FA on with the current step's code; return the secret and backup codes."""
-    started = runtime.invoke("POST", "/me/two-factor", headers=bearer(token))
+def enrol(runtime: Runtime, token: str, steered: SteerableClock,
+          password: str = AGENT_PASSWORD, source_ip: str = "127.0.0.1") -> tuple[str, list[str]]:
+    """Turn 2FA on with the current step's code (``password``: the agent's, asked again
+    to start); return the secret and backup codes."""
+    started = runtime.invoke("POST", "/me/two-factor", headers=bearer(token),
+                             body={"currentPassword": password}, source_ip=source_ip)
     assert started.status == 200, started.json()
     secret = str(started.json()["secret"])
     confirmed = runtime.invoke("POST", "/me/two-factor/confirm", headers=bearer(token),
-                               body={"code": pyotp.TOTP(secret).at(steered.epoch)})
+                               body={"code": pyotp.TOTP(secret).at(steered.epoch)},
+                               source_ip=source_ip)
     assert confirmed.status == 200, confirmed.json()
     return secret, list(confirmed.json()["backupCodes"])
 

@@ -324,8 +324,9 @@ class Runtime:
         try:
             if route.authorizer is not None:
                 outcome = self._authorize(self.template.authorizers[route.authorizer], event)
-                if isinstance(outcome, str):
-                    return self.gateway_response(outcome, request_id)
+                if isinstance(outcome, tuple):
+                    refusal, shown = outcome
+                    return self.gateway_response(refusal, request_id, authorizer=shown)
                 event["requestContext"]["authorizer"] = outcome
             try:
                 result = self._call(self.function(route.function), event)
@@ -393,9 +394,10 @@ class Runtime:
 
     def _authorize(
         self, authorizer: AuthorizerSpec, event: Mapping[str, Any]
-    ) -> dict[str, Any] | str:
+    ) -> dict[str, Any] | tuple[str, dict[str, str]]:
         """The authorizer's context for the integration, or the gateway response type
-        that refuses the request."""
+        that refuses the request with the ``$context.authorizer`` values it may show (a
+        Deny policy's context, as API Gateway gives it to ``ACCESS_DENIED``)."""
         headers = event["multiValueHeaders"] or {}
         query = event["multiValueQueryStringParameters"] or {}
         sources = [_find(headers, name) for name in authorizer.identity_headers] + [
@@ -403,7 +405,7 @@ class Runtime:
         ]
         identity = [values[-1] for values in sources if values and values[-1]]
         if not identity or len(identity) != len(sources):
-            return "UNAUTHORIZED"  # API Gateway refuses it without calling the authorizer
+            return "UNAUTHORIZED", {}  # API Gateway refuses it without calling the authorizer
         method_arn = self.method_arn(event["httpMethod"], event["path"])
         if authorizer.payload_type == "TOKEN":
             request: dict[str, Any] = {
@@ -435,29 +437,31 @@ class Runtime:
             output = self._call(function, request)
         except FunctionFailed as failure:
             if str(failure.__cause__) == UNAUTHORIZED_MESSAGE:
-                return "UNAUTHORIZED"
+                return "UNAUTHORIZED", {}
             log.exception("the authorizer failed")
-            return "AUTHORIZER_FAILURE"
+            return "AUTHORIZER_FAILURE", {}
         if not valid_authorizer_output(output):
             log.error(
                 "the authorizer returned no principalId or policyDocument, or a context "
                 "value that is not a string, number or boolean"
             )
-            return "AUTHORIZER_CONFIGURATION_ERROR"
-        if not policy_allows(output["policyDocument"], method_arn):
-            return "ACCESS_DENIED"
+            return "AUTHORIZER_CONFIGURATION_ERROR", {}
         context: dict[str, Any] = {
             key: as_string(value) for key, value in (output.get("context") or {}).items()
         }
+        if not policy_allows(output["policyDocument"], method_arn):
+            return "ACCESS_DENIED", {**context, "principalId": str(output["principalId"])}
         context["principalId"] = str(output["principalId"])
         context["integrationLatency"] = int((time.monotonic() - started) * 1000)
         return context
 
     def gateway_response(
-        self, response_type: str, request_id: str | None = None, *, status: int | None = None
+        self, response_type: str, request_id: str | None = None, *, status: int | None = None,
+        authorizer: Mapping[str, str] | None = None,
     ) -> LocalResponse:
         """API Gateway's own answer of that type (``UNAUTHORIZED``, ``DEFAULT_5XX``...), as
-        the template's GatewayResponses define it."""
+        the template's GatewayResponses define it (``authorizer``: the values of
+        ``$context.authorizer.*``)."""
         request_id = request_id or str(uuid.uuid4())
         response = self.template.gateway_response(response_type)
         message = response_type.replace("_", " ").capitalize()
@@ -468,6 +472,7 @@ class Runtime:
                 "error.responseType": response_type,
                 "error.message": message,
                 "error.messageString": json.dumps(message),
+                **{f"authorizer.{key}": value for key, value in (authorizer or {}).items()},
             },
         )
         headers = {**response.headers, "x-amzn-RequestId": request_id}

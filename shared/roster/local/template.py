@@ -46,6 +46,9 @@ _DEFAULT_GATEWAY_MESSAGE = {
 }
 
 
+_UNSET_AUTHORIZER_VARIABLE = re.compile(r"\$context\.authorizer\.[A-Za-z0-9_]+")
+
+
 def default_template_path() -> Path:
     """The repository's ``template.yaml``: ``shared/roster/local/`` is three levels below."""
     return Path(__file__).resolve().parents[3] / "template.yaml"
@@ -193,6 +196,8 @@ class GatewayResponse:
         body = self.body
         for name in sorted(variables, key=len, reverse=True):
             body = body.replace(f"$context.{name}", variables[name])
+        # API Gateway renders a variable it has no value for as nothing.
+        body = _UNSET_AUTHORIZER_VARIABLE.sub("", body)
         return status or self.status, body
 
 

@@ -92,9 +92,12 @@ class AgentRecord(Model):
     # Internal state, never in the resource.
     sessionEpoch: int = 0
     twoFactorFailures: int = 0
+    # When mobilePhone last changed: no SMS recovery code goes to a number changed
+    # in the last 24 hours.
+    mobilePhoneChangedAt: str | None = None
 
 
-INTERNAL_FIELDS = {"photoKey", "sessionEpoch", "twoFactorFailures"}
+INTERNAL_FIELDS = {"photoKey", "sessionEpoch", "twoFactorFailures", "mobilePhoneChangedAt"}
 
 
 class Agent(Model):

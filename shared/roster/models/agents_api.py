@@ -208,8 +208,8 @@ class _Patch(Model):
                 if name not in IMMUTABLE_FIELDS}
 
 
-class UpdateMeRequest(_Patch):
-    """What an agent may change about itself (``email`` starts a verified change)."""
+class _ProfilePatch(_Patch):
+    """The fields an agent may change about itself (an admin may change them too)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -224,7 +224,30 @@ class UpdateMeRequest(_Patch):
     email: Email | None = None
 
 
-class UpdateAgentRequest(UpdateMeRequest):
+# Self-service changes that need the current password in the same body.
+REAUTHENTICATED_FIELDS = ("email", "phone", "mobilePhone")
+
+
+class UpdateMeRequest(_ProfilePatch):
+    """What an agent may change about itself (``email`` starts a verified change).
+    ``email``, ``phone`` and ``mobilePhone`` need ``currentPassword`` in the same body."""
+
+    currentPassword: str | None = Field(
+        default=None, min_length=1, max_length=1024,
+        description="The caller's current password; required with email, phone or "
+                    "mobilePhone (422 validation_failed without it, 401 "
+                    "invalid_credentials when wrong). Never stored.")
+
+    def reauthenticated_fields(self) -> list[str]:
+        return [name for name in REAUTHENTICATED_FIELDS if name in self.model_fields_set]
+
+    def changes(self) -> dict[str, Any]:
+        changed = super().changes()
+        changed.pop("currentPassword", None)
+        return changed
+
+
+class UpdateAgentRequest(_ProfilePatch):
     """An admin's partial update. Read-only fields are accepted by the schema only to
     be refused with ``422 immutable_field`` (rather than a generic validation error)."""
 

@@ -59,6 +59,14 @@ class CodeRequest(Model):
     code: str = Field(min_length=1, max_length=20)
 
 
+class EnrolmentRequest(Model):
+    """``POST /me/two-factor``: the current password, asked again (re-authentication)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    currentPassword: str = Field(min_length=1, max_length=1024)
+
+
 class BackupCodesRequest(Model):
     model_config = ConfigDict(extra="forbid")
 

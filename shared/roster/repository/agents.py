@@ -288,6 +288,8 @@ class AgentStore(StoreBase):
         Deactivating moves ``sessionEpoch`` in the same write: every session dies.
         """
         stamp = clock.iso(clock.now())
+        if "mobilePhone" in changes and changes["mobilePhone"] != old.mobilePhone:
+            changes = {**changes, "mobilePhoneChangedAt": stamp}  # the SMS recovery hold
         merged = {**old.model_dump(), **changes, "version": old.version + 1, "updatedAt": stamp}
         new = AgentRecord.model_validate(merged)
         stored = new.model_dump(mode="json")

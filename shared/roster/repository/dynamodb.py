@@ -33,6 +33,7 @@ from roster.repository.catalog import CatalogStore
 from roster.repository.cleanup import ExpiryStore
 from roster.repository.credentials import NOBODY, CredentialStore
 from roster.repository.email_change import EmailChangeStore
+from roster.repository.reauth import ReauthStore
 from roster.repository.table import (
     ConditionFailed,
     Item,
@@ -59,7 +60,7 @@ def strip_keys(item: Item) -> Item:
 
 
 class DynamoRepository(ExpiryStore, EmailChangeStore, AgentStore, CatalogStore, CredentialStore,
-                       TwoFactorStore):
+                       TwoFactorStore, ReauthStore):
     """Every area's store on one table (``StoreBase`` gives them the table and the
     audit/outbox side effects; a store that builds on another's items inherits it)."""
 
@@ -291,6 +292,27 @@ class DynamoRepository(ExpiryStore, EmailChangeStore, AgentStore, CatalogStore, 
                     audit: Sequence[AuditEvent] = ()) -> None:
         self.table.transact([delete(keys.session(agent_id, session_id)),
                              *self.side_effects(audit)])
+
+    def end_reused_session(self, session: SessionRecord, presented_digest: str,
+                           audit: Sequence[AuditEvent]) -> bool:
+        """End the session a rotated-away refresh token names (refresh-token reuse).
+
+        Conditional on the session still existing and no longer holding the presented
+        digest (someone else rotated it: this is a second presentation), so of many
+        losers exactly one ends it and writes the audit event. False when it had already
+        ended (or the digest is current again, which cannot happen: digests are random).
+        """
+        try:
+            self.table.transact([
+                delete(keys.session(session.agentId, session.id),
+                       condition="attribute_exists(pk) AND refreshDigest <> :presented",
+                       values={":presented": presented_digest},
+                       on_condition_failure=ConcurrentChange("The session already ended")),
+                *self.side_effects(audit),
+            ])
+        except ConcurrentChange:
+            return False
+        return True
 
     def revoke_all_sessions(self, agent_id: str, audit: Sequence[AuditEvent] = (),
                             messages: Sequence[OutboxMessage] = (), *,

@@ -11,7 +11,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from roster.errors import ConcurrentChange, EmailTaken, InvalidVerificationToken, RosterError
+from roster import clock
+from roster.errors import (
+    ConcurrentChange,
+    EmailTaken,
+    InvalidVerificationToken,
+    RosterError,
+    TooManyAttempts,
+)
 from roster.models.agent import AgentRecord, PendingEmail
 from roster.models.audit import AuditEvent
 from roster.models.outbox import OutboxMessage
@@ -61,15 +68,39 @@ class EmailChangeStore(AgentStore):
                 change = EmailChange.model_validate(item)
         return record, change
 
+    @staticmethod
+    def email_change_mail_op(agent_id: str, limit: int) -> TxOp:
+        """Count one email-change mail of the agent in this clock hour, conditional on the
+        limit (``429 too_many_attempts`` with ``Retry-After`` to the next hour): in the
+        transaction of the change, so a refused request changes and sends nothing."""
+        moment = clock.now()
+        next_hour = 3600 - (moment.minute * 60 + moment.second)
+        return update(
+            keys.email_change_mails(agent_id, moment.strftime("%Y%m%d%H")),
+            "ADD mails :one SET #ttl = :ttl",
+            condition="attribute_not_exists(mails) OR mails < :limit",
+            names={"#ttl": "ttl"},
+            values={":one": 1, ":limit": limit, ":ttl": ttl_of(moment) + 2 * 3600},
+            on_condition_failure=TooManyAttempts(
+                "Too many email-change mails for this agent this hour", retryAfter=next_hour),
+        )
+
     def start_email_change(self, record: AgentRecord, change: EmailChange, *, updated_at: str,
                            audit: Sequence[AuditEvent], messages: Sequence[OutboxMessage],
-                           on_stale: RosterError) -> None:
+                           on_stale: RosterError, mail_limit: int,
+                           address_in_use: bool = False) -> None:
         """Set ``pendingEmail`` (if ``record.version`` is still current), store the token
-        item (replacing any earlier one: its link dies), and queue the messages.
+        item (replacing any earlier one: its link dies), count the mail and queue the
+        messages.
 
         The new address must not be another agent's (``409 email_taken``); a *pending*
-        address blocks nobody, since only verified addresses have guards.
+        address blocks nobody, since only verified addresses have guards. With
+        ``address_in_use`` (a self-service request for another agent's address, answered
+        as if it were free) the guard is not checked: ``change`` then carries no token.
         """
+        guard = [] if address_in_use else [
+            check(keys.email_guard(change.email), "attribute_not_exists(pk) OR agentId = :agent",
+                  values={":agent": record.id}, on_condition_failure=EmailTaken())]
         self.table.transact([
             update(keys.agent(record.id),
                    "SET pendingEmail = :pending, version = :next, updatedAt = :now",
@@ -77,17 +108,18 @@ class EmailChangeStore(AgentStore):
                    values={":pending": change.pending.model_dump(), ":next": record.version + 1,
                            ":now": updated_at, ":version": record.version},
                    on_condition_failure=on_stale),
-            check(keys.email_guard(change.email), "attribute_not_exists(pk) OR agentId = :agent",
-                  values={":agent": record.id}, on_condition_failure=EmailTaken()),
+            *guard,
             put(self.email_change_item(change)),
+            self.email_change_mail_op(record.id, mail_limit),
             *self.side_effects(audit, messages),
         ])
 
     def reissue_email_change(self, previous: PendingEmail, change: EmailChange, *,
                              updated_at: str, audit: Sequence[AuditEvent],
-                             messages: Sequence[OutboxMessage]) -> None:
+                             messages: Sequence[OutboxMessage], mail_limit: int) -> None:
         """A new token (and expiry) for the same pending address; the old link dies."""
         self.table.transact([
+            self.email_change_mail_op(change.agentId, mail_limit),
             update(keys.agent(change.agentId),
                    f"SET pendingEmail = :pending, {PROFILE_VERSION_BUMP}",
                    condition="pendingEmail.expiresAt = :expires AND pendingEmail.email = :email",

@@ -86,6 +86,12 @@ def password_change_throttle(agent_id: str) -> Key:
     return {"pk": agent_partition(agent_id), "sk": "THROTTLE#PASSWORD_CHANGE"}
 
 
+def email_change_mails(agent_id: str, hour: str) -> Key:
+    """Email-change mails (links, resends, address-in-use notices) about one agent in one
+    clock hour, whoever asked for them."""
+    return {"pk": agent_partition(agent_id), "sk": f"EMAILCHANGERATE#{hour}"}
+
+
 def recovery_requests(scope: str, hour: str) -> Key:
     """Password-recovery requests of one agent (or one unknown login string) in one
     clock hour: ``scope`` is ``AGENT#<id>`` or ``LOGIN#<login, lower-cased>``."""

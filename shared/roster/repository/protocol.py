@@ -160,6 +160,10 @@ class Repository(Protocol):
         self, agent_id: str, session_id: str, audit: Sequence[AuditEvent] = ()
     ) -> None: ...
 
+    def end_reused_session(
+        self, session: SessionRecord, presented_digest: str, audit: Sequence[AuditEvent]
+    ) -> bool: ...
+
     def expire_email_changes(
         self, entries: Sequence[Expired], *, updated_at: str, audit: Callable[[str], AuditEvent]
     ) -> tuple[int, int]: ...
@@ -301,6 +305,7 @@ class Repository(Protocol):
         updated_at: str,
         audit: Sequence[AuditEvent],
         messages: Sequence[OutboxMessage],
+        mail_limit: int,
     ) -> None: ...
 
     def release_outbox(self, message_id: str) -> None: ...
@@ -331,6 +336,20 @@ class Repository(Protocol):
 
     def rotate_refresh(self, session: SessionRecord, new_digest: str) -> bool: ...
 
+    def give_back_password_attempt(self, throttle_key: Key) -> None: ...
+
+    def settle_password_failure(
+        self,
+        throttle_key: Key,
+        spent: LoginThrottle,
+        *,
+        max_failures: int,
+        lockout_seconds: int,
+        audit: AuditEvent,
+    ) -> None: ...
+
+    def spend_password_attempt(self, throttle_key: Key, *, max_failures: int) -> LoginThrottle: ...
+
     def seed_catalog_items(self, kind: str, items: Sequence[Item]) -> None: ...
 
     def start_email_change(
@@ -342,6 +361,8 @@ class Repository(Protocol):
         audit: Sequence[AuditEvent],
         messages: Sequence[OutboxMessage],
         on_stale: RosterError,
+        mail_limit: int,
+        address_in_use: bool = False,
     ) -> None: ...
 
     def start_session(

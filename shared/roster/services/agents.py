@@ -28,6 +28,7 @@ from roster.errors import (
     OwnerProtected,
     RosterError,
     UnknownReference,
+    ValidationFailed,
     VersionConflict,
 )
 from roster.models.agent import Agent, AgentRecord, PropertyValue
@@ -294,10 +295,14 @@ class Changed:
 
 def change_agent(actor: Actor, record: AgentRecord, changes: dict[str, Any], *,
                  expected_version: int, conflict: RosterError | None = None,
-                 action: str = "agent.updated") -> Changed:
+                 action: str = "agent.updated",
+                 messages: Callable[[dict[str, Any]], list[OutboxMessage]] | None = None,
+                 ) -> Changed:
     """Apply a partial change under the rules every route shares; no-op when nothing
     actually changes (no write, no new version). Whether ``actor`` may act on ``record``
-    at all is decided before (``_with_retries``); the roles it adds are checked here."""
+    at all is decided before (``_with_retries``); the roles it adds are checked here.
+    ``messages`` builds, from what actually changed, the outbox messages written in the
+    change's transaction."""
     merged = AgentRecord.model_validate({**record.model_dump(), **changes})
     before, after = record.model_dump(mode="json"), merged.model_dump(mode="json")
     changed = {name: getattr(merged, name) for name in changes
@@ -324,7 +329,9 @@ def change_agent(actor: Actor, record: AgentRecord, changes: dict[str, Any], *,
     return Changed(repository.update_agent(record, changed,
                                            expected_version=expected_version,
                                            conflict=conflict, revoke_sessions=deactivated,
-                                           audit=[audit]), catalog)
+                                           audit=[audit],
+                                           messages=messages(changed) if messages else ()),
+                   catalog)
 
 
 def _with_retries(agent_id: str, if_match: str | None,
@@ -368,9 +375,58 @@ def update_agent(actor: Actor, agent_id: str, request: UpdateAgentRequest,
 
 
 def update_me(agent_id: str, request: UpdateMeRequest, if_match: str | None) -> Changed:
-    """Self-service: the fields ``UpdateMeRequest`` allows (never roles)."""
-    return _update(Actor(agent_id, frozenset()), agent_id, request.changes(), if_match,
-                   acting=None)
+    """``PATCH /me``. ``email``, ``phone`` and ``mobilePhone`` need the current password
+    (``services.reauth``); a phone change notifies the old email and old numbers in the
+    same write; an email change never tells whether the address is another agent's."""
+    guarded = request.reauthenticated_fields()
+    if guarded:
+        if request.currentPassword is None:
+            raise ValidationFailed(
+                "currentPassword is required to change " + ", ".join(guarded),
+                errors=[{"field": "currentPassword",
+                         "message": "is required with " + ", ".join(guarded)}])
+        from roster.services.reauth import reauthenticate
+
+        _, password = get_repository().load_credentials(agent_id)
+        reauthenticate(agent_id, request.currentPassword, password,
+                       action="agent.reauthentication_failed", step="profile_change")
+    changes = request.changes()
+    email = changes.pop("email", None)
+
+    def apply(record: AgentRecord, expected: int, conflict: RosterError) -> Changed:
+        return change_agent(Actor(agent_id, frozenset()), record, changes,
+                            expected_version=expected, conflict=conflict,
+                            messages=lambda changed: phone_change_notices(record, changed))
+
+    result = _with_retries(agent_id, if_match, apply)
+    if email is not None and email.lower() != result.record.email.lower():
+        from roster.services import email_change
+
+        result = Changed(email_change.start_change(agent_id, result.record, email,
+                                                   self_service=True), result.catalog)
+    return result
+
+
+PHONE_FIELDS = ("phone", "mobilePhone")
+
+
+def phone_change_notices(record: AgentRecord, changed: dict[str, Any]) -> list[OutboxMessage]:
+    """A self-service phone change is told to the old email and the old numbers (someone
+    with a stolen session must not quietly redirect SMS recovery)."""
+    if not any(name in changed for name in PHONE_FIELDS):
+        return []
+    from roster.services.credentials import readable
+
+    params = {"firstName": record.firstName, "account": record.account,
+              "changedAt": readable(clock.iso(clock.now()))}
+    recipients: dict[str, Literal["email", "sms"]] = {record.email: "email"}
+    for name in PHONE_FIELDS:
+        old = getattr(record, name)
+        if name in changed and old:
+            recipients.setdefault(old, "sms")
+    return [OutboxMessage(channel=channel, to=address, template="phone.changed",
+                          language=record.language, agentId=record.id, params=params)
+            for address, channel in recipients.items()]
 
 
 def _update(actor: Actor, agent_id: str, changes: dict[str, Any], if_match: str | None, *,

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import ipaddress
 import math
 
 from roster import clock, passwords
+from roster.allowlist import ip_allowed as ip_allowed  # re-exported: its old home
 from roster.config import get_settings
 from roster.errors import (
     AccountInactive,
@@ -21,17 +21,6 @@ from roster.models.auth import ChallengeRequest, LoginRequest, SignInResult
 from roster.models.credentials import LoginThrottle, PasswordCredential
 from roster.repository import get_repository
 from roster.services import sessions
-
-
-def ip_allowed(source_ip: str, allowlist: list[str]) -> bool:
-    """True when the list is empty or ``source_ip`` is inside one of its networks."""
-    if not allowlist:
-        return True
-    try:
-        address = ipaddress.ip_address(source_ip)
-    except ValueError:
-        return False
-    return any(address in ipaddress.ip_network(cidr, strict=False) for cidr in allowlist)
 
 
 def throttled(throttle: LoginThrottle | None) -> None:

@@ -2,8 +2,14 @@
 
 A token is honoured only while its session lives: the session item exists, has not
 expired, belongs to the agent's current session epoch (bumped by 'revoke all',
-deactivation and password changes) and the agent is active. Permissions come from the
+deactivation and password changes) and the agent is active; the request's source
+address must be in the agent's ``ipAllowlist`` as it is now. Permissions come from the
 agent's roles as they are now, not as they were when the token was issued.
+
+A refusal of a valid token is a Deny policy (API Gateway's ``ACCESS_DENIED``, always
+``403``) whose context names the problem (``code``, ``title``, ``detail``): the
+template's gateway response renders it, so one Deny answers ``403 forbidden`` or
+``403 ip_not_allowed``.
 """
 
 from __future__ import annotations
@@ -11,7 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from roster import clock, tokens
-from roster.errors import Unauthorized
+from roster.allowlist import ip_allowed
+from roster.errors import Forbidden, IpNotAllowed, RosterError, Unauthorized
 from roster.permissions import BUILT_IN_ROLES, ROUTE_PERMISSIONS, allows, permissions_of
 from roster.repository import get_repository, keys
 
@@ -25,14 +32,19 @@ class Decision:
     session_id: str
     roles: tuple[str, ...]
     permissions: frozenset[str]
+    refusal: RosterError | None = None  # what a Deny answers
 
     def context(self) -> dict[str, str]:
-        return {
+        context = {
             "agentId": self.agent_id,
             "sessionId": self.session_id,
             "roles": ",".join(self.roles),
             "permissions": ",".join(sorted(self.permissions)),
         }
+        if not self.allow:
+            refusal = self.refusal or Forbidden()
+            context.update(code=refusal.code, title=refusal.title, detail=refusal.detail)
+        return context
 
 
 def bearer_token(authorization: str | None) -> str:
@@ -44,7 +56,8 @@ def bearer_token(authorization: str | None) -> str:
     return token.strip()
 
 
-def decide(authorization: str | None, method: str, resource: str) -> Decision:
+def decide(authorization: str | None, method: str, resource: str,
+           source_ip: str) -> Decision:
     """Raise ``Unauthorized`` for a bad token; otherwise allow or deny the route."""
     claims = tokens.read_access_token(bearer_token(authorization))
     if claims is None:
@@ -63,6 +76,10 @@ def decide(authorization: str | None, method: str, resource: str) -> Decision:
         or clock.parse(session.expiresAt) <= clock.now()
     ):
         raise Unauthorized()
+    if not ip_allowed(source_ip, record.ipAllowlist):
+        return Decision(False, record.id, session.id, tuple(record.roles), frozenset(),
+                        IpNotAllowed("Requests for this account are not allowed from "
+                                     "this address"))
     custom = {str(item.get("id")): list(item.get("permissions", [])) for item in extra}
     missing = [r for r in record.roles if r not in BUILT_IN_ROLES and r not in custom]
     for role in missing:  # roles granted since the token was issued (rare)
@@ -72,4 +89,5 @@ def decide(authorization: str | None, method: str, resource: str) -> Decision:
     granted = permissions_of(record.roles, custom)
     requirement = ROUTE_PERMISSIONS.get((method.upper(), resource), frozenset({"<unlisted>"}))
     return Decision(allows(requirement, granted), record.id, session.id,
-                    tuple(record.roles), granted)
+                    tuple(record.roles), granted,
+                    Forbidden("The token does not carry the permission this route needs"))

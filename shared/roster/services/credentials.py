@@ -15,7 +15,6 @@ from roster.errors import (
     AccountInactive,
     AccountLocked,
     ConcurrentChange,
-    InvalidCredentials,
     InvalidSession,
     NotFound,
     PasswordMismatch,
@@ -32,7 +31,7 @@ from roster.models.passwords import AdminPasswordRequest, ChangePasswordRequest
 from roster.repository import get_repository, keys
 from roster.repository.credentials import PasswordChange
 from roster.services import sessions
-from roster.services.auth import throttled
+from roster.services.reauth import reauthenticate
 
 SAME_AS_CURRENT = ("same_as_current", "must differ from the current password")
 
@@ -153,25 +152,17 @@ def change_own_password(caller: Principal, request: ChangePasswordRequest) -> No
     """``POST /me/password``: the current password is required; every other session of
     the agent is revoked, the caller's own is moved to the new epoch and stays.
 
-    Wrong current passwords count in a throttle of their own (the sign-in one's rules),
-    so a stolen session cannot be used to guess the password.
+    Wrong current passwords count in the re-authentication throttle (counted before
+    compared: ``services.reauth``), so a stolen session cannot be used to guess it.
     """
-    settings = get_settings()
     repository = get_repository()
-    record, session, current, throttle = repository.load_password_change(
+    record, session, current, _ = repository.load_password_change(
         caller.agent_id, caller.session_id)
     if record is None or session is None or session.epoch != record.sessionEpoch:
         raise Unauthorized()
-    throttled(throttle)
-    if current is None or not passwords.verify_password(current.hash, request.currentPassword):
-        repository.count_password_failure(
-            keys.password_change_throttle(record.id),
-            max_failures=settings.password_max_failures,
-            lockout_seconds=settings.password_lockout_seconds,
-            audit=AuditEvent(actorId=record.id, action="password.change_failed",
-                             targetId=record.id, details={"reason": "wrong_password"}),
-        )
-        raise InvalidCredentials("The current password is not correct")
+    reauthenticate(record.id, request.currentPassword, current,
+                   action="password.change_failed", step="password_change")
+    assert current is not None  # a right guess needs a stored password
     # the current password was just verified: "the same" is a plain comparison
     enforce_policy(request.newPassword, record,
                    same_as_current=request.newPassword == request.currentPassword)

@@ -28,8 +28,12 @@ from roster.models.audit import AuditEvent
 from roster.models.email_change import EmailChange, ResendAnswer
 from roster.models.outbox import OutboxMessage
 from roster.repository import get_repository
+from roster.repository.credentials import NOBODY
 
 TOKEN_PURPOSE = "email-change"
+# The digest of a change no link can complete: a keyed digest is never empty, so
+# ``codes.matches`` refuses every token for it.
+NO_TOKEN = ""
 _TOKEN = re.compile(
     r"(?P<agent>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\."
     r"(?P<secret>[A-Za-z0-9_-]{43})"
@@ -84,14 +88,18 @@ def _notice(record: AgentRecord, to: str, template: str, new_email: str) -> Outb
     )
 
 
-def start_change(actor_id: str, record: AgentRecord, new_email: str) -> AgentRecord:
+def start_change(actor_id: str, record: AgentRecord, new_email: str, *,
+                 self_service: bool = False) -> AgentRecord:
     """Make ``new_email`` the agent's pending address and mail the link; return the record.
 
     One transaction: ``pendingEmail`` (conditional on ``record.version``: ``412
     version_conflict`` when stale), the token item (replacing an earlier change, whose
-    link dies), the link to the new address, a notice to the old one, the audit event.
-    ``409 email_taken`` when another agent has the address. Asking for the current
-    address withdraws a pending change (nothing to verify).
+    link dies), the hourly mail count (``429`` past it), the link to the new address, a
+    notice to the old one, the audit event. ``409 email_taken`` when another agent has
+    the address, except for ``self_service``: then the answer is the same as for a free
+    address (no oracle of who is registered), but no link goes out and the change holds
+    no token (nothing can verify it); the holder is told someone asked for its address.
+    Asking for the current address withdraws a pending change (nothing to verify).
     """
     repository = get_repository()
     stamp = clock.iso(clock.now())
@@ -108,16 +116,61 @@ def start_change(actor_id: str, record: AgentRecord, new_email: str) -> AgentRec
         return record.model_copy(update={"pendingEmail": None, "version": record.version + 1,
                                          "updatedAt": stamp})
     change, secret = _new_change(actor_id, record.id, new_email)
-    repository.start_email_change(
-        record, change, updated_at=stamp, on_stale=VersionConflict(),
-        audit=[AuditEvent(actorId=actor_id, action="agent.email_change_requested",
-                          targetId=record.id,
-                          details={"email": new_email, "previousEmail": record.email})],
-        messages=[_verification_message(record, change, secret),
-                  _notice(record, record.email, "email_change.notice", new_email)],
-    )
+    holder = _holder(record.id, new_email) if self_service else None
+    if holder is None:
+        try:
+            _store_change(record, change, [_verification_message(record, change, secret)],
+                          stamp=stamp)
+        except EmailTaken:
+            if not self_service:
+                raise
+            holder = _holder(record.id, new_email)  # claimed meanwhile
+            if holder is None:
+                raise
+    if holder is not None:
+        change = change.model_copy(update={"digest": NO_TOKEN})
+        _store_change(record, change, _address_in_use_notices(record, holder, new_email),
+                      stamp=stamp, address_in_use=True)
     return record.model_copy(update={"pendingEmail": change.pending,
                                      "version": record.version + 1, "updatedAt": stamp})
+
+
+def _holder(agent_id: str, email: str) -> AgentRecord | None:
+    """The other agent whose verified address ``email`` is, if any. A free address reads
+    the profile of an agent that cannot exist: the same round trips either way, so the
+    response time does not tell them apart."""
+    repository = get_repository()
+    owner = repository.find_agent_id(email)
+    other = owner is not None and owner != agent_id
+    holder = repository.get_agent(owner if other and owner is not None else NOBODY)
+    return holder if other else None
+
+
+def _address_in_use_notices(record: AgentRecord, holder: AgentRecord | None,
+                            email: str) -> list[OutboxMessage]:
+    """To the address's holder: someone asked to use it, nothing changed (no link)."""
+    if holder is None:
+        return []
+    return [OutboxMessage(
+        channel="email", to=holder.email, template="email_change.address_in_use",
+        language=holder.language, agentId=holder.id,
+        params={"firstName": holder.firstName, "account": holder.account,
+                "maskedNewEmail": mask_email(email)})]
+
+
+def _store_change(record: AgentRecord, change: EmailChange, messages: list[OutboxMessage],
+                  *, stamp: str, address_in_use: bool = False) -> None:
+    get_repository().start_email_change(
+        record, change, updated_at=stamp, on_stale=VersionConflict(),
+        mail_limit=get_settings().email_change_requests_per_hour,
+        address_in_use=address_in_use,
+        audit=[AuditEvent(actorId=change.requestedBy, action="agent.email_change_requested",
+                          targetId=record.id,
+                          details={"email": change.email, "previousEmail": record.email,
+                                   **({"addressInUse": True} if address_in_use else {})})],
+        messages=[*messages, _notice(record, record.email, "email_change.notice",
+                                     change.email)],
+    )
 
 
 def _pending_of(actor: Actor, agent_id: str) -> tuple[AgentRecord, PendingEmail]:
@@ -132,14 +185,25 @@ def _pending_of(actor: Actor, agent_id: str) -> tuple[AgentRecord, PendingEmail]
 
 
 def resend(actor: Actor, agent_id: str) -> ResendAnswer:
-    """A new link (and a fresh lifetime) for the pending address; the old link dies."""
+    """A new link (and a fresh lifetime) for the pending address; the old link dies.
+    A change without a token (another agent's address) gets none now either: its
+    holder is told again instead."""
     record, pending = _pending_of(actor, agent_id)
     change, secret = _new_change(actor.id, agent_id, pending.email)
-    get_repository().reissue_email_change(
+    repository = get_repository()
+    previous = repository.load_email_change(agent_id)[1]
+    if previous is not None and previous.digest == NO_TOKEN:
+        change = change.model_copy(update={"digest": NO_TOKEN})
+        messages = _address_in_use_notices(record, _holder(agent_id, pending.email),
+                                           pending.email)
+    else:
+        messages = [_verification_message(record, change, secret)]
+    repository.reissue_email_change(
         pending, change, updated_at=change.createdAt,
+        mail_limit=get_settings().email_change_requests_per_hour,
         audit=[AuditEvent(actorId=actor.id, action="agent.email_change_resent",
                           targetId=agent_id, details={"email": pending.email})],
-        messages=[_verification_message(record, change, secret)],
+        messages=messages,
     )
     return ResendAnswer(pendingEmail=change.pending)
 

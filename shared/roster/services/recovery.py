@@ -13,11 +13,12 @@ Every failure is the same ``400 invalid_code``.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from roster import clock, codes, sealing
 from roster.config import get_settings
 from roster.errors import InvalidCode
+from roster.models.agent import AgentRecord
 from roster.models.audit import AuditEvent
 from roster.models.outbox import OutboxMessage
 from roster.models.passwords import ForgotPasswordRequest, RecoveryCode, ResetPasswordRequest
@@ -32,6 +33,7 @@ from roster.services.credentials import (
 )
 
 RECOVERY_PURPOSE = "password-recovery-code"
+SMS_HOLD_AFTER_PHONE_CHANGE = timedelta(hours=24)
 
 
 def code_digest(agent_id: str, code: str) -> str:
@@ -45,6 +47,12 @@ def code_matches(stored: RecoveryCode, agent_id: str, code: str) -> bool:
     return codes.matches(stored.codeDigest, f"{agent_id}:{code}", purpose=RECOVERY_PURPOSE)
 
 
+def recently_changed_number(record: AgentRecord, moment: datetime) -> bool:
+    """The mobile number changed less than ``SMS_HOLD_AFTER_PHONE_CHANGE`` ago."""
+    changed = record.mobilePhoneChangedAt
+    return changed is not None and moment - clock.parse(changed) < SMS_HOLD_AFTER_PHONE_CHANGE
+
+
 def forgot(request: ForgotPasswordRequest) -> None:
     """Send a recovery code when the login names an active agent with that channel."""
     settings = get_settings()
@@ -56,6 +64,8 @@ def forgot(request: ForgotPasswordRequest) -> None:
     address: str | None = None
     if record is not None:
         address = record.email if request.channel == "email" else sms_number(record)
+        if request.channel == "sms" and recently_changed_number(record, moment):
+            address = None  # a thief who just set the number gets nothing (same answer)
     agent_id = record.id if record is not None else NOBODY
 
     code = codes.numeric_code()

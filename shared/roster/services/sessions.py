@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
+from typing import NoReturn
 
 from roster import clock, codes, tokens
+from roster.allowlist import ip_allowed
 from roster.authorization import Act, Actor, authorize
 from roster.config import get_settings
-from roster.errors import InvalidSession, InvalidToken, NotFound
+from roster.errors import InvalidSession, InvalidToken, IpNotAllowed, NotFound
 from roster.models.agent import AgentRecord
 from roster.models.audit import AuditEvent
 from roster.models.auth import ChallengeAnswer, SignInResult, Tokens
@@ -121,8 +123,16 @@ def continue_sign_in(record: AgentRecord, password: PasswordCredential | None, *
     return answer
 
 
-def refresh(raw_token: str) -> Tokens:
-    """Rotate the refresh token; a reused (already rotated) one ends the whole session."""
+def refresh(raw_token: str, source_ip: str) -> Tokens:
+    """Rotate the refresh token: of concurrent presentations at most one gets tokens, and
+    any second presentation (concurrent or later) ends the whole session.
+
+    A token that was current when read but is rotated away before our conditional write
+    lost a race to another presentation of itself: that is reuse too, so the loser ends
+    the session (the winner's fresh tokens die with it: the authorizer checks the live
+    session on every request). The agent's ``active`` and ``ipAllowlist`` apply here as
+    on every bearer request (``403 ip_not_allowed``).
+    """
     parsed = tokens.RefreshToken.parse(raw_token)
     if parsed is None:
         raise InvalidToken()
@@ -130,11 +140,9 @@ def refresh(raw_token: str) -> Tokens:
     record, session, _ = repository.load_session(parsed.agent_id, parsed.session_id)
     if record is None or session is None:
         raise InvalidToken()
+    presented = codes.digest(parsed.secret, purpose=REFRESH_PURPOSE)
     if codes.matches_any(session.previousDigests, parsed.secret, purpose=REFRESH_PURPOSE):
-        repository.end_session(record.id, session.id, audit=[AuditEvent(
-            actorId=record.id, action="session.refresh_reused", targetId=record.id,
-            details={"sessionId": session.id})])
-        raise InvalidToken("This refresh token was already used; the session is ended")
+        _end_reused(session, presented)
     if (
         not codes.matches(session.refreshDigest, parsed.secret, purpose=REFRESH_PURPOSE)
         or session.epoch != record.sessionEpoch
@@ -142,15 +150,25 @@ def refresh(raw_token: str) -> Tokens:
         or clock.parse(session.expiresAt) <= clock.now()
     ):
         raise InvalidToken()
+    if not ip_allowed(source_ip, record.ipAllowlist):
+        raise IpNotAllowed()
     secret = codes.opaque_token()
     if not repository.rotate_refresh(session, codes.digest(secret, purpose=REFRESH_PURPOSE)):
-        raise InvalidToken()
+        _end_reused(session, presented)
     settings = get_settings()
     return Tokens(
         accessToken=tokens.issue_access_token(record.id, session.id, record.roles),
         refreshToken=str(tokens.RefreshToken(record.id, session.id, secret)),
         expiresIn=settings.access_token_ttl_seconds,
     )
+
+
+def _end_reused(session: SessionRecord, presented: str) -> NoReturn:
+    """A second presentation of one refresh token: end the session, ``401``."""
+    get_repository().end_reused_session(session, presented, audit=[AuditEvent(
+        actorId=session.agentId, action="session.refresh_reused", targetId=session.agentId,
+        details={"sessionId": session.id})])
+    raise InvalidToken("This refresh token was already used; the session is ended")
 
 
 def logout(agent_id: str, session_id: str) -> None:

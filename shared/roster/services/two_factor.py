@@ -239,12 +239,17 @@ def answer_sign_in_challenge(request: ChallengeRequest, source_ip: str) -> SignI
 
 
 # ---------------------------------------------------------------------- self-service
-def start_enrolment(agent_id: str) -> Enrolment:
-    """A fresh secret, pending until confirmed with a code from the app."""
+def start_enrolment(agent_id: str, current_password: str) -> Enrolment:
+    """A fresh secret, pending until confirmed with a code from the app; the current
+    password is asked first (a stolen token must not bind its thief's authenticator)."""
+    from roster.services.reauth import reauthenticate
+
     repository = get_repository()
-    record = repository.get_agent(agent_id)
+    record, password = repository.load_credentials(agent_id)
     if record is None:
         raise NotFound("No such agent")
+    reauthenticate(agent_id, current_password, password,
+                   action="two_factor.enrolment_refused", step="two_factor_enrolment")
     if record.twoFactorEnabled:
         raise TwoFactorAlreadyEnabled()
     secret = totp.new_secret()

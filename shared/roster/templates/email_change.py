@@ -75,4 +75,26 @@ TEMPLATES: dict[str, dict[str, Template]] = {
             ),
         ),
     },
+    "email_change.address_in_use": {
+        "en": Template(
+            subject="Someone asked to use your email address in Roster",
+            body=(
+                "Hello {firstName},\n\n"
+                "Someone asked to make this address the email of another Roster account. "
+                "Nothing changed: it stays the email of your account {account}, and no "
+                "other account can take it.\n"
+                "If this keeps happening, tell your administrator.\n"
+            ),
+        ),
+        "nb": Template(
+            subject="Noen ba om å bruke e-postadressen din i Roster",
+            body=(
+                "Hei {firstName},\n\n"
+                "Noen ba om å gjøre denne adressen til e-posten for en annen Roster-konto. "
+                "Ingenting er endret: den er fortsatt e-posten til kontoen din {account}, "
+                "og ingen annen konto kan ta den.\n"
+                "Hvis dette skjer igjen, si fra til administratoren din.\n"
+            ),
+        ),
+    },
 }

@@ -107,4 +107,30 @@ TEMPLATES: dict[str, dict[str, Template]] = {
             sms="Roster: en administrator har gitt kontoen din {account} et nytt passord.",
         ),
     },
+    "phone.changed": {
+        "en": Template(
+            subject="Your Roster phone number was changed",
+            body=(
+                "Hello {firstName},\n\n"
+                "A phone number of your Roster account {account} was changed at "
+                "{changedAt} (UTC). For the next 24 hours no recovery code is sent by SMS "
+                "to a new number.\n\n"
+                "If this was not you, contact your administrator at once.\n"
+            ),
+            sms="Roster: a phone number of your account {account} was changed at "
+                "{changedAt} UTC. Not you? Contact your administrator at once.",
+        ),
+        "nb": Template(
+            subject="Telefonnummeret ditt i Roster er endret",
+            body=(
+                "Hei {firstName},\n\n"
+                "Et telefonnummer på Roster-kontoen din {account} ble endret {changedAt} "
+                "(UTC). De neste 24 timene sendes ingen gjenopprettingskode på SMS til et "
+                "nytt nummer.\n\n"
+                "Hvis dette ikke var deg, kontakt administratoren din med en gang.\n"
+            ),
+            sms="Roster: et telefonnummer på kontoen din {account} ble endret {changedAt} "
+                "UTC. Ikke deg? Kontakt administratoren din med en gang.",
+        ),
+    },
 }

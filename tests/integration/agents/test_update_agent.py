@@ -210,7 +210,8 @@ def test_patch_me(admin: Api) -> None:
     # When it edits its own profile
     response = me.call("PATCH", "/me", {"alias": "Selfie", "mobilePhone": "+4798765432",
                                         "language": "nb", "timeFormat": "12h",
-                                        "title": "T", "bio": "B", "showPhoto": False})
+                                        "title": "T", "bio": "B", "showPhoto": False,
+                                        "currentPassword": AGENT_PASSWORD})
     # Then the changes apply
     assert response.status == 200
     assert response.json()["alias"] == "Selfie" and response.json()["version"] == 2
