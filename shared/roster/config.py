@@ -41,6 +41,7 @@ class Settings(BaseModel):
     otp_requests_per_hour: int = Field(default=5, ge=1, le=100)
     two_factor_max_failures: int = Field(default=5, ge=1, le=100)
     password_max_failures: int = Field(default=10, ge=1, le=100)
+    password_max_failures_per_agent: int = Field(default=100, ge=1, le=100000)
     password_lockout_seconds: int = Field(default=900, ge=1)
     email_change_ttl_seconds: int = Field(default=86400, ge=60)
     email_change_requests_per_hour: int = Field(default=5, ge=1, le=100)

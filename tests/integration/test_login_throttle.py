@@ -2,8 +2,12 @@
 
 Rules held: NIST SP 800-63B 5.2.2 (rate limiting: no more than 100 consecutive failed
 attempts on one account — here ROSTER_PASSWORD_MAX_FAILURES, default 10, at most 100),
-OWASP Authentication Cheat Sheet (the throttle counts per login string, known or not,
-so it reveals nothing; unknown and known logins cost the same).
+OWASP Authentication Cheat Sheet (unknown logins are counted exactly like known ones,
+so it reveals nothing; they cost the same), and API.md v2: every guess is counted
+before it is compared; failures count per agent (account and email share one count)
+and per (agent, source IP); ten from one source throttle that source, the per-agent
+ceiling (100) throttles every source but those the agent signed in from in the last
+30 days, so a stranger cannot lock the owner out of its own address.
 """
 
 from __future__ import annotations
@@ -83,23 +87,87 @@ def test_unknown_logins_are_throttled_the_same_way(runtime: Any) -> None:
     assert known[-1].status == 429
 
 
-def test_the_throttle_is_per_login_string_ignoring_case(runtime: Any) -> None:
+def test_account_and_email_share_one_count(runtime: Any) -> None:
+    """Rule (v2): failures count per agent: its account (in any case) and its email are
+    one count, not two (the red team got 20 guesses from the two forms)."""
     make_agent(account="jdoe")
     fail(runtime, "JDoe", 5)
-    fail(runtime, "jdoe", 5)
-    assert login(runtime, "JDOE", AGENT_PASSWORD).status == 429
-    # The email is another login string: not throttled
-    sign_in(runtime, "jdoe@example.com", AGENT_PASSWORD)
+    fail(runtime, "JDOE@example.com", 5)
+    assert login(runtime, "jdoe", AGENT_PASSWORD).status == 429
+    assert login(runtime, "jdoe@example.com", AGENT_PASSWORD).status == 429
+
+
+def _source_throttle(account: str, source_ip: str = "127.0.0.1") -> dict[str, Any] | None:
+    agent_id = get_repository().find_agent_id(account)
+    assert agent_id is not None
+    return get_repository().table.get(
+        keys.sign_in_source_throttle(keys.agent_subject(agent_id), source_ip))
 
 
 def test_the_lockout_is_not_ended_early_by_the_items_ttl(runtime: Any) -> None:
     make_agent(account="jdoe")
     fail(runtime, "jdoe", 10)
-    item = get_repository().table.get(keys.login_throttle("jdoe"))
+    item = _source_throttle("jdoe")
     assert item is not None
     from roster import clock
 
     assert item["ttl"] > clock.epoch(clock.parse(item["lockedUntil"]))
+
+
+def test_a_stranger_cannot_lock_the_owner_out_of_its_own_address(runtime: Any) -> None:
+    """Rule (v2): ten failures from one source IP throttle that source for that agent,
+    not the agent: its owner still signs in from its own address. Fails when the
+    throttle counts per agent only (as in v1)."""
+    make_agent(account="jdoe")
+    stranger = [login(runtime, "jdoe", WRONG, source_ip="203.0.113.9") for _ in range(10)]
+    assert {a.status for a in stranger} == {401}
+    assert login(runtime, "jdoe", AGENT_PASSWORD, source_ip="203.0.113.9").status == 429
+    sign_in(runtime, "jdoe", AGENT_PASSWORD, source_ip="198.51.100.20")
+
+
+def test_the_per_agent_ceiling_throttles_every_source_but_the_agents_own(
+        runtime: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rule (v2): ROSTER_PASSWORD_MAX_FAILURES_PER_AGENT failures from all sources
+    together throttle the agent everywhere, except from a source it signed in from in the
+    last 30 days. Fails without the ceiling (a distributed guesser is never stopped) or
+    without the exemption (strangers lock the owner out)."""
+    monkeypatch.setenv("ROSTER_PASSWORD_MAX_FAILURES_PER_AGENT", "20")
+    get_settings.cache_clear()
+    make_agent(account="jdoe")
+    sign_in(runtime, "jdoe", AGENT_PASSWORD, source_ip="198.51.100.20")  # its own address
+    for source in ("203.0.113.1", "203.0.113.2"):
+        fail_from = [login(runtime, "jdoe", WRONG, source_ip=source) for _ in range(10)]
+        assert {a.status for a in fail_from} == {401}
+    # A third stranger's source: refused before any comparison, even with the password
+    refused = login(runtime, "jdoe", AGENT_PASSWORD, source_ip="203.0.113.3")
+    assert (refused.status, refused.json()["code"]) == (429, "too_many_attempts")
+    # The agent's own address still signs in
+    sign_in(runtime, "jdoe", AGENT_PASSWORD, source_ip="198.51.100.20")
+
+
+def test_lockout_doubling_is_capped_at_a_day() -> None:
+    """Rule (v2): doubling stops at 24 hours."""
+    from roster.repository.password_attempts import lockout_period
+
+    assert [lockout_period(900, n) for n in range(4)] == [900, 1800, 3600, 7200]
+    assert lockout_period(900, 7) == 86400 and lockout_period(900, 40) == 86400
+
+
+def test_an_attempt_whose_request_died_still_counts_and_locks(
+        runtime: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Attempts spent by requests that died before deciding them are failures: once
+    none has been spent for 30 s, the full count starts its lockout instead of refusing
+    with a 1 s Retry-After for ever."""
+    moved_clock = ShiftedClock(monkeypatch)
+    agent = make_agent(account="jdoe")
+    key = keys.sign_in_source_throttle(keys.agent_subject(agent.id), "127.0.0.1")
+    for _ in range(10):  # spent, never settled
+        get_repository().spend_password_attempt(key, max_failures=10, lockout_seconds=900)
+    in_flight = login(runtime, "jdoe", AGENT_PASSWORD)
+    assert in_flight.status == 429 and int(in_flight.headers["Retry-After"]) == 1
+    moved_clock.advance(seconds=31)
+    abandoned = login(runtime, "jdoe", AGENT_PASSWORD)
+    assert abandoned.status == 429 and int(abandoned.headers["Retry-After"]) >= 860
 
 
 def test_the_failure_limit_follows_the_setting(runtime: Any,
@@ -140,8 +208,34 @@ def test_concurrent_failures_start_one_lockout(runtime: Any,
                                          "127.0.0.1"), range(4))
     assert all(isinstance(outcome, RosterError) for outcome in outcomes)
     # Then the limit (10) was crossed by exactly one of them: one lockout
-    item = get_repository().table.get(keys.login_throttle("jdoe"))
+    item = _source_throttle("jdoe")
     assert item is not None and item["lockouts"] == 1
+
+
+def test_every_guess_counted_before_compare_20_concurrent_passwords_get_10_comparisons(
+        runtime: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rule (v2): each guess spends an attempt (a conditional write) before the password
+    is compared: of 20 concurrent wrong passwords exactly 10 are compared (401) and 10
+    refused (429), and the right password sent after them cannot get in. Fails when the
+    attempt is counted after the comparison (the red team: 20 × 401, then 19 wrong + the
+    right one signed in)."""
+    atomic_aws(monkeypatch)
+    make_agent(account="jdoe")
+    compared = 0
+    verify = auth.passwords.verify_password
+
+    def counting(stored: str | None, given: str) -> bool:
+        nonlocal compared
+        compared += 1
+        return verify(stored, given)
+
+    monkeypatch.setattr(auth.passwords, "verify_password", counting)
+    outcomes = race(lambda _: auth.login(LoginRequest(login="jdoe", password=WRONG),
+                                         "127.0.0.1"), range(20))
+    codes = sorted(outcome.code for outcome in outcomes if isinstance(outcome, RosterError))
+    assert codes == ["invalid_credentials"] * 10 + ["too_many_attempts"] * 10
+    assert compared == 10
+    assert login(runtime, "jdoe", AGENT_PASSWORD).status == 429
 
 
 def test_an_attempt_refused_by_the_throttle_is_recorded(runtime: Any) -> None:

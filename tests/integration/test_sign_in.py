@@ -170,7 +170,12 @@ def test_wrong_passwords_throttle_the_login_string(owner: Runtime,
     later = datetime.now(UTC) + timedelta(seconds=901)
     monkeypatch.setattr(clock, "now", lambda: later)
     assert login(owner, "admin", OWNER_PASSWORD).status == 200
-    assert get_repository().table.get(keys.login_throttle("admin")) is None
+    owner_id = get_repository().find_agent_id("admin")
+    assert owner_id is not None
+    subject = keys.agent_subject(owner_id)
+    assert get_repository().table.get(keys.sign_in_throttle(subject)) is None
+    reset = get_repository().table.get(keys.sign_in_source_throttle(subject, "127.0.0.1"))
+    assert reset is not None and reset["failures"] == 0 and reset.get("lastSuccessAt")
 
 
 def test_every_sign_in_outcome_is_audited_without_secrets(owner: Runtime) -> None:

@@ -19,11 +19,15 @@ class PasswordCredential(Model):
 
 
 class LoginThrottle(Model):
-    """Consecutive wrong passwords for one login string, known or not."""
+    """Wrong passwords counted against one key (an agent, an agent and a source IP, an
+    unknown login string, a re-authentication): attempts spent, lockouts so far, the
+    running lockout; for a (agent, source IP) pair, its last successful sign-in."""
 
     failures: int = 0
     lockouts: int = 0
     lockedUntil: str | None = None
+    lastAttemptAt: int | None = None
+    lastSuccessAt: str | None = None
 
 
 class SessionRecord(Model):
@@ -46,9 +50,20 @@ class Challenge(Model):
     passwordVerified: bool = True
 
 
+class SignInThrottles(Model):
+    """The password throttles a sign-in counts against: ``subject``'s (``AGENT#<id>``, or
+    ``LOGIN#<login>`` for a login that names nobody) and that subject's from
+    ``sourceIp``. A verified password resets them; a finished sign-in also marks the
+    source as one the agent signs in from (``lastSuccessAt``)."""
+
+    subject: str
+    sourceIp: str
+
+
 class SignInState(Model):
     """Everything a sign-in needs, read in as few round trips as the key layout allows."""
 
     agent_id: str | None = None
-    throttle: LoginThrottle | None = None
+    throttle: LoginThrottle | None = None  # the subject's, from every source
+    source_throttle: LoginThrottle | None = None  # the subject's from this source IP
     password: PasswordCredential | None = None

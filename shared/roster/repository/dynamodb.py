@@ -7,7 +7,6 @@ allows; uniqueness claims, single-use secrets and counters are conditional write
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import timedelta
 
 from roster import clock
 from roster.errors import (
@@ -24,6 +23,7 @@ from roster.models.credentials import (
     PasswordCredential,
     SessionRecord,
     SignInState,
+    SignInThrottles,
 )
 from roster.models.outbox import OutboxMessage
 from roster.repository import keys
@@ -33,7 +33,7 @@ from roster.repository.catalog import CatalogStore
 from roster.repository.cleanup import ExpiryStore
 from roster.repository.credentials import NOBODY, CredentialStore
 from roster.repository.email_change import EmailChangeStore
-from roster.repository.reauth import ReauthStore
+from roster.repository.password_attempts import RETENTION_SECONDS, PasswordAttemptStore
 from roster.repository.table import (
     ConditionFailed,
     Item,
@@ -48,8 +48,6 @@ from roster.repository.table import (
 )
 from roster.repository.two_factor import TwoFactorStore
 
-THROTTLE_RETENTION_SECONDS = 30 * 86400  # a throttle idle this long forgets its history
-MAX_LOCKOUT_SECONDS = 86400  # doubling stops at a day: a login string is never dead
 SESSION_PREVIOUS_DIGESTS = 20
 
 
@@ -60,7 +58,7 @@ def strip_keys(item: Item) -> Item:
 
 
 class DynamoRepository(ExpiryStore, EmailChangeStore, AgentStore, CatalogStore, CredentialStore,
-                       TwoFactorStore, ReauthStore):
+                       TwoFactorStore, PasswordAttemptStore):
     """Every area's store on one table (``StoreBase`` gives them the table and the
     audit/outbox side effects; a store that builds on another's items inherits it)."""
 
@@ -157,78 +155,56 @@ class DynamoRepository(ExpiryStore, EmailChangeStore, AgentStore, CatalogStore, 
         return strip_keys(item) if item else None
 
     # ------------------------------------------------------------------ sign-in
-    def load_sign_in(self, login: str) -> tuple[SignInState, AgentRecord | None]:
-        """The login's throttle, and the agent with its password: two round trips at most."""
-        throttle_key = keys.login_throttle(login)
-        guard_key = keys.login_guard(login)
-        state = SignInState()
-        for item in self.table.batch_get([throttle_key, guard_key]):
-            if item["pk"] == throttle_key["pk"]:
-                state.throttle = LoginThrottle.model_validate(item)
-            else:
-                state.agent_id = str(item["agentId"])
-        # An unknown login reads the items of an agent that cannot exist: the same round
-        # trips as a known one, so the response time does not tell them apart.
+    def load_sign_in(self, login: str, source_ip: str) -> tuple[SignInState, AgentRecord | None]:
+        """The agent a login names, its password and its throttles (from every source
+        and from ``source_ip``): two round trips, known login or not."""
+        guard = self.table.get(keys.login_guard(login))
+        state = SignInState(agent_id=str(guard["agentId"]) if guard else None)
+        # An unknown login reads the items of an agent that cannot exist, and its own
+        # throttles: the same round trips as a known one, so the response time does not
+        # tell them apart.
         agent_id = state.agent_id or NOBODY
-        record: AgentRecord | None = None
-        for item in self.table.batch_get([keys.agent(agent_id), keys.password(agent_id)]):
-            if item["sk"] == keys.PROFILE:
-                record = AgentRecord.model_validate(item)
-            else:
-                state.password = PasswordCredential.model_validate(item)
+        subject = keys.sign_in_subject(state.agent_id, login)
+        wanted = {"profile": keys.agent(agent_id), "password": keys.password(agent_id),
+                  "throttle": keys.sign_in_throttle(subject),
+                  "source_throttle": keys.sign_in_source_throttle(subject, source_ip)}
+        found = {(item["pk"], item["sk"]): item for item in self.table.batch_get(
+            list(wanted.values()))}
+        item = {name: found.get((key["pk"], key["sk"])) for name, key in wanted.items()}
+        record = AgentRecord.model_validate(item["profile"]) if item["profile"] else None
+        if item["password"]:
+            state.password = PasswordCredential.model_validate(item["password"])
+        for name in ("throttle", "source_throttle"):
+            if item[name]:
+                setattr(state, name, LoginThrottle.model_validate(item[name]))
         return state, record
 
-    def record_password_failure(self, login: str, *, max_failures: int,
-                                lockout_seconds: int, audit: AuditEvent) -> LoginThrottle:
-        """Count one wrong password for the login string (known or not)."""
-        return self.count_password_failure(keys.login_throttle(login),
-                                           max_failures=max_failures,
-                                           lockout_seconds=lockout_seconds, audit=audit)
-
-    def count_password_failure(self, throttle_key: Key, *, max_failures: int,
-                               lockout_seconds: int, audit: AuditEvent) -> LoginThrottle:
-        """Count one wrong password atomically; the count that reaches the limit locks.
-
-        The first update is an atomic ``ADD``; only the request whose increment reached
-        the limit starts the lockout, with a condition on that exact count, so concurrent
-        failures start exactly one lockout period, doubling with each one before it (up
-        to ``MAX_LOCKOUT_SECONDS``, or the base period when that is longer). The item
-        outlives its lockout, so expiry by TTL never ends a lockout early.
-        """
+    @staticmethod
+    def sign_in_reset_ops(throttles: SignInThrottles | None, *,
+                          signed_in: bool) -> list[TxOp]:
+        """A verified password: the subject's count from every source is dropped and the
+        source's reset (a finished sign-in also marks the source as the agent's own)."""
+        if throttles is None:
+            return []
         moment = clock.now()
-        item = self.table.update(
-            throttle_key,
-            "ADD failures :one SET #ttl = :ttl",
-            names={"#ttl": "ttl"},
-            values={":one": 1, ":ttl": ttl_of(moment) + THROTTLE_RETENTION_SECONDS},
-        )
-        self.record_events([audit])
-        throttle = LoginThrottle.model_validate(item)
-        if throttle.failures < max_failures:
-            return throttle
-        period = min(lockout_seconds * 2 ** min(throttle.lockouts, 32),
-                     max(lockout_seconds, MAX_LOCKOUT_SECONDS))
-        locked_until = moment + timedelta(seconds=period)
-        try:
-            item = self.table.update(
-                throttle_key,
-                "SET failures = :zero, lockedUntil = :until, #ttl = :ttl ADD lockouts :one",
-                condition="failures = :count",
-                names={"#ttl": "ttl"},
-                values={":zero": 0, ":until": clock.iso(locked_until), ":one": 1,
-                        ":count": throttle.failures,
-                        ":ttl": ttl_of(locked_until) + THROTTLE_RETENTION_SECONDS},
-            )
-        except ConditionFailed:
-            return throttle
-        return LoginThrottle.model_validate(item)
+        source = keys.sign_in_source_throttle(throttles.subject, throttles.sourceIp)
+        retained = ttl_of(moment) + RETENTION_SECONDS
+        if signed_in:
+            reset_source = put({**source, "type": "throttle", "failures": 0,
+                                "lastSuccessAt": clock.iso(moment), "ttl": retained})
+        else:
+            reset_source = update(source, "SET failures = :zero, #ttl = :ttl "
+                                          "REMOVE lockedUntil, lockouts",
+                                  names={"#ttl": "ttl"},
+                                  values={":zero": 0, ":ttl": retained})
+        return [delete(keys.sign_in_throttle(throttles.subject)), reset_source]
 
     # ------------------------------------------------------------------ sessions
     def start_session(self, record: AgentRecord, session: SessionRecord, *,
-                      login: str | None, audit: Sequence[AuditEvent],
+                      throttles: SignInThrottles | None, audit: Sequence[AuditEvent],
                       rehashed_password: PasswordCredential | None = None,
                       consume_challenge: str | None = None) -> None:
-        """A new session, ``lastLoginAt``, the throttle reset and the audit in one write.
+        """A new session, ``lastLoginAt``, the throttles reset and the audit in one write.
 
         The profile update is conditional on the session epoch the session was created
         for, so a 'revoke every session' that lands meanwhile cannot be outrun.
@@ -245,8 +221,7 @@ class DynamoRepository(ExpiryStore, EmailChangeStore, AgentStore, CatalogStore, 
                    values={":at": session.createdAt, ":epoch": session.epoch, ":true": True},
                    on_condition_failure=ConcurrentChange("The account changed during sign-in")),
         ]
-        if login is not None:
-            operations.append(delete(keys.login_throttle(login)))
+        operations += self.sign_in_reset_ops(throttles, signed_in=True)
         if rehashed_password is not None:
             operations.append(put(self.password_item(record.id, rehashed_password)))
         if consume_challenge is not None:
@@ -342,11 +317,11 @@ class DynamoRepository(ExpiryStore, EmailChangeStore, AgentStore, CatalogStore, 
         return Challenge.model_validate(item) if item else None
 
     def finish_challenge_step(self, audit: Sequence[AuditEvent],
-                              consume_challenge: str | None, *, login: str | None) -> None:
-        """Record a passed step, reset the login's throttle, use up the answered challenge."""
+                              consume_challenge: str | None, *,
+                              throttles: SignInThrottles | None) -> None:
+        """Record a passed step, reset the sign-in throttles, use up the answered challenge."""
         operations = self.side_effects(audit)
-        if login is not None:
-            operations.append(delete(keys.login_throttle(login)))
+        operations += self.sign_in_reset_ops(throttles, signed_in=False)
         if consume_challenge is not None:
             operations.append(self.consume_challenge_op(consume_challenge))
         self.table.transact(operations)

@@ -76,8 +76,33 @@ def login_guard(login: str) -> Key:
     return email_guard(login) if "@" in login else account_guard(login)
 
 
-def login_throttle(login: str) -> Key:
-    return {"pk": f"THROTTLE#{login.lower()}", "sk": "THROTTLE"}
+def normal_login(login: str) -> str:
+    """A login string as its guard matches it: an email lower-cased, an account folded
+    in ASCII only."""
+    return login.lower() if "@" in login else fold_account(login)
+
+
+def sign_in_subject(agent_id: str | None, login: str) -> str:
+    """Whose wrong passwords a sign-in counts: the agent's (its account and email share
+    one count), or, for a login that names nobody, that normalised login string."""
+    return agent_subject(agent_id) if agent_id else f"LOGIN#{normal_login(login)}"
+
+
+def agent_subject(agent_id: str) -> str:
+    return f"AGENT#{agent_id}"
+
+
+def sign_in_throttle(subject: str) -> Key:
+    """Wrong passwords for ``subject`` from every source (the per-agent ceiling)."""
+    return {"pk": f"THROTTLE#{subject}", "sk": "ALL"}
+
+
+def sign_in_source_throttle(subject: str, source_ip: str) -> Key:
+    """Wrong passwords for ``subject`` from one source IP, and that pair's last success."""
+    return {"pk": f"THROTTLE#{subject}", "sk": f"{SOURCE_PREFIX}{source_ip}"}
+
+
+SOURCE_PREFIX = "IP#"
 
 
 def password_change_throttle(agent_id: str) -> Key:

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
         PasswordCredential,
         SessionRecord,
         SignInState,
+        SignInThrottles,
     )
     from roster.models.email_change import EmailChange
     from roster.models.outbox import OutboxMessage
@@ -83,10 +84,6 @@ class Repository(Protocol):
         audit: Sequence[AuditEvent],
         messages: Sequence[OutboxMessage],
     ) -> None: ...
-
-    def count_password_failure(
-        self, throttle_key: Key, *, max_failures: int, lockout_seconds: int, audit: AuditEvent
-    ) -> LoginThrottle: ...
 
     def create_agent(
         self,
@@ -175,7 +172,8 @@ class Repository(Protocol):
     def find_agent_or_nobody(self, login: str) -> str: ...
 
     def finish_challenge_step(
-        self, audit: Sequence[AuditEvent], consume_challenge: str | None, *, login: str | None
+        self, audit: Sequence[AuditEvent], consume_challenge: str | None, *,
+        throttles: SignInThrottles | None,
     ) -> None: ...
 
     def get_agent(self, agent_id: str) -> AgentRecord | None: ...
@@ -240,7 +238,9 @@ class Repository(Protocol):
         self, agent_id: str, session_id: str, extra: Sequence[Key] = ()
     ) -> tuple[AgentRecord | None, SessionRecord | None, list[Item]]: ...
 
-    def load_sign_in(self, login: str) -> tuple[SignInState, AgentRecord | None]: ...
+    def load_sign_in(
+        self, login: str, source_ip: str
+    ) -> tuple[SignInState, AgentRecord | None]: ...
 
     def load_two_factor(
         self, agent_id: str
@@ -279,10 +279,6 @@ class Repository(Protocol):
     def record_events(
         self, audit: Sequence[AuditEvent] = (), messages: Sequence[OutboxMessage] = ()
     ) -> None: ...
-
-    def record_password_failure(
-        self, login: str, *, max_failures: int, lockout_seconds: int, audit: AuditEvent
-    ) -> LoginThrottle: ...
 
     def record_two_factor_failure(
         self,
@@ -345,10 +341,11 @@ class Repository(Protocol):
         *,
         max_failures: int,
         lockout_seconds: int,
-        audit: AuditEvent,
     ) -> None: ...
 
-    def spend_password_attempt(self, throttle_key: Key, *, max_failures: int) -> LoginThrottle: ...
+    def spend_password_attempt(
+        self, throttle_key: Key, *, max_failures: int, lockout_seconds: int
+    ) -> LoginThrottle: ...
 
     def seed_catalog_items(self, kind: str, items: Sequence[Item]) -> None: ...
 
@@ -370,7 +367,7 @@ class Repository(Protocol):
         record: AgentRecord,
         session: SessionRecord,
         *,
-        login: str | None,
+        throttles: SignInThrottles | None,
         audit: Sequence[AuditEvent],
         rehashed_password: PasswordCredential | None = None,
         consume_challenge: str | None = None,

@@ -32,6 +32,7 @@ from roster.models.outbox import OutboxMessage
 from roster.repository import keys
 from roster.repository.base import StoreBase, ttl_of
 from roster.repository.table import (
+    TRANSACT_LIMIT,
     TRANSACTION_CONFLICT_RETRIES,
     ConditionFailed,
     Expression,
@@ -379,19 +380,35 @@ class TwoFactorStore(StoreBase):
         operations += [delete(key) for key in revoke]
         self.table.transact([*operations, *self.side_effects(audit, messages)])
 
+    def sign_in_throttle_keys(self, agent_id: str) -> list[Key]:
+        """Every throttle item of the agent's sign-in (from every source and per source)."""
+        condition = Expression("pk = :pk", values={
+            ":pk": keys.sign_in_throttle(keys.agent_subject(agent_id))["pk"]})
+        found: list[Key] = []
+        start: Key | None = None
+        while True:
+            items, start = self.table.query(condition, start_key=start, consistent=True)
+            found += [{"pk": str(item["pk"]), "sk": str(item["sk"])} for item in items]
+            if start is None:
+                return found
+
     def unlock_agent(self, record: AgentRecord, audit: Sequence[AuditEvent]) -> None:
-        """Clear the 2FA lock and count, and the password throttle of the agent's logins."""
+        """Clear the 2FA lock and counts, and every password throttle of the agent's
+        sign-in (from every source)."""
         expression = "SET locked = :false, twoFactorFailures = :zero, twoFactorAttempts = :zero"
         values: dict[str, object] = {":false": False, ":zero": 0}
         if record.locked:
             expression += ", updatedAt = :at ADD version :one"
             values.update({":at": clock.iso(clock.now()), ":one": 1})
         condition, expected = self.version_condition(record.version)
+        throttles = self.sign_in_throttle_keys(record.id)
+        room = TRANSACT_LIMIT - 1 - len(audit)
         self.table.transact([
             update(keys.agent(record.id), expression, condition=condition,
                    values={**values, **expected},
                    on_condition_failure=self.version_failure(record.version)),
-            delete(keys.login_throttle(record.account)),
-            delete(keys.login_throttle(record.email)),
+            *[delete(key) for key in throttles[:room]],
             *self.side_effects(audit),
         ])
+        if throttles[room:]:  # a great many sources: the rest right after
+            self.table.batch_write(deletes=throttles[room:])

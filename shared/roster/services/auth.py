@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import math
+from datetime import timedelta
 
 from roster import clock, passwords
 from roster.allowlist import ip_allowed as ip_allowed  # re-exported: its old home
@@ -18,22 +18,60 @@ from roster.errors import (
 from roster.models.agent import AgentRecord
 from roster.models.audit import AuditEvent
 from roster.models.auth import ChallengeRequest, LoginRequest, SignInResult
-from roster.models.credentials import LoginThrottle, PasswordCredential
-from roster.repository import get_repository
+from roster.models.credentials import (
+    LoginThrottle,
+    PasswordCredential,
+    SignInState,
+    SignInThrottles,
+)
+from roster.repository import get_repository, keys
+from roster.repository.table import Key
 from roster.services import sessions
 
-
-def throttled(throttle: LoginThrottle | None) -> None:
-    """``429 too_many_attempts`` (with ``Retry-After`` seconds) while a lockout runs."""
-    if throttle is None or not throttle.lockedUntil:
-        return
-    remaining = math.ceil((clock.parse(throttle.lockedUntil) - clock.now()).total_seconds())
-    if remaining > 0:
-        raise TooManyAttempts(retryAfter=remaining)
+# A source the agent signed in from this recently is the agent's own: the per-agent
+# ceiling does not apply there, so strangers elsewhere cannot lock the owner out of it.
+TRUSTED_SOURCE_DAYS = 30
 
 
-def _refuse(record: AgentRecord, reason: str, error: Exception) -> Exception:
-    get_repository().record_events([AuditEvent(
+def trusted_source(throttle: LoginThrottle | None) -> bool:
+    return (throttle is not None and throttle.lastSuccessAt is not None
+            and clock.now() - clock.parse(throttle.lastSuccessAt)
+            < timedelta(days=TRUSTED_SOURCE_DAYS))
+
+
+Spent = list[tuple[Key, LoginThrottle, int]]  # throttle item, its count, its limit
+
+
+def spend_attempts(state: SignInState, throttles: SignInThrottles) -> Spent:
+    """Spend one attempt from this source and (unless the source is the agent's own) one
+    from the agent's ceiling, both before the password is compared; ``429`` when either
+    has none left. Returns what was spent, to settle once the guess is decided."""
+    settings = get_settings()
+    repository = get_repository()
+    lockout = settings.password_lockout_seconds
+    source = keys.sign_in_source_throttle(throttles.subject, throttles.sourceIp)
+    limit = settings.password_max_failures
+    spent = [(source, repository.spend_password_attempt(
+        source, max_failures=limit, lockout_seconds=lockout), limit)]
+    if not trusted_source(state.source_throttle):
+        everywhere = keys.sign_in_throttle(throttles.subject)
+        limit = settings.password_max_failures_per_agent
+        try:
+            spent.append((everywhere, repository.spend_password_attempt(
+                everywhere, max_failures=limit, lockout_seconds=lockout), limit))
+        except TooManyAttempts:
+            repository.give_back_password_attempt(source)
+            raise
+    return spent
+
+
+def _refuse(record: AgentRecord, reason: str, error: Exception, spent: Spent) -> Exception:
+    """A right password refused for the account's state: recorded, and its attempts given
+    back (the guess was right)."""
+    repository = get_repository()
+    for key, _, _ in spent:
+        repository.give_back_password_attempt(key)
+    repository.record_events([AuditEvent(
         actorId=record.id, action="sign_in.refused", targetId=record.id,
         details={"reason": reason})])
     return error
@@ -48,9 +86,11 @@ def login(request: LoginRequest, source_ip: str) -> SignInResult:
     """
     settings = get_settings()
     repository = get_repository()
-    state, record = repository.load_sign_in(request.login)
+    state, record = repository.load_sign_in(request.login, source_ip)
+    throttles = SignInThrottles(subject=keys.sign_in_subject(state.agent_id, request.login),
+                                sourceIp=source_ip)
     try:
-        throttled(state.throttle)
+        spent = spend_attempts(state, throttles)
     except TooManyAttempts:
         # A refused attempt is a sign-in failure too: recorded, without the login typed.
         repository.record_events([AuditEvent(
@@ -60,33 +100,30 @@ def login(request: LoginRequest, source_ip: str) -> SignInResult:
 
     stored = state.password.hash if record is not None and state.password else None
     if not passwords.verify_password(stored, request.password):
-        repository.record_password_failure(
-            request.login,
-            max_failures=settings.password_max_failures,
-            lockout_seconds=settings.password_lockout_seconds,
-            audit=AuditEvent(
-                actorId=None, action="sign_in.failed",
-                targetId=record.id if record else None,
-                details={"reason": "wrong_password" if record else "unknown_login",
-                         "sourceIp": source_ip},
-            ),
-        )
+        repository.record_events([AuditEvent(
+            actorId=None, action="sign_in.failed", targetId=record.id if record else None,
+            details={"reason": "wrong_password" if record else "unknown_login",
+                     "sourceIp": source_ip})])
+        for key, attempt, limit in spent:
+            repository.settle_password_failure(
+                key, attempt, max_failures=limit,
+                lockout_seconds=settings.password_lockout_seconds)
         raise InvalidCredentials()
     assert record is not None and state.password is not None
 
     if not record.active:
-        raise _refuse(record, "inactive", AccountInactive())
+        raise _refuse(record, "inactive", AccountInactive(), spent)
     if not ip_allowed(source_ip, record.ipAllowlist):
-        raise _refuse(record, "ip_not_allowed", IpNotAllowed())
+        raise _refuse(record, "ip_not_allowed", IpNotAllowed(), spent)
     if record.locked:
-        raise _refuse(record, "locked", AccountLocked())
+        raise _refuse(record, "locked", AccountLocked(), spent)
     password = state.password
     if (
         password.temporary
         and password.expiresAt
         and clock.parse(password.expiresAt) <= clock.now()
     ):
-        raise _refuse(record, "temporary_password_expired", TemporaryPasswordExpired())
+        raise _refuse(record, "temporary_password_expired", TemporaryPasswordExpired(), spent)
 
     rehashed = None
     if passwords.needs_rehash(password.hash):
@@ -96,7 +133,7 @@ def login(request: LoginRequest, source_ip: str) -> SignInResult:
     step = sessions.pending_challenge(record, password)
     action = "sign_in.succeeded" if step is None else "sign_in.password_verified"
     return sessions.continue_sign_in(
-        record, password, login=request.login, rehashed_password=rehashed,
+        record, password, throttles=throttles, rehashed_password=rehashed,
         audit=[AuditEvent(actorId=record.id, action=action, targetId=record.id,
                           details={"sourceIp": source_ip})],
     )

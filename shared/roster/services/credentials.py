@@ -141,7 +141,7 @@ def answer_new_password_challenge(request: ChallengeRequest) -> SignInResult:
     updated = record.model_copy(update={"sessionEpoch": record.sessionEpoch + 1,
                                         "passwordStatus": "set"})
     return sessions.continue_sign_in(
-        updated, credential, login=None, after_totp=True, consume_challenge=challenge.digest,
+        updated, credential, throttles=None, after_totp=True, consume_challenge=challenge.digest,
         audit=[AuditEvent(actorId=record.id, action="sign_in.succeeded", targetId=record.id,
                           details={"via": "new_password_challenge"})],
     )

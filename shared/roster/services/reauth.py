@@ -3,7 +3,7 @@ step (``POST /me/password``; ``PATCH /me`` with ``email``, ``phone`` or ``mobile
 ``POST /me/two-factor``). A stolen access token alone must not be enough for them.
 
 Every guess spends an attempt of the agent's re-authentication throttle before it is
-compared (``roster.repository.reauth``); a right one gives it back. That throttle is
+compared (``roster.repository.password_attempts``); a right one gives it back. That throttle is
 not the sign-in one, so a stolen session cannot lock its owner out of signing in.
 """
 
@@ -28,14 +28,13 @@ def reauthenticate(agent_id: str, given: str, credential: PasswordCredential | N
     settings = get_settings()
     repository = get_repository()
     throttle = keys.password_change_throttle(agent_id)
-    spent = repository.spend_password_attempt(throttle,
-                                              max_failures=settings.password_max_failures)
+    limits = {"max_failures": settings.password_max_failures,
+              "lockout_seconds": settings.password_lockout_seconds}
+    spent = repository.spend_password_attempt(throttle, **limits)
     if passwords.verify_password(credential.hash if credential else None, given):
         repository.give_back_password_attempt(throttle)
         return
-    repository.settle_password_failure(
-        throttle, spent, max_failures=settings.password_max_failures,
-        lockout_seconds=settings.password_lockout_seconds,
-        audit=AuditEvent(actorId=agent_id, action=action, targetId=agent_id,
-                         details={"reason": "wrong_password", "step": step}))
+    repository.record_events([AuditEvent(actorId=agent_id, action=action, targetId=agent_id,
+                                         details={"reason": "wrong_password", "step": step})])
+    repository.settle_password_failure(throttle, spent, **limits)
     raise InvalidCredentials("The current password is not correct")

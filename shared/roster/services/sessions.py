@@ -19,6 +19,7 @@ from roster.models.credentials import (
     ChallengeKind,
     PasswordCredential,
     SessionRecord,
+    SignInThrottles,
 )
 from roster.repository import get_repository
 
@@ -30,7 +31,7 @@ CHALLENGE_SEPARATOR = "."
 def open_session(
     record: AgentRecord,
     *,
-    login: str | None = None,
+    throttles: SignInThrottles | None = None,
     audit: list[AuditEvent],
     rehashed_password: PasswordCredential | None = None,
     consume_challenge: str | None = None,
@@ -48,7 +49,8 @@ def open_session(
         expiresAt=clock.iso(moment + timedelta(seconds=settings.session_ttl_seconds)),
     )
     get_repository().start_session(
-        record, session, login=login, audit=audit, rehashed_password=rehashed_password,
+        record, session, throttles=throttles, audit=audit,
+        rehashed_password=rehashed_password,
         consume_challenge=consume_challenge,
     )
     refresh = tokens.RefreshToken(record.id, session.id, secret)
@@ -109,17 +111,18 @@ def check_challenge(challenge: Challenge | None, kind: ChallengeKind,
 
 
 def continue_sign_in(record: AgentRecord, password: PasswordCredential | None, *,
-                     login: str | None, audit: list[AuditEvent], after_totp: bool = False,
+                     throttles: SignInThrottles | None, audit: list[AuditEvent],
+                     after_totp: bool = False,
                      consume_challenge: str | None = None,
                      rehashed_password: PasswordCredential | None = None) -> SignInResult:
     """The next challenge, or tokens when none is left."""
     kind = pending_challenge(record, password, after_totp=after_totp)
     if kind is None:
-        return open_session(record, login=login, audit=audit,
+        return open_session(record, throttles=throttles, audit=audit,
                             rehashed_password=rehashed_password,
                             consume_challenge=consume_challenge)
     answer = issue_challenge(record, kind)
-    get_repository().finish_challenge_step(audit, consume_challenge, login=login)
+    get_repository().finish_challenge_step(audit, consume_challenge, throttles=throttles)
     return answer
 
 

@@ -33,6 +33,7 @@ from roster.errors import (
 from roster.models.agent import AgentRecord
 from roster.models.audit import AuditEvent
 from roster.models.auth import ChallengeRequest, SignInResult
+from roster.models.credentials import SignInThrottles
 from roster.models.outbox import OutboxMessage
 from roster.models.two_factor import (
     BackupCode,
@@ -43,7 +44,7 @@ from roster.models.two_factor import (
     TotpCredential,
 )
 from roster.observability import logger, metrics
-from roster.repository import get_repository
+from roster.repository import get_repository, keys
 from roster.services import sessions
 from roster.services.auth import ip_allowed
 
@@ -232,7 +233,8 @@ def answer_sign_in_challenge(request: ChallengeRequest, source_ip: str) -> SignI
     following = sessions.pending_challenge(record, state.password, after_totp=True)
     action = "sign_in.succeeded" if following is None else "sign_in.two_factor_verified"
     return sessions.continue_sign_in(
-        record, state.password, login=None, after_totp=True,
+        record, state.password, after_totp=True,
+        throttles=SignInThrottles(subject=keys.agent_subject(record.id), sourceIp=source_ip),
         audit=[AuditEvent(actorId=record.id, action=action, targetId=record.id,
                           details={"sourceIp": source_ip, "method": method})],
     )

@@ -1,11 +1,14 @@
-"""Re-authentication attempts: the current password asked again by a sensitive
-self-service step (``POST /me/password``, ``PATCH /me`` with email or phones,
-``POST /me/two-factor``), counted per agent in ``keys.password_change_throttle``.
+"""Password attempts, counted against a throttle item *before* the password is compared.
 
-An attempt is spent with a conditional ``ADD`` *before* the password is compared, so N
-concurrent guesses never get more comparisons than the limit leaves; a guess that turns
-out right gives its attempt back; the wrong one whose count reached the limit starts a
-lockout (doubling on repeat, capped like the sign-in throttle).
+Used by the sign-in (per agent and per agent and source IP, ``keys.sign_in_throttle`` /
+``keys.sign_in_source_throttle``) and by re-authentication (``keys.password_change_throttle``).
+
+An attempt is spent with a conditional ``ADD`` before the comparison, so N concurrent
+guesses never get more comparisons than the limit leaves; a guess that turns out right
+gives its attempt back (or its caller resets the count); the wrong one whose spend reached
+the limit starts a lockout (doubling on repeat, at most a day). An attempt whose request
+died before deciding it is a failure: once no attempt has been spent for
+``IN_FLIGHT_SECONDS``, a full count without a lockout starts the lockout it should have.
 """
 
 from __future__ import annotations
@@ -16,13 +19,13 @@ from datetime import timedelta
 
 from roster import clock
 from roster.errors import TooManyAttempts
-from roster.models.audit import AuditEvent
 from roster.models.credentials import LoginThrottle
 from roster.repository.base import StoreBase, ttl_of
 from roster.repository.table import ConditionFailed, Key
 
 RETENTION_SECONDS = 30 * 86400  # a throttle idle this long forgets its history
-MAX_LOCKOUT_SECONDS = 86400
+MAX_LOCKOUT_SECONDS = 86400  # doubling stops at a day: nobody is locked out for good
+IN_FLIGHT_SECONDS = 30  # a guess is compared within one request (API Gateway: 29 s)
 IN_FLIGHT_RETRY_SECONDS = 1  # the remaining attempts are held by guesses being compared
 
 
@@ -32,24 +35,28 @@ def lockout_period(lockout_seconds: int, lockouts: int) -> int:
     return min(doubled, max(lockout_seconds, MAX_LOCKOUT_SECONDS))
 
 
-class ReauthStore(StoreBase):
-    """Counting current-password attempts (a mixin of ``DynamoRepository``)."""
+class PasswordAttemptStore(StoreBase):
+    """Counting password attempts (a mixin of ``DynamoRepository``)."""
 
-    def spend_password_attempt(self, throttle_key: Key, *, max_failures: int) -> LoginThrottle:
+    def spend_password_attempt(self, throttle_key: Key, *, max_failures: int,
+                               lockout_seconds: int) -> LoginThrottle:
         """Spend one attempt, or raise ``429 too_many_attempts`` (with ``retryAfter``)
         while a lockout runs or in-flight guesses hold every attempt left."""
         moment = clock.now()
         try:
             item = self.table.update(
-                throttle_key, "ADD failures :one SET #ttl = :ttl",
+                throttle_key, "ADD failures :one SET #ttl = :ttl, lastAttemptAt = :at",
                 condition="(attribute_not_exists(lockedUntil) OR lockedUntil <= :now) AND "
                           "(attribute_not_exists(failures) OR failures < :max)",
                 names={"#ttl": "ttl"},
                 values={":one": 1, ":now": clock.iso(moment), ":max": max_failures,
+                        ":at": clock.epoch(moment),
                         ":ttl": ttl_of(moment) + RETENTION_SECONDS},
             )
         except ConditionFailed:
             throttle = LoginThrottle.model_validate(self.table.get(throttle_key) or {})
+            throttle = self._lock_abandoned(throttle_key, throttle, max_failures=max_failures,
+                                            lockout_seconds=lockout_seconds)
             remaining = IN_FLIGHT_RETRY_SECONDS
             if throttle.lockedUntil:
                 left = (clock.parse(throttle.lockedUntil) - moment).total_seconds()
@@ -65,18 +72,34 @@ class ReauthStore(StoreBase):
                               values={":minus": -1, ":zero": 0})
 
     def settle_password_failure(self, throttle_key: Key, spent: LoginThrottle, *,
-                                max_failures: int, lockout_seconds: int,
-                                audit: AuditEvent) -> None:
+                                max_failures: int, lockout_seconds: int) -> None:
         """The guess was wrong: its spent attempt stays; the one that reached the limit
         starts the lockout (conditional on that count: exactly one lockout)."""
-        self.record_events([audit])
-        if spent.failures < max_failures:
-            return
+        if spent.failures >= max_failures:
+            self._start_lockout(throttle_key, spent, lockout_seconds=lockout_seconds)
+
+    def _lock_abandoned(self, throttle_key: Key, throttle: LoginThrottle, *,
+                        max_failures: int, lockout_seconds: int) -> LoginThrottle:
+        """Every attempt spent, no lockout, nothing spent for ``IN_FLIGHT_SECONDS``: the
+        request that reached the limit died before deciding it; start its lockout."""
+        idle = (throttle.lastAttemptAt is None
+                or throttle.lastAttemptAt < clock.epoch(clock.now()) - IN_FLIGHT_SECONDS)
+        running = (throttle.lockedUntil is not None
+                   and clock.parse(throttle.lockedUntil) > clock.now())
+        if throttle.failures < max_failures or running or not idle:
+            return throttle
+        return self._start_lockout(throttle_key, throttle,
+                                   lockout_seconds=lockout_seconds) or throttle
+
+    def _start_lockout(self, throttle_key: Key, spent: LoginThrottle, *,
+                       lockout_seconds: int) -> LoginThrottle | None:
+        """Lock for the doubled period and zero the count, if the count is still
+        ``spent.failures`` (so concurrent deciders start one lockout, and none when a
+        right guess gave its attempt back meanwhile)."""
         locked_until = clock.now() + timedelta(
             seconds=lockout_period(lockout_seconds, spent.lockouts))
-        # (no lockout when a right guess gave its attempt back meanwhile: below the limit)
-        with suppress(ConditionFailed):
-            self.table.update(
+        try:
+            item = self.table.update(
                 throttle_key,
                 "SET failures = :zero, lockedUntil = :until, #ttl = :ttl ADD lockouts :one",
                 condition="failures = :count",
@@ -85,3 +108,6 @@ class ReauthStore(StoreBase):
                         ":count": spent.failures,
                         ":ttl": ttl_of(locked_until) + RETENTION_SECONDS},
             )
+        except ConditionFailed:
+            return None
+        return LoginThrottle.model_validate(item)
