@@ -217,7 +217,7 @@ def test_every_guess_counted_before_compare_20_concurrent_passwords_get_10_compa
     """Rule (v2): each guess spends an attempt (a conditional write) before the password
     is compared: of 20 concurrent wrong passwords exactly 10 are compared (401) and 10
     refused (429), and the right password sent after them cannot get in. Fails when the
-    attempt is counted after the comparison (the red team: 20 × 401, then 19 wrong + the
+    attempt is counted after the comparison (the red team: 20 x 401, then 19 wrong + the
     right one signed in)."""
     atomic_aws(monkeypatch)
     make_agent(account="jdoe")

@@ -9,17 +9,20 @@ from typing import Any
 
 @contextmanager
 def dynamodb_calls() -> Iterator[list[str]]:
-    """The DynamoDB API calls made inside the block (one entry per round trip)."""
+    """The DynamoDB API calls made inside the block (one entry per round trip;
+    ``TransactWriteItems:<n>`` for a transaction of n items)."""
     from roster import aws
 
     calls: list[str] = []
 
-    def record(model: Any, **_: Any) -> None:
-        calls.append(model.name)
+    def record(model: Any, params: dict[str, Any], **_: Any) -> None:
+        written = params.get("TransactItems")
+        # a transaction is named with its size: its cost grows with the items it writes
+        calls.append(model.name if written is None else f"{model.name}:{len(written)}")
 
     client = aws.dynamodb()
-    client.meta.events.register("before-call.dynamodb", record)
+    client.meta.events.register("before-parameter-build.dynamodb", record)
     try:
         yield calls
     finally:
-        client.meta.events.unregister("before-call.dynamodb", record)
+        client.meta.events.unregister("before-parameter-build.dynamodb", record)

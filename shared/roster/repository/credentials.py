@@ -138,20 +138,24 @@ class CredentialStore(StoreBase):
         *,
         scope: str,
         limit: int,
-        agent_id: str | None,
-        code: RecoveryCode | None,
+        agent_id: str,
+        code: RecoveryCode,
         previous: RecoveryCode | None,
-        messages: Sequence[OutboxMessage],
+        message: OutboxMessage,
+        deliver: bool,
         audit: Sequence[AuditEvent],
     ) -> bool:
         """Count the request and, within the hourly limit, store the code and its message.
 
-        One transaction whatever the login: the atomic counter (conditional on the limit,
-        so an extra request cancels everything and is dropped), the audit event, then,
-        for a known agent with the channel, the code and the outbox message. The try
-        count is kept while the code being replaced is still live, and starts over once
-        it has expired (the condition on the old expiry makes that decision race-free).
-        False when the request was dropped.
+        One transaction of the same shape whatever the login: the atomic counter
+        (conditional on the limit, so an extra request cancels everything and is
+        dropped), the code, the message and the audit event. When the code is not to be
+        delivered (unknown login, no such channel) the code and the message are written
+        as decoys that nothing reads or sends (``agent_id`` is then ``NOBODY``'s), so the
+        answer takes as long as for a known login. The try count is kept while the code
+        being replaced is still live, and starts over once it has expired (the condition
+        on the old expiry makes that decision race-free). False when the request was
+        dropped.
         """
         moment = clock.now()
         hour = moment.strftime("%Y%m%d%H")
@@ -163,28 +167,33 @@ class CredentialStore(StoreBase):
             values={":one": 1, ":limit": limit, ":ttl": ttl_of(moment) + 2 * HOUR_SECONDS},
             on_condition_failure=RecoveryRequestDropped(),
         )]
-        if agent_id is not None and code is not None:
-            values: dict[str, object] = {
-                ":digest": code.codeDigest, ":expires": code.expiresAt,
-                ":channel": code.channel, ":zero": 0,
-                ":ttl": ttl_of(code.expiresAt),
-            }
-            live = previous is not None and previous.expiresAt > clock.iso(moment)
-            attempts = "if_not_exists(attempts, :zero)" if live else ":zero"
-            condition = None
-            if previous is None:
-                condition = "attribute_not_exists(pk)"
-            elif not live:
-                condition = "expiresAt = :previous"
-                values[":previous"] = previous.expiresAt
-            operations.append(update(
-                keys.recovery_code(agent_id),
-                "SET codeDigest = :digest, expiresAt = :expires, channel = :channel, "
-                f"#ttl = :ttl, attempts = {attempts}",
-                condition=condition, names={"#ttl": "ttl"}, values=values,
-                on_condition_failure=RecoveryRequestDropped(),
-            ))
-        operations += self.side_effects(audit, messages)
+        values: dict[str, object] = {
+            ":digest": code.codeDigest, ":expires": code.expiresAt,
+            ":channel": code.channel, ":zero": 0,
+            ":ttl": ttl_of(code.expiresAt),
+        }
+        live = deliver and previous is not None and previous.expiresAt > clock.iso(moment)
+        attempts = "if_not_exists(attempts, :zero)" if live else ":zero"
+        condition = None
+        if deliver and previous is None:
+            condition = "attribute_not_exists(pk)"
+        elif deliver and not live and previous is not None:
+            condition = "expiresAt = :previous"
+            values[":previous"] = previous.expiresAt
+        operations.append(update(
+            keys.recovery_code(agent_id),
+            "SET codeDigest = :digest, expiresAt = :expires, channel = :channel, "
+            f"#ttl = :ttl, attempts = {attempts}",
+            condition=condition, names={"#ttl": "ttl"}, values=values,
+            on_condition_failure=RecoveryRequestDropped(),
+        ))
+        if deliver:
+            operations += self.side_effects(audit, [message])
+        else:
+            decoy = self.outbox_item(message)
+            decoy.update(pk=f"DECOY#{message.id}", sk="DECOY", type="decoy",
+                         ttl=ttl_of(moment) + HOUR_SECONDS)
+            operations += [put(decoy), *self.side_effects(audit)]
         try:
             self.table.transact(operations)
         except (RecoveryRequestDropped, ConcurrentChange):

@@ -96,11 +96,15 @@ class EmailChangeStore(AgentStore):
         The new address must not be another agent's (``409 email_taken``); a *pending*
         address blocks nobody, since only verified addresses have guards. With
         ``address_in_use`` (a self-service request for another agent's address, answered
-        as if it were free) the guard is not checked: ``change`` then carries no token.
+        as if it were free) the guard must exist instead: ``change`` then carries no token.
         """
-        guard = [] if address_in_use else [
-            check(keys.email_guard(change.email), "attribute_not_exists(pk) OR agentId = :agent",
-                  values={":agent": record.id}, on_condition_failure=EmailTaken())]
+        # With ``address_in_use`` the guard is still checked (it holds another agent's id),
+        # so the transaction is the one a free address makes: same size, same time.
+        guard = [check(keys.email_guard(change.email), "attribute_exists(pk)")
+                 if address_in_use else
+                 check(keys.email_guard(change.email),
+                       "attribute_not_exists(pk) OR agentId = :agent",
+                       values={":agent": record.id}, on_condition_failure=EmailTaken())]
         self.table.transact([
             update(keys.agent(record.id),
                    "SET pendingEmail = :pending, version = :next, updatedAt = :now",

@@ -199,10 +199,11 @@ class Repository(Protocol):
         *,
         scope: str,
         limit: int,
-        agent_id: str | None,
-        code: RecoveryCode | None,
+        agent_id: str,
+        code: RecoveryCode,
         previous: RecoveryCode | None,
-        messages: Sequence[OutboxMessage],
+        message: OutboxMessage,
+        deliver: bool,
         audit: Sequence[AuditEvent],
     ) -> bool: ...
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from roster import clock, codes, sealing
+from roster import clock, codes
 from roster.config import get_settings
 from roster.errors import InvalidCode
 from roster.models.agent import AgentRecord
@@ -23,7 +23,7 @@ from roster.models.audit import AuditEvent
 from roster.models.outbox import OutboxMessage
 from roster.models.passwords import ForgotPasswordRequest, RecoveryCode, ResetPasswordRequest
 from roster.observability import logger, metrics
-from roster.repository import get_repository
+from roster.repository import get_repository, keys
 from roster.repository.credentials import NOBODY, PasswordChange
 from roster.services.credentials import (
     changed_notices,
@@ -80,13 +80,12 @@ def forgot(request: ForgotPasswordRequest) -> None:
         secret_params={"code": code},
     )
     deliver = record is not None and address is not None
-    if not deliver:
-        sealing.seal(message.secret_params, bound_to=message.id)  # the same work, unsent
-    scope = f"AGENT#{found.id}" if found is not None else f"LOGIN#{request.login.lower()}"
+    scope = (f"AGENT#{found.id}" if found is not None
+             else f"LOGIN#{keys.normal_login(request.login)}")
     accepted = repository.issue_recovery_code(
         scope=scope, limit=settings.otp_requests_per_hour,
-        agent_id=agent_id if deliver else None, code=stored if deliver else None,
-        previous=previous, messages=[message] if deliver else [],
+        agent_id=agent_id if deliver else NOBODY, code=stored, previous=previous,
+        message=message, deliver=deliver,
         audit=[AuditEvent(
             actorId=None, action="password.recovery_requested",
             targetId=found.id if found is not None else None,

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from roster import aws, clock
+from roster.authorization import Actor
 from roster.errors import (
     EmailTaken,
     InvalidVerificationToken,
@@ -19,6 +20,7 @@ from roster.errors import (
 )
 from roster.local.runtime import Runtime
 from roster.models.agent import AgentRecord
+from roster.permissions import ALL_PERMISSIONS
 from roster.repository import get_repository, keys
 from roster.services import email_change
 from support.agents import AGENT_PASSWORD, AgentFactory, stored_agent
@@ -358,7 +360,7 @@ def test_an_expired_change_cannot_be_resent_or_cancelled(
     # When an admin resends or cancels it Then 404 no_pending_email
     for action in (email_change.resend, email_change.cancel):
         with pytest.raises(NoPendingEmail) as raised:
-            action(ADMIN_ID, agent.id)
+            action(Actor(ADMIN_ID, frozenset(ALL_PERMISSIONS)), agent.id)
         assert raised.value.status == 404 and raised.value.code == "no_pending_email"
 
 
