@@ -51,6 +51,20 @@ def loopback_only(app: WsgiApp) -> WsgiApp:
     return guarded
 
 
+def one_at_a_time(app: WsgiApp) -> WsgiApp:
+    """``app`` serving one request at a time. moto's backends are not thread-safe: two
+    conditional writes served together could both pass their condition. AWS applies
+    each request atomically, and Roster's "exactly once" rules rely on that, so the
+    embedded moto does too (the request's whole body is produced under the lock)."""
+    lock = threading.Lock()
+
+    def serialized(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        with lock:
+            return list(app(environ, start_response))
+
+    return serialized
+
+
 class EmbeddedMoto:
     """moto's server on a free loopback port, behind ``loopback_only`` (what
     ``moto.server.ThreadedMotoServer`` does, with the guard in front)."""
@@ -63,7 +77,7 @@ class EmbeddedMoto:
         )
         from werkzeug.serving import make_server
 
-        app = loopback_only(DomainDispatcherApplication(create_backend_app))
+        app = loopback_only(one_at_a_time(DomainDispatcherApplication(create_backend_app)))
         self._server = make_server(host, 0, app, threaded=True,
                                    request_handler=MotoRequestHandler)
         self._thread = threading.Thread(target=self._server.serve_forever, name="moto",

@@ -24,6 +24,7 @@ class LoginThrottle(Model):
     running lockout; for a (agent, source IP) pair, its last successful sign-in."""
 
     failures: int = 0
+    pending: int = 0  # attempts spent and still being compared
     lockouts: int = 0
     lockedUntil: str | None = None
     lastAttemptAt: int | None = None
@@ -58,6 +59,8 @@ class SignInThrottles(Model):
 
     subject: str
     sourceIp: str
+    spentSource: bool = True  # this request spent an attempt from the source's count
+    spentEverywhere: bool = True  # ... and from the subject's count from every source
 
 
 class SignInState(Model):

@@ -33,7 +33,7 @@ from roster.repository.catalog import CatalogStore
 from roster.repository.cleanup import ExpiryStore
 from roster.repository.credentials import NOBODY, CredentialStore
 from roster.repository.email_change import EmailChangeStore
-from roster.repository.password_attempts import RETENTION_SECONDS, PasswordAttemptStore
+from roster.repository.password_attempts import PasswordAttemptStore
 from roster.repository.table import (
     ConditionFailed,
     Item,
@@ -179,25 +179,20 @@ class DynamoRepository(ExpiryStore, EmailChangeStore, AgentStore, CatalogStore, 
                 setattr(state, name, LoginThrottle.model_validate(item[name]))
         return state, record
 
-    @staticmethod
-    def sign_in_reset_ops(throttles: SignInThrottles | None, *,
+    def sign_in_reset_ops(self, throttles: SignInThrottles | None, *,
                           signed_in: bool) -> list[TxOp]:
-        """A verified password: the subject's count from every source is dropped and the
-        source's reset (a finished sign-in also marks the source as the agent's own)."""
+        """A verified password: both counts become the guesses still in flight (what
+        this request spent, per ``throttles``, given back); a finished sign-in also marks
+        the source as one the agent signs in from."""
         if throttles is None:
             return []
-        moment = clock.now()
-        source = keys.sign_in_source_throttle(throttles.subject, throttles.sourceIp)
-        retained = ttl_of(moment) + RETENTION_SECONDS
-        if signed_in:
-            reset_source = put({**source, "type": "throttle", "failures": 0,
-                                "lastSuccessAt": clock.iso(moment), "ttl": retained})
-        else:
-            reset_source = update(source, "SET failures = :zero, #ttl = :ttl "
-                                          "REMOVE lockedUntil, lockouts",
-                                  names={"#ttl": "ttl"},
-                                  values={":zero": 0, ":ttl": retained})
-        return [delete(keys.sign_in_throttle(throttles.subject)), reset_source]
+        trusted_at = clock.iso(clock.now()) if signed_in else None
+        return [
+            update(keys.sign_in_throttle(throttles.subject),
+                   **self.success_update(spent=throttles.spentEverywhere)),
+            update(keys.sign_in_source_throttle(throttles.subject, throttles.sourceIp),
+                   **self.success_update(spent=throttles.spentSource, trusted_at=trusted_at)),
+        ]
 
     # ------------------------------------------------------------------ sessions
     def start_session(self, record: AgentRecord, session: SessionRecord, *,

@@ -3,19 +3,24 @@
 Used by the sign-in (per agent and per agent and source IP, ``keys.sign_in_throttle`` /
 ``keys.sign_in_source_throttle``) and by re-authentication (``keys.password_change_throttle``).
 
-An attempt is spent with a conditional ``ADD`` before the comparison, so N concurrent
-guesses never get more comparisons than the limit leaves; a guess that turns out right
-gives its attempt back (or its caller resets the count); the wrong one whose spend reached
-the limit starts a lockout (doubling on repeat, at most a day). An attempt whose request
-died before deciding it is a failure: once no attempt has been spent for
-``IN_FLIGHT_SECONDS``, a full count without a lockout starts the lockout it should have.
+Two counters: ``failures``, the attempts spent since the last success (decided wrong or
+still being compared), which the spend's condition holds under the limit, and
+``pending``, those still being compared. An attempt is spent with a conditional ``ADD``
+of both before the comparison, so N concurrent guesses never get more comparisons than
+the limit leaves. A wrong guess leaves its attempt spent (and takes it off ``pending``);
+the one whose spend reached the limit starts a lockout (doubling on repeat, at most a
+day). A right guess resets the count to the guesses still in flight, so failures stay
+consecutive without freeing the slots of a burst around the right password
+(``success_update``). An attempt whose request died before deciding it is a failure: once
+no attempt has been spent for ``IN_FLIGHT_SECONDS``, a full count without a lockout
+starts the lockout it should have.
 """
 
 from __future__ import annotations
 
 import math
-from contextlib import suppress
 from datetime import timedelta
+from typing import Any
 
 from roster import clock
 from roster.errors import TooManyAttempts
@@ -45,7 +50,8 @@ class PasswordAttemptStore(StoreBase):
         moment = clock.now()
         try:
             item = self.table.update(
-                throttle_key, "ADD failures :one SET #ttl = :ttl, lastAttemptAt = :at",
+                throttle_key,
+                "ADD failures :one, pending :one SET #ttl = :ttl, lastAttemptAt = :at",
                 condition="(attribute_not_exists(lockedUntil) OR lockedUntil <= :now) AND "
                           "(attribute_not_exists(failures) OR failures < :max)",
                 names={"#ttl": "ttl"},
@@ -65,18 +71,36 @@ class PasswordAttemptStore(StoreBase):
         return LoginThrottle.model_validate(item)
 
     def give_back_password_attempt(self, throttle_key: Key) -> None:
-        """The guess was right: its attempt is not a failure."""
-        with suppress(ConditionFailed):  # a lockout started meanwhile reset the count
-            self.table.update(throttle_key, "ADD failures :minus",
-                              condition="failures > :zero",
-                              values={":minus": -1, ":zero": 0})
+        """The guess was right but the step goes no further (re-authentication, or a
+        sign-in refused for the account's state): its attempt is not a failure."""
+        self.table.update(throttle_key, **self.success_update())
+
+    @staticmethod
+    def success_update(*, spent: bool = True,
+                       trusted_at: str | None = None) -> dict[str, Any]:
+        """The update a right guess makes (alone, or in the caller's transaction): the
+        count becomes the guesses still in flight (its own, when ``spent``, taken off)
+        and the lockout history is forgotten; ``trusted_at`` records a finished sign-in
+        from that source."""
+        in_flight = ("if_not_exists(pending, :one) - :one" if spent
+                     else "if_not_exists(pending, :zero)")
+        sets = [f"failures = {in_flight}", f"pending = {in_flight}", "#ttl = :ttl"]
+        values: dict[str, Any] = {":one": 1} if spent else {":zero": 0}
+        values[":ttl"] = ttl_of(clock.now()) + RETENTION_SECONDS
+        if trusted_at is not None:
+            sets.append("lastSuccessAt = :trustedAt")
+            values[":trustedAt"] = trusted_at
+        return {"expression": "SET " + ", ".join(sets) + " REMOVE lockedUntil, lockouts",
+                "names": {"#ttl": "ttl"}, "values": values}
 
     def settle_password_failure(self, throttle_key: Key, spent: LoginThrottle, *,
                                 max_failures: int, lockout_seconds: int) -> None:
-        """The guess was wrong: its spent attempt stays; the one that reached the limit
-        starts the lockout (conditional on that count: exactly one lockout)."""
-        if spent.failures >= max_failures:
-            self._start_lockout(throttle_key, spent, lockout_seconds=lockout_seconds)
+        """The guess was wrong: its spent attempt stays (off ``pending``); the one that
+        reached the limit starts the lockout (conditional on that count: one lockout)."""
+        if spent.failures >= max_failures and self._start_lockout(
+                throttle_key, spent, lockout_seconds=lockout_seconds, decided=1):
+            return
+        self.table.update(throttle_key, "ADD pending :minus", values={":minus": -1})
 
     def _lock_abandoned(self, throttle_key: Key, throttle: LoginThrottle, *,
                         max_failures: int, lockout_seconds: int) -> LoginThrottle:
@@ -88,24 +112,25 @@ class PasswordAttemptStore(StoreBase):
                    and clock.parse(throttle.lockedUntil) > clock.now())
         if throttle.failures < max_failures or running or not idle:
             return throttle
-        return self._start_lockout(throttle_key, throttle,
-                                   lockout_seconds=lockout_seconds) or throttle
+        return self._start_lockout(throttle_key, throttle, lockout_seconds=lockout_seconds,
+                                   decided=throttle.pending) or throttle
 
     def _start_lockout(self, throttle_key: Key, spent: LoginThrottle, *,
-                       lockout_seconds: int) -> LoginThrottle | None:
+                       lockout_seconds: int, decided: int) -> LoginThrottle | None:
         """Lock for the doubled period and zero the count, if the count is still
         ``spent.failures`` (so concurrent deciders start one lockout, and none when a
-        right guess gave its attempt back meanwhile)."""
+        right guess reset it meanwhile); ``decided`` attempts come off ``pending``."""
         locked_until = clock.now() + timedelta(
             seconds=lockout_period(lockout_seconds, spent.lockouts))
         try:
             item = self.table.update(
                 throttle_key,
-                "SET failures = :zero, lockedUntil = :until, #ttl = :ttl ADD lockouts :one",
+                "SET failures = :zero, lockedUntil = :until, #ttl = :ttl "
+                "ADD lockouts :one, pending :decided",
                 condition="failures = :count",
                 names={"#ttl": "ttl"},
                 values={":zero": 0, ":until": clock.iso(locked_until), ":one": 1,
-                        ":count": spent.failures,
+                        ":count": spent.failures, ":decided": -decided,
                         ":ttl": ttl_of(locked_until) + RETENTION_SECONDS},
             )
         except ConditionFailed:

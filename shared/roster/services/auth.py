@@ -42,19 +42,19 @@ def trusted_source(throttle: LoginThrottle | None) -> bool:
 Spent = list[tuple[Key, LoginThrottle, int]]  # throttle item, its count, its limit
 
 
-def spend_attempts(state: SignInState, throttles: SignInThrottles) -> Spent:
+def spend_attempts(state: SignInState, subject: str, source_ip: str) -> Spent:
     """Spend one attempt from this source and (unless the source is the agent's own) one
     from the agent's ceiling, both before the password is compared; ``429`` when either
     has none left. Returns what was spent, to settle once the guess is decided."""
     settings = get_settings()
     repository = get_repository()
     lockout = settings.password_lockout_seconds
-    source = keys.sign_in_source_throttle(throttles.subject, throttles.sourceIp)
+    source = keys.sign_in_source_throttle(subject, source_ip)
     limit = settings.password_max_failures
     spent = [(source, repository.spend_password_attempt(
         source, max_failures=limit, lockout_seconds=lockout), limit)]
     if not trusted_source(state.source_throttle):
-        everywhere = keys.sign_in_throttle(throttles.subject)
+        everywhere = keys.sign_in_throttle(subject)
         limit = settings.password_max_failures_per_agent
         try:
             spent.append((everywhere, repository.spend_password_attempt(
@@ -87,10 +87,9 @@ def login(request: LoginRequest, source_ip: str) -> SignInResult:
     settings = get_settings()
     repository = get_repository()
     state, record = repository.load_sign_in(request.login, source_ip)
-    throttles = SignInThrottles(subject=keys.sign_in_subject(state.agent_id, request.login),
-                                sourceIp=source_ip)
+    subject = keys.sign_in_subject(state.agent_id, request.login)
     try:
-        spent = spend_attempts(state, throttles)
+        spent = spend_attempts(state, subject, source_ip)
     except TooManyAttempts:
         # A refused attempt is a sign-in failure too: recorded, without the login typed.
         repository.record_events([AuditEvent(
@@ -110,6 +109,8 @@ def login(request: LoginRequest, source_ip: str) -> SignInResult:
                 lockout_seconds=settings.password_lockout_seconds)
         raise InvalidCredentials()
     assert record is not None and state.password is not None
+    throttles = SignInThrottles(subject=subject, sourceIp=source_ip,
+                                spentEverywhere=len(spent) == 2)
 
     if not record.active:
         raise _refuse(record, "inactive", AccountInactive(), spent)

@@ -234,7 +234,8 @@ def answer_sign_in_challenge(request: ChallengeRequest, source_ip: str) -> SignI
     action = "sign_in.succeeded" if following is None else "sign_in.two_factor_verified"
     return sessions.continue_sign_in(
         record, state.password, after_totp=True,
-        throttles=SignInThrottles(subject=keys.agent_subject(record.id), sourceIp=source_ip),
+        throttles=SignInThrottles(subject=keys.agent_subject(record.id), sourceIp=source_ip,
+                                  spentSource=False, spentEverywhere=False),
         audit=[AuditEvent(actorId=record.id, action=action, targetId=record.id,
                           details={"sourceIp": source_ip, "method": method})],
     )
