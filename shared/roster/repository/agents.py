@@ -515,6 +515,7 @@ class AgentStore(StoreBase):
         operations += self.side_effects(audit)
         handled = {keys.PROFILE, keys.assignment_counts(record.id)["sk"]}
         rest = [key for key in self._partition_keys(record.id) if key["sk"] not in handled]
+        rest += self.sign_in_throttle_keys(record.id)
         room = TRANSACT_LIMIT - len(operations)
         operations += [delete(key) for key in rest[:room]]
         self.table.transact(operations)

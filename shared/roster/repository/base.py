@@ -16,7 +16,7 @@ from roster.models.audit import AuditEvent
 from roster.models.credentials import PasswordCredential
 from roster.models.outbox import OutboxMessage
 from roster.repository import keys
-from roster.repository.table import Item, Table, TxOp, check, put
+from roster.repository.table import Expression, Item, Key, Table, TxOp, check, put
 
 OUTBOX_RETENTION_SECONDS = 7 * 86400
 
@@ -84,6 +84,19 @@ class StoreBase:
         condition, values = cls.version_condition(expected_version)
         return check(keys.agent(agent_id), condition, values=values,
                      on_condition_failure=cls.version_failure(expected_version))
+
+    def sign_in_throttle_keys(self, agent_id: str) -> list[Key]:
+        """Every throttle item of the agent's sign-in (from every source and per source):
+        unlocking clears them, deleting the agent removes them."""
+        condition = Expression("pk = :pk", values={
+            ":pk": keys.sign_in_throttle(keys.agent_subject(agent_id))["pk"]})
+        found: list[Key] = []
+        start: Key | None = None
+        while True:
+            items, start = self.table.query(condition, start_key=start, consistent=True)
+            found += [{"pk": str(item["pk"]), "sk": str(item["sk"])} for item in items]
+            if start is None:
+                return found
 
     def side_effects(self, audit: Iterable[AuditEvent] = (),
                      messages: Iterable[OutboxMessage] = ()) -> list[TxOp]:

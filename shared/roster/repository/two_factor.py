@@ -380,18 +380,6 @@ class TwoFactorStore(StoreBase):
         operations += [delete(key) for key in revoke]
         self.table.transact([*operations, *self.side_effects(audit, messages)])
 
-    def sign_in_throttle_keys(self, agent_id: str) -> list[Key]:
-        """Every throttle item of the agent's sign-in (from every source and per source)."""
-        condition = Expression("pk = :pk", values={
-            ":pk": keys.sign_in_throttle(keys.agent_subject(agent_id))["pk"]})
-        found: list[Key] = []
-        start: Key | None = None
-        while True:
-            items, start = self.table.query(condition, start_key=start, consistent=True)
-            found += [{"pk": str(item["pk"]), "sk": str(item["sk"])} for item in items]
-            if start is None:
-                return found
-
     def unlock_agent(self, record: AgentRecord, audit: Sequence[AuditEvent]) -> None:
         """Clear the 2FA lock and counts, and every password throttle of the agent's
         sign-in (from every source)."""
