@@ -124,6 +124,19 @@ def _field_of(location: tuple[Any, ...] | list[Any]) -> str:
     return ".".join(parts) or "body"
 
 
+# pydantic prefixes the message of an error raised in a validator with its kind.
+_LIBRARY_PREFIXES = ("Value error, ", "Assertion failed, ")
+
+
+def plain_sentence(message: str) -> str:
+    """A validation message as a plain sentence (API.md v2: no library prefixes)."""
+    for prefix in _LIBRARY_PREFIXES:
+        if message.startswith(prefix):
+            message = message[len(prefix):]
+            return message[:1].upper() + message[1:]
+    return message
+
+
 def validation_errors(errors: list[dict[str, Any]]) -> list[dict[str, str]]:
     """One ``errors[]`` entry per bad field, from pydantic's error list."""
     entries: list[dict[str, str]] = []
@@ -133,7 +146,7 @@ def validation_errors(errors: list[dict[str, Any]]) -> list[dict[str, str]]:
         if error.get("type") == "json_invalid":
             field, message = "body", "The body is not valid JSON"
         else:
-            message = str(error.get("msg", "is not valid"))
+            message = plain_sentence(str(error.get("msg", "is not valid")))
         if field not in seen:
             seen.add(field)
             entries.append({"field": field, "message": message})

@@ -86,3 +86,17 @@ def test_role_permissions_and_route_requirements() -> None:
     assert allows(ROUTE_PERMISSIONS[("GET", "/me")], agent)
     assert allows(ROUTE_PERMISSIONS[("GET", "/audit")], custom)
     assert not allows(ROUTE_PERMISSIONS[("GET", "/agents")], custom)
+
+
+def test_validation_messages_are_plain_sentences() -> None:
+    """API.md "Consistency (v2)": no library prefix such as "Value error," in a message."""
+    from roster.api import validation_errors
+
+    entries = validation_errors([
+        {"loc": ("body", "account"), "msg": "Value error, account must be 3-64 characters"},
+        {"loc": ("body", "skills", 1, "level"), "msg": "Input should be less than 6"},
+    ])
+    assert entries == [
+        {"field": "account", "message": "Account must be 3-64 characters"},
+        {"field": "skills.1.level", "message": "Input should be less than 6"},
+    ]
