@@ -349,15 +349,19 @@ def session_scenarios() -> list[Scenario]:
 
     challenge_read = "challenge + profile + seed"
     return [
-        Scenario("POST", "/auth/login", 3, "login guard + throttle; profile + hash; session "
-                 "transaction (session, last login, audit)",
+        Scenario("POST", "/auth/login", 4, "login guard; profile + hash + throttles (one "
+                 "batch); the attempt spent before the comparison (from the owner's own "
+                 "address: the source's count only); session transaction (session, last "
+                 "login, counts reset, audit)",
                  public("POST", "/auth/login", {"login": "admin", "password": OWNER_PASSWORD})),
-        Scenario("POST", "/auth/challenge", 3, f"{challenge_read} (one batch); KMS Decrypt of "
-                 "the seed; one transaction (challenge used, step stored, session, audit)",
+        Scenario("POST", "/auth/challenge", 4, f"{challenge_read} (one batch); the attempt "
+                 "spent before the comparison; KMS Decrypt of the seed; one transaction "
+                 "(challenge used, step stored, session, audit)",
                  challenge(lambda bench, agent: {"code": bench.totp(agent)}, enrolled),
                  label="TOTP code"),
-        Scenario("POST", "/auth/challenge", 2, f"{challenge_read} + the code's item (one "
-                 "batch); one transaction (code used, challenge used, session, audit)",
+        Scenario("POST", "/auth/challenge", 3, f"{challenge_read} + the code's item (one "
+                 "batch); the attempt spent before the comparison; one transaction (code "
+                 "used, challenge used, session, audit)",
                  challenge(backup_code, enrolled), label="backup code"),
         Scenario("POST", "/auth/challenge", 2, "challenge + profile + hash (one batch); one "
                  "transaction (challenge used, password, session, audit)",
