@@ -102,14 +102,15 @@ for _kind in ("roles", "queues", "skills", "groups", "profiles"):
 
 _SIGN_IN_REFUSALS = (errors.TemporaryPasswordExpired, errors.AccountInactive,
                      errors.IpNotAllowed, errors.AccountLocked)
-_TWO_FACTOR_CODE = (errors.InvalidTwoFactorCode, errors.TwoFactorNotEnabled,
-                    errors.AccountLocked)
+_TWO_FACTOR_CODE = (errors.InvalidCode, errors.TwoFactorNotEnabled, errors.AccountLocked,
+                    errors.TooManyAttempts)
 
 ROUTE_ERRORS: dict[tuple[str, str], tuple[type[errors.RosterError], ...]] = {
     ("POST", "/auth/login"): (errors.InvalidCredentials, *_SIGN_IN_REFUSALS,
                               errors.TooManyAttempts),
     ("POST", "/auth/challenge"): (errors.InvalidTwoFactorCode, errors.InvalidSession,
-                                  *_SIGN_IN_REFUSALS, errors.PasswordPolicy),
+                                  *_SIGN_IN_REFUSALS, errors.PasswordPolicy,
+                                  errors.TooManyAttempts),
     ("POST", "/auth/refresh"): (errors.InvalidToken, errors.IpNotAllowed),
     ("POST", "/auth/logout"): (),
     ("POST", "/password/forgot"): (),
@@ -123,7 +124,7 @@ ROUTE_ERRORS: dict[tuple[str, str], tuple[type[errors.RosterError], ...]] = {
                                errors.PasswordPolicy),
     ("POST", "/me/two-factor"): (errors.InvalidCredentials, errors.TooManyAttempts,
                                  errors.TwoFactorAlreadyEnabled),
-    ("POST", "/me/two-factor/confirm"): (errors.InvalidTwoFactorCode,
+    ("POST", "/me/two-factor/confirm"): (errors.InvalidCode,
                                          errors.TwoFactorAlreadyEnabled),
     ("DELETE", "/me/two-factor"): _TWO_FACTOR_CODE,
     ("PUT", "/me/queue-status"): (errors.UnknownReference,),

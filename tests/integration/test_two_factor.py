@@ -101,9 +101,11 @@ def test_every_seed_in_the_table_is_kms_ciphertext_bound_to_the_agent(
         kms.decrypt(CiphertextBlob=blob, EncryptionContext={"agentId": other.id})
 
 
-def test_confirm_with_a_wrong_code_is_401_and_2fa_stays_off(runtime: Runtime,
+def test_confirm_with_a_wrong_code_is_400_and_2fa_stays_off(runtime: Runtime,
                                                            steered: SteerableClock) -> None:
-    # Rule: confirm verifies against the pending seed.
+    """Rules: confirm verifies against the pending seed; a wrong code on a bearer route
+    is ``400 invalid_code`` (API.md v2), not a 401 a client would take for an ended
+    session."""
     agent = make_agent("jdoe")
     token = tokens_for(runtime, "jdoe")
     secret = runtime.invoke("POST", "/me/two-factor", headers=bearer(token),
@@ -111,8 +113,8 @@ def test_confirm_with_a_wrong_code_is_401_and_2fa_stays_off(runtime: Runtime,
     # When confirming with a code that is not the seed's
     response = runtime.invoke("POST", "/me/two-factor/confirm", headers=bearer(token),
                               body={"code": wrong_code(secret, steered.epoch)})
-    # Then 401 invalid_code and 2FA is still off
-    assert response.status == 401 and response.json()["code"] == "invalid_code"
+    # Then 400 invalid_code and 2FA is still off
+    assert response.status == 400 and response.json()["code"] == "invalid_code"
     assert stored_agent(agent.id).twoFactorEnabled is False
 
 
@@ -160,14 +162,14 @@ def test_enrolment_when_2fa_is_on_is_409(runtime: Runtime, steered: SteerableClo
         assert response.json()["code"] == "two_factor_already_enabled"
 
 
-def test_confirm_without_a_pending_enrolment_or_after_it_expired_is_401(
+def test_confirm_without_a_pending_enrolment_or_after_it_expired_is_400(
         runtime: Runtime, steered: SteerableClock) -> None:
     # Rule: there is nothing to confirm without a live pending enrolment.
     make_agent("jdoe")
     token = tokens_for(runtime, "jdoe")
     nothing = runtime.invoke("POST", "/me/two-factor/confirm", headers=bearer(token),
                              body={"code": "123456"})
-    assert nothing.status == 401 and nothing.json()["code"] == "invalid_code"
+    assert nothing.status == 400 and nothing.json()["code"] == "invalid_code"
     # Given a pending enrolment left longer than its lifetime
     secret = runtime.invoke("POST", "/me/two-factor", headers=bearer(token),
                             body=REAUTH).json()["secret"]
@@ -175,7 +177,7 @@ def test_confirm_without_a_pending_enrolment_or_after_it_expired_is_401(
     late = runtime.invoke("POST", "/me/two-factor/confirm", headers=bearer(token),
                           body={"code": pyotp.TOTP(secret).at(steered.epoch)})
     # Then its code no longer confirms
-    assert late.status == 401 and late.json()["code"] == "invalid_code"
+    assert late.status == 400 and late.json()["code"] == "invalid_code"
 
 
 def test_a_new_enrolment_replaces_the_pending_secret(runtime: Runtime,
@@ -191,7 +193,7 @@ def test_a_new_enrolment_replaces_the_pending_secret(runtime: Runtime,
                              body={"code": pyotp.TOTP(old).at(steered.epoch)})
     accepted = runtime.invoke("POST", "/me/two-factor/confirm", headers=bearer(token),
                               body={"code": pyotp.TOTP(new).at(steered.epoch)})
-    assert refused.status == 401 and accepted.status == 200
+    assert refused.status == 400 and accepted.status == 200
 
 
 @pytest.mark.parametrize("body", [{}, {"code": ""}, {"code": 123456}, {"code": "1" * 21},
@@ -540,10 +542,10 @@ def test_turning_2fa_off_needs_a_fresh_valid_code(runtime: Runtime,
     secret, backup_codes = enrol(runtime, token, steered)
     wrong = runtime.invoke("DELETE", "/me/two-factor", headers=bearer(token),
                            body={"code": wrong_code(secret, steered.epoch)})
-    assert wrong.status == 401 and wrong.json()["attemptsRemaining"] == 4
+    assert wrong.status == 400 and wrong.json()["attemptsRemaining"] == 4
     replayed = runtime.invoke("DELETE", "/me/two-factor", headers=bearer(token),
                               body={"code": pyotp.TOTP(secret).at(steered.epoch)})
-    assert replayed.status == 401 and replayed.json()["code"] == "invalid_code"
+    assert replayed.status == 400 and replayed.json()["code"] == "invalid_code"
     steered.advance(30)
     off = runtime.invoke("DELETE", "/me/two-factor", headers=bearer(token),
                          body={"code": pyotp.TOTP(secret).at(steered.epoch)})

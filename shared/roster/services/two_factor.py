@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import base64
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any, NoReturn
 
@@ -22,6 +24,7 @@ from roster.config import get_settings
 from roster.errors import (
     AccountInactive,
     AccountLocked,
+    InvalidCode,
     InvalidSession,
     InvalidTwoFactorCode,
     IpNotAllowed,
@@ -267,8 +270,29 @@ def start_enrolment(agent_id: str, current_password: str) -> Enrolment:
     return Enrolment(secret=secret, otpauthUri=totp.provisioning_uri(secret, record.account))
 
 
+@contextmanager
+def _as_bearer_route() -> Iterator[None]:
+    """On a route called with a bearer token a wrong code is ``400 invalid_code`` (API.md
+    v2, "Status codes and names"): a ``401`` there would read as an ended session."""
+    try:
+        yield
+    except InvalidTwoFactorCode as error:
+        raise InvalidCode(error.detail, **error.extra) from error
+
+
 def confirm_enrolment(agent_id: str, code: str) -> EnrolmentConfirmed:
     """A valid code turns 2FA on and gives the agent ten backup codes, shown this once."""
+    with _as_bearer_route():
+        return _confirm_enrolment(agent_id, code)
+
+
+def disable_own(agent_id: str, code: str, source_ip: str) -> None:
+    """2FA off with a current code (not one already accepted); wrong codes count."""
+    with _as_bearer_route():
+        _disable_own(agent_id, code, source_ip)
+
+
+def _confirm_enrolment(agent_id: str, code: str) -> EnrolmentConfirmed:
     repository = get_repository()
     record, credential = repository.load_two_factor(agent_id)
     if record is None:
@@ -292,8 +316,7 @@ def confirm_enrolment(agent_id: str, code: str) -> EnrolmentConfirmed:
     return EnrolmentConfirmed(backupCodes=plain)
 
 
-def disable_own(agent_id: str, code: str, source_ip: str) -> None:
-    """2FA off with a current code (not one already accepted); wrong codes count."""
+def _disable_own(agent_id: str, code: str, source_ip: str) -> None:
     repository = get_repository()
     record, credential = repository.load_two_factor(agent_id)
     if record is None:
