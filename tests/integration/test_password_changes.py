@@ -366,3 +366,16 @@ def test_two_factor_then_new_password_then_tokens(runtime: Any,
     assert answer.status == 200 and answer.json()["status"] == "authenticated"
     assert runtime.invoke("GET", "/me", headers=bearer(answer.json()["accessToken"])
                           ).json()["passwordStatus"] == "set"
+
+
+@pytest.mark.parametrize("flag", ["forcePasswordChange", "forceChange"])
+def test_admin_reset_takes_force_password_change_by_its_one_name(runtime: Any, owner: str,
+                                                               flag: str) -> None:
+    """API.md "Consistency (v2)": the admin reset takes ``forcePasswordChange`` (the name
+    ``POST /agents`` uses); the v1 ``forceChange`` still works."""
+    agent = make_agent("jdoe")
+    answer = admin_set(runtime, owner, agent.id, {
+        "newPassword": "Chosen-By-Admin-77", "confirmPassword": "Chosen-By-Admin-77",
+        flag: False})
+    assert answer.status == 204
+    assert get_repository().get_agent(agent.id).passwordStatus == "set"  # type: ignore[union-attr]

@@ -711,3 +711,16 @@ def test_the_totp_answer_is_held_to_the_allowlist_too(runtime: Runtime,
     outside = answer(runtime, session, code=code, source_ip="198.51.100.7")
     assert outside.status == 403 and outside.json()["code"] == "ip_not_allowed"
     assert answer(runtime, session, code=code, source_ip="203.0.113.5").status == 200
+
+
+def test_admin_issued_codes_are_backup_codes_by_their_one_name(runtime: Runtime,
+                                                               steered: SteerableClock) -> None:
+    """API.md "Consistency (v2)": the admin route answers ``backupCodes`` as the enrolment
+    does (and keeps ``codes``)."""
+    agent = make_agent("jdoe")
+    enrol(runtime, tokens_for(runtime, "jdoe"), steered)
+    issued = runtime.invoke("POST", f"/agents/{agent.id}/backup-codes",
+                            headers=bearer(owner_token(runtime)), body={"count": 2})
+    assert issued.status == 201
+    assert issued.json()["backupCodes"] == issued.json()["codes"]
+    assert len(issued.json()["backupCodes"]) == 2

@@ -41,25 +41,41 @@ class ChangePasswordRequest(Model):
 
 
 class AdminPasswordRequest(Model):
-    """``{newPassword, confirmPassword, forceChange?}`` or ``{generate: true, forceChange?}``."""
+    """``{newPassword, confirmPassword, forcePasswordChange?}`` or ``{generate: true}``.
+
+    ``forcePasswordChange`` is the one name ``POST /agents`` uses too (API.md v2); the
+    v1 name ``forceChange`` is still accepted (giving both, they must agree).
+    """
 
     model_config = ConfigDict(extra="forbid")
 
     newPassword: str | None = Field(default=None, min_length=1, max_length=1024)
     confirmPassword: str | None = Field(default=None, min_length=1, max_length=1024)
-    forceChange: bool | None = None
+    forcePasswordChange: bool | None = Field(
+        default=None, description="Must the agent change it at next sign-in (default true)")
+    forceChange: bool | None = Field(default=None, deprecated=True,
+                                     description="v1 name of forcePasswordChange")
     generate: bool = False
+
+    @property
+    def force_change(self) -> bool | None:
+        return self.forcePasswordChange if self.forcePasswordChange is not None \
+            else self.forceChange
 
     @model_validator(mode="after")
     def _one_form(self) -> Self:
+        if (self.forcePasswordChange is not None and self.forceChange is not None
+                and self.forcePasswordChange != self.forceChange):
+            raise ValueError("forcePasswordChange and forceChange disagree; give one")
         given = self.newPassword is not None or self.confirmPassword is not None
         if self.generate and given:
             raise ValueError("give either generate: true or newPassword and confirmPassword")
         if not self.generate and (self.newPassword is None or self.confirmPassword is None):
             raise ValueError("newPassword and confirmPassword are required "
                              "(or generate: true)")
-        if self.generate and self.forceChange is False:
-            raise ValueError("a generated password is always temporary (forceChange: true)")
+        if self.generate and self.force_change is False:
+            raise ValueError("a generated password is always temporary "
+                             "(forcePasswordChange: true)")
         return self
 
 

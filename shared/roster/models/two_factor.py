@@ -83,5 +83,9 @@ class EnrolmentConfirmed(Model):
 
 
 class IssuedBackupCodes(Model):
+    """Admin-issued codes: ``backupCodes`` as in the enrolment's answer (API.md v2: one name
+    per idea); ``codes`` is the v1 name, kept."""
+
+    backupCodes: list[str]
     codes: list[str]
     expiresAt: str

@@ -204,7 +204,7 @@ def set_by_admin(actor: Actor, agent_id: str, request: AdminPasswordRequest) -> 
                                             "message": "must equal newPassword"}])
         enforce_policy(request.newPassword, record)
         chosen = request.newPassword
-        temporary = True if request.forceChange is None else request.forceChange
+        temporary = True if request.force_change is None else request.force_change
     credential = new_credential(chosen, temporary=temporary)
     changed_at = readable(credential.setAt)
     if temporary:

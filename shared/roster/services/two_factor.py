@@ -379,7 +379,7 @@ def issue_backup_codes(actor: Actor, agent_id: str, count: int) -> IssuedBackupC
         messages=[_notice(record, "two_factor.backup_codes_issued", count=count,
                           expiresAt=expires_at)],
     )
-    return IssuedBackupCodes(codes=plain, expiresAt=expires_at)
+    return IssuedBackupCodes(backupCodes=plain, codes=plain, expiresAt=expires_at)
 
 
 def unlock(actor: Actor, agent_id: str) -> None:
