@@ -80,6 +80,12 @@ def matches_any(stored_digests: Collection[str], secret: str, *, purpose: str) -
     return False
 
 
+def lookup_digests(secret: str, *, purpose: str) -> list[str]:
+    """Every digest ``secret`` may be stored under (to read it by key): the current key's,
+    then, after a rotation, the previous key's."""
+    return [_digest_with(key, secret, purpose) for key in _verification_keys()]
+
+
 def forget_keys() -> None:
     """Drop the cached keys (tests provision a fresh Secrets Manager per test)."""
     with _lock:

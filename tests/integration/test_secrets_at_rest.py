@@ -236,3 +236,22 @@ def test_a_second_rotation_retires_the_first_key(runtime: Runtime) -> None:
     rotate()
     # Then the code no longer works
     assert reset(runtime, "jdoe", code) == 400
+
+
+def test_an_enrolment_backup_code_still_works_after_a_rotation(
+        runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Backup codes are read by their digest (it is their key), so after a rotation the
+    previous key's digest is looked up too: enrolment codes never expire and must
+    survive a rotation. Fails when the sign-in looks up the current key's digest only."""
+    from support.clocks import steer_clock
+    from two_factor_support import answer, challenge_session, enrol, tokens_for
+
+    make_agent(account="jdoe")
+    steered = steer_clock(monkeypatch)
+    _, backup_codes = enrol(runtime, tokens_for(runtime, "jdoe"), steered)
+    rotate()
+    assert answer(runtime, challenge_session(runtime, "jdoe"),
+                  backup_code=backup_codes[0]).status == 200
+    # and, used once, it is known as used under either key
+    assert answer(runtime, challenge_session(runtime, "jdoe"),
+                  backup_code=backup_codes[0]).status == 401

@@ -49,6 +49,7 @@ class TwoFactorSignIn(Model):
     password: PasswordCredential | None = None
     totp: TotpCredential | None = None
     backup: BackupCode | None = None
+    backupDigest: str | None = None  # the digest (current or previous key) it was found by
 
 
 class CodeRequest(Model):

@@ -99,13 +99,15 @@ class TwoFactorStore(StoreBase):
         return record, credential
 
     def load_two_factor_sign_in(self, agent_id: str, challenge_digest: str,
-                                backup_digest: str | None) -> TwoFactorSignIn:
+                                backup_digests: Sequence[str] = ()) -> TwoFactorSignIn:
         """Challenge, profile, password, TOTP credential and the presented backup code's
-        item (if a backup code was given) in one ``BatchGetItem``."""
+        item (looked up by each of ``backup_digests``: the digest key's current and
+        previous versions) in one ``BatchGetItem``."""
         wanted: list[Key] = [keys.challenge(challenge_digest), keys.agent(agent_id),
                              keys.password(agent_id), keys.totp(agent_id)]
-        if backup_digest is not None:
-            wanted.append(keys.backup_code(agent_id, backup_digest))
+        backups = {keys.backup_code(agent_id, digest)["sk"]: digest
+                   for digest in backup_digests}
+        wanted += [keys.backup_code(agent_id, digest) for digest in backup_digests]
         from roster.models.two_factor import BackupCode, TotpCredential, TwoFactorSignIn
 
         state = TwoFactorSignIn()
@@ -119,8 +121,9 @@ class TwoFactorStore(StoreBase):
                 state.password = PasswordCredential.model_validate(item)
             elif sk == wanted[3]["sk"]:
                 state.totp = TotpCredential.model_validate(item)
-            else:
+            elif sk in backups:
                 state.backup = BackupCode.model_validate(item)
+                state.backupDigest = backups[sk]
         return state
 
     def backup_code_keys(self, agent_id: str,

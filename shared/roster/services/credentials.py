@@ -114,7 +114,7 @@ def answer_new_password_challenge(request: ChallengeRequest) -> SignInResult:
     # The challenge, profile and password in one read (the sign-in state the TOTP answer
     # reads too); the challenge must be this agent's.
     state = repository.load_two_factor_sign_in(
-        agent_id, sessions.challenge_digest(request.session), None)
+        agent_id, sessions.challenge_digest(request.session))
     challenge = sessions.check_challenge(state.challenge, "NEW_PASSWORD_REQUIRED", agent_id)
     if request.newPassword is None:
         raise ValidationFailed(errors=[{"field": "newPassword",

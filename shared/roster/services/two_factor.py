@@ -84,6 +84,13 @@ def backup_digest(agent_id: str, code: str) -> str:
                         purpose=f"{BACKUP_CODE_PURPOSE}:{agent_id}")
 
 
+def backup_lookup_digests(agent_id: str, code: str) -> list[str]:
+    """The keys a presented backup code may be stored under (the digest key's current
+    version, and its previous one after a rotation: enrolment codes never expire)."""
+    return codes.lookup_digests(codes.normalise_backup_code(code),
+                                purpose=f"{BACKUP_CODE_PURPOSE}:{agent_id}")
+
+
 def _new_backup_codes(agent_id: str, count: int, *, source: BackupCodeSource,
                       enrolment_id: str, expires_at: str | None,
                       ) -> tuple[list[str], list[tuple[str, BackupCode]]]:
@@ -173,8 +180,8 @@ def answer_sign_in_challenge(request: ChallengeRequest, source_ip: str) -> SignI
     if agent_id is None:
         raise InvalidSession()
     challenge_digest = sessions.challenge_digest(request.session)
-    presented_backup = (backup_digest(agent_id, request.backupCode)
-                        if request.backupCode is not None else None)
+    presented_backup = (backup_lookup_digests(agent_id, request.backupCode)
+                        if request.backupCode is not None else [])
     repository = get_repository()
     state = repository.load_two_factor_sign_in(agent_id, challenge_digest, presented_backup)
     sessions.check_challenge(state.challenge, "TOTP_REQUIRED", agent_id)
@@ -224,7 +231,7 @@ def answer_sign_in_challenge(request: ChallengeRequest, source_ip: str) -> SignI
     try:
         repository.pass_second_factor(
             agent_id, challenge_digest=challenge_digest, enrolment_id=credential.enrolmentId,
-            step=step, backup_digest=presented_backup, audit=audit, messages=notices)
+            step=step, backup_digest=state.backupDigest, audit=audit, messages=notices)
     except (InvalidTwoFactorCode, InvalidSession):
         # Lost the race: a concurrent answer used the challenge, the step or the backup
         # code first. Not a failure: the attempt is given back.
