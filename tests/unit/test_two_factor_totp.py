@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, unquote, urlparse
 import pyotp
 import pytest
 from roster import messages, totp
-from roster.services.auth import ip_allowed
+from roster.allowlist import ip_allowed
 from roster.services.two_factor import backup_digest
 from roster.templates import two_factor as two_factor_templates
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from roster import clock, passwords
-from roster.allowlist import ip_allowed as ip_allowed  # re-exported: its old home
+from roster.allowlist import ip_allowed
 from roster.config import get_settings
 from roster.errors import (
     AccountInactive,

@@ -19,6 +19,7 @@ from typing import Any, NoReturn
 from aws_lambda_powertools.metrics import MetricUnit
 
 from roster import aws, clock, codes, totp
+from roster.allowlist import ip_allowed
 from roster.authorization import Act, Actor, authorize
 from roster.config import get_settings
 from roster.errors import (
@@ -49,7 +50,6 @@ from roster.models.two_factor import (
 from roster.observability import logger, metrics
 from roster.repository import get_repository, keys
 from roster.services import sessions
-from roster.services.auth import ip_allowed
 
 ENROLMENT_TTL_SECONDS = 900
 ENROLMENT_BACKUP_CODES = 10
