@@ -43,10 +43,9 @@ def _segment_kind(segment: str) -> int:
     return 1 if segment.startswith("{") and segment.endswith("}") else 0
 
 
-def _match(route: ApiRoute, method: str, segments: Sequence[str]) -> dict[str, str] | None:
-    if route.method not in (method, "ANY"):
-        return None
-    patterns = route.path.split("/")[1:]
+def _match_path(path: str, segments: Sequence[str]) -> dict[str, str] | None:
+    """The path parameters when the resource ``path`` matches ``segments``."""
+    patterns = path.split("/")[1:]
     parameters: dict[str, str] = {}
     for index, pattern in enumerate(patterns):
         kind = _segment_kind(pattern)
@@ -65,34 +64,39 @@ def _match(route: ApiRoute, method: str, segments: Sequence[str]) -> dict[str, s
     return parameters if len(segments) == len(patterns) else None
 
 
+def _resource(routes: Sequence[ApiRoute], segments: Sequence[str]) -> str | None:
+    """The resource API Gateway selects for a path, before looking at the method: the
+    most specific one (literal segments beat parameters, which beat greedy ones)."""
+    paths = {route.path for route in routes if _match_path(route.path, segments) is not None}
+    if not paths:
+        return None
+    return min(paths, key=lambda path: [_segment_kind(part) for part in path.split("/")[1:]])
+
+
 def match_route(
     routes: Sequence[ApiRoute], method: str, path: str
 ) -> tuple[ApiRoute, dict[str, str]] | None:
-    """The route API Gateway picks for ``method path``, with its path parameters:
-    literal segments beat parameters, which beat greedy ones; a method beats ``ANY``."""
+    """The route API Gateway picks for ``method path``, with its path parameters: the
+    most specific resource first, then its method (a method beats ``ANY``). A method the
+    selected resource does not declare matches nothing, even where a less specific
+    resource declares it (``DELETE /agents/numeric-ids`` is not ``DELETE /agents/{id}``)."""
     segments = [unquote(part) for part in path.split("/")[1:]]
-    found = [
-        (route, parameters)
-        for route in routes
-        if (parameters := _match(route, method.upper(), segments)) is not None
-    ]
-    if not found:
+    resource = _resource(routes, segments)
+    candidates = [route for route in routes if route.path == resource
+                  and route.method in (method.upper(), "ANY")]
+    if resource is None or not candidates:
         return None
-    return min(
-        found,
-        key=lambda item: (
-            [_segment_kind(part) for part in item[0].path.split("/")[1:]],
-            item[0].method == "ANY",
-        ),
-    )
+    route = min(candidates, key=lambda item: item.method == "ANY")
+    parameters = _match_path(resource, segments)
+    assert parameters is not None
+    return route, parameters
 
 
 def declared_methods(routes: Sequence[ApiRoute], path: str) -> list[str]:
-    """Every method some route declares for ``path`` (``ANY`` as is), sorted: what a
-    ``405``'s ``Allow`` lists when the request's method is not among them."""
-    segments = [unquote(part) for part in path.split("/")[1:]]
-    return sorted({route.method for route in routes
-                   if _match(route, route.method, segments) is not None})
+    """Every method the resource selected for ``path`` declares (``ANY`` as is), sorted:
+    what a ``405``'s ``Allow`` lists when the request's method is not among them."""
+    resource = _resource(routes, [unquote(part) for part in path.split("/")[1:]])
+    return sorted({route.method for route in routes if route.path == resource})
 
 
 # --------------------------------------------------------------------------- authorizer
