@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import socket
 import uuid
 from functools import partial
 from pathlib import Path
@@ -239,6 +240,45 @@ def test_the_embedded_moto_refuses_a_foreign_host(local_server: LocalServer) -> 
     assert foreign.status_code == 421
     assert foreign.json()["code"] == "misdirected_request"
     assert requests.get(dashboard, timeout=TIMEOUT).status_code == 200
+
+
+def test_the_embedded_moto_refuses_every_browser_request(local_server: LocalServer) -> None:
+    """Rule (v2 decisions, Local mode): moto answered CORS for any origin, so a page that
+    found its port could scan the table (hashes, seeds) and write to it (red team). A
+    request with an ``Origin``, or a preflight, is now refused; SDK calls carry neither.
+
+    Fails without the ``Origin`` refusal in ``roster.local.loopback.loopback_only``.
+    """
+    found = re.search(r"Embedded AWS \(moto\) on (http://127\.0\.0\.1:\d+)",
+                      local_server.log())
+    assert found, local_server.log()
+    scan = {"X-Amz-Target": "DynamoDB_20120810.ListTables",
+            "Content-Type": "application/x-amz-json-1.0", "Origin": "http://evil.example"}
+    refused = requests.post(found.group(1), headers=scan, data="{}", timeout=TIMEOUT)
+    assert refused.status_code == 403 and "Access-Control-Allow-Origin" not in refused.headers
+    preflight = requests.options(found.group(1), timeout=TIMEOUT, headers={
+        "Origin": "http://evil.example", "Access-Control-Request-Method": "POST"})
+    assert preflight.status_code == 403
+    assert "Access-Control-Allow-Origin" not in preflight.headers
+
+
+def test_the_api_refuses_other_origins_and_a_second_host(local_server: LocalServer) -> None:
+    """Rule (Local mode): the local API answers no other page (its own origin is the web
+    app's), and a request with two ``Host`` headers is misdirected (the first of two
+    decided before)."""
+    other = call(local_server, "POST", "/auth/login", headers={"Origin": "http://evil.example"},
+                 json={"login": "admin", "password": "x"})
+    assert (other.status_code, other.json()["code"]) == (403, "forbidden")
+    port = local_server.url.rsplit(":", 1)[1]
+    own = call(local_server, "POST", "/auth/login",
+               headers={"Origin": f"http://127.0.0.1:{port}"},
+               json={"login": "admin", "password": "x"})
+    assert own.status_code == 401
+    with socket.create_connection(("127.0.0.1", int(port)), timeout=TIMEOUT) as raw:
+        raw.sendall(f"GET /openapi.json HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+                    "Host: evil.example\r\nConnection: close\r\n\r\n".encode())
+        answer = raw.recv(4096).decode("latin-1")
+    assert answer.startswith("HTTP/1.1 421"), answer[:200]
 
 
 RACERS = 20

@@ -29,6 +29,26 @@ def host_allowed(host: str | None, port: int) -> bool:
         f"{name}:{port}" for name in LOOPBACK_NAMES}
 
 
+def single_host(hosts: list[str]) -> str | None:
+    """The request's one ``Host``; ``None`` when it has none or several (the first of two
+    would decide in one place and the second in another)."""
+    return hosts[0] if len(hosts) == 1 else None
+
+
+def origin_allowed(origin: str | None, port: int, *, own_pages: bool) -> bool:
+    """Whether a browser's ``Origin`` may reach this server: none (not a browser), or, when
+    the server serves its own pages (the API and, later, the web app), its own origin."""
+    if origin is None:
+        return True
+    return own_pages and origin.strip().lower() in {
+        f"http://{name}:{port}" for name in LOOPBACK_NAMES}
+
+
+def cross_origin_problem(origin: str) -> dict[str, Any]:
+    return problem_document(403, "forbidden", "Cross-origin request refused",
+                            f"This local server answers no page of {origin!r}")
+
+
 def misdirected_problem(host: str | None) -> dict[str, Any]:
     detail = (f"This server answers only {' or '.join(LOOPBACK_NAMES)} with its port, "
               f"not {host!r}")
@@ -37,15 +57,24 @@ def misdirected_problem(host: str | None) -> dict[str, Any]:
 
 
 def loopback_only(app: WsgiApp) -> WsgiApp:
-    """``app`` (moto's WSGI application) behind the same ``Host`` check."""
+    """``app`` (moto's WSGI application) behind the same ``Host`` check, and refusing
+    every browser request (one with an ``Origin``, or a CORS preflight)."""
 
     def guarded(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         host = environ.get("HTTP_HOST")
-        if host_allowed(host, int(environ["SERVER_PORT"])):
+        origin = environ.get("HTTP_ORIGIN")
+        if not host_allowed(host, int(environ["SERVER_PORT"])):
+            status, problem = f"{MISDIRECTED_STATUS} Misdirected Request", \
+                misdirected_problem(host)
+        elif origin is not None or environ.get("REQUEST_METHOD") == "OPTIONS":
+            # moto answers CORS for any origin: a page that found its port could read and
+            # write the whole table. AWS SDKs send no Origin and no preflight.
+            status, problem = "403 Forbidden", cross_origin_problem(origin or "a preflight")
+        else:
             return app(environ, start_response)
-        body = json.dumps(misdirected_problem(host)).encode("utf-8")
-        start_response(f"{MISDIRECTED_STATUS} Misdirected Request", [
-            ("Content-Type", PROBLEM_CONTENT_TYPE), ("Content-Length", str(len(body)))])
+        body = json.dumps(problem).encode("utf-8")
+        start_response(status, [("Content-Type", PROBLEM_CONTENT_TYPE),
+                                ("Content-Length", str(len(body)))])
         return [body]
 
     return guarded

@@ -36,8 +36,11 @@ from roster.local.gateway import LocalResponse, declared_methods
 from roster.local.loopback import (
     MISDIRECTED_STATUS,
     EmbeddedMoto,
+    cross_origin_problem,
     host_allowed,
     misdirected_problem,
+    origin_allowed,
+    single_host,
 )
 from roster.local.runtime import DEFAULT_PORT, DEFAULT_REGION, Runtime
 
@@ -98,9 +101,14 @@ class RequestHandler(BaseHTTPRequestHandler):
         except ValueError:  # a Content-Length or chunk size that is not a number
             self.close_connection = True
             return runtime.gateway_response("BAD_REQUEST_BODY")
-        host = self.headers.get("Host")
-        if not host_allowed(host, cast(LocalHTTPServer, self.server).server_port):
+        port = cast(LocalHTTPServer, self.server).server_port
+        host = single_host(self.headers.get_all("Host") or [])
+        if not host_allowed(host, port):
             return _json(MISDIRECTED_STATUS, misdirected_problem(host), PROBLEM_CONTENT_TYPE)
+        origin = self.headers.get("Origin")
+        if not origin_allowed(origin, port, own_pages=True):
+            assert origin is not None
+            return _json(403, cross_origin_problem(origin), PROBLEM_CONTENT_TYPE)
         try:
             if path == OUTBOX_PATH or path.startswith(RUN_PREFIX):
                 return self._local_route(runtime, path)
