@@ -37,6 +37,7 @@ class Act(Enum):
 
     MANAGE = "manage"  # profile fields, group, photo, assignments, queue status, delete
     EMAIL = "email"  # changing the email address
+    SIGN_IN_SETTINGS = "sign_in_settings"  # phones (where recovery codes go), IP allowlist
     EMAIL_CHANGE = "email_change"  # resending or cancelling a pending email change
     PASSWORD = "password"
     TWO_FACTOR = "two_factor"
@@ -48,15 +49,19 @@ class Act(Enum):
 # Acts that administrators' routes refuse on the caller's own account, and where to go.
 SELF_SERVICE_ONLY = {
     Act.EMAIL: "Use PATCH /me (with currentPassword) to change your own email",
+    Act.SIGN_IN_SETTINGS: "Use PATCH /me (with currentPassword) to change your own phones; "
+                          "another administrator changes your IP allowlist",
     Act.PASSWORD: "Use POST /me/password to change your own password",
     Act.TWO_FACTOR: "Use DELETE /me/two-factor (with a current code) for your own 2FA",
     Act.BACKUP_CODES: "Backup codes for your own account come with your 2FA enrolment",
     Act.UNLOCK: "Another administrator unlocks your account",
 }
-# The owner's credentials: only the owner changes them. Unlocking is not among them:
-# it gives nobody a way in, and a locked-out owner needs another admin to do it.
-OWNER_ONLY = frozenset({Act.EMAIL, Act.EMAIL_CHANGE, Act.PASSWORD, Act.TWO_FACTOR, Act.BACKUP_CODES,
-                        Act.SESSIONS})
+# The owner's credentials: only the owner changes them. Its phones (SMS recovery codes go
+# there) and its IP allowlist (narrowed, it locks the owner out as a deactivation would)
+# count among them. Unlocking does not: it gives nobody a way in, and a locked-out owner
+# needs another admin to do it.
+OWNER_ONLY = frozenset({Act.EMAIL, Act.EMAIL_CHANGE, Act.SIGN_IN_SETTINGS, Act.PASSWORD,
+                        Act.TWO_FACTOR, Act.BACKUP_CODES, Act.SESSIONS})
 
 
 @dataclass(frozen=True)

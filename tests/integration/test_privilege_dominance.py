@@ -197,8 +197,51 @@ def test_owner_credentials_another_admin_may_unlock_the_owner(owner_runtime: Run
                           headers=bearer(other)).status == 204
 
 
+@pytest.mark.parametrize("change", [{"ipAllowlist": ["192.0.2.1/32"]},
+                                    {"mobilePhone": "+4799999999"}, {"phone": "+4788888888"}])
+def test_owner_credentials_include_its_phones_and_allowlist(owner_runtime: Runtime,
+                                                             change: dict[str, Any]) -> None:
+    """Rule: the owner's phones (where SMS recovery codes go) and IP allowlist (narrowed,
+    it locks the owner out as the forbidden deactivation would) are the owner's to
+    change: another admin gets ``409 owner_protected`` (red team: an admin set the
+    owner's allowlist and locked it out). Values sent back unchanged are no change."""
+    runtime = owner_runtime
+    owner = get_repository().find_agent_id("admin")
+    assert owner is not None
+    make_agent("second", roles=["admin"])
+    other = bearer(access_token(runtime, "second", AGENT_PASSWORD))
+    answer = runtime.invoke("PATCH", f"/agents/{owner}", headers=other, body=change)
+    assert _problem(answer) == (409, "owner_protected")
+    assert login(runtime, "admin", OWNER_PASSWORD).status == 200
+    current = {name: getattr(stored_agent(owner), name) for name in change}
+    unchanged = runtime.invoke("PATCH", f"/agents/{owner}", headers=other,
+                               body={**current, "title": "Founder"})
+    assert unchanged.status == 200, unchanged.json()
+
+
+def test_dominance_reassigning_to_an_agent_needs_acting_on_it(owner_runtime: Runtime) -> None:
+    """Rule: ``DELETE /agents/{id}?reassignTo=`` hands the assignments to the target: an
+    act on it too, so dominance applies to it (red team: a deleter pushed assignments
+    onto an agent it could not assign to directly)."""
+    runtime = owner_runtime
+    _create_role(runtime, "remover", ["agents:read", "agents:write", "agents:delete"])
+    above = make_agent("sup", roles=["admin"])
+    victim = make_agent("jdoe")
+    make_agent("rem", roles=["remover"])
+    remover = bearer(access_token(runtime, "rem", AGENT_PASSWORD))
+    assert runtime.invoke("PUT", f"/agents/{victim.id}/assignments/ticket/t-1",
+                          headers=remover).status == 204
+    answer = runtime.invoke("DELETE", f"/agents/{victim.id}",
+                            query={"reassignTo": above.id}, headers=remover)
+    assert _problem(answer) == (403, "forbidden")
+    assert get_repository().get_agent(victim.id) is not None
+    assert get_repository().assignment_counts(above.id) == {}
+
+
 @pytest.mark.parametrize(("method", "path", "body"), [
     ("PATCH", "/agents/{id}", {"email": "elsewhere@example.com"}),
+    ("PATCH", "/agents/{id}", {"mobilePhone": "+4799999999"}),
+    ("PATCH", "/agents/{id}", {"ipAllowlist": ["192.0.2.0/24"]}),
     ("POST", "/agents/{id}/password", {"generate": True}),
     ("DELETE", "/agents/{id}/two-factor", None),
     ("POST", "/agents/{id}/backup-codes", {"count": 1}),

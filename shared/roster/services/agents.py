@@ -336,7 +336,8 @@ def change_agent(actor: Actor, record: AgentRecord, changes: dict[str, Any], *,
 
 def _with_retries(agent_id: str, if_match: str | None,
                   apply: Callable[[AgentRecord, int, RosterError], Changed], *,
-                  acting: tuple[Actor, Act] | None = None) -> Changed:
+                  acting: tuple[Actor, Act | Callable[[AgentRecord], Act]] | None = None,
+                  ) -> Changed:
     """Run ``apply(record, expected, conflict)`` on a fresh read; with ``If-Match`` once
     (a stale one is ``412``), without it retried when a concurrent write got in first.
 
@@ -349,7 +350,8 @@ def _with_retries(agent_id: str, if_match: str | None,
     for attempt in range(UPDATE_RETRIES):
         record = get_agent(agent_id)
         if acting is not None:
-            authorize(acting[0], record, acting[1])
+            actor, act = acting
+            authorize(actor, record, act if isinstance(act, Act) else act(record))
         if expected_by_caller is not None:
             if expected_by_caller != record.version:
                 raise VersionConflict()
@@ -370,8 +372,24 @@ def update_agent(actor: Actor, agent_id: str, request: UpdateAgentRequest,
             "These fields cannot be changed: " + ", ".join(immutable),
             errors=[{"field": name, "message": "cannot be changed"} for name in immutable])
     changes = request.changes()
-    act = Act.EMAIL if "email" in changes else Act.MANAGE
-    return _update(actor, agent_id, changes, if_match, acting=(actor, act))
+    sent = dict(changes)  # ``_update`` takes the email out of ``changes``
+    return _update(actor, agent_id, changes, if_match,
+                   acting=(actor, lambda record: act_of(record, sent)))
+
+
+SIGN_IN_SETTINGS = ("phone", "mobilePhone", "ipAllowlist")
+
+
+def act_of(record: AgentRecord, changes: dict[str, Any]) -> Act:
+    """What a ``PATCH`` does to ``record``, by the fields it really changes (values sent
+    back unchanged change nothing): the email, the sign-in settings, or the rest."""
+    email = changes.get("email")
+    if email is not None and email.lower() != record.email.lower():
+        return Act.EMAIL
+    if any(name in changes and changes[name] != getattr(record, name)
+           for name in SIGN_IN_SETTINGS):
+        return Act.SIGN_IN_SETTINGS
+    return Act.MANAGE
 
 
 def update_me(agent_id: str, request: UpdateMeRequest, if_match: str | None) -> Changed:
@@ -430,7 +448,7 @@ def phone_change_notices(record: AgentRecord, changed: dict[str, Any]) -> list[O
 
 
 def _update(actor: Actor, agent_id: str, changes: dict[str, Any], if_match: str | None, *,
-            acting: tuple[Actor, Act] | None) -> Changed:
+            acting: tuple[Actor, Callable[[AgentRecord], Act]] | None) -> Changed:
     email = changes.pop("email", None)
 
     def apply(record: AgentRecord, expected: int, conflict: RosterError) -> Changed:

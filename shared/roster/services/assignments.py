@@ -76,6 +76,8 @@ def delete_agent(actor: Actor, agent_id: str, reassign_to: str | None) -> None:
     if record is None:
         raise NotFound("No such agent")
     authorize(actor, record, Act.MANAGE)
+    if target is not None:  # handing assignments over acts on the one who receives them
+        authorize(actor, target, Act.MANAGE)
     if record.isOwner:
         raise OwnerProtected("The owner cannot be deleted")
     if record.queueStatus == "logged_on":
