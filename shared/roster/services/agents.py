@@ -268,17 +268,19 @@ def numeric_ids() -> list[int]:
 
 
 # ---------------------------------------------------------------------- change
-IF_MATCH_VERSION = re.compile(r'(?:W/)?"(?P<quoted>[0-9]{1,18})"|(?P<bare>[0-9]{1,18})')
+IF_MATCH_VERSION = re.compile(r'"(?P<version>[0-9]{1,18})"')
 
 
 def parse_if_match(value: str) -> int:
-    """``"3"``, ``W/"3"`` or ``3``, of at most 18 ASCII digits; anything else can never
-    match (``412``). ``str.isdigit`` would take ``²`` (which ``int`` refuses) and any
-    length (``int`` refuses more than 4,300 digits): both were a ``500``."""
+    """A quoted version of at most 18 ASCII digits (``"3"``, the ``ETag`` as given);
+    anything else can never match (``412``, API.md v2): a weak tag (``W/"3"``) never
+    matches under ``If-Match``'s strong comparison (RFC 9110), a bare ``3`` is no
+    entity tag. ``str.isdigit`` would take ``²`` (which ``int`` refuses) and any length
+    (``int`` refuses more than 4,300 digits): both were a ``500``."""
     match = IF_MATCH_VERSION.fullmatch(value.strip())
     if match is None:
         raise VersionConflict("If-Match does not name a version of this agent")
-    return int(match["quoted"] or match["bare"])
+    return int(match["version"])
 
 
 @dataclass(frozen=True)

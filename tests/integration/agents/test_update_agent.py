@@ -62,8 +62,11 @@ def test_stale_if_match_is_412(admin: Api) -> None:
     assert admin.call("GET", f"/agents/{agent['id']}").json()["title"] == "one"
     assert admin.call("PATCH", f"/agents/{agent['id']}", {"title": "x"},
                       headers={"If-Match": "garbage"}).status == 412
+    for not_a_tag in ('W/"2"', "2"):  # a weak tag never matches; a bare number is no tag
+        assert admin.call("PATCH", f"/agents/{agent['id']}", {"title": "x"},
+                          headers={"If-Match": not_a_tag}).status == 412
     assert admin.call("PATCH", f"/agents/{agent['id']}", {"title": "two"},
-                      headers={"If-Match": 'W/"2"'}).status == 200
+                      headers={"If-Match": '"2"'}).status == 200
     assert admin.call("PATCH", f"/agents/{agent['id']}", {"title": "three"},
                       headers={"If-Match": "*"}).json()["version"] == 4
 
