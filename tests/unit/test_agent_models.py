@@ -83,7 +83,7 @@ def test_password_mode_defaults() -> None:
 
 def test_update_names_immutable_fields_and_refuses_null_for_required() -> None:
     update = UpdateAgentRequest.model_validate({"account": "x", "version": 3, "title": "t"})
-    assert update.immutable_sent() == ["account", "version"]
+    assert list(update.immutable_sent()) == ["account", "version"]
     assert update.changes() == {"title": "t"}
     assert UpdateAgentRequest.model_validate({"phone": None}).changes() == {"phone": None}
     with pytest.raises(ValidationError):

@@ -283,8 +283,10 @@ class UpdateAgentRequest(_ProfilePatch):
     photoUrl: Any = Field(default=None, json_schema_extra={"readOnly": True})
     activeProfileId: Any = Field(default=None, json_schema_extra={"readOnly": True})
 
-    def immutable_sent(self) -> list[str]:
-        return sorted(name for name in self.model_fields_set if name in IMMUTABLE_FIELDS)
+    def immutable_sent(self) -> dict[str, Any]:
+        """The read-only fields the caller sent, with their values."""
+        return {name: getattr(self, name) for name in sorted(self.model_fields_set)
+                if name in IMMUTABLE_FIELDS}
 
 
 class CreatedAgent(Agent):

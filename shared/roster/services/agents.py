@@ -366,17 +366,34 @@ def _with_retries(agent_id: str, if_match: str | None,
     raise ConcurrentChange()  # pragma: no cover - the loop returns or raises
 
 
+# Read-only fields derived at every read (a presigned URL is new each time): sent back,
+# they are never compared.
+DERIVED_FIELDS = frozenset({"effectiveProperties", "photoUrl"})
+
+
+def refuse_immutable_changes(record: AgentRecord, sent: dict[str, Any]) -> None:
+    """``422 immutable_field`` for each read-only field sent with another value than the
+    agent's; equal values (the GET → edit → PATCH loop) are ignored (API.md v2)."""
+    current = record.model_dump(mode="json")
+    changed = [name for name, value in sent.items()
+               if name not in DERIVED_FIELDS and value != current.get(name)]
+    if changed:
+        raise ImmutableField(
+            "These fields cannot be changed: " + ", ".join(changed),
+            errors=[{"field": name, "message": "cannot be changed"} for name in changed])
+
+
 def update_agent(actor: Actor, agent_id: str, request: UpdateAgentRequest,
                  if_match: str | None) -> Changed:
     immutable = request.immutable_sent()
-    if immutable:
-        raise ImmutableField(
-            "These fields cannot be changed: " + ", ".join(immutable),
-            errors=[{"field": name, "message": "cannot be changed"} for name in immutable])
     changes = request.changes()
     sent = dict(changes)  # ``_update`` takes the email out of ``changes``
-    return _update(actor, agent_id, changes, if_match,
-                   acting=(actor, lambda record: act_of(record, sent)))
+
+    def act_on(record: AgentRecord) -> Act:
+        refuse_immutable_changes(record, immutable)
+        return act_of(record, sent)
+
+    return _update(actor, agent_id, changes, if_match, acting=(actor, act_on))
 
 
 SIGN_IN_SETTINGS = ("phone", "mobilePhone", "ipAllowlist")

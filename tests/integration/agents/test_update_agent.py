@@ -83,6 +83,20 @@ def test_immutable_fields(admin: Api, field: str) -> None:
     assert admin.call("GET", f"/agents/{agent['id']}").json()["title"] == ""
 
 
+def test_read_only_fields_sent_back_unchanged_are_ignored(admin: Api) -> None:
+    """API.md "Consistency (v2)": the GET → edit → PATCH loop works: read-only fields
+    equal to the agent's are ignored (derived ones, such as the presigned ``photoUrl``,
+    are never compared); a different value is still ``422 immutable_field``."""
+    agent = new_agent(admin, "jdoe")
+    fetched = admin.call("GET", f"/agents/{agent['id']}").json()
+    edited = {**fetched, "title": "Team lead"}
+    answer = admin.call("PATCH", f"/agents/{agent['id']}", edited)
+    assert answer.status == 200, answer.json()
+    assert answer.json()["title"] == "Team lead"
+    stale = admin.call("PATCH", f"/agents/{agent['id']}", {**fetched, "title": "x"})
+    assert stale.status == 422 and "version" in {e["field"] for e in stale.json()["errors"]}
+
+
 @pytest.mark.parametrize(("body", "field"), [
     ({"firstName": None}, "body"), ({"roles": []}, "roles"), ({"phone": "123"}, "phone"),
     ({"unknown": 1}, "unknown"), ({"bio": "b" * 1001}, "bio"),
