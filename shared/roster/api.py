@@ -189,7 +189,18 @@ def as_json_request(event: Mapping[str, Any]) -> Mapping[str, Any]:
 
 class _JsonResolver(APIGatewayRestResolver):
     def resolve(self, event: Mapping[str, Any], context: LambdaContext) -> dict[str, Any]:
-        return super().resolve(as_json_request(event), context)
+        return never_cached(super().resolve(as_json_request(event), context))
+
+
+def never_cached(result: dict[str, Any]) -> dict[str, Any]:
+    """Every answer carries ``Cache-Control: no-store``: tokens, codes and agents' data
+    must not be kept by a browser or a proxy (RFC 6749 §5.1 for token answers)."""
+    multi = result.get("multiValueHeaders")
+    if isinstance(multi, dict):
+        multi.setdefault("Cache-Control", ["no-store"])
+    else:
+        result.setdefault("headers", {}).setdefault("Cache-Control", "no-store")
+    return result
 
 
 def create_app(*routers: Router) -> APIGatewayRestResolver:

@@ -226,3 +226,13 @@ def test_the_openapi_document_is_served(runtime: Runtime) -> None:
     document = response.json()
     assert document["openapi"].startswith("3.")
     assert "/auth/login" in document["paths"]
+
+
+def test_answers_are_never_cached(runtime: Any) -> None:
+    """RFC 6749 §5.1: token answers carry ``Cache-Control: no-store`` (every API answer
+    does: codes and agents' data are no more cacheable)."""
+    runtime.create_owner(OWNER_PASSWORD)
+    signed = login(runtime, "admin", OWNER_PASSWORD)
+    assert signed.status == 200 and signed.headers["Cache-Control"] == "no-store"
+    refused = login(runtime, "admin", "Wrong-Passw0rd-123")
+    assert refused.headers["Cache-Control"] == "no-store"
