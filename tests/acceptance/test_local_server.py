@@ -281,6 +281,16 @@ def test_the_api_refuses_other_origins_and_a_second_host(local_server: LocalServ
     assert answer.startswith("HTTP/1.1 421"), answer[:200]
 
 
+def test_a_header_too_large_is_a_problem_document(local_server: LocalServer) -> None:
+    """No request, however malformed, gets an HTML page: ``http.server``'s own 431 (a
+    header line over 64 KiB) is a problem document too (red team)."""
+    answer = requests.get(f"{local_server.url}/me", timeout=TIMEOUT,
+                          headers={"X-Padding": "x" * 70_000})
+    assert answer.status_code == 431
+    assert answer.headers["Content-Type"] == "application/problem+json"
+    assert answer.json()["status"] == 431
+
+
 RACERS = 20
 ROUNDS = 3  # a fresh listener absorbs a first burst; the resets came from the next ones
 

@@ -150,6 +150,16 @@ class RequestHandler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         return self.rfile.read(length) if length > 0 else b""
 
+    def send_error(self, code: int, message: str | None = None,
+                   explain: str | None = None) -> None:
+        """``http.server``'s own refusals (a header line too long, too many headers, a
+        malformed request line) as problem documents, not its HTML page."""
+        self.close_connection = True
+        title = message or self.responses.get(code, ("Error",))[0]
+        document = problem_document(code, "bad_request" if code < 500 else "internal_error",
+                                    title, explain or title)
+        self._send(_json(code, document, PROBLEM_CONTENT_TYPE))
+
     def _send(self, response: LocalResponse) -> None:
         self.send_response(response.status)
         for name, value in response.headers.items():
