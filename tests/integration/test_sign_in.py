@@ -228,7 +228,7 @@ def test_the_openapi_document_is_served(runtime: Runtime) -> None:
     assert "/auth/login" in document["paths"]
 
 
-def test_answers_are_never_cached(runtime: Any) -> None:
+def test_answers_are_never_cached(runtime: Runtime) -> None:
     """RFC 6749 §5.1: token answers carry ``Cache-Control: no-store`` (every API answer
     does: codes and agents' data are no more cacheable)."""
     runtime.create_owner(OWNER_PASSWORD)
