@@ -409,3 +409,37 @@ def test_10_concurrent_resets_with_one_code_exactly_one_succeeds(
     assert audit_actions(agent.id).count("password.reset") == 1
     notices = runtime.outbox()[sent_before:]
     assert sorted(m["to"] for m in notices) == sorted([agent.email, MOBILE])
+
+
+def test_an_unknown_login_reads_a_decoy_profile_as_large_as_an_agents(
+        runtime: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """API.md "Recovery timing": the same work for a known and an unknown login. An
+    unknown login used to read nothing where a known one read a profile, and that alone
+    made it measurably faster (red team: 5-10 ms at the median over 30 samples); it now
+    reads a decoy profile (inactive, in no index) of an agent's size. Fails without it."""
+    import json
+
+    from roster.repository.table import Table
+
+    make_agent(account="jdoe")
+    returned: list[int] = []
+    original = Table.batch_get
+
+    def measured(self: Table, wanted: Any, *args: Any, **kwargs: Any) -> Any:
+        items = original(self, wanted, *args, **kwargs)
+        returned.append(sum(len(json.dumps(item, default=str)) for item in items))
+        return items
+
+    monkeypatch.setattr(Table, "batch_get", measured)
+    for who in ("jdoe", "ghost"):
+        recovery.forgot(ForgotPasswordRequest(login=who, channel="email"))
+    known, unknown = returned
+    assert unknown > 0 and 0.5 < unknown / known < 2, returned
+    # and no list or search shows it
+    from roster.services import agents
+
+    for query in ({}, {"q": "decoy"}, {"active": False}):
+        page = agents.list_agents(limit=100, page_cursor=None, **{
+            "active": None, "role": None, "queue": None, "group_id": None, "q": None,
+            **query})
+        assert [agent.account for agent in page.items] in (["jdoe"], []), query

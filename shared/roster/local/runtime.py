@@ -118,6 +118,9 @@ class Runtime:
         self.environment = self._function_environment(resolver)
         os.environ.update(self.environment)
         _forget_settings()
+        from roster.repository import get_repository
+
+        get_repository().write_decoy_profile()  # as the stack's bootstrap does
         self._streams.subscriptions = [
             Subscription.start(
                 spec,

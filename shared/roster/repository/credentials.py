@@ -33,6 +33,9 @@ from roster.repository.table import (
 # An id no agent can have (uuid4 always has version nibble 4): work done for unknown
 # logins reads and writes under it, so that they cost what known logins cost.
 NOBODY = "00000000-0000-0000-0000-000000000000"
+# Read in place of the profile for an unknown login: an inactive agent's profile, in no
+# index (no list or search shows it), so the read returns as much as a known login's.
+DECOY_PROFILE: Key = {"pk": "DECOY", "sk": keys.PROFILE}
 HOUR_SECONDS = 3600
 
 if TYPE_CHECKING:
@@ -74,6 +77,27 @@ class CredentialStore(StoreBase):
     """Passwords, recovery codes and their throttles (a mixin of ``DynamoRepository``)."""
 
     # ------------------------------------------------------------------ reads
+    @staticmethod
+    def profile_key(agent_id: str) -> Key:
+        """Where an agent's profile is read from: for ``NOBODY``, ``DECOY_PROFILE``."""
+        return DECOY_PROFILE if agent_id == NOBODY else keys.agent(agent_id)
+
+    def write_decoy_profile(self) -> None:
+        """Write ``DECOY_PROFILE`` (the installation does, before any sign-in)."""
+        self.table.put(decoy_profile())
+
+    def profile_read(self, agent_id: str, item: Item | None) -> AgentRecord | None:
+        """The profile ``item`` read at ``profile_key(agent_id)`` (``None`` for nobody: the
+        decoy is validated all the same, the same work; written the first time it is
+        missing)."""
+        if item is None:
+            if agent_id == NOBODY:  # the installation writes it; heal a table without it
+                self.write_decoy_profile()
+            return None
+        record = AgentRecord.model_validate(item)
+        return None if agent_id == NOBODY else record
+
+
     def load_credentials(self, agent_id: str) -> tuple[AgentRecord | None,
                                                        PasswordCredential | None]:
         """Profile and password credential in one ``BatchGetItem``."""
@@ -118,15 +142,15 @@ class CredentialStore(StoreBase):
 
         guard = self.table.get(keys.login_guard(login))
         agent_id = str(guard["agentId"]) if guard else NOBODY
-        record: AgentRecord | None = None
+        profile: Item | None = None
         code: RecoveryCode | None = None
-        for item in self.table.batch_get([keys.agent(agent_id),
+        for item in self.table.batch_get([self.profile_key(agent_id),
                                           keys.recovery_code(agent_id)]):
             if item["sk"] == keys.PROFILE:
-                record = AgentRecord.model_validate(item)
+                profile = item
             else:
                 code = RecoveryCode.model_validate(item)
-        return record, code
+        return self.profile_read(agent_id, profile), code
 
     def find_agent_or_nobody(self, login: str) -> str:
         guard = self.table.get(keys.login_guard(login))
@@ -280,3 +304,14 @@ class CredentialStore(StoreBase):
         operations += self.side_effects(audit, messages)
         self.table.transact(operations)
 
+
+def decoy_profile() -> Item:
+    """``DECOY_PROFILE``'s item: an inactive agent of the usual size, no index keys."""
+    stamp = clock.iso(clock.now())
+    record = AgentRecord(
+        id=NOBODY, account="decoy.profile", email="decoy.profile@invalid.example",
+        firstName="Decoy", lastName="Profile", alias="Decoy Profile", active=False,
+        phone="+4712345678", mobilePhone="+4798765432", roles=["agent"], queues=["decoy"],
+        skills=[{"skillId": "decoy", "level": 3}], groupId="decoy", title="Decoy",
+        passwordStatus="set", createdAt=stamp, updatedAt=stamp)
+    return {**DECOY_PROFILE, "type": "decoy", **record.model_dump(mode="json")}

@@ -165,13 +165,13 @@ class DynamoRepository(ExpiryStore, EmailChangeStore, AgentStore, CatalogStore, 
         # tell them apart.
         agent_id = state.agent_id or NOBODY
         subject = keys.sign_in_subject(state.agent_id, login)
-        wanted = {"profile": keys.agent(agent_id), "password": keys.password(agent_id),
+        wanted = {"profile": self.profile_key(agent_id), "password": keys.password(agent_id),
                   "throttle": keys.sign_in_throttle(subject),
                   "source_throttle": keys.sign_in_source_throttle(subject, source_ip)}
         found = {(item["pk"], item["sk"]): item for item in self.table.batch_get(
             list(wanted.values()))}
         item = {name: found.get((key["pk"], key["sk"])) for name, key in wanted.items()}
-        record = AgentRecord.model_validate(item["profile"]) if item["profile"] else None
+        record = self.profile_read(agent_id, item["profile"])
         if item["password"]:
             state.password = PasswordCredential.model_validate(item["password"])
         for name in ("throttle", "source_throttle"):

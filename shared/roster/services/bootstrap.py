@@ -29,6 +29,7 @@ def create_owner(account: str, email: str, password: str | None, *, temporary: b
          "builtIn": True, "createdAt": stamp, "updatedAt": stamp}
         for role, granted in BUILT_IN_ROLES.items()
     ])
+    repository.write_decoy_profile()
     if repository.find_agent_id(account) is not None:
         return ""
     chosen = password or passwords.generate_password()
