@@ -7,6 +7,8 @@ reading a profile never reads a hash or a seed.
 
 from __future__ import annotations
 
+import unicodedata
+
 from roster.models.agent import fold_account
 from roster.repository.table import Key
 
@@ -63,8 +65,14 @@ def account_guard(account: str) -> Key:
     return {"pk": f"ACCOUNT#{fold_account(account)}", "sk": GUARD}
 
 
+def fold_email(email: str) -> str:
+    """An address as uniqueness and sign-in match it: Unicode NFC (``ü`` typed as one
+    character or as ``u`` + a combining diaeresis is one address), then lower case."""
+    return unicodedata.normalize("NFC", email).lower()
+
+
 def email_guard(email: str) -> Key:
-    return {"pk": f"EMAIL#{email.lower()}", "sk": GUARD}
+    return {"pk": f"EMAIL#{fold_email(email)}", "sk": GUARD}
 
 
 def numeric_id_guard(numeric_id: int) -> Key:
@@ -79,7 +87,7 @@ def login_guard(login: str) -> Key:
 def normal_login(login: str) -> str:
     """A login string as its guard matches it: an email lower-cased, an account folded
     in ASCII only."""
-    return login.lower() if "@" in login else fold_account(login)
+    return fold_email(login) if "@" in login else fold_account(login)
 
 
 def sign_in_subject(agent_id: str | None, login: str) -> str:

@@ -318,3 +318,18 @@ def test_too_many_references_are_refused(admin: Api) -> None:
     response = admin.call("POST", "/agents", _body(queues=[f"q{i}" for i in range(16)]))
     assert response.status == 422
     assert response.json()["errors"][0]["field"] == "queues"
+
+
+def test_an_address_in_another_unicode_form_is_the_same_address(admin: Api) -> None:
+    """Uniqueness folds Unicode forms: ``üser@exämple.com`` in NFC and in NFD (``u`` +
+    combining diaeresis) is one address (red team: both were created)."""
+    import unicodedata
+
+    nfc = "\u00fcser@ex\u00e4mple.com"
+    first = admin.call("POST", "/agents", {"account": "nfc1", "email": nfc, "firstName": "U",
+                                           "passwordMode": "invite", "sendWelcome": False})
+    assert first.status == 201, first.json()
+    second = admin.call("POST", "/agents", {
+        "account": "nfd1", "email": unicodedata.normalize("NFD", nfc), "firstName": "U",
+        "passwordMode": "invite", "sendWelcome": False})
+    assert (second.status, second.json()["code"]) == (409, "email_taken")
