@@ -118,9 +118,10 @@ class Runtime:
         self.environment = self._function_environment(resolver)
         os.environ.update(self.environment)
         _forget_settings()
-        from roster.repository import get_repository
+        if "ROSTER_TABLE_NAME" in self.environment:  # Roster's template (not a test's)
+            from roster.repository import get_repository
 
-        get_repository().write_decoy_profile()  # as the stack's bootstrap does
+            get_repository().write_decoy_profile()  # as the stack's bootstrap does
         self._streams.subscriptions = [
             Subscription.start(
                 spec,
