@@ -204,8 +204,11 @@ def with_problem_responses(document: dict[str, Any]) -> dict[str, Any]:
     from roster.permissions import ROUTE_PERMISSIONS
 
     document.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
-    document["components"]["schemas"].pop("HTTPValidationError", None)
-    document["components"]["schemas"].pop("ValidationError", None)
+    # Powertools' own validation-error shapes: Roster answers problem+json instead, so
+    # they are dropped, all three (a ``ResponseValidationError`` left behind pointed at
+    # the removed ``ValidationError``: a dangling ``$ref`` that made the document invalid).
+    for name in ("HTTPValidationError", "ValidationError", "ResponseValidationError"):
+        document["components"]["schemas"].pop(name, None)
     for path, operations in document.get("paths", {}).items():
         for method, operation in operations.items():
             responses = operation.setdefault("responses", {})

@@ -93,3 +93,12 @@ def test_patch_schemas_accept_null_exactly_where_the_code_does() -> None:
                       if not field.get("readOnly")
                       and any(choice.get("type") == "null" for choice in field.get("anyOf", []))}
         assert documented == clearable & set(schema["properties"]), path
+
+
+def test_the_document_is_valid_openapi() -> None:
+    """Clients generate code from the served document: it must be valid OpenAPI 3.
+    ``openapi-spec-validator`` refused it while a ``ResponseValidationError`` schema
+    pointed at a removed ``ValidationError`` (a dangling ``$ref``)."""
+    from openapi_spec_validator import validate
+
+    validate(json.loads(openapi.DOCUMENT.read_text(encoding="utf-8")))
