@@ -25,7 +25,7 @@ from roster.models.agents_api import (
     UpdateAgentRequest,
     UpdateMeRequest,
 )
-from roster.services import agents, assignments
+from roster.services import agents, assignments, idempotency
 from roster.services.idempotency import MAX_KEY_LENGTH
 
 router = Router()
@@ -174,4 +174,6 @@ def delete_assignment(id: str, kind: Annotated[AssignmentKind, Path()],
 
 
 app = create_app(router)
-handler = api_handler(app)
+# An interrupted POST /agents (a time-out) must not hold its Idempotency-Key for a day:
+# the in-progress record expires with the invocation's remaining time.
+handler = api_handler(app, on_invoke=idempotency.register_lambda_context)

@@ -153,8 +153,11 @@ def validation_errors(errors: list[dict[str, Any]]) -> list[dict[str, str]]:
     return entries
 
 
-def api_handler(app: APIGatewayRestResolver) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
-    """The Lambda entry point of an API function: correlation ids, metrics, then routing."""
+def api_handler(app: APIGatewayRestResolver, *,
+                on_invoke: Callable[[Any], None] | None = None,
+                ) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
+    """The Lambda entry point of an API function: correlation ids, metrics, then routing;
+    ``on_invoke(context)`` first (e.g. the idempotency records' remaining time)."""
     from aws_lambda_powertools.logging import correlation_paths
 
     from roster.observability import metrics
@@ -162,6 +165,8 @@ def api_handler(app: APIGatewayRestResolver) -> Callable[[dict[str, Any], Any], 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
     @metrics.log_metrics
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        if on_invoke is not None:
+            on_invoke(context)
         return app.resolve(event, context)
 
     return handler

@@ -333,3 +333,42 @@ def test_an_address_in_another_unicode_form_is_the_same_address(admin: Api) -> N
         "account": "nfd1", "email": unicodedata.normalize("NFD", nfc), "firstName": "U",
         "passwordMode": "invite", "sendWelcome": False})
     assert (second.status, second.json()["code"]) == (409, "email_taken")
+
+
+class _Killed(BaseException):
+    """A Lambda ended mid-request (a time-out): nothing in the function catches it."""
+
+
+def test_an_interrupted_create_frees_its_idempotency_key_when_its_invocation_ends(
+        admin: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 12: with the invocation's context registered, the in-progress record of an
+    attempt killed mid-way expires with the invocation's remaining time, so a retry after
+    that creates the agent; without it the key answered ``409 idempotency_in_progress``
+    for 24 hours. Fails when the agents function does not register its context."""
+    import time
+
+    from roster.errors import IdempotencyInProgress
+    from roster.services import idempotency
+
+    class Context:
+        def get_remaining_time_in_millis(self) -> int:
+            return 200
+
+    # The agents function registers each invocation's context
+    monkeypatch.setattr(idempotency, "_invocation", [])
+    admin.call("GET", "/agents/numeric-ids")
+    assert idempotency._invocation, "the agents function did not register its context"
+    # When a first attempt is killed with 200 ms of its invocation left
+    idempotency.register_lambda_context(Context())
+
+    def killed() -> dict[str, object]:
+        raise _Killed
+
+    with pytest.raises(_Killed):
+        idempotency.run_once("agents", "caller:key-1", {"a": 1}, killed)
+    with pytest.raises(IdempotencyInProgress):  # the first attempt could still be running
+        idempotency.run_once("agents", "caller:key-1", {"a": 1}, lambda: {"ok": True})
+    time.sleep(0.3)  # its invocation has ended
+    result, replayed = idempotency.run_once("agents", "caller:key-1", {"a": 1},
+                                            lambda: {"ok": True})
+    assert (result, replayed) == ({"ok": True}, False)
