@@ -54,7 +54,6 @@ class Settings(BaseModel):
     # Roster's own additions (documented in docs/api.md).
     session_ttl_seconds: int = Field(default=43200, ge=300)
     challenge_ttl_seconds: int = Field(default=300, ge=30)
-    local_mode: bool = False
 
     @model_validator(mode="before")
     @classmethod

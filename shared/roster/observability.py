@@ -1,4 +1,4 @@
-"""The one Logger, Tracer and Metrics of every function.
+"""The one Logger and Metrics of every function.
 
 Secrets are never logged: handlers log identifiers and outcomes only, and as a second
 line of defence ``redact`` blanks any field whose name says it carries a secret before
@@ -10,13 +10,9 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Mapping
-from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
-
-if TYPE_CHECKING:
-    from aws_lambda_powertools import Tracer
 
 SERVICE = "roster"
 NAMESPACE = "Roster"
@@ -34,15 +30,6 @@ SECRET_FIELD_MARKERS = (
 
 logger = Logger(service=SERVICE, level=os.environ.get("POWERTOOLS_LOG_LEVEL", "INFO"))
 metrics = Metrics(namespace=NAMESPACE, service=SERVICE)
-
-
-@lru_cache(maxsize=1)
-def get_tracer() -> Tracer:
-    """The X-Ray tracer, created on first use: importing the X-Ray SDK costs ~0.5 s of cold
-    start, and the functions' own segments come from ``Tracing: Active`` without it."""
-    from aws_lambda_powertools import Tracer
-
-    return Tracer(service=SERVICE)
 
 
 def is_secret_field(name: str) -> bool:

@@ -83,7 +83,6 @@ def test_environment_points_at_what_was_provisioned(runtime: Runtime) -> None:
     env = runtime.environment
 
     # Then every reference resolved to a real local resource, and it is in os.environ
-    assert env["ROSTER_LOCAL_MODE"] == "true"
     assert env["ROSTER_EMAIL_SENDER"] == "roster@example.com"
     assert env["ROSTER_VERIFICATION_URL_BASE"] == "http://127.0.0.1:3000/verify-email"
     assert env["POWERTOOLS_LOG_LEVEL"] == "INFO"

@@ -151,7 +151,6 @@ class Runtime:
                         f"{spec.name}; the functions share one process locally"
                     )
                 merged[key], owners[key] = text, spec.name
-        merged["ROSTER_LOCAL_MODE"] = "true"
         return merged
 
     # ------------------------------------------------------------------ Lambda

@@ -40,7 +40,6 @@ MAX_PROFILES = 4
 MAX_IP_RULES = 50
 PHOTO_TYPES = ("image/jpeg", "image/png", "image/webp")
 MAX_PHOTO_BYTES = 2 * 1024 * 1024
-ASSIGNMENT_KINDS = ("chat", "ticket", "workflow", "view")
 
 
 def _account(value: str) -> str:
@@ -342,6 +341,8 @@ class PhotoUpload(Model):
     maxBytes: int
 
 
+# The kinds the repository counts (``roster.repository.agents.ASSIGNMENT_KINDS``, kept
+# equal by ``tests/unit/test_agent_models.py``).
 AssignmentKind = Literal["chat", "ticket", "workflow", "view"]
 
 
