@@ -35,7 +35,8 @@ def reset(request: ResetPasswordRequest) -> Response[str]:
 
 @router.post("/me/password", tags=["self-service"], status_code=204)
 def change_own(request: ChangePasswordRequest) -> Response[str]:
-    credentials.change_own_password(principal(router), request)
+    caller = principal(router)
+    credentials.change_own_password(caller.agent_id, caller.session_id, request)
     return no_content()
 
 

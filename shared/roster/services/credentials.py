@@ -8,7 +8,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from roster import clock, password_policy, passwords
-from roster.api import Principal
 from roster.authorization import Act, Actor, authorize
 from roster.config import get_settings
 from roster.errors import (
@@ -148,7 +147,8 @@ def answer_new_password_challenge(request: ChallengeRequest) -> SignInResult:
 
 
 # ---------------------------------------------------------------------- self-service
-def change_own_password(caller: Principal, request: ChangePasswordRequest) -> None:
+def change_own_password(agent_id: str, session_id: str,
+                        request: ChangePasswordRequest) -> None:
     """``POST /me/password``: the current password is required; every other session of
     the agent is revoked, the caller's own is moved to the new epoch and stays.
 
@@ -156,8 +156,7 @@ def change_own_password(caller: Principal, request: ChangePasswordRequest) -> No
     compared: ``services.reauth``), so a stolen session cannot be used to guess it.
     """
     repository = get_repository()
-    record, session, current, _ = repository.load_password_change(
-        caller.agent_id, caller.session_id)
+    record, session, current, _ = repository.load_password_change(agent_id, session_id)
     if record is None or session is None or session.epoch != record.sessionEpoch:
         raise Unauthorized()
     reauthenticate(record.id, request.currentPassword, current,
