@@ -10,10 +10,8 @@ from typing import Any
 
 from roster.local import Runtime
 from roster.repository import DynamoRepository, get_repository
-from support.agents import make_agent
+from support.agents import OWNER_PASSWORD, make_agent
 from support.api import sign_in
-
-OWNER_PASSWORD = "Correct-Horse-Battery-9"
 
 
 @dataclass

@@ -3,10 +3,12 @@ the input that used to get a 500 and now gets an answer a client can use."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from roster.local import Runtime
+from support.agents import OWNER_PASSWORD
 
-OWNER_PASSWORD = "Correct-Horse-Battery-9"
 QUEUE = b'{"id": "night", "name": "Night"}'
 
 
@@ -54,7 +56,8 @@ def test_a_public_route_reads_a_text_plain_body_as_json(runtime: Runtime) -> Non
     # Given no token / When POST /auth/login comes as text/plain (was 500)
     runtime.create_owner(OWNER_PASSWORD)
     reply = runtime.invoke("POST", "/auth/login", headers={"Content-Type": "text/plain"},
-                           body=b'{"login": "admin", "password": "Correct-Horse-Battery-9"}')
+                           body=json.dumps({"login": "admin",
+                                            "password": OWNER_PASSWORD}).encode())
     # Then the sign-in works
     assert reply.status == 200, reply.text
     assert reply.json()["status"] == "authenticated"

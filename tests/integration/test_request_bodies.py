@@ -6,14 +6,14 @@ import json
 
 import pytest
 from roster.local import Runtime
+from support.agents import OWNER_PASSWORD
 
-PASSWORD = "Owner-Passw0rd-Local"
-LOGIN = json.dumps({"login": "admin", "password": PASSWORD})
+LOGIN = json.dumps({"login": "admin", "password": OWNER_PASSWORD})
 
 
 @pytest.fixture
 def owner(runtime: Runtime) -> Runtime:
-    runtime.create_owner(PASSWORD)
+    runtime.create_owner(OWNER_PASSWORD)
     return runtime
 
 
@@ -47,7 +47,7 @@ def test_a_json_body_with_a_lower_case_header_name_is_read_as_json(owner: Runtim
 
 
 @pytest.mark.parametrize(("content_type", "body"), [
-    ("application/x-www-form-urlencoded", "login=admin&password=" + PASSWORD),
+    ("application/x-www-form-urlencoded", "login=admin&password=" + OWNER_PASSWORD),
     ("application/json", '{"login": "admin", "password": '),
     ("text/plain", "not json"),
     (None, "{'login': 'admin'}"),
