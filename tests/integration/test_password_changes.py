@@ -379,3 +379,25 @@ def test_admin_reset_takes_force_password_change_by_its_one_name(runtime: Any, o
         flag: False})
     assert answer.status == 204
     assert get_repository().get_agent(agent.id).passwordStatus == "set"  # type: ignore[union-attr]
+
+
+def test_a_sign_in_half_way_dies_with_a_password_reset_or_revoke_all(runtime: Any,
+                                                                     owner: str) -> None:
+    """Rule: a pending sign-in (its challenge) is bound to the agent's session epoch, so a
+    password reset or "revoke every session" ends it as it ends the sessions (red team:
+    someone holding a leaked temporary password answered NEW_PASSWORD_REQUIRED after the
+    admin had reset it, and set a password of their own). Fails without the epoch check."""
+    agent = make_agent(account="jdoe", temporary=True)
+    # the admin resets the password while someone is half-way with the old one
+    pending = login(runtime, "jdoe", AGENT_PASSWORD)
+    assert pending.json()["challenge"] == "NEW_PASSWORD_REQUIRED"
+    current = admin_set(runtime, owner, agent.id, {"generate": True}).json()["temporaryPassword"]
+    late = answer_new_password(runtime, pending.json()["session"], "Attacker-Chosen-Pw1")
+    assert (late.status, late.json()["code"]) == (401, "invalid_session")
+    # the admin revokes every session while someone is half-way with the new one
+    pending = login(runtime, "jdoe", current)
+    assert pending.json()["challenge"] == "NEW_PASSWORD_REQUIRED"
+    runtime.invoke("DELETE", f"/agents/{agent.id}/sessions", headers=bearer(owner))
+    late = answer_new_password(runtime, pending.json()["session"], "Attacker-Chosen-Pw1")
+    assert (late.status, late.json()["code"]) == (401, "invalid_session")
+    assert login(runtime, "jdoe", "Attacker-Chosen-Pw1").status == 401

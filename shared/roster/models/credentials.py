@@ -49,6 +49,7 @@ class Challenge(Model):
     kind: ChallengeKind
     expiresAt: str
     passwordVerified: bool = True
+    epoch: int = -1  # the agent's session epoch when issued (-1: none, never current)
 
 
 class SignInThrottles(Model):

@@ -114,12 +114,13 @@ def answer_new_password_challenge(request: ChallengeRequest) -> SignInResult:
     # reads too); the challenge must be this agent's.
     state = repository.load_two_factor_sign_in(
         agent_id, sessions.challenge_digest(request.session))
-    challenge = sessions.check_challenge(state.challenge, "NEW_PASSWORD_REQUIRED", agent_id)
+    challenge, record = sessions.check_challenge(state.challenge, "NEW_PASSWORD_REQUIRED",
+                                                 state.record)
     if request.newPassword is None:
         raise ValidationFailed(errors=[{"field": "newPassword",
                                         "message": "is required for NEW_PASSWORD_REQUIRED"}])
-    record, current = state.record, state.password
-    if record is None or current is None or not current.temporary:
+    current = state.password
+    if current is None or not current.temporary:
         raise InvalidSession()
     if not record.active:
         raise AccountInactive()

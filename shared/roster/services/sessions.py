@@ -82,7 +82,7 @@ def issue_challenge(record: AgentRecord, kind: ChallengeKind) -> ChallengeAnswer
     expires = clock.now() + timedelta(seconds=get_settings().challenge_ttl_seconds)
     get_repository().create_challenge(
         Challenge(digest=codes.digest(token, purpose=CHALLENGE_PURPOSE), agentId=record.id,
-                  kind=kind, expiresAt=clock.iso(expires))
+                  kind=kind, expiresAt=clock.iso(expires), epoch=record.sessionEpoch)
     )
     return ChallengeAnswer(challenge=kind, session=token)
 
@@ -98,16 +98,21 @@ def challenge_agent_id(token: str) -> str | None:
 
 
 def check_challenge(challenge: Challenge | None, kind: ChallengeKind,
-                    agent_id: str | None = None) -> Challenge:
-    """``challenge`` if live, of ``kind`` (and ``agent_id``'s); else ``401 invalid_session``."""
+                    record: AgentRecord | None) -> tuple[Challenge, AgentRecord]:
+    """``challenge`` if live, of ``kind``, ``record``'s, and issued in the agent's current
+    session epoch; else ``401 invalid_session``. A password change (an admin's reset, a
+    recovery, the agent's own) and "revoke every session" move the epoch on, so a sign-in
+    half-way through its steps dies with them, as the sessions do."""
     if (
         challenge is None
+        or record is None
         or challenge.kind != kind
-        or (agent_id is not None and challenge.agentId != agent_id)
+        or challenge.agentId != record.id
+        or challenge.epoch != record.sessionEpoch
         or clock.parse(challenge.expiresAt) <= clock.now()
     ):
         raise InvalidSession()
-    return challenge
+    return challenge, record
 
 
 def continue_sign_in(record: AgentRecord, password: PasswordCredential | None, *,

@@ -184,10 +184,8 @@ def answer_sign_in_challenge(request: ChallengeRequest, source_ip: str) -> SignI
                         if request.backupCode is not None else [])
     repository = get_repository()
     state = repository.load_two_factor_sign_in(agent_id, challenge_digest, presented_backup)
-    sessions.check_challenge(state.challenge, "TOTP_REQUIRED", agent_id)
-    record, credential = state.record, state.totp
-    if record is None:
-        raise InvalidSession()
+    _, record = sessions.check_challenge(state.challenge, "TOTP_REQUIRED", state.record)
+    credential = state.totp
     if not record.active:
         raise AccountInactive()
     if not ip_allowed(source_ip, record.ipAllowlist):
