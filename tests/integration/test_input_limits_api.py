@@ -206,3 +206,31 @@ def test_a_login_with_a_kelvin_sign_does_not_reach_the_ascii_account(admin: Admi
     assert admin.create_agent("kate").status == 201
     assert login(admin.runtime, "kate", AGENT_PASSWORD).status == 200
     assert login(admin.runtime, f"{KELVIN}ate", AGENT_PASSWORD).status == 401
+
+
+def test_properties_are_bounded_in_total_so_every_read_can_serve_them(
+        runtime: Runtime) -> None:
+    """Rule: nothing is stored that a later read cannot serve. 50 values of 1,000 emoji
+    each were accepted, then the next PATCH broke DynamoDB's 400 KB item limit (500) and a
+    page of such agents outgrew Lambda's 6 MB answer (red team). All properties together
+    take at most 8,192 characters of JSON: more is 422 naming ``properties``."""
+    import json
+
+    from roster.models.properties import MAX_PROPERTIES_JSON
+
+    runtime.create_owner(OWNER_PASSWORD)
+    token = access_token(runtime, "admin", OWNER_PASSWORD)
+    huge = {f"k{n}": "\U0001f600" * 1000 for n in range(50)}
+    created = runtime.invoke("POST", "/agents", headers=bearer(token), body={
+        "account": "emoji", "email": "emoji@example.com", "firstName": "E",
+        "passwordMode": "invite", "sendWelcome": False, "properties": huge})
+    assert created.status == 422 and created.json()["errors"][0]["field"] == "properties"
+    fits = {f"k{n}": "x" * 150 for n in range(50)}
+    assert len(json.dumps(fits, separators=(",", ":"))) <= MAX_PROPERTIES_JSON
+    created = runtime.invoke("POST", "/agents", headers=bearer(token), body={
+        "account": "emoji", "email": "emoji@example.com", "firstName": "E",
+        "passwordMode": "invite", "sendWelcome": False, "properties": fits})
+    assert created.status == 201, created.json()
+    group = runtime.invoke("POST", "/groups", headers=bearer(token),
+                           body={"id": "loud", "name": "Loud", "properties": huge})
+    assert group.status == 422

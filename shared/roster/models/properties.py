@@ -3,12 +3,14 @@
 At most 50; names 1-64 of ``A-Z a-z 0-9 _ . -``, not starting with ``__`` (so no
 ``__proto__``-style name reaches a client's object); values text up to 1,000 characters,
 booleans, or finite numbers within +-10^15 (the body reader, ``roster.json_limits``, has
-already refused longer fractions and other numbers). Stored items keep the lenient
+already refused longer fractions and other numbers); all of them together at most
+``MAX_PROPERTIES_JSON`` characters of JSON. Stored items keep the lenient
 ``models.agent.PropertyValue`` so that reading what an older version stored never fails.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any
 
 from pydantic import (
@@ -58,4 +60,19 @@ PropertyValue = Annotated[
 ]
 PropertyName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{1,64}$"),
                          AfterValidator(_not_dunder), _one_error(PROPERTY_NAME_RULE)]
-Properties = Annotated[dict[PropertyName, PropertyValue], Field(max_length=MAX_PROPERTIES)]
+# All of an agent's (or a group's) properties together, as JSON with non-ASCII escaped:
+# 50 values of 1,000 emoji each (200 KB stored, 600 KB in an answer) broke DynamoDB's
+# 400 KB item limit on the next PATCH (a 500) and made a page of agents larger than
+# Lambda's 6 MB answer (red team). 8,192 keeps a 100-agent page under 4 MB.
+MAX_PROPERTIES_JSON = 8192
+
+
+def _bounded_total(properties: dict[str, Any]) -> dict[str, Any]:
+    if len(json.dumps(properties, separators=(",", ":"))) > MAX_PROPERTIES_JSON:
+        raise ValueError(f"properties take at most {MAX_PROPERTIES_JSON} characters "
+                         "together, as JSON (non-ASCII characters count 6 or 12)")
+    return properties
+
+
+Properties = Annotated[dict[PropertyName, PropertyValue], Field(max_length=MAX_PROPERTIES),
+                       AfterValidator(_bounded_total)]
