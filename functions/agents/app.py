@@ -7,7 +7,15 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler.api_gateway import Response, Router
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from pydantic import BaseModel
-from roster.api import api_handler, create_app, header, json_response, no_content, principal
+from roster.api import (
+    api_handler,
+    create_app,
+    header,
+    json_response,
+    no_content,
+    principal,
+    source_ip,
+)
 from roster.cursor import MAX_CURSOR_LENGTH
 from roster.errors import ValidationFailed
 from roster.models.agent import Agent, AgentRecord
@@ -68,7 +76,7 @@ def get_me() -> Response[str]:
 @router.patch("/me", tags=["self-service"], responses=AGENT_ANSWER)
 def patch_me(request: UpdateMeRequest) -> Response[str]:
     return _agent(agents.update_me(principal(router).agent_id, request,
-                                   header(router, "If-Match")))
+                                   header(router, "If-Match"), source_ip=source_ip(router)))
 
 
 @router.put("/me/queue-status", tags=["self-service"], status_code=204)

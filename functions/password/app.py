@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from aws_lambda_powertools.event_handler.api_gateway import Response, Router
-from roster.api import api_handler, create_app, json_response, no_content, principal
+from roster.api import (
+    api_handler,
+    create_app,
+    json_response,
+    no_content,
+    principal,
+    source_ip,
+)
 from roster.models.passwords import (
     AdminPasswordRequest,
     ChangePasswordRequest,
@@ -36,7 +43,8 @@ def reset(request: ResetPasswordRequest) -> Response[str]:
 @router.post("/me/password", tags=["self-service"], status_code=204)
 def change_own(request: ChangePasswordRequest) -> Response[str]:
     caller = principal(router)
-    credentials.change_own_password(caller.agent_id, caller.session_id, request)
+    credentials.change_own_password(caller.agent_id, caller.session_id, request,
+                                    source_ip=source_ip(router))
     return no_content()
 
 

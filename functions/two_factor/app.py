@@ -24,7 +24,8 @@ router = Router()
 
 @router.post("/me/two-factor", tags=["self-service"])
 def start_enrolment(request: EnrolmentRequest) -> Enrolment:
-    return two_factor.start_enrolment(principal(router).agent_id, request.currentPassword)
+    return two_factor.start_enrolment(principal(router).agent_id, request.currentPassword,
+                                      source_ip(router))
 
 
 @router.post("/me/two-factor/confirm", tags=["self-service"])

@@ -20,7 +20,7 @@ from roster.repository import get_repository, keys
 from roster.services import email_change
 from roster.services.reauth import reauthenticate
 from support.agents import AGENT_PASSWORD, OWNER_PASSWORD, make_agent, stored_agent
-from support.api import access_token, bearer
+from support.api import access_token, bearer, login
 from support.audit import audit_actions
 from support.aws_calls import dynamodb_calls
 from support.clocks import ShiftedClock
@@ -45,8 +45,11 @@ def patch_me(runtime: Runtime, token: str, body: dict[str, Any]) -> LocalRespons
     return runtime.invoke("PATCH", "/me", headers=bearer(token), body=body)
 
 
-def throttle_of(agent_id: str) -> LoginThrottle:
-    item = get_repository().table.get(keys.password_change_throttle(agent_id))
+def throttle_of(agent_id: str, source_ip: str = "127.0.0.1") -> LoginThrottle:
+    """The agent's password-failure count from ``source_ip`` (sign-in's and
+    re-authentication's alike)."""
+    item = get_repository().table.get(
+        keys.sign_in_source_throttle(keys.agent_subject(agent_id), source_ip))
     return LoginThrottle.model_validate(item or {})
 
 
@@ -123,6 +126,7 @@ def test_concurrent_wrong_current_passwords_get_no_more_comparisons_than_the_lim
 
     monkeypatch.setattr(passwords, "verify_password", counting_verify)
     outcomes = race(lambda guess: reauthenticate(agent.id, guess, credential,
+                                                 source_ip="127.0.0.1",
                                                  action="test.failed", step="test"),
                     [f"{WRONG}{n}" for n in range(20)])
     limit = get_settings().password_max_failures
@@ -135,7 +139,8 @@ def test_concurrent_wrong_current_passwords_get_no_more_comparisons_than_the_lim
     assert all(int(o.extra["retryAfter"]) > 0 for o in refused)
     # And the limit reached started the lockout: even the right password waits now
     with pytest.raises(RosterError) as locked:
-        reauthenticate(agent.id, AGENT_PASSWORD, credential, action="test.failed", step="t")
+        reauthenticate(agent.id, AGENT_PASSWORD, credential, source_ip="127.0.0.1",
+                       action="test.failed", step="t")
     assert locked.value.status == 429
 
 
@@ -284,3 +289,23 @@ def test_email_change_mails_are_limited_per_agent_per_hour(
     shifted.advance(hours=1)
     email_change.start_change(agent.id, stored_agent(agent.id), "later@example.com")
     assert stored_agent(agent.id).pendingEmail is not None
+
+
+def test_a_wrong_current_password_is_a_password_failure_of_that_source_only(
+        jdoe: tuple[Runtime, str, str]) -> None:
+    """Rule: a wrong current password counts as a password failure (API.md v2): in the
+    sign-in's counts, per agent and source IP. A stolen token guessing from elsewhere
+    throttles that address, not the agent's own (red team: ten wrong guesses blocked the
+    real user's password change from its own address), and sign-in plus
+    re-authentication from one address get ten guesses together, not twenty."""
+    runtime, agent_id, token = jdoe
+    thief = "203.0.113.66"
+    for _ in range(get_settings().password_max_failures):
+        wrong = runtime.invoke("PATCH", "/me", headers=bearer(token), source_ip=thief,
+                               body={"phone": "+4711111111", "currentPassword": WRONG})
+        assert wrong.status == 401
+    assert throttle_of(agent_id, thief).lockedUntil is not None
+    assert login(runtime, "jdoe", AGENT_PASSWORD, source_ip=thief).status == 429
+    mine = runtime.invoke("PATCH", "/me", headers=bearer(token),
+                          body={"phone": "+4711111111", "currentPassword": AGENT_PASSWORD})
+    assert mine.status == 200, mine.json()

@@ -68,6 +68,4 @@ class SignInState(Model):
     """Everything a sign-in needs, read in as few round trips as the key layout allows."""
 
     agent_id: str | None = None
-    throttle: LoginThrottle | None = None  # the subject's, from every source
-    source_throttle: LoginThrottle | None = None  # the subject's from this source IP
     password: PasswordCredential | None = None

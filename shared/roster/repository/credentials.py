@@ -16,7 +16,7 @@ from roster import clock
 from roster.errors import ConcurrentChange, NotFound, RosterError
 from roster.models.agent import AgentRecord, PasswordStatus
 from roster.models.audit import AuditEvent
-from roster.models.credentials import LoginThrottle, PasswordCredential, SessionRecord
+from roster.models.credentials import PasswordCredential, SessionRecord
 from roster.models.outbox import OutboxMessage
 from roster.repository import keys
 from roster.repository.base import StoreBase, ttl_of
@@ -111,19 +111,16 @@ class CredentialStore(StoreBase):
         return record, credential
 
     def load_password_change(self, agent_id: str, session_id: str) -> tuple[
-            AgentRecord | None, SessionRecord | None, PasswordCredential | None,
-            LoginThrottle | None]:
-        """Profile, the caller's session, the credential and the change throttle: one read."""
+            AgentRecord | None, SessionRecord | None, PasswordCredential | None]:
+        """Profile, the caller's session and the credential: one read."""
         wanted = {
             keys.PROFILE: "profile",
             keys.session(agent_id, session_id)["sk"]: "session",
             keys.password(agent_id)["sk"]: "password",
-            keys.password_change_throttle(agent_id)["sk"]: "throttle",
         }
         found: dict[str, Item] = {}
         for item in self.table.batch_get([
-            keys.agent(agent_id), keys.session(agent_id, session_id),
-            keys.password(agent_id), keys.password_change_throttle(agent_id),
+            keys.agent(agent_id), keys.session(agent_id, session_id), keys.password(agent_id),
         ]):
             found[wanted[str(item["sk"])]] = item
         return (
@@ -131,7 +128,6 @@ class CredentialStore(StoreBase):
             SessionRecord.model_validate(found["session"]) if "session" in found else None,
             PasswordCredential.model_validate(found["password"]) if "password" in found
             else None,
-            LoginThrottle.model_validate(found["throttle"]) if "throttle" in found else None,
         )
 
     def load_recovery_target(self, login: str) -> tuple[AgentRecord | None,

@@ -19,7 +19,6 @@ from roster.models.agent import AgentRecord
 from roster.models.audit import AuditEvent
 from roster.models.credentials import (
     Challenge,
-    LoginThrottle,
     PasswordCredential,
     SessionRecord,
     SignInState,
@@ -155,29 +154,21 @@ class DynamoRepository(ExpiryStore, EmailChangeStore, AgentStore, CatalogStore, 
         return strip_keys(item) if item else None
 
     # ------------------------------------------------------------------ sign-in
-    def load_sign_in(self, login: str, source_ip: str) -> tuple[SignInState, AgentRecord | None]:
-        """The agent a login names, its password and its throttles (from every source
-        and from ``source_ip``): two round trips, known login or not."""
+    def load_sign_in(self, login: str) -> tuple[SignInState, AgentRecord | None]:
+        """The agent a login names and its password: two round trips, known login or not
+        (an unknown one reads a decoy profile and the password an agent that cannot exist
+        would have: the same work, so the response time does not tell them apart)."""
         guard = self.table.get(keys.login_guard(login))
         state = SignInState(agent_id=str(guard["agentId"]) if guard else None)
-        # An unknown login reads the items of an agent that cannot exist, and its own
-        # throttles: the same round trips as a known one, so the response time does not
-        # tell them apart.
         agent_id = state.agent_id or NOBODY
-        subject = keys.sign_in_subject(state.agent_id, login)
-        wanted = {"profile": self.profile_key(agent_id), "password": keys.password(agent_id),
-                  "throttle": keys.sign_in_throttle(subject),
-                  "source_throttle": keys.sign_in_source_throttle(subject, source_ip)}
-        found = {(item["pk"], item["sk"]): item for item in self.table.batch_get(
-            list(wanted.values()))}
-        item = {name: found.get((key["pk"], key["sk"])) for name, key in wanted.items()}
-        record = self.profile_read(agent_id, item["profile"])
-        if item["password"]:
-            state.password = PasswordCredential.model_validate(item["password"])
-        for name in ("throttle", "source_throttle"):
-            if item[name]:
-                setattr(state, name, LoginThrottle.model_validate(item[name]))
-        return state, record
+        profile_key, password_key = self.profile_key(agent_id), keys.password(agent_id)
+        found = {(item["pk"], item["sk"]): item
+                 for item in self.table.batch_get([profile_key, password_key])}
+        password = found.get((password_key["pk"], password_key["sk"]))
+        if password:
+            state.password = PasswordCredential.model_validate(password)
+        return state, self.profile_read(
+            agent_id, found.get((profile_key["pk"], profile_key["sk"])))
 
     def sign_in_reset_ops(self, throttles: SignInThrottles | None, *,
                           signed_in: bool) -> list[TxOp]:

@@ -113,12 +113,6 @@ def sign_in_source_throttle(subject: str, source_ip: str) -> Key:
 SOURCE_PREFIX = "IP#"
 
 
-def password_change_throttle(agent_id: str) -> Key:
-    """Wrong current passwords given to ``POST /me/password`` (a throttle of its own, so a
-    stolen session cannot guess the password, nor lock the agent's sign-in)."""
-    return {"pk": agent_partition(agent_id), "sk": "THROTTLE#PASSWORD_CHANGE"}
-
-
 def email_change_mails(agent_id: str, hour: str) -> Key:
     """Email-change mails (links, resends, address-in-use notices) about one agent in one
     clock hour, whoever asked for them."""

@@ -1,7 +1,7 @@
 """Password attempts, counted against a throttle item *before* the password is compared.
 
-Used by the sign-in (per agent and per agent and source IP, ``keys.sign_in_throttle`` /
-``keys.sign_in_source_throttle``) and by re-authentication (``keys.password_change_throttle``).
+Used by the sign-in and by re-authentication (the same counts: per agent and source IP,
+``keys.sign_in_source_throttle``, and per agent, ``keys.sign_in_throttle``).
 
 Two counters: ``failures``, the attempts spent since the last success (decided wrong or
 still being compared), which the spend's condition holds under the limit, and

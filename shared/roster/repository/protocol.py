@@ -227,9 +227,7 @@ class Repository(Protocol):
 
     def load_password_change(
         self, agent_id: str, session_id: str
-    ) -> tuple[
-        AgentRecord | None, SessionRecord | None, PasswordCredential | None, LoginThrottle | None
-    ]: ...
+    ) -> tuple[AgentRecord | None, SessionRecord | None, PasswordCredential | None]: ...
 
     def load_recovery_target(
         self, login: str
@@ -239,9 +237,7 @@ class Repository(Protocol):
         self, agent_id: str, session_id: str, extra: Sequence[Key] = ()
     ) -> tuple[AgentRecord | None, SessionRecord | None, list[Item]]: ...
 
-    def load_sign_in(
-        self, login: str, source_ip: str
-    ) -> tuple[SignInState, AgentRecord | None]: ...
+    def load_sign_in(self, login: str) -> tuple[SignInState, AgentRecord | None]: ...
 
     def load_two_factor(
         self, agent_id: str

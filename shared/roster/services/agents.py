@@ -411,7 +411,8 @@ def act_of(record: AgentRecord, changes: dict[str, Any]) -> Act:
     return Act.MANAGE
 
 
-def update_me(agent_id: str, request: UpdateMeRequest, if_match: str | None) -> Changed:
+def update_me(agent_id: str, request: UpdateMeRequest, if_match: str | None, *,
+              source_ip: str) -> Changed:
     """``PATCH /me``. ``email``, ``phone`` and ``mobilePhone`` need the current password
     (``services.reauth``); a phone change notifies the old email and old numbers in the
     same write; an email change never tells whether the address is another agent's."""
@@ -425,7 +426,7 @@ def update_me(agent_id: str, request: UpdateMeRequest, if_match: str | None) -> 
         from roster.services.reauth import reauthenticate
 
         _, password = get_repository().load_credentials(agent_id)
-        reauthenticate(agent_id, request.currentPassword, password,
+        reauthenticate(agent_id, request.currentPassword, password, source_ip=source_ip,
                        action="agent.reauthentication_failed", step="profile_change")
     changes = request.changes()
     email = changes.pop("email", None)

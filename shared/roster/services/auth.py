@@ -18,12 +18,7 @@ from roster.errors import (
 from roster.models.agent import AgentRecord
 from roster.models.audit import AuditEvent
 from roster.models.auth import ChallengeRequest, LoginRequest, SignInResult
-from roster.models.credentials import (
-    LoginThrottle,
-    PasswordCredential,
-    SignInState,
-    SignInThrottles,
-)
+from roster.models.credentials import LoginThrottle, PasswordCredential, SignInThrottles
 from roster.repository import get_repository, keys
 from roster.repository.table import Key
 from roster.services import sessions
@@ -42,18 +37,21 @@ def trusted_source(throttle: LoginThrottle | None) -> bool:
 Spent = list[tuple[Key, LoginThrottle, int]]  # throttle item, its count, its limit
 
 
-def spend_attempts(state: SignInState, subject: str, source_ip: str) -> Spent:
-    """Spend one attempt from this source and (unless the source is the agent's own) one
-    from the agent's ceiling, both before the password is compared; ``429`` when either
-    has none left. Returns what was spent, to settle once the guess is decided."""
+def spend_attempts(subject: str, source_ip: str) -> Spent:
+    """Spend one attempt from ``subject``'s count from ``source_ip`` and, unless that
+    source is the agent's own (a sign-in from it in the last 30 days, which the spend's
+    answer tells), one from its ceiling from every source: both before the password is
+    compared; ``429`` when either has none left. Sign-in and re-authentication share
+    these counts (a wrong current password is a password failure like any other)."""
     settings = get_settings()
     repository = get_repository()
     lockout = settings.password_lockout_seconds
     source = keys.sign_in_source_throttle(subject, source_ip)
     limit = settings.password_max_failures
-    spent = [(source, repository.spend_password_attempt(
-        source, max_failures=limit, lockout_seconds=lockout), limit)]
-    if not trusted_source(state.source_throttle):
+    from_source = repository.spend_password_attempt(source, max_failures=limit,
+                                                    lockout_seconds=lockout)
+    spent = [(source, from_source, limit)]
+    if not trusted_source(from_source):
         everywhere = keys.sign_in_throttle(subject)
         limit = settings.password_max_failures_per_agent
         try:
@@ -65,13 +63,27 @@ def spend_attempts(state: SignInState, subject: str, source_ip: str) -> Spent:
     return spent
 
 
-def _refuse(record: AgentRecord, reason: str, error: Exception, spent: Spent) -> Exception:
-    """A right password refused for the account's state: recorded, and its attempts given
-    back (the guess was right)."""
+def settle_failure(spent: Spent) -> None:
+    """The guess was wrong: its attempts stay spent (the one reaching a limit locks)."""
+    repository = get_repository()
+    for key, attempt, limit in spent:
+        repository.settle_password_failure(
+            key, attempt, max_failures=limit,
+            lockout_seconds=get_settings().password_lockout_seconds)
+
+
+def give_back(spent: Spent) -> None:
+    """The guess was right: the counts go back to the guesses still in flight."""
     repository = get_repository()
     for key, _, _ in spent:
         repository.give_back_password_attempt(key)
-    repository.record_events([AuditEvent(
+
+
+def _refuse(record: AgentRecord, reason: str, error: Exception, spent: Spent) -> Exception:
+    """A right password refused for the account's state: recorded, and its attempts given
+    back (the guess was right)."""
+    give_back(spent)
+    get_repository().record_events([AuditEvent(
         actorId=record.id, action="sign_in.refused", targetId=record.id,
         details={"reason": reason})])
     return error
@@ -84,12 +96,11 @@ def login(request: LoginRequest, source_ip: str) -> SignInResult:
     same ``401``; states that would reveal the account (inactive, locked, allowlist)
     are told only to a caller who knew the password.
     """
-    settings = get_settings()
     repository = get_repository()
-    state, record = repository.load_sign_in(request.login, source_ip)
+    state, record = repository.load_sign_in(request.login)
     subject = keys.sign_in_subject(state.agent_id, request.login)
     try:
-        spent = spend_attempts(state, subject, source_ip)
+        spent = spend_attempts(subject, source_ip)
     except TooManyAttempts:
         # A refused attempt is a sign-in failure too: recorded, without the login typed.
         repository.record_events([AuditEvent(
@@ -103,10 +114,7 @@ def login(request: LoginRequest, source_ip: str) -> SignInResult:
             actorId=None, action="sign_in.failed", targetId=record.id if record else None,
             details={"reason": "wrong_password" if record else "unknown_login",
                      "sourceIp": source_ip})])
-        for key, attempt, limit in spent:
-            repository.settle_password_failure(
-                key, attempt, max_failures=limit,
-                lockout_seconds=settings.password_lockout_seconds)
+        settle_failure(spent)
         raise InvalidCredentials()
     assert record is not None and state.password is not None
     throttles = SignInThrottles(subject=subject, sourceIp=source_ip,

@@ -27,7 +27,7 @@ from roster.models.auth import ChallengeRequest, SignInResult
 from roster.models.credentials import PasswordCredential
 from roster.models.outbox import Channel, OutboxMessage
 from roster.models.passwords import AdminPasswordRequest, ChangePasswordRequest
-from roster.repository import get_repository, keys
+from roster.repository import get_repository
 from roster.repository.credentials import PasswordChange
 from roster.services import sessions
 from roster.services.reauth import reauthenticate
@@ -148,19 +148,19 @@ def answer_new_password_challenge(request: ChallengeRequest) -> SignInResult:
 
 
 # ---------------------------------------------------------------------- self-service
-def change_own_password(agent_id: str, session_id: str,
-                        request: ChangePasswordRequest) -> None:
+def change_own_password(agent_id: str, session_id: str, request: ChangePasswordRequest, *,
+                        source_ip: str) -> None:
     """``POST /me/password``: the current password is required; every other session of
     the agent is revoked, the caller's own is moved to the new epoch and stays.
 
-    Wrong current passwords count in the re-authentication throttle (counted before
-    compared: ``services.reauth``), so a stolen session cannot be used to guess it.
+    Wrong current passwords count as password failures (counted before compared:
+    ``services.reauth``), so a stolen session cannot be used to guess it.
     """
     repository = get_repository()
-    record, session, current, _ = repository.load_password_change(agent_id, session_id)
+    record, session, current = repository.load_password_change(agent_id, session_id)
     if record is None or session is None or session.epoch != record.sessionEpoch:
         raise Unauthorized()
-    reauthenticate(record.id, request.currentPassword, current,
+    reauthenticate(record.id, request.currentPassword, current, source_ip=source_ip,
                    action="password.change_failed", step="password_change")
     assert current is not None  # a right guess needs a stored password
     # the current password was just verified: "the same" is a plain comparison
@@ -171,7 +171,6 @@ def change_own_password(agent_id: str, session_id: str,
         record, credential,
         PasswordChange(expected_hash=current.hash, expected_epoch=record.sessionEpoch,
                        keep_session=session.id,
-                       clear_throttles=(keys.password_change_throttle(record.id),),
                        failure=ConcurrentChange("The password or the sessions changed "
                                                 "meanwhile; try again")),
         audit=[AuditEvent(actorId=record.id, action="password.changed", targetId=record.id,

@@ -250,7 +250,7 @@ def answer_sign_in_challenge(request: ChallengeRequest, source_ip: str) -> SignI
 
 
 # ---------------------------------------------------------------------- self-service
-def start_enrolment(agent_id: str, current_password: str) -> Enrolment:
+def start_enrolment(agent_id: str, current_password: str, source_ip: str) -> Enrolment:
     """A fresh secret, pending until confirmed with a code from the app; the current
     password is asked first (a stolen token must not bind its thief's authenticator)."""
     from roster.services.reauth import reauthenticate
@@ -259,7 +259,7 @@ def start_enrolment(agent_id: str, current_password: str) -> Enrolment:
     record, password = repository.load_credentials(agent_id)
     if record is None:
         raise NotFound("No such agent")
-    reauthenticate(agent_id, current_password, password,
+    reauthenticate(agent_id, current_password, password, source_ip=source_ip,
                    action="two_factor.enrolment_refused", step="two_factor_enrolment")
     if record.twoFactorEnabled:
         raise TwoFactorAlreadyEnabled()
