@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Literal
@@ -440,9 +441,23 @@ def update_me(agent_id: str, request: UpdateMeRequest, if_match: str | None, *,
     if email is not None and email.lower() != result.record.email.lower():
         from roster.services import email_change
 
-        result = Changed(email_change.start_change(agent_id, result.record, email,
-                                                   self_service=True), result.catalog)
+        with stale_without_if_match_is_concurrent(if_match):
+            result = Changed(email_change.start_change(agent_id, result.record, email,
+                                                       self_service=True), result.catalog)
     return result
+
+
+@contextmanager
+def stale_without_if_match_is_concurrent(if_match: str | None) -> Iterator[None]:
+    """An email change writes after the other fields, conditional on the version they
+    left: when it lost a race the caller did not pin with ``If-Match``, that is ``409
+    concurrent_change`` (retry), not ``412`` (API.md: 412 is for a stale ``If-Match``)."""
+    try:
+        yield
+    except VersionConflict:
+        if if_match is not None and if_match.strip() != "*":
+            raise
+        raise ConcurrentChange("The agent changed meanwhile; try again") from None
 
 
 PHONE_FIELDS = ("phone", "mobilePhone")
@@ -483,8 +498,9 @@ def _update(actor: Actor, agent_id: str, changes: dict[str, Any], if_match: str 
     if email is not None and email.lower() != result.record.email.lower():
         from roster.services import email_change
 
-        result = Changed(email_change.start_change(actor.id, result.record, email),
-                         result.catalog)
+        with stale_without_if_match_is_concurrent(if_match):
+            result = Changed(email_change.start_change(actor.id, result.record, email),
+                             result.catalog)
     return result
 
 

@@ -311,3 +311,25 @@ def test_concurrent_patches_with_one_version_one_wins(admin: Api,
     # Then exactly one change is made and the others are told the version is stale
     assert sorted(outcomes) == ["412"] * 9 + ["ok"]
     assert admin.call("GET", f"/agents/{agent['id']}").json()["version"] == 2
+
+
+def test_concurrent_email_changes_without_if_match_are_never_412(
+        admin: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    """API.md: ``412 version_conflict`` answers a stale ``If-Match`` only. Email changes
+    racing without one: one wins, the others ``409 concurrent_change`` (retry); red team:
+    they were 412."""
+    from roster.authorization import Actor
+    from roster.errors import RosterError
+    from roster.models.agents_api import UpdateAgentRequest
+    from roster.permissions import ALL_PERMISSIONS
+    from roster.services import agents
+    from support.concurrency import atomic_aws, race
+
+    atomic_aws(monkeypatch)
+    agent = new_agent(admin, "jdoe")
+    actor = Actor(_owner_id(admin), frozenset(ALL_PERMISSIONS))
+    outcomes = race(lambda n: agents.update_agent(
+        actor, agent["id"], UpdateAgentRequest.model_validate({"email": f"n{n}@example.com"}),
+        None), range(4))
+    codes = [(o.status, o.code) for o in outcomes if isinstance(o, RosterError)]
+    assert len(codes) < 4 and set(codes) <= {(409, "concurrent_change")}, codes
