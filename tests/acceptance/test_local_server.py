@@ -279,6 +279,12 @@ def test_the_api_refuses_other_origins_and_a_second_host(local_server: LocalServ
                     "Host: evil.example\r\nConnection: close\r\n\r\n".encode())
         answer = raw.recv(4096).decode("latin-1")
     assert answer.startswith("HTTP/1.1 421"), answer[:200]
+    with socket.create_connection(("127.0.0.1", int(port)), timeout=TIMEOUT) as raw:
+        raw.sendall(f"GET /me HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+                    "Authorization: Bearer garbage\r\nAuthorization: Bearer other\r\n"
+                    "Connection: close\r\n\r\n".encode())
+        answer = raw.recv(4096).decode("latin-1")
+    assert answer.startswith("HTTP/1.1 400"), answer[:200]  # two Authorization: neither
 
 
 def test_a_header_too_large_is_a_problem_document(local_server: LocalServer) -> None:

@@ -105,6 +105,11 @@ class RequestHandler(BaseHTTPRequestHandler):
         host = single_host(self.headers.get_all("Host") or [])
         if not host_allowed(host, port):
             return _json(MISDIRECTED_STATUS, misdirected_problem(host), PROBLEM_CONTENT_TYPE)
+        if len(self.headers.get_all("Authorization") or []) > 1:
+            # which one counts would differ between two readers: none does
+            return _json(400, problem_document(
+                400, "bad_request", "Bad request", "Send one Authorization header"),
+                PROBLEM_CONTENT_TYPE)
         origin = self.headers.get("Origin")
         if not origin_allowed(origin, port, own_pages=True):
             assert origin is not None
