@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 from botocore.awsrequest import AWSResponse
-from roster import aws
 from roster.local import Runtime
 from roster.repository import get_repository
 from roster.repository.table import RetryPolicy
+from support.aws_calls import dynamodb_hook
 
 THROTTLED = {"Error": {"Code": "ProvisionedThroughputExceededException",
                        "Message": "The level of configured provisioned throughput was exceeded"},
@@ -33,12 +33,8 @@ def busy_table(runtime: Runtime) -> Iterator[list[str]]:
         calls.append(model.name)
         return AWSResponse("http://dynamodb", 400, {}, None), THROTTLED
 
-    client = aws.dynamodb()
-    client.meta.events.register("before-call.dynamodb", throttle)
-    try:
+    with dynamodb_hook("before-call", throttle):
         yield calls
-    finally:
-        client.meta.events.unregister("before-call.dynamodb", throttle)
 
 
 def test_a_route_on_a_busy_table_is_503_with_retry_after(
