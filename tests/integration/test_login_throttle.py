@@ -256,3 +256,22 @@ def test_an_attempt_refused_by_the_throttle_is_recorded(runtime: Any) -> None:
                        (agent.id, {"reason": "throttled", "sourceIp": "127.0.0.1"})]
     # And nothing in it names the unknown login string that was typed
     assert "ghost" not in str(feed)
+
+
+def test_an_attempt_the_ceiling_refuses_leaves_the_sources_count_as_it_was(
+        runtime: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An attempt spent from the source and then refused by the per-agent ceiling was
+    never compared: it is returned, and the source's earlier failures stay counted (they
+    were wiped when it was handed back like a right password's)."""
+    monkeypatch.setenv("ROSTER_PASSWORD_MAX_FAILURES_PER_AGENT", "15")
+    get_settings.cache_clear()
+    agent = make_agent(account="jdoe")
+    for _ in range(5):
+        login(runtime, "jdoe", WRONG, source_ip="203.0.113.1")
+    for _ in range(10):
+        login(runtime, "jdoe", WRONG, source_ip="203.0.113.2")
+    refused = login(runtime, "jdoe", WRONG, source_ip="203.0.113.1")
+    assert (refused.status, refused.json()["code"]) == (429, "too_many_attempts")
+    item = get_repository().table.get(
+        keys.sign_in_source_throttle(keys.agent_subject(agent.id), "203.0.113.1"))
+    assert item is not None and (item["failures"], item["pending"]) == (5, 0)

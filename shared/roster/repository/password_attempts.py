@@ -19,6 +19,7 @@ starts the lockout it should have.
 from __future__ import annotations
 
 import math
+from contextlib import suppress
 from datetime import timedelta
 from typing import Any
 
@@ -74,6 +75,14 @@ class PasswordAttemptStore(StoreBase):
         """The guess was right but the step goes no further (re-authentication, or a
         sign-in refused for the account's state): its attempt is not a failure."""
         self.table.update(throttle_key, **self.success_update())
+
+    def return_password_attempt(self, throttle_key: Key) -> None:
+        """An attempt spent but never compared (another count refused the guess): it is
+        returned as it was, and nothing else changes."""
+        with suppress(ConditionFailed):  # a lockout started meanwhile reset the count
+            self.table.update(throttle_key, "ADD failures :minus, pending :minus",
+                              condition="failures > :zero",
+                              values={":minus": -1, ":zero": 0})
 
     @staticmethod
     def success_update(*, spent: bool = True,

@@ -58,7 +58,7 @@ def spend_attempts(subject: str, source_ip: str) -> Spent:
             spent.append((everywhere, repository.spend_password_attempt(
                 everywhere, max_failures=limit, lockout_seconds=lockout), limit))
         except TooManyAttempts:
-            repository.give_back_password_attempt(source)
+            repository.return_password_attempt(source)  # spent, never compared
             raise
     return spent
 
