@@ -75,13 +75,9 @@ class Actor:
     permissions: frozenset[str]
 
 
-def custom_roles(roles: Iterable[str]) -> list[str]:
-    return sorted({role for role in roles if role not in BUILT_IN_ROLES})
-
-
 def held_by(record: AgentRecord) -> frozenset[str]:
     """Every permission ``record`` holds (one catalogue read, only for custom roles)."""
-    wanted = custom_roles(record.roles)
+    wanted = sorted({role for role in record.roles if role not in BUILT_IN_ROLES})
     if not wanted:
         return permissions_of(record.roles, {})
     from roster.repository import get_repository
@@ -90,18 +86,13 @@ def held_by(record: AgentRecord) -> frozenset[str]:
     return permissions_of(record.roles, {role: item for (_, role), item in found.items()})
 
 
-def authorize(actor: Actor, target: AgentRecord, act: Act, *,
-              target_permissions: frozenset[str] | None = None) -> None:
-    """Raise unless ``actor`` may do ``act`` to ``target`` (see the module docstring).
-
-    ``target_permissions`` saves the catalogue read when the caller has them already.
-    """
+def authorize(actor: Actor, target: AgentRecord, act: Act) -> None:
+    """Raise unless ``actor`` may do ``act`` to ``target`` (see the module docstring)."""
     if target.id == actor.id:
         if act in SELF_SERVICE_ONLY:
             raise Forbidden(SELF_SERVICE_ONLY[act])
         return
-    held = held_by(target) if target_permissions is None else target_permissions
-    missing = held - actor.permissions
+    missing = held_by(target) - actor.permissions
     if missing:
         raise Forbidden("This agent holds permissions you do not: "
                         + ", ".join(sorted(missing)))
