@@ -55,15 +55,16 @@ def test_every_guess_counted_before_compare_20_wrong_passwords_get_10_comparison
 
 def test_every_guess_counted_before_compare_the_right_password_in_a_burst(
         local_server: LocalServer) -> None:
-    """Rule: 19 wrong passwords and the right one sent together get at most 10
-    comparisons in all (401s plus the 200 if the right one was among them). (Red team,
-    v1: all 20 compared and the right one signed in.)"""
+    """Rule: 19 wrong passwords and the right one sent together: at most 10 wrong ones
+    are compared (the right one's attempt is given back when it wins, and the failures
+    before it are not forgiven while the burst is in flight, so it frees no slot for
+    more). (Red team, v1: all 20 compared and the right one signed in.)"""
     account, _ = new_agent(local_server)
     answers = race(CLIENTS, lambda session, index: call(
         local_server, "POST", "/auth/login", session=session,
         json={"login": account, "password": PASSWORD if index == CLIENTS - 1 else WRONG}))
     codes = statuses(answers)
-    assert codes.count(401) + codes.count(200) <= 10, codes
+    assert codes.count(401) <= 10 and codes.count(200) <= 1, codes
     assert codes.count(429) >= 10 and set(codes) <= {200, 401, 429}
 
 

@@ -9,9 +9,10 @@ still being compared), which the spend's condition holds under the limit, and
 of both before the comparison, so N concurrent guesses never get more comparisons than
 the limit leaves. A wrong guess leaves its attempt spent (and takes it off ``pending``);
 the one whose spend reached the limit starts a lockout (doubling on repeat, at most a
-day). A right guess resets the count to the guesses still in flight, so failures stay
-consecutive without freeing the slots of a burst around the right password
-(``success_update``). An attempt whose request died before deciding it is a failure: once
+day). A right guess gives its own attempt back (``success_update``) and the failures
+before it are forgiven (``forgive_failures``) only while no other guess is in flight, so
+failures stay consecutive without freeing slots for a burst around the right password.
+An attempt whose request died before deciding it is a failure: once
 no attempt has been spent for ``IN_FLIGHT_SECONDS``, a full count without a lockout
 starts the lockout it should have.
 """
@@ -84,22 +85,32 @@ class PasswordAttemptStore(StoreBase):
                               condition="failures > :zero",
                               values={":minus": -1, ":zero": 0})
 
+    def forgive_failures(self, throttle_key: Key) -> None:
+        """After a right guess, the failures before it are forgiven (they must be
+        consecutive to throttle), but only while no other guess is being compared: in a
+        burst around the right password, forgiving would free slots for more guesses."""
+        with suppress(ConditionFailed):
+            self.table.update(throttle_key, "SET failures = :zero",
+                              condition="pending = :zero AND failures > :zero",
+                              values={":zero": 0})
+
     @staticmethod
     def success_update(*, spent: bool = True,
                        trusted_at: str | None = None) -> dict[str, Any]:
-        """The update a right guess makes (alone, or in the caller's transaction): the
-        count becomes the guesses still in flight (its own, when ``spent``, taken off)
-        and the lockout history is forgotten; ``trusted_at`` records a finished sign-in
-        from that source."""
-        in_flight = ("if_not_exists(pending, :one) - :one" if spent
-                     else "if_not_exists(pending, :zero)")
-        sets = [f"failures = {in_flight}", f"pending = {in_flight}", "#ttl = :ttl"]
-        values: dict[str, Any] = {":one": 1} if spent else {":zero": 0}
-        values[":ttl"] = ttl_of(clock.now()) + RETENTION_SECONDS
+        """The update a right guess makes (alone, or in the caller's transaction): its own
+        attempt, when ``spent``, is given back (the failures before it are forgiven
+        apart, ``forgive_failures``) and the lockout history is forgotten; ``trusted_at``
+        records a finished sign-in from that source."""
+        sets = ["#ttl = :ttl"]
+        values: dict[str, Any] = {":ttl": ttl_of(clock.now()) + RETENTION_SECONDS}
         if trusted_at is not None:
             sets.append("lastSuccessAt = :trustedAt")
             values[":trustedAt"] = trusted_at
-        return {"expression": "SET " + ", ".join(sets) + " REMOVE lockedUntil, lockouts",
+        expression = "SET " + ", ".join(sets)
+        if spent:
+            expression += " ADD failures :minus, pending :minus"
+            values[":minus"] = -1
+        return {"expression": expression + " REMOVE lockedUntil, lockouts",
                 "names": {"#ttl": "ttl"}, "values": values}
 
     def settle_password_failure(self, throttle_key: Key, spent: LoginThrottle, *,

@@ -73,10 +73,20 @@ def settle_failure(spent: Spent) -> None:
 
 
 def give_back(spent: Spent) -> None:
-    """The guess was right: the counts go back to the guesses still in flight."""
+    """The guess was right: its attempts are given back, the failures before forgiven."""
     repository = get_repository()
     for key, _, _ in spent:
         repository.give_back_password_attempt(key)
+    forgive(spent)
+
+
+def forgive(spent: Spent) -> None:
+    """After a right guess, the failures counted before it are forgiven (a write only
+    where there were some, and only while no other guess is in flight)."""
+    repository = get_repository()
+    for key, attempt, _ in spent:
+        if attempt.failures > 1:  # others had been spent when this one was
+            repository.forgive_failures(key)
 
 
 def _refuse(record: AgentRecord, reason: str, error: Exception, spent: Spent) -> Exception:
@@ -141,11 +151,13 @@ def login(request: LoginRequest, source_ip: str) -> SignInResult:
             expiresAt=password.expiresAt, setAt=password.setAt)
     step = sessions.pending_challenge(record, password)
     action = "sign_in.succeeded" if step is None else "sign_in.password_verified"
-    return sessions.continue_sign_in(
+    result = sessions.continue_sign_in(
         record, password, throttles=throttles, rehashed_password=rehashed,
         audit=[AuditEvent(actorId=record.id, action=action, targetId=record.id,
                           details={"sourceIp": source_ip})],
     )
+    forgive(spent)  # the attempts themselves were given back in the step's own write
+    return result
 
 
 def answer_challenge(request: ChallengeRequest, source_ip: str) -> SignInResult:
