@@ -16,6 +16,7 @@ from botocore.stub import Stubber
 from roster import aws
 from roster.errors import ConcurrentChange, EmailTaken, ServiceUnavailable
 from roster.repository.table import (
+    ConditionFailed,
     Expression,
     RetryPolicy,
     Table,
@@ -202,3 +203,26 @@ def test_the_sdk_leaves_dynamodb_retries_to_the_table() -> None:
                                                       "total_max_attempts": 1}
     finally:
         aws.reset_clients()
+
+
+def test_an_update_meeting_a_transaction_in_flight_is_retried(harness: Harness) -> None:
+    """Rule: a counter increment (the 2FA failure count, an attempt spent) that meets a
+    transaction on the same item is retried, not turned into a 5xx (botocore does not
+    retry TransactionConflictException); beyond the retries it is 503, and a failed
+    condition is the domain's answer at once. (The two-factor store had its own loop for
+    this; ``Table.call`` is now the one.)"""
+    harness.fail("update_item", "TransactionConflictException", times=2)
+    harness.answer("update_item", {"Attributes": {"twoFactorFailures": {"N": "3"}}})
+    item = harness.table.update(KEY, "ADD twoFactorFailures :one", values={":one": 1})
+    assert item == {"twoFactorFailures": 3} and len(harness.waits) == 2
+
+    harness.fail("update_item", "TransactionConflictException", times=POLICY.attempts)
+    with pytest.raises(ServiceUnavailable):
+        harness.table.update(KEY, "ADD twoFactorFailures :one", values={":one": 1})
+
+    harness.fail("update_item", "ConditionalCheckFailedException")
+    waited = len(harness.waits)
+    with pytest.raises(ConditionFailed):
+        harness.table.update(KEY, "ADD twoFactorFailures :one", condition="attribute_exists(pk)",
+                             values={":one": 1})
+    assert len(harness.waits) == waited

@@ -37,7 +37,6 @@ _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
 BATCH_GET_LIMIT = 100
 TRANSACT_LIMIT = 100
-TRANSACTION_CONFLICT_RETRIES = 4  # repository.two_factor's own loop (Table.call retries now)
 
 T = TypeVar("T")
 RETRY_AFTER_SECONDS = 1

@@ -7,13 +7,9 @@ and the failure counter is an atomic ``ADD`` whose limit-reaching increment also
 
 from __future__ import annotations
 
-import random
-import time
 from collections.abc import Sequence
 from contextlib import suppress
 from typing import TYPE_CHECKING
-
-from botocore.exceptions import ClientError
 
 from roster import clock
 from roster.errors import (
@@ -33,7 +29,6 @@ from roster.repository import keys
 from roster.repository.base import StoreBase, ttl_of
 from roster.repository.table import (
     TRANSACT_LIMIT,
-    TRANSACTION_CONFLICT_RETRIES,
     ConditionFailed,
     Expression,
     Item,
@@ -248,7 +243,7 @@ class TwoFactorStore(StoreBase):
         values: dict[str, object] = {":one": 1, ":false": False, ":now": now,
                                      ":limit": max_failures}
         try:
-            self._update_in_turn(
+            self.table.update(
                 key, "ADD twoFactorAttempts :one SET twoFactorAttemptAt = :now",
                 condition=f"{unlocked} AND (attribute_not_exists(twoFactorAttempts) "
                           "OR twoFactorAttempts < :limit)",
@@ -257,13 +252,14 @@ class TwoFactorStore(StoreBase):
         except ConditionFailed:
             pass
         try:  # every attempt is spent: recover those of requests that died in flight
-            self._update_in_turn(
+            self.table.update(
                 key, "SET twoFactorAttempts = if_not_exists(twoFactorFailures, :zero) + :one, "
                      "twoFactorAttemptAt = :now",
                 condition=f"{unlocked} AND twoFactorAttemptAt < :stale AND "
                           "(attribute_not_exists(twoFactorFailures) OR "
                           "twoFactorFailures < :limit)",
-                values={**values, ":zero": 0, ":stale": now - IN_FLIGHT_SECONDS})
+                values={**values, ":zero": 0, ":stale": now - IN_FLIGHT_SECONDS},
+                return_old_on_failure=True)
             return
         except ConditionFailed as error:
             current = error.item or self.table.get(key) or {}
@@ -276,7 +272,7 @@ class TwoFactorStore(StoreBase):
     def give_back_two_factor_attempt(self, agent_id: str) -> None:
         """Return an attempt spent on a guess that lost a race for a single-use code."""
         with suppress(ConditionFailed):
-            self._update_in_turn(keys.agent(agent_id), "ADD twoFactorAttempts :minus",
+            self.table.update(keys.agent(agent_id), "ADD twoFactorAttempts :minus",
                                  condition="twoFactorAttempts > :zero",
                                  values={":minus": -1, ":zero": 0})
 
@@ -294,7 +290,7 @@ class TwoFactorStore(StoreBase):
         key = keys.agent(agent_id)
         locked_now = False
         try:
-            item = self._update_in_turn(
+            item = self.table.update(
                 key, "ADD twoFactorFailures :one",
                 condition="attribute_exists(pk) AND (attribute_not_exists(twoFactorFailures) "
                           "OR twoFactorFailures < :last)",
@@ -302,7 +298,7 @@ class TwoFactorStore(StoreBase):
             )
         except ConditionFailed:
             try:
-                item = self._update_in_turn(
+                item = self.table.update(
                     key, "SET locked = :true, updatedAt = :at ADD twoFactorFailures :one, "
                          "version :one",
                     condition="attribute_exists(pk)",
@@ -314,21 +310,6 @@ class TwoFactorStore(StoreBase):
         events = [*audit, *on_lock] if locked_now else list(audit)
         self.record_events(events, lock_messages if locked_now else ())
         return int(item["twoFactorFailures"])
-
-    def _update_in_turn(self, key: Key, expression: str, *, condition: str,
-                        values: dict[str, object]) -> Item:
-        """``UpdateItem``, retried while a transaction on the same item is in flight
-        (DynamoDB answers ``TransactionConflictException``; botocore does not retry it)."""
-        for attempt in range(TRANSACTION_CONFLICT_RETRIES + 1):
-            try:
-                return self.table.update(key, expression, condition=condition, values=values)
-            except ClientError as error:
-                conflict = error.response.get("Error", {}).get("Code") == (
-                    "TransactionConflictException")
-                if not conflict or attempt == TRANSACTION_CONFLICT_RETRIES:
-                    raise
-                time.sleep(0.02 * 2**attempt * (1 + random.random()))
-        raise AssertionError("unreachable")
 
     # ------------------------------------------------------------------ admin
     def issue_backup_codes(self, agent_id: str, enrolment_id: str,
