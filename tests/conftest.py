@@ -28,13 +28,14 @@ def forget_cached_configuration() -> None:
     """Settings, clients and the repository are built once per cold start; tests change
     the environment and the endpoint between runs."""
     from aws_lambda_powertools.utilities import parameters
-    from roster import aws, codes, config, repository, sealing
+    from roster import aws, codes, config, repository, sealing, tokens
 
     config.get_settings.cache_clear()
     aws.reset_clients()
     repository.reset_repository()
     sealing.forget_keys()
     codes.forget_keys()
+    tokens.forget_keys()
     parameters.clear_caches()
 
 
@@ -43,14 +44,14 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """moto for everything AWS, with dummy credentials (and a transaction rollback that
     copies the items a transaction names, not the tables: see ``moto_tuning``)."""
     from moto import mock_aws
-    from roster.local.moto_tuning import cheap_transaction_rollback
+    from roster.local.moto_tuning import cheap_transaction_rollback, direct_responses
 
     for name, value in AWS_ENV.items():
         monkeypatch.setenv(name, value)
     for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "AWS_SESSION_TOKEN"):
         monkeypatch.delenv(name, raising=False)
     forget_cached_configuration()
-    with cheap_transaction_rollback(), mock_aws():
+    with cheap_transaction_rollback(), direct_responses(), mock_aws():
         yield
     forget_cached_configuration()
 

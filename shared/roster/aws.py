@@ -6,6 +6,7 @@ AWS; the clients honour ``AWS_ENDPOINT_URL`` (the local server points it at moto
 
 from __future__ import annotations
 
+import threading
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -31,9 +32,21 @@ _RETRYING = {"sesv2", "ses", "sns"}
 DYNAMODB_SDK_ATTEMPTS = 1
 
 
+_creating = threading.Lock()
+
+
+@cache
+def session() -> Any:
+    """The one boto3 session of this process: each new session would parse the endpoint
+    rules and every service model again (~50 ms a client, at cold start). Sessions are
+    not thread-safe, so clients are created under a lock."""
+    import boto3
+
+    return boto3.session.Session()
+
+
 @cache
 def _client(service: str) -> Any:
-    import boto3
     from botocore.config import Config
 
     config = None
@@ -42,7 +55,8 @@ def _client(service: str) -> Any:
     elif service == "dynamodb":
         config = Config(retries={"mode": "standard",
                                  "total_max_attempts": DYNAMODB_SDK_ATTEMPTS})
-    return boto3.session.Session().client(service, config=config)  # type: ignore[call-overload]
+    with _creating:
+        return session().client(service, config=config)
 
 
 def dynamodb() -> DynamoDBClient:

@@ -13,9 +13,14 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cache
+from typing import TYPE_CHECKING
 
-from roster import clock
+from roster import aws, clock
 from roster.config import get_settings
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.parameters import SecretsProvider
 
 ISSUER = "roster"
 AUDIENCE = "roster-api"
@@ -31,10 +36,22 @@ class AccessClaims:
     roles: tuple[str, ...]
 
 
-def _signing_key() -> str:
-    from aws_lambda_powertools.utilities import parameters
+@cache
+def _secrets() -> SecretsProvider:
+    """Powertools' provider on our Secrets Manager client (its default one would build
+    a boto3 session of its own)."""
+    from aws_lambda_powertools.utilities.parameters import SecretsProvider
 
-    value = parameters.get_secret(get_settings().token_secret_id, max_age=KEY_CACHE_SECONDS)
+    return SecretsProvider(boto3_client=aws.secrets_manager())
+
+
+def forget_keys() -> None:
+    """Drop the cached signing key and its provider (tests switch endpoints)."""
+    _secrets.cache_clear()
+
+
+def _signing_key() -> str:
+    value = _secrets().get(get_settings().token_secret_id, max_age=KEY_CACHE_SECONDS)
     return str(value)
 
 

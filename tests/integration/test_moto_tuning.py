@@ -172,3 +172,42 @@ def test_a_trim_through_a_sequence_number_keeps_the_later_records(runtime: Runti
     assert [record.record["dynamodb"]["SequenceNumber"] for record in shard.items] == \
         [str(first + 2)]
     assert shard.get(first + 2, 10)[0]["dynamodb"]["SequenceNumber"] == str(first + 2)
+
+
+def test_direct_answers_are_what_motos_serializer_writes(
+        runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``direct_responses`` dumps item and stream results as they are: every answer it
+    gives during a sign-in, an agent's create/list/patch and the stream's delivery must
+    parse to what moto's serializer would have written (fails if a result held a type
+    or a None the serializer writes otherwise)."""
+    import json
+
+    from moto.core.responses import ActionResult
+    from roster.local.moto_tuning import DIRECT_OPERATIONS
+
+    direct = ActionResult.execute_result
+    compared: list[tuple[str, str]] = []
+
+    def both(result: Any, context: Any) -> Any:
+        answer = direct(result, context)
+        operation = (str(context.service_model.service_name), str(context.operation_model.name))
+        if operation in DIRECT_OPERATIONS and not isinstance(result.result, Exception):
+            _, _, expected = direct.serialized(result, context)  # type: ignore[attr-defined]
+            assert json.loads(answer[2]) == json.loads(expected), operation
+            compared.append(operation)
+        return answer
+
+    monkeypatch.setattr(ActionResult, "execute_result", both)
+    runtime.create_owner(OWNER_PASSWORD)
+    token = access_token(runtime, "admin", OWNER_PASSWORD)
+    created = runtime.invoke("POST", "/agents", headers=bearer(token), body={
+        "account": "direct1", "email": "direct1@example.com", "firstName": "D",
+        "lastName": "One", "roles": ["agent"], "passwordMode": "invite"})
+    assert created.status == 201, created.json()
+    agent = created.json()
+    assert runtime.invoke("PATCH", f"/agents/{agent['id']}", headers=bearer(token),
+                          body={"alias": "dee"}).status == 200
+    assert runtime.invoke("GET", "/agents?limit=1", headers=bearer(token)).status == 200
+    runtime.pump_streams()
+    seen = {name for _, name in compared}
+    assert {"GetItem", "TransactWriteItems", "Query", "GetRecords"} <= seen, seen

@@ -231,7 +231,7 @@ def _port() -> int:
 
 def main() -> int:
     """Run until Ctrl-C or SIGTERM; exit 0 after a clean shutdown."""
-    from roster.local.moto_tuning import cheap_transaction_rollback
+    from roster.local.moto_tuning import cheap_transaction_rollback, direct_responses
 
     logging.basicConfig(level=logging.WARNING, format="%(message)s", stream=sys.stderr)
     log.setLevel(logging.INFO)
@@ -252,8 +252,9 @@ def main() -> int:
         print(f"Cannot listen on {HOST}:{_port()}: {error.strerror}", file=sys.stderr)
         return 1
     # A transaction snapshots the items it names, not the whole table: moto's own
-    # rollback copies the table for every transaction, and a server's table only grows.
-    with cheap_transaction_rollback():
+    # rollback copies the table for every transaction, and a server's table only grows;
+    # item and stream answers skip moto's model-walking serializer.
+    with cheap_transaction_rollback(), direct_responses():
         return _serve(httpd, stop)
 
 
