@@ -14,7 +14,7 @@ SHARED = Path(__file__).resolve().parents[1] / "shared"
 if str(SHARED) not in sys.path:
     sys.path.insert(0, str(SHARED))
 
-from roster.local import Runtime  # noqa: E402
+from roster_local import Runtime  # noqa: E402
 
 AWS_ENV = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -44,7 +44,7 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """moto for everything AWS, with dummy credentials (and a transaction rollback that
     copies the items a transaction names, not the tables: see ``moto_tuning``)."""
     from moto import mock_aws
-    from roster.local.moto_tuning import cheap_transaction_rollback, direct_responses
+    from roster_local.moto_tuning import cheap_transaction_rollback, direct_responses
 
     for name, value in AWS_ENV.items():
         monkeypatch.setenv(name, value)

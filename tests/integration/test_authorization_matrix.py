@@ -13,12 +13,12 @@ from typing import Any
 
 import pytest
 from roster import clock, passwords
-from roster.local import Runtime
-from roster.local.template import Template
 from roster.models.agent import AgentRecord
 from roster.models.credentials import PasswordCredential
 from roster.permissions import ROUTE_PERMISSIONS, allows, permissions_of
 from roster.repository import get_repository, keys
+from roster_local import Runtime
+from roster_local.template import Template
 
 PASSWORD = "Matrix-Passw0rd-Local"
 ROUTES = sorted({(route.method, route.path) for route in Template.load().routes})

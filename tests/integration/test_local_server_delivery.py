@@ -1,8 +1,9 @@
-"""The local server's HTTP front (``roster.local.server``) over the in-process runtime:
+"""The local server's HTTP front (``roster_local.server``) over the in-process runtime:
 the stream reaches the notifier after the answer, as Lambda and DynamoDB Streams do.
 
-A real ``LocalHTTPServer`` on a free loopback port serves the ``runtime`` fixture, with
-the notifier's sending made slow on purpose, so that a send inside the request shows.
+The real werkzeug server (``roster_local.server.listen``) on a free loopback port serves
+the ``runtime`` fixture, with the notifier's sending made slow on purpose, so that a
+send inside the request shows.
 """
 
 from __future__ import annotations
@@ -14,9 +15,9 @@ from statistics import median
 
 import pytest
 import requests
-from roster.local import Runtime
-from roster.local.server import LocalHTTPServer, RequestHandler
 from roster.services import notifications
+from roster_local import Runtime
+from roster_local.server import LISTEN_BACKLOG, LocalApp, listen
 from support.agents import make_agent
 
 SEND_SECONDS = 0.4  # what sending one message costs here, on purpose
@@ -29,8 +30,8 @@ POLLER_THREAD = "stream-poller"
 @pytest.fixture
 def server(runtime: Runtime) -> Iterator[str]:
     """The local server's handler on a free port, delivering the stream in background."""
-    httpd = LocalHTTPServer(("127.0.0.1", 0), RequestHandler)
-    httpd.runtime = runtime
+    httpd = listen("127.0.0.1", 0, LocalApp(runtime))
+    assert httpd.request_queue_size == LISTEN_BACKLOG  # 20 racing clients need it
     runtime.deliver_streams_in_background(POLL_SECONDS)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()

@@ -1,4 +1,4 @@
-"""``roster.local.moto_tuning``: the shortcuts the tests and the bench take in moto must not
+"""``roster_local.moto_tuning``: the shortcuts the tests and the bench take in moto must not
 change what DynamoDB would do — above all, a cancelled transaction leaves the table
 exactly as it was, though only the items it names are saved for the rollback."""
 
@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 from roster.errors import EmailTaken
-from roster.local.moto_tuning import backend_table, seed_items, trim_stream
-from roster.local.runtime import Runtime
 from roster.repository import get_repository
 from roster.repository.table import Expression, Table, check, delete, put, put_new, serialize
 from roster.repository.table import update as update_op
+from roster_local.moto_tuning import backend_table, seed_items, trim_stream
+from roster_local.runtime import Runtime
 from support.agents import OWNER_PASSWORD
 from support.api import access_token, bearer, sign_in
 
@@ -183,7 +183,7 @@ def test_direct_answers_are_what_motos_serializer_writes(
     import json
 
     from moto.core.responses import ActionResult
-    from roster.local.moto_tuning import DIRECT_OPERATIONS
+    from roster_local.moto_tuning import DIRECT_OPERATIONS
 
     direct = ActionResult.execute_result
     compared: list[tuple[str, str]] = []

@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from roster.local import Runtime
 from roster.repository import get_repository
+from roster_local import Runtime
 from support.agents import AGENT_PASSWORD, OWNER_PASSWORD, make_agent, stored_agent
 from support.api import access_token, bearer, login
 

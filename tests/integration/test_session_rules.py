@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 from roster.errors import RosterError
-from roster.local import Runtime
 from roster.models.auth import Tokens
 from roster.repository import get_repository, keys
 from roster.services import sessions
 from roster.tokens import RefreshToken
+from roster_local import Runtime
 from support.agents import AGENT_PASSWORD, OWNER_PASSWORD, make_agent, stored_agent
 from support.api import bearer, sign_in
 from support.audit import audit_actions

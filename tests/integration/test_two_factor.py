@@ -12,11 +12,11 @@ import pyotp
 import pytest
 from roster import clock, passwords
 from roster.config import get_settings
-from roster.local import Runtime
 from roster.models.credentials import PasswordCredential
 from roster.repository import get_repository, keys
 from roster.repository.table import Expression
 from roster.services import two_factor
+from roster_local import Runtime
 from support.agents import (
     AGENT_PASSWORD,
     OWNER_PASSWORD,

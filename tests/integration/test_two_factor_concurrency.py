@@ -9,10 +9,10 @@ import pyotp
 import pytest
 from roster.config import get_settings
 from roster.errors import RosterError
-from roster.local import Runtime
 from roster.models.auth import ChallengeRequest, SignInResult, Tokens
 from roster.repository import get_repository, keys
 from roster.services import two_factor
+from roster_local import Runtime
 from support.agents import make_agent, stored_agent
 from support.clocks import SteerableClock, steer_clock
 from support.concurrency import atomic_aws, race

@@ -50,8 +50,8 @@ _UNSET_AUTHORIZER_VARIABLE = re.compile(r"\$context\.authorizer\.[A-Za-z0-9_]+")
 
 
 def default_template_path() -> Path:
-    """The repository's ``template.yaml``: ``shared/roster/local/`` is three levels below."""
-    return Path(__file__).resolve().parents[3] / "template.yaml"
+    """The repository's ``template.yaml``: ``local/roster_local/`` is two levels below."""
+    return Path(__file__).resolve().parents[2] / "template.yaml"
 
 
 # --------------------------------------------------------------------------- loading

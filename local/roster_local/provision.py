@@ -21,7 +21,7 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-from roster.local.template import (
+from roster_local.template import (
     API_TYPE,
     FUNCTION_TYPE,
     Resolver,
