@@ -203,7 +203,8 @@ DIRECT_OPERATIONS = frozenset({
 
 def _wire(value: Any) -> Any:
     """``value`` as the JSON serializer writes it: no None members, times as epoch
-    seconds (millisecond precision)."""
+    seconds (millisecond precision), binary values in base64."""
+    from base64 import b64encode
     from datetime import UTC, datetime
 
     if isinstance(value, dict):
@@ -215,6 +216,8 @@ def _wire(value: Any) -> Any:
         seconds = int(moment.timestamp())
         millis = moment.microsecond // 1000
         return seconds + millis / 1000.0 if moment.microsecond else seconds
+    if isinstance(value, bytes):
+        return b64encode(value).decode("ascii")
     return value
 
 
