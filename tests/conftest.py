@@ -44,14 +44,14 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """moto for everything AWS, with dummy credentials (and a transaction rollback that
     copies the items a transaction names, not the tables: see ``moto_tuning``)."""
     from moto import mock_aws
-    from roster_local.moto_tuning import cheap_transaction_rollback, direct_responses
+    from roster_local.moto_tuning import tuned_moto
 
     for name, value in AWS_ENV.items():
         monkeypatch.setenv(name, value)
     for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "AWS_SESSION_TOKEN"):
         monkeypatch.delenv(name, raising=False)
     forget_cached_configuration()
-    with cheap_transaction_rollback(), direct_responses(), mock_aws():
+    with tuned_moto(), mock_aws():
         yield
     forget_cached_configuration()
 

@@ -742,13 +742,13 @@ def flat(rows: list[ScaleRow]) -> bool:
 def local_stack() -> Iterator[Bench]:
     """moto's AWS with the template provisioned, the owner made and signed in."""
     from moto import mock_aws
-    from roster_local.moto_tuning import cheap_transaction_rollback, direct_responses
+    from roster_local.moto_tuning import tuned_moto
 
     os.environ.update({"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench",
                        "AWS_DEFAULT_REGION": "us-east-1"})
     os.environ.pop("AWS_ENDPOINT_URL", None)
     COUNTER.install()
-    with cheap_transaction_rollback(), direct_responses(), mock_aws():
+    with tuned_moto(), mock_aws():
         from roster_local import Runtime
 
         runtime = Runtime().provision()

@@ -259,7 +259,7 @@ def _port() -> int:
 
 def main() -> int:
     """Run until Ctrl-C or SIGTERM; exit 0 after a clean shutdown."""
-    from roster_local.moto_tuning import cheap_transaction_rollback, direct_responses
+    from roster_local.moto_tuning import tuned_moto
 
     logging.basicConfig(level=logging.WARNING, format="%(message)s", stream=sys.stderr)
     log.setLevel(logging.INFO)
@@ -282,8 +282,9 @@ def main() -> int:
         return 1
     # A transaction snapshots the items it names, not the whole table: moto's own
     # rollback copies the table for every transaction, and a server's table only grows;
-    # item and stream answers skip moto's model-walking serializer.
-    with cheap_transaction_rollback(), direct_responses():
+    # item and stream answers skip moto's model-walking serializer; a symmetric KMS key
+    # gets no RSA key it would never use.
+    with tuned_moto():
         return _serve(httpd, app, stop)
 
 
