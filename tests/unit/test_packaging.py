@@ -48,7 +48,7 @@ def _layer_directory() -> Path:
     layers = Template.load(ROOT / "template.yaml").resources_of_type(
         "AWS::Serverless::LayerVersion")
     [layer] = layers.values()
-    return (ROOT / layer["Properties"]["ContentUri"]).resolve()
+    return (ROOT / str(layer["Properties"]["ContentUri"])).resolve()
 
 
 def _layer_requirements() -> set[str]:
