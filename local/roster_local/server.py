@@ -7,7 +7,8 @@ notifier as AWS would run them (the stream is delivered after the answer, from a
 poller thread). Two local-only routes: ``GET /_local/outbox`` and
 ``POST /_local/run/{function}``. Only requests for ``127.0.0.1:<port>`` or
 ``localhost:<port>`` are served, by it and by moto (``roster_local.loopback``); a known
-path asked with a method no route declares gets ``405`` with ``Allow``.
+path asked with a method no route declares gets ``405`` with ``Allow``. Both are
+werkzeug's threaded servers; ``LocalApp`` is the WSGI application in front of ``Runtime``.
 
 Environment: ``ROSTER_PORT`` (default 3000; 0 picks a free port),
 ``ROSTER_LOCAL_ADMIN_PASSWORD`` (the owner's password, never printed; generated and
