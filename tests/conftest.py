@@ -28,7 +28,7 @@ def forget_cached_configuration() -> None:
     """Settings, clients and the repository are built once per cold start; tests change
     the environment and the endpoint between runs."""
     from aws_lambda_powertools.utilities import parameters
-    from roster import aws, codes, config, ports, repository, sealing, tokens, wiring
+    from roster import aws, codes, config, repository, sealing, tokens, wiring
 
     config.get_settings.cache_clear()
     aws.reset_clients()

@@ -20,7 +20,7 @@ from roster.config import Settings, get_settings
 from roster.errors import InvalidCredentials, RosterError
 from roster.models.auth import LoginRequest
 from roster.repository import get_repository, keys
-from roster.services import auth
+from roster.services.sign_in import steps
 from support.agents import AGENT_PASSWORD, OWNER_PASSWORD, make_agent
 from support.api import bearer, login, sign_in
 from support.aws_calls import dynamodb_calls
@@ -192,7 +192,7 @@ def test_unknown_and_known_logins_make_the_same_round_trips(runtime: Any) -> Non
     shapes = []
     for who in ("jdoe", "ghost"):
         with dynamodb_calls() as calls, pytest.raises(InvalidCredentials):
-            auth.login(LoginRequest(login=who, password=WRONG), "127.0.0.1")
+            steps.login(LoginRequest(login=who, password=WRONG), "127.0.0.1")
         shapes.append(calls)
     assert shapes[0] == shapes[1]
 
@@ -204,7 +204,7 @@ def test_concurrent_failures_start_one_lockout(runtime: Any,
     make_agent(account="jdoe")
     fail(runtime, "jdoe", 8)
     # When four more wrong passwords arrive at once (every one refused)
-    outcomes = race(lambda _: auth.login(LoginRequest(login="jdoe", password=WRONG),
+    outcomes = race(lambda _: steps.login(LoginRequest(login="jdoe", password=WRONG),
                                          "127.0.0.1"), range(4))
     assert all(isinstance(outcome, RosterError) for outcome in outcomes)
     # Then the limit (10) was crossed by exactly one of them: one lockout
@@ -222,15 +222,15 @@ def test_every_guess_counted_before_compare_20_concurrent_passwords_get_10_compa
     atomic_aws(monkeypatch)
     make_agent(account="jdoe")
     compared = 0
-    verify = auth.passwords.verify_password
+    verify = steps.passwords.verify_password
 
     def counting(stored: str | None, given: str) -> bool:
         nonlocal compared
         compared += 1
         return verify(stored, given)
 
-    monkeypatch.setattr(auth.passwords, "verify_password", counting)
-    outcomes = race(lambda _: auth.login(LoginRequest(login="jdoe", password=WRONG),
+    monkeypatch.setattr(steps.passwords, "verify_password", counting)
+    outcomes = race(lambda _: steps.login(LoginRequest(login="jdoe", password=WRONG),
                                          "127.0.0.1"), range(20))
     codes = sorted(outcome.code for outcome in outcomes if isinstance(outcome, RosterError))
     assert codes == ["invalid_credentials"] * 10 + ["too_many_attempts"] * 10

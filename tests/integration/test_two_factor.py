@@ -16,7 +16,7 @@ from roster.local import Runtime
 from roster.models.credentials import PasswordCredential
 from roster.repository import get_repository, keys
 from roster.repository.table import Expression
-from roster.services import two_factor
+from roster.services.sign_in import second_factor, two_factor
 from support.agents import (
     AGENT_PASSWORD,
     OWNER_PASSWORD,
@@ -496,7 +496,7 @@ def test_admin_codes_expire_and_enrolment_codes_do_not(runtime: Runtime,
     _, own = enrol(runtime, tokens_for(runtime, "jdoe"), steered)
     admin = owner_token(runtime)
     issued = runtime.invoke("POST", f"/agents/{agent.id}/backup-codes", headers=bearer(admin))
-    item = raw_item(keys.backup_code(agent.id, two_factor.backup_digest(
+    item = raw_item(keys.backup_code(agent.id, second_factor.backup_digest(
         agent.id, issued.json()["codes"][0])))
     assert item is not None and item["source"] == "admin" and "ttl" in item
     # When the code's lifetime has passed (and TTL has not yet deleted it)

@@ -25,19 +25,18 @@ from roster.models.credentials import (
     SignInThrottles,
 )
 from roster.models.outbox import OutboxMessage
+from roster.ports.credentials import NOBODY
 from roster.repository import keys
 from roster.repository.agents import AgentStore
 from roster.repository.base import ttl_of
 from roster.repository.catalog import CatalogStore
 from roster.repository.cleanup import ExpiryStore
-from roster.ports.credentials import NOBODY
 from roster.repository.credentials import CredentialStore
 from roster.repository.email_change import EmailChangeStore
 from roster.repository.password_attempts import PasswordAttemptStore
 from roster.repository.table import (
     ConditionFailed,
     Item,
-    Key,
     Table,
     TxOp,
     check,

@@ -81,7 +81,8 @@ def forgot(request: ForgotPasswordRequest) -> None:
     )
     deliver = record is not None and address is not None
     accepted = store.issue_recovery_code(
-        login=request.login, found_id=found.id if found is not None else None, limit=settings.otp_requests_per_hour,
+        login=request.login, found_id=found.id if found is not None else None,
+        limit=settings.otp_requests_per_hour,
         agent_id=agent_id if deliver else NOBODY, code=stored, previous=previous,
         message=message, deliver=deliver,
         audit=[AuditEvent(

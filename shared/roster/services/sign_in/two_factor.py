@@ -97,8 +97,9 @@ def _confirm_enrolment(agent_id: str, code: str) -> EnrolmentConfirmed:
                               clock.now())
     if step is None:
         raise InvalidTwoFactorCode()
-    plain, stored = second_factor.new_backup_codes(agent_id, ENROLMENT_BACKUP_CODES, source="enrolment",
-                                      enrolment_id=credential.enrolmentId, expires_at=None)
+    plain, stored = second_factor.new_backup_codes(
+        agent_id, ENROLMENT_BACKUP_CODES, source="enrolment",
+        enrolment_id=credential.enrolmentId, expires_at=None)
     store.enable_totp(
         agent_id, credential.enrolmentId, step, stored,
         audit=[AuditEvent(actorId=agent_id, action="two_factor.enabled", targetId=agent_id,
@@ -160,8 +161,8 @@ def issue_backup_codes(actor: Actor, agent_id: str, count: int) -> IssuedBackupC
     expires_at = clock.iso(clock.now()
                            + timedelta(seconds=get_settings().backup_code_ttl_seconds))
     plain, stored = second_factor.new_backup_codes(agent_id, count, source="admin",
-                                      enrolment_id=credential.enrolmentId,
-                                      expires_at=expires_at)
+                                                   enrolment_id=credential.enrolmentId,
+                                                   expires_at=expires_at)
     two_factor().issue_backup_codes(
         agent_id, credential.enrolmentId, stored, expected_version=record.version,
         audit=[AuditEvent(actorId=actor.id, action="two_factor.backup_codes_issued",
@@ -187,5 +188,6 @@ def reset(actor: Actor, agent_id: str) -> None:
         agent_id, was_enabled=record.twoFactorEnabled, expected_version=record.version,
         audit=[AuditEvent(actorId=actor.id, action="two_factor.reset", targetId=agent_id,
                           details={"wasEnabled": record.twoFactorEnabled})],
-        messages=[second_factor.notice(record, "two_factor.reset")] if record.twoFactorEnabled else [],
+        messages=([second_factor.notice(record, "two_factor.reset")]
+                  if record.twoFactorEnabled else []),
     )
