@@ -19,6 +19,7 @@ from pydantic import ValidationError
 from roster.config import Settings, get_settings
 from roster.errors import InvalidCredentials, RosterError
 from roster.models.auth import LoginRequest
+from roster.ports.attempts import Throttle
 from roster.repository import get_repository, keys
 from roster.services.sign_in import steps
 from support.agents import AGENT_PASSWORD, OWNER_PASSWORD, make_agent
@@ -160,9 +161,10 @@ def test_an_attempt_whose_request_died_still_counts_and_locks(
     with a 1 s Retry-After for ever."""
     moved_clock = ShiftedClock(monkeypatch)
     agent = make_agent(account="jdoe")
-    key = keys.sign_in_source_throttle(keys.agent_subject(agent.id), "127.0.0.1")
+    throttle = Throttle(agent.id, source_ip="127.0.0.1")
     for _ in range(10):  # spent, never settled
-        get_repository().spend_password_attempt(key, max_failures=10, lockout_seconds=900)
+        get_repository().spend_password_attempt(throttle, max_failures=10,
+                                                lockout_seconds=900)
     in_flight = login(runtime, "jdoe", AGENT_PASSWORD)
     assert in_flight.status == 429 and int(in_flight.headers["Retry-After"]) == 1
     moved_clock.advance(seconds=31)

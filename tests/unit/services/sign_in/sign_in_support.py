@@ -54,10 +54,16 @@ def add_agent(world: World, account: str = "jdoe", *, password: str | None = PAS
         expiresAt=clock.iso(clock.now() + expires_in) if temporary else None)
     world.add_agent(record, credential)
     if two_factor:
-        world.totp[record.id] = TotpCredential(
-            encryptedSeed=FakeSeedVault().seal(record.id, SEED), enrolmentId="enrolment-1",
-            pending=False, createdAt=stamp)
+        enrol(world, record.id)
     return record
+
+
+def enrol(world: World, agent_id: str) -> None:
+    """TOTP on ``SEED`` on for the agent (enrolment ``enrolment-1``)."""
+    world.update_agent(agent_id, twoFactorEnabled=True)
+    world.totp[agent_id] = TotpCredential(
+        encryptedSeed=FakeSeedVault().seal(agent_id, SEED), enrolmentId="enrolment-1",
+        pending=False, createdAt=clock.iso(clock.now()))
 
 
 def backup_codes(world: World, record: AgentRecord, count: int = 2) -> list[str]:
