@@ -5,21 +5,19 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from roster import clock, tokens, wiring
-from sign_in_support import Clock
+from roster import tokens, wiring
 
+from support.clocks import SteerableClock, steer_clock
 from support.fakes import World, bind_fakes
 
 
 @pytest.fixture
-def moved(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    steered = Clock()
-    monkeypatch.setattr(clock, "now", lambda: steered.moment)
-    return steered
+def moved(monkeypatch: pytest.MonkeyPatch) -> SteerableClock:
+    return steer_clock(monkeypatch)
 
 
 @pytest.fixture
-def world(monkeypatch: pytest.MonkeyPatch, moved: Clock) -> Iterator[World]:
+def world(monkeypatch: pytest.MonkeyPatch, moved: SteerableClock) -> Iterator[World]:
     monkeypatch.setattr(tokens, "_signing_key", lambda: "k" * 64)
     fresh = World()
     bind_fakes(fresh)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from functools import cache
 from typing import Any
 
@@ -22,16 +22,6 @@ PASSWORD = "Agent-Start-Passw0rd"
 WRONG = "Not-The-Passw0rd"
 IP = "198.51.100.7"
 SEED = pyotp.random_base32()
-
-
-class Clock:
-    """A stopped clock the test moves (5 s into a 30-s TOTP step)."""
-
-    def __init__(self) -> None:
-        self.moment = datetime(2026, 11, 2, 9, 0, 5, tzinfo=UTC)
-
-    def advance(self, **delta: float) -> None:
-        self.moment += timedelta(**delta)
 
 
 @cache

@@ -11,8 +11,9 @@ from roster.models.auth import ChallengeAnswer, Tokens
 from roster.models.credentials import LoginThrottle
 from roster.repository import keys
 from roster.services.sign_in import steps
-from sign_in_support import IP, PASSWORD, WRONG, Clock, add_agent, answer, current_code, login
+from sign_in_support import IP, PASSWORD, WRONG, add_agent, answer, current_code, login
 
+from support.clocks import SteerableClock
 from support.fakes import World
 
 
@@ -84,7 +85,7 @@ def test_the_eleventh_guess_from_a_source_is_refused_even_right_and_audited(
     assert isinstance(login(ip="203.0.113.9"), Tokens)
 
 
-def test_each_lockout_doubles_the_next_one(world: World, moved: Clock) -> None:
+def test_each_lockout_doubles_the_next_one(world: World, moved: SteerableClock) -> None:
     add_agent(world)
     base = get_settings().password_lockout_seconds
     for lockout in (base, 2 * base, 4 * base):

@@ -10,7 +10,6 @@ from roster.config import get_settings
 from roster.errors import AccountLocked, InvalidSession, InvalidTwoFactorCode, TooManyAttempts
 from roster.models.auth import Tokens
 from sign_in_support import (
-    Clock,
     add_agent,
     answer,
     backup_codes,
@@ -18,6 +17,7 @@ from sign_in_support import (
     current_code,
 )
 
+from support.clocks import SteerableClock
 from support.fakes import World
 from support.fakes.world import TwoFactorCount
 
@@ -69,7 +69,7 @@ def test_a_code_is_counted_before_it_is_compared(world: World,
 
 
 def test_a_time_step_is_accepted_once_and_its_replay_is_not_a_failure(
-        world: World, moved: Clock) -> None:
+        world: World, moved: SteerableClock) -> None:
     agent = add_agent(world, two_factor=True)
     code = current_code()
     assert isinstance(answer(challenge(), code=code), Tokens)
@@ -115,7 +115,7 @@ def test_a_backup_code_does_not_bypass_the_lock(world: World) -> None:
 
 
 def test_a_challenge_answered_once_cannot_be_answered_again(world: World,
-                                                             moved: Clock) -> None:
+                                                             moved: SteerableClock) -> None:
     add_agent(world, two_factor=True)
     step = challenge()
     assert isinstance(answer(step, code=current_code()), Tokens)
@@ -124,7 +124,7 @@ def test_a_challenge_answered_once_cannot_be_answered_again(world: World,
         answer(step, code=current_code())
 
 
-def test_every_guess_in_flight_holds_an_attempt(world: World, moved: Clock) -> None:
+def test_every_guess_in_flight_holds_an_attempt(world: World, moved: SteerableClock) -> None:
     """Attempts spent and not yet decided hold the limit: ``429``, not a comparison."""
     agent = add_agent(world, two_factor=True)
     step = challenge()
