@@ -21,7 +21,6 @@ from roster.ports.sessions import SessionStore
 from roster.ports.two_factor import TwoFactorStore
 from roster.repository import get_repository
 from roster.repository.password_attempts import throttle_key
-
 from support.clocks import SteerableClock, steer_clock
 from support.fakes.attempts import FakePasswordAttempts
 from support.fakes.attempts import throttle_key as fake_throttle_key

@@ -6,7 +6,6 @@ from collections.abc import Iterator
 
 import pytest
 from roster import tokens, wiring
-
 from support.clocks import SteerableClock, steer_clock
 from support.fakes import World, bind_fakes
 

@@ -14,7 +14,6 @@ from roster.models.auth import ChallengeAnswer, ChallengeRequest, LoginRequest, 
 from roster.models.credentials import PasswordCredential
 from roster.models.two_factor import TotpCredential
 from roster.services.sign_in import second_factor, steps
-
 from support.fakes import World
 from support.fakes.two_factor import FakeSeedVault
 

@@ -12,7 +12,6 @@ from roster.models.credentials import LoginThrottle
 from roster.repository import keys
 from roster.services.sign_in import steps
 from sign_in_support import IP, PASSWORD, WRONG, add_agent, answer, current_code, login
-
 from support.clocks import SteerableClock
 from support.fakes import World
 

@@ -12,7 +12,6 @@ from roster.errors import RosterError
 from roster.models.auth import ChallengeAnswer
 from roster.repository import keys
 from sign_in_support import IP, add_agent, answer, challenge, current_code, enrol, login
-
 from support.fakes import World
 
 NEW_PASSWORD = "A-Brand-New-Passw0rd!"

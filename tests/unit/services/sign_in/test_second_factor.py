@@ -16,7 +16,6 @@ from sign_in_support import (
     challenge,
     current_code,
 )
-
 from support.clocks import SteerableClock
 from support.fakes import World
 from support.fakes.world import TwoFactorCount
