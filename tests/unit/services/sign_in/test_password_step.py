@@ -20,6 +20,12 @@ def source(world: World, agent_id: str, ip: str = IP) -> LoginThrottle:
     return world.throttles.get((keys.agent_subject(agent_id), ip), LoginThrottle())
 
 
+def fail(times: int, account: str = "jdoe", ip: str = IP) -> None:
+    for _ in range(times):
+        with pytest.raises(InvalidCredentials):
+            login(account, WRONG, ip)
+
+
 def everywhere(world: World, agent_id: str) -> LoginThrottle:
     return world.throttles.get((keys.agent_subject(agent_id), None), LoginThrottle())
 
@@ -70,10 +76,7 @@ def test_an_unknown_login_is_counted_by_its_string_and_told_as_a_wrong_password(
 def test_the_eleventh_guess_from_a_source_is_refused_even_right_and_audited(
         world: World) -> None:
     agent = add_agent(world)
-    limit = get_settings().password_max_failures
-    for _ in range(limit):
-        with pytest.raises(InvalidCredentials):
-            login(password=WRONG)
+    fail(get_settings().password_max_failures)
     with pytest.raises(TooManyAttempts) as refused:
         login()
     assert refused.value.extra["retryAfter"] == get_settings().password_lockout_seconds
@@ -84,18 +87,22 @@ def test_the_eleventh_guess_from_a_source_is_refused_even_right_and_audited(
     assert isinstance(login(ip="203.0.113.9"), Tokens)
 
 
-def test_each_lockout_doubles_the_next_one(world: World, moved: SteerableClock) -> None:
+def test_each_lockout_doubles_the_next_one_and_a_success_resets_them(
+        world: World, moved: SteerableClock) -> None:
     add_agent(world)
     base = get_settings().password_lockout_seconds
     for lockout in (base, 2 * base, 4 * base):
-        for _ in range(get_settings().password_max_failures):
-            with pytest.raises(InvalidCredentials):
-                login(password=WRONG)
+        fail(get_settings().password_max_failures)
         with pytest.raises(TooManyAttempts) as refused:
-            login(password=WRONG)
+            login()
         assert refused.value.extra["retryAfter"] == lockout
         moved.advance(seconds=lockout)
-    assert isinstance(login(), Tokens)  # a lockout runs out, and success forgets them
+    assert isinstance(login(), Tokens)
+    # a success forgets the history: ten failures give the base period again
+    fail(get_settings().password_max_failures)
+    with pytest.raises(TooManyAttempts) as refused:
+        login()
+    assert refused.value.extra["retryAfter"] == base
 
 
 def test_a_right_password_forgives_the_failures_before_it(world: World) -> None:
@@ -179,3 +186,63 @@ def test_a_password_hashed_with_old_parameters_is_rehashed_on_sign_in(
     assert isinstance(login(), Tokens)
     assert world.passwords[agent.id].hash != before
     assert passwords.verify_password(world.passwords[agent.id].hash, PASSWORD)
+
+
+# Replacing HTTP-level tests of tests/integration/test_login_throttle.py (the same rules,
+# asserted on the service: 401 is InvalidCredentials, 429 TooManyAttempts).
+def test_failures_must_be_consecutive(world: World) -> None:
+    add_agent(world)
+    for _ in range(2):
+        fail(get_settings().password_max_failures - 1)
+        assert isinstance(login(), Tokens)
+
+
+def test_unknown_logins_are_throttled_the_same_way(world: World) -> None:
+    """OWASP: the throttle does not tell known logins from unknown ones."""
+    add_agent(world)
+
+    def answers(account: str) -> list[str]:
+        found = []
+        for _ in range(get_settings().password_max_failures + 1):
+            with pytest.raises((InvalidCredentials, TooManyAttempts)) as refused:
+                login(account, WRONG)
+            found.append(refused.value.code)
+        return found
+
+    known = answers("jdoe")
+    assert known == answers("ghost")
+    assert known[-1] == "too_many_attempts"
+
+
+def test_account_and_email_share_one_count(world: World) -> None:
+    """Failures count per agent: its account (in any case) and its email are one count."""
+    add_agent(world)
+    fail(5, "JDoe")
+    fail(5, "JDOE@example.com")
+    for form in ("jdoe", "jdoe@example.com"):
+        with pytest.raises(TooManyAttempts):
+            login(form)
+
+
+def test_a_stranger_cannot_lock_the_owner_out_of_its_own_address(world: World) -> None:
+    """Ten failures from one source throttle that source for that agent, not the agent."""
+    add_agent(world)
+    fail(10, ip="203.0.113.9")
+    with pytest.raises(TooManyAttempts):
+        login(ip="203.0.113.9")
+    assert isinstance(login(ip="198.51.100.20"), Tokens)
+
+
+def test_the_per_agent_ceiling_throttles_every_source_but_the_agents_own(
+        world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The per-agent ceiling's failures from all sources together throttle the agent
+    everywhere, except from a source it signed in from in the last 30 days."""
+    monkeypatch.setenv("ROSTER_PASSWORD_MAX_FAILURES_PER_AGENT", "20")
+    get_settings.cache_clear()
+    add_agent(world)
+    assert isinstance(login(ip="198.51.100.20"), Tokens)  # its own address
+    for source_ip in ("203.0.113.1", "203.0.113.2"):
+        fail(10, ip=source_ip)
+    with pytest.raises(TooManyAttempts):
+        login(ip="203.0.113.3")
+    assert isinstance(login(ip="198.51.100.20"), Tokens)

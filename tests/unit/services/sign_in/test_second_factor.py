@@ -7,7 +7,13 @@ from __future__ import annotations
 import pytest
 from roster import clock, totp
 from roster.config import get_settings
-from roster.errors import AccountLocked, InvalidSession, InvalidTwoFactorCode, TooManyAttempts
+from roster.errors import (
+    AccountLocked,
+    InvalidSession,
+    InvalidTwoFactorCode,
+    IpNotAllowed,
+    TooManyAttempts,
+)
 from roster.models.auth import Tokens
 from sign_in_support import (
     add_agent,
@@ -135,3 +141,27 @@ def test_every_guess_in_flight_holds_an_attempt(world: World, moved: SteerableCl
     assert world.sessions == {}
     moved.advance(seconds=31)  # the requests that held them died: their attempts return
     assert isinstance(answer(step, code=current_code()), Tokens)
+
+
+# Replacing HTTP-level tests of tests/integration/test_two_factor.py (the same rules).
+def test_a_good_code_resets_the_failure_count(world: World, moved: SteerableClock) -> None:
+    """Only consecutive wrong codes lock."""
+    agent = add_agent(world, two_factor=True)
+    step = challenge()
+    for _ in range(4):
+        with pytest.raises(InvalidTwoFactorCode):
+            answer(step, code=wrong_code())
+    moved.advance(30)
+    assert isinstance(answer(step, code=current_code()), Tokens)
+    assert world.agents[agent.id].twoFactorFailures == 0
+    with pytest.raises(InvalidTwoFactorCode) as again:
+        answer(challenge(), code=wrong_code())
+    assert again.value.extra["attemptsRemaining"] == 4
+
+
+def test_the_totp_answer_is_held_to_the_allowlist_too(world: World) -> None:
+    add_agent(world, two_factor=True, ipAllowlist=["203.0.113.0/24"])
+    step = challenge(ip="203.0.113.5")
+    with pytest.raises(IpNotAllowed):
+        answer(step, ip="198.51.100.7", code=current_code())
+    assert isinstance(answer(step, ip="203.0.113.5", code=current_code()), Tokens)

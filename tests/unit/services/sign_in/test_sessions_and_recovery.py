@@ -11,7 +11,6 @@ from roster.repository import keys
 from roster.services.sign_in import recovery, sessions
 from roster.services.sign_in.reauth import reauthenticate
 from sign_in_support import IP, PASSWORD, WRONG, add_agent, login
-
 from support.fakes import World
 
 NEW_PASSWORD = "A-Brand-New-Passw0rd!"
