@@ -45,6 +45,16 @@ def lockout_period(lockout_seconds: int, lockouts: int) -> int:
     return min(doubled, max(lockout_seconds, MAX_LOCKOUT_SECONDS))
 
 
+def abandoned(throttle: LoginThrottle, max_failures: int) -> bool:
+    """Every attempt spent, no lockout running, nothing spent for ``IN_FLIGHT_SECONDS``:
+    the request that reached the limit died before deciding it."""
+    idle = (throttle.lastAttemptAt is None
+            or throttle.lastAttemptAt < clock.epoch(clock.now()) - IN_FLIGHT_SECONDS)
+    running = (throttle.lockedUntil is not None
+               and clock.parse(throttle.lockedUntil) > clock.now())
+    return throttle.failures >= max_failures and not running and idle
+
+
 def throttle_key(throttle: Throttle) -> Key:
     """The item a throttle's count lives in."""
     subject = keys.sign_in_subject(throttle.agent_id, throttle.login)
@@ -140,13 +150,8 @@ class PasswordAttemptStore(StoreBase):
 
     def _lock_abandoned(self, key: Key, throttle: LoginThrottle, *,
                         max_failures: int, lockout_seconds: int) -> LoginThrottle:
-        """Every attempt spent, no lockout, nothing spent for ``IN_FLIGHT_SECONDS``: the
-        request that reached the limit died before deciding it; start its lockout."""
-        idle = (throttle.lastAttemptAt is None
-                or throttle.lastAttemptAt < clock.epoch(clock.now()) - IN_FLIGHT_SECONDS)
-        running = (throttle.lockedUntil is not None
-                   and clock.parse(throttle.lockedUntil) > clock.now())
-        if throttle.failures < max_failures or running or not idle:
+        """The lockout an abandoned full count should have started (``abandoned``)."""
+        if not abandoned(throttle, max_failures):
             return throttle
         return self._start_lockout(key, throttle, lockout_seconds=lockout_seconds,
                                    decided=throttle.pending) or throttle

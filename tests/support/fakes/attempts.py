@@ -13,7 +13,7 @@ from roster.ports.attempts import Throttle
 from roster.repository import keys
 from roster.repository.password_attempts import (
     IN_FLIGHT_RETRY_SECONDS,
-    IN_FLIGHT_SECONDS,
+    abandoned,
     lockout_period,
 )
 
@@ -82,11 +82,7 @@ class FakePasswordAttempts:
 
     def _lock_abandoned(self, key: ThrottleKey, current: LoginThrottle, *,
                         max_failures: int, lockout_seconds: int) -> LoginThrottle:
-        idle = (current.lastAttemptAt is None
-                or current.lastAttemptAt < clock.epoch(clock.now()) - IN_FLIGHT_SECONDS)
-        running = (current.lockedUntil is not None
-                   and clock.parse(current.lockedUntil) > clock.now())
-        if current.failures < max_failures or running or not idle:
+        if not abandoned(current, max_failures):
             return current
         return self._start_lockout(key, current, lockout_seconds=lockout_seconds,
                                    decided=current.pending) or current

@@ -88,8 +88,8 @@ def continue_sign_in(record: AgentRecord, password: PasswordCredential | None, *
     kind = pending_challenge(record, password, after_totp=after_totp)
     if kind is None:
         return sessions.open_session(record, throttles=throttles, audit=audit,
-                            rehashed_password=rehashed_password,
-                            consume_challenge=consume_challenge)
+                                     rehashed_password=rehashed_password,
+                                     consume_challenge=consume_challenge)
     answer = issue_challenge(record, kind)
     session_store().finish_challenge_step(audit, consume_challenge, throttles=throttles)
     return answer

@@ -1,7 +1,7 @@
 """Setting passwords: the rules and notices every path shares (the
-``NEW_PASSWORD_REQUIRED`` step, ``steps``, and recovery use them too), the agent's own
-change and an administrator's. Every path checks the policy, writes the argon2id hash, moves
-the session epoch on (every earlier session dies) and notifies the agent, in one write.
+``NEW_PASSWORD_REQUIRED`` step and recovery use them too), the agent's own change and an
+administrator's. Every path checks the policy, writes the argon2id hash, moves the session
+epoch on (every earlier session dies) and notifies the agent, in one write.
 """
 
 from __future__ import annotations
