@@ -11,6 +11,8 @@ import threading
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
+from roster.config import get_settings
+
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_kms import KMSClient
@@ -98,15 +100,11 @@ class KmsSeedVault:
     key with the agent id as encryption context (base64 of the ciphertext blob)."""
 
     def seal(self, agent_id: str, secret: str) -> str:
-        from roster.config import get_settings
-
         blob = kms().encrypt(KeyId=get_settings().kms_key_id, Plaintext=secret.encode(),
                              EncryptionContext={"agentId": agent_id})["CiphertextBlob"]
         return base64.b64encode(blob).decode()
 
     def open(self, agent_id: str, sealed: str) -> str:
-        from roster.config import get_settings
-
         plaintext: bytes = kms().decrypt(
             CiphertextBlob=base64.b64decode(sealed), KeyId=get_settings().kms_key_id,
             EncryptionContext={"agentId": agent_id})["Plaintext"]
