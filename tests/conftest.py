@@ -28,11 +28,12 @@ def forget_cached_configuration() -> None:
     """Settings, clients and the repository are built once per cold start; tests change
     the environment and the endpoint between runs."""
     from aws_lambda_powertools.utilities import parameters
-    from roster import aws, codes, config, repository, sealing, tokens
+    from roster import aws, codes, config, repository, sealing, tokens, wiring
 
     config.get_settings.cache_clear()
     aws.reset_clients()
     repository.reset_repository()
+    wiring.install()  # ports bound (made anew from the new settings on first use)
     sealing.forget_keys()
     codes.forget_keys()
     tokens.forget_keys()

@@ -12,19 +12,22 @@ from roster.models.auth import (
     Tokens,
 )
 from roster.permissions import AGENTS_CREDENTIALS
-from roster.services import auth, sessions
+from roster.services.sign_in import sessions, steps
+from roster.wiring import install
+
+install()  # every port bound to its adapter (the composition root) at cold start
 
 router = Router()
 
 
 @router.post("/auth/login", tags=["sign-in"], security=[])
 def login(request: LoginRequest) -> Tokens | ChallengeAnswer:
-    return auth.login(request, source_ip(router))
+    return steps.login(request, source_ip(router))
 
 
 @router.post("/auth/challenge", tags=["sign-in"], security=[])
 def challenge(request: ChallengeRequest) -> Tokens | ChallengeAnswer:
-    return auth.answer_challenge(request, source_ip(router))
+    return steps.answer_challenge(request, source_ip(router))
 
 
 @router.post("/auth/refresh", tags=["sign-in"], security=[])

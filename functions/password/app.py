@@ -20,7 +20,10 @@ from roster.models.passwords import (
     TemporaryPasswordAnswer,
 )
 from roster.permissions import AGENTS_CREDENTIALS
-from roster.services import credentials, recovery
+from roster.services.sign_in import credentials, recovery
+from roster.wiring import install
+
+install()  # every port bound to its adapter (the composition root) at cold start
 
 router = Router()
 

@@ -1,7 +1,7 @@
 """Two-factor sign-in: enrolment, self-service turn-off, backup codes, unlock, admin reset.
 
 The ``TOTP_REQUIRED`` challenge itself is answered on ``POST /auth/challenge`` (the auth
-function), which hands it to ``roster.services.two_factor``.
+function), which hands it to ``roster.services.sign_in.totp_answer``.
 """
 
 from __future__ import annotations
@@ -17,7 +17,10 @@ from roster.models.two_factor import (
     IssuedBackupCodes,
 )
 from roster.permissions import AGENTS_CREDENTIALS
-from roster.services import two_factor
+from roster.services.sign_in import two_factor
+from roster.wiring import install
+
+install()  # every port bound to its adapter (the composition root) at cold start
 
 router = Router()
 

@@ -10,6 +10,13 @@ from __future__ import annotations
 
 def install() -> None:
     """Bind every port to its production adapter (idempotent)."""
+    from roster.aws import KmsSeedVault
+    from roster.ports import attempts, audit, credentials, sessions, two_factor
     from roster.repository import get_repository
 
-    del get_repository  # the ports' bindings are added here, one line a port
+    audit.audit_log.bind(get_repository)
+    attempts.password_attempts.bind(get_repository)
+    credentials.credentials.bind(get_repository)
+    sessions.sessions.bind(get_repository)
+    two_factor.two_factor.bind(get_repository)
+    two_factor.seed_vault.bind(KmsSeedVault)

@@ -23,7 +23,8 @@ import pytest
 from roster import aws, codes
 from roster.models.agent import AgentRecord
 from roster.repository import get_repository, keys
-from roster.services import email_change, recovery, sessions
+from roster.services import email_change
+from roster.services.sign_in import recovery, sessions
 from roster_local import Runtime
 from support.agents import AGENT_PASSWORD, make_agent, stored_agent
 from support.api import sign_in

@@ -23,14 +23,21 @@ def _imports(path: Path) -> set[str]:
     return found
 
 
+ADAPTERS = ("roster.repository", "roster.aws", "roster.wiring", "boto3", "botocore")
+
+
 @pytest.mark.parametrize(("layer", "forbidden"), [
     ("services", ("roster.api", "aws_lambda_powertools.event_handler")),
+    ("services/sign_in", ("roster.api", "aws_lambda_powertools.event_handler", *ADAPTERS)),
+    ("services/authorizer.py", ADAPTERS),
+    ("ports", ("roster.services", "roster.api", *ADAPTERS)),
     ("repository", ("roster.api", "roster.services")),
 ])
 def test_a_layer_imports_nothing_above_it(layer: str, forbidden: tuple[str, ...]) -> None:
     offenders = sorted(
         f"{path.relative_to(ROSTER)} imports {module}"
-        for path in (ROSTER / layer).glob("*.py")
+        for path in ([ROSTER / layer] if layer.endswith(".py")
+                     else (ROSTER / layer).rglob("*.py"))
         for module in _imports(path)
         if any(module == name or module.startswith(name + ".") for name in forbidden))
     assert offenders == []

@@ -27,8 +27,8 @@ from roster.models.agent import AgentRecord, PendingEmail
 from roster.models.audit import AuditEvent
 from roster.models.email_change import EmailChange, ResendAnswer
 from roster.models.outbox import OutboxMessage
+from roster.ports.credentials import NOBODY
 from roster.repository import get_repository
-from roster.repository.credentials import NOBODY
 
 TOKEN_PURPOSE = "email-change"
 # The digest of a change no link can complete: a keyed digest is never empty, so
