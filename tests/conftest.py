@@ -14,6 +14,10 @@ SHARED = Path(__file__).resolve().parents[1] / "shared"
 if str(SHARED) not in sys.path:
     sys.path.insert(0, str(SHARED))
 
+# moto's request stubber joins botocore's built-in handlers when moto is imported, and a
+# session copies them when it is made: the process's one boto3 session (roster.aws) must
+# not be made before, or its clients would bypass mock_aws.
+import moto  # noqa: E402, F401
 from roster_local import Runtime  # noqa: E402
 
 AWS_ENV = {
