@@ -141,9 +141,14 @@ def route(router: Router, key: str, **options: Any) -> Callable[[Handler], Handl
     declared = routes.declared(key)
     if declared.public:
         options.setdefault("security", [])
-    register: Callable[[Handler], Handler] = router.route(
+    register_with_router: Callable[[Handler], Handler] = router.route(
         declared.router_path, declared.method, summary=declared.summary,
         tags=[declared.tag], **options)
+
+    def register(handler: Handler) -> Handler:
+        handler.declared_route = declared  # type: ignore[attr-defined]  # tests: one each
+        return register_with_router(handler)
+
     return register
 
 
