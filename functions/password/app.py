@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aws_lambda_powertools.event_handler.api_gateway import Response, Router
 from roster.api import (
+    JSON,
     Caller,
     SourceIp,
     answer,
@@ -27,11 +28,10 @@ router = Router()
 
 
 @route(router, "POST /password/forgot", status_code=202,
-       responses=answer(202, "Accepted, whether or not the login exists",
-                        ForgotPasswordAnswer))
-def forgot(request: ForgotPasswordRequest) -> Response[str]:
+       response_description="Accepted, whether or not the login exists")
+def forgot(request: ForgotPasswordRequest) -> Response[ForgotPasswordAnswer]:
     recovery.forgot(request)
-    return json_response(202, ForgotPasswordAnswer())
+    return Response(202, content_type=JSON, body=ForgotPasswordAnswer())
 
 
 @route(router, "POST /password/reset", status_code=204)
