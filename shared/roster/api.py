@@ -1,4 +1,5 @@
-"""What every function's resolver shares: error rendering, the caller, responses.
+"""What every function's resolver shares: route registration, error rendering, the caller,
+responses.
 
 Handlers raise domain errors (``roster.errors``); the exception handlers here turn
 them, request-validation failures and anything unexpected into RFC 9457 problem
