@@ -153,9 +153,12 @@ class CreateAgentRequest(Model):
     showPhoto: bool = True
     ipAllowlist: IpAllowlist = Field(default_factory=list)
     profiles: Profiles = Field(default_factory=list)
-    passwordMode: PasswordMode | None = None
+    passwordMode: PasswordMode | None = Field(
+        default=None, description="Default: `set` when a `password` is given, else `generate`")
     password: str | None = Field(default=None, min_length=1, max_length=1024)
-    forcePasswordChange: bool = True
+    forcePasswordChange: bool = Field(
+        default=True, description="Whether a `set` password is temporary (must be changed at "
+                                  "the next sign-in); a generated one always is")
     sendWelcome: bool = True
 
     @model_validator(mode="after")
