@@ -6,6 +6,7 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.api_gateway import Response, Router
 from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Query
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponseHeader
 from roster.api import (
     ETAG_HEADER,
     LOCATION_HEADER,
@@ -40,6 +41,9 @@ from roster.services.idempotency import MAX_KEY_LENGTH
 
 router = Router()
 
+REPLAYED_HEADER: dict[str, OpenAPIResponseHeader] = {"Idempotent-Replayed": {
+    "description": "`true` when the answer is the first creation's, replayed for a retry "
+                   "with the same Idempotency-Key", "schema": {"type": "string"}}}
 
 AGENT_ANSWER = answer(200, "The agent; ETag carries its version", Agent, ETAG_HEADER)
 
@@ -91,7 +95,7 @@ def delete_my_photo(caller: Caller) -> Response[str]:
 # ------------------------------------------------------------------ agents
 @route(router, "POST /agents", status_code=201,
        responses=answer(201, "Created; Location and ETag headers", CreatedAgent,
-                        {**LOCATION_HEADER, **ETAG_HEADER}))
+                        {**LOCATION_HEADER, **ETAG_HEADER, **REPLAYED_HEADER}))
 def post_agent(request: CreateAgentRequest, caller: Caller,
                idempotency_key: IdempotencyKey = None) -> Response[str]:
     created = agents.create_agent(caller.actor, request, idempotency_key)

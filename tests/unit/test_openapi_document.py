@@ -129,7 +129,7 @@ def test_the_headers_clients_use_are_documented() -> None:
     assert {"minLength": 1, "maxLength": 128}.items() <= \
         idempotency["schema"]["anyOf"][0].items()
     # And the answers name the headers they carry
-    assert answer_headers("POST /agents", "201") == {"ETag", "Location"}
+    assert answer_headers("POST /agents", "201") == {"ETag", "Location", "Idempotent-Replayed"}
     for key in ("GET /me", "PATCH /me", "GET /agents/{id}", "PATCH /agents/{id}",
                 "PUT /agents/{id}/group"):
         assert answer_headers(key, "200") == {"ETag"}, key
