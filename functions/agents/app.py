@@ -21,10 +21,9 @@ from roster.api import (
     route,
 )
 from roster.cursor import MAX_CURSOR_LENGTH
-from roster.models.agent import Agent, AgentRecord
+from roster.models.agent import Agent, AgentRecord, AssignmentKind
 from roster.models.agents_api import (
     AgentPage,
-    AssignmentKind,
     AssignmentPage,
     CreateAgentRequest,
     CreatedAgent,

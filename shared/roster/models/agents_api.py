@@ -14,7 +14,14 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, ConfigDict, Field, model_validator
 
-from roster.models.agent import Agent, ChatLimits, SkillLevel, TimeFormat, fold_account
+from roster.models.agent import (
+    Agent,
+    AssignmentKind,
+    ChatLimits,
+    SkillLevel,
+    TimeFormat,
+    fold_account,
+)
 from roster.models.base import Model, refuse_null_in_schema
 from roster.models.properties import Properties
 
@@ -342,11 +349,6 @@ class PhotoUpload(Model):
     fields: dict[str, str]
     expiresIn: int
     maxBytes: int
-
-
-# The kinds the repository counts (``roster.repository.agents.ASSIGNMENT_KINDS``, kept
-# equal by ``tests/unit/test_agent_models.py``).
-AssignmentKind = Literal["chat", "ticket", "workflow", "view"]
 
 
 class Assignment(Model):
