@@ -30,7 +30,7 @@ from roster.errors import (
     ValidationFailed,
     VersionConflict,
 )
-from roster.models.agent import AgentRecord
+from roster.models.agent import ASSIGNMENT_KINDS, AgentRecord
 from roster.models.audit import AuditEvent
 from roster.models.outbox import OutboxMessage
 from roster.permissions import BUILT_IN_ROLES
@@ -51,7 +51,6 @@ from roster.repository.table import (
     update,
 )
 
-ASSIGNMENT_KINDS = ("chat", "ticket", "workflow", "view")
 REFERENCE_FIELDS = {"roles": "roles", "queues": "queues", "skills": "skills",
                     "profiles": "profiles", "groups": "groupId"}
 AGENT_REFERENCES_END = "~"  # catalogue references sort from here in a REF# partition

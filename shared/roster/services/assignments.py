@@ -13,10 +13,10 @@ from roster.errors import (
     NotFound,
     OwnerProtected,
 )
+from roster.models.agent import ASSIGNMENT_KINDS
 from roster.models.agents_api import Assignment, AssignmentPage
 from roster.models.audit import AuditEvent
 from roster.repository import get_repository
-from roster.repository.agents import ASSIGNMENT_KINDS
 
 
 def _authorized_version(actor: Actor, agent_id: str) -> int:

@@ -19,8 +19,9 @@ from dataclasses import dataclass
 from roster import clock, tokens
 from roster.allowlist import ip_allowed
 from roster.errors import Forbidden, IpNotAllowed, RosterError, Unauthorized
-from roster.permissions import BUILT_IN_ROLES, ROUTE_PERMISSIONS, allows, permissions_of
+from roster.permissions import BUILT_IN_ROLES, allows, permissions_of
 from roster.ports.sessions import sessions
+from roster.routes import requirement as route_requirement
 
 MAX_AUTHORIZATION_HEADER = 4096
 
@@ -83,7 +84,7 @@ def decide(authorization: str | None, method: str, resource: str,
         if permissions is not None:
             custom[role] = permissions
     granted = permissions_of(record.roles, custom)
-    requirement = ROUTE_PERMISSIONS.get((method.upper(), resource), frozenset({"<unlisted>"}))
+    requirement = route_requirement(method, resource)
     return Decision(allows(requirement, granted), record.id, session.id,
                     tuple(record.roles), granted,
                     Forbidden("The token does not carry the permission this route needs"))
