@@ -236,3 +236,37 @@ def test_turning_off_with_a_used_step_fails_and_with_a_new_one_removes_everythin
     assert after is not None and not after.twoFactorEnabled and credential is None
     state = stores.two_factor.load_two_factor_sign_in(record.id, "none", ["digest-1"])
     assert state.backup is None
+
+
+def test_a_right_code_forgives_the_failures_only_when_no_other_guess_is_in_flight(
+        stores: Stores) -> None:
+    """A right code resets the counts only when its own attempt is the only one spent
+    beyond the failures it saw; with another guess in flight it gives back its own
+    attempt alone (fails if a success mid-burst freed the attempts that concurrent
+    wrong guesses hold: the TOTP burst then got more than 5 comparisons)."""
+    record = enrolled(stores)
+    stores.two_factor.spend_two_factor_attempt(record.id, max_failures=5)
+    stores.two_factor.record_two_factor_failure(record.id, max_failures=5, audit=[])
+    stores.two_factor.spend_two_factor_attempt(record.id, max_failures=5)  # in flight
+    stores.two_factor.spend_two_factor_attempt(record.id, max_failures=5)  # the right one
+    stores.two_factor.pass_second_factor(record.id, challenge_digest=None, enrolment_id="e1",
+                                         step=101, failures_seen=1)
+    assert stores.agent(record.id).twoFactorFailures == 1  # not forgiven
+    for _ in range(3):  # 1 failure + 1 in flight + 3 = the limit of 5
+        stores.two_factor.spend_two_factor_attempt(record.id, max_failures=5)
+    with pytest.raises(TooManyAttempts):
+        stores.two_factor.spend_two_factor_attempt(record.id, max_failures=5)
+    for _ in range(4):  # the in-flight guess and the three decided wrong
+        stores.two_factor.record_two_factor_failure(record.id, max_failures=5, audit=[])
+    assert stores.agent(record.id).locked
+
+    # alone, a right code forgives the failures it saw
+    alone = enrolled(stores)
+    stores.two_factor.spend_two_factor_attempt(alone.id, max_failures=5)
+    stores.two_factor.record_two_factor_failure(alone.id, max_failures=5, audit=[])
+    stores.two_factor.spend_two_factor_attempt(alone.id, max_failures=5)
+    stores.two_factor.pass_second_factor(alone.id, challenge_digest=None, enrolment_id="e1",
+                                         step=101, failures_seen=1)
+    assert stores.agent(alone.id).twoFactorFailures == 0
+    for _ in range(5):  # every attempt free again
+        stores.two_factor.spend_two_factor_attempt(alone.id, max_failures=5)

@@ -39,10 +39,13 @@ class TwoFactorStore(Protocol):
                            enrolment_id: str, step: int | None = None,
                            backup_digest: str | None = None,
                            audit: Sequence[AuditEvent] = (),
-                           messages: Sequence[OutboxMessage] = ()) -> None:
-        """Accept a TOTP ``step`` later than the last, or use up a backup code, and reset
-        the counts; ``InvalidSession`` (challenge gone), ``AccountLocked``,
-        ``InvalidTwoFactorCode`` (step or code already used) otherwise."""
+                           messages: Sequence[OutboxMessage] = (),
+                           failures_seen: int = 0) -> None:
+        """Accept a TOTP ``step`` later than the last, or use up a backup code; reset the
+        counts if no other guess is in flight and the failures are still
+        ``failures_seen`` (else give back this attempt only); ``InvalidSession``
+        (challenge gone), ``AccountLocked``, ``InvalidTwoFactorCode`` (step or code
+        already used) otherwise."""
         ...
 
     def spend_two_factor_attempt(self, agent_id: str, *, max_failures: int) -> None:

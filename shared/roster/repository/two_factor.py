@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from roster import clock
 from roster.errors import (
     AccountLocked,
+    ConcurrentChange,
     InvalidSession,
     InvalidTwoFactorCode,
     NotFound,
@@ -57,6 +58,11 @@ if TYPE_CHECKING:
         TotpCredential,
         TwoFactorSignIn,
     )
+
+
+class _GuessesInFlight(ConcurrentChange):
+    """A right code answered while other guesses are in flight or decided since it was
+    read: the counts are not reset (the caller retries giving back its attempt only)."""
 
 
 class TwoFactorStore(StoreBase):
@@ -188,24 +194,54 @@ class TwoFactorStore(StoreBase):
                            enrolment_id: str, step: int | None = None,
                            backup_digest: str | None = None,
                            audit: Sequence[AuditEvent] = (),
-                           messages: Sequence[OutboxMessage] = ()) -> None:
-        """Accept a TOTP ``step`` or use up a backup code (marked used); reset the counts.
+                           messages: Sequence[OutboxMessage] = (),
+                           failures_seen: int = 0) -> None:
+        """Accept a TOTP ``step`` or use up a backup code (marked used).
 
         One transaction: the challenge is used up (``401 invalid_session`` if another
         answer took it), the account must not be locked (``423``), and the step must be
         later than the last accepted one / the backup code must still be there, unexpired
         and of this enrolment (``InvalidTwoFactorCode``, which the caller counts).
+
+        The counts are reset only while no other guess is in flight (the failures are
+        still ``failures_seen``, as read before this attempt was spent, and this attempt
+        is the only one spent beyond them); otherwise this attempt alone is given back, so
+        a right code cannot free the attempts that concurrent wrong guesses hold.
         """
+        try:
+            self._pass_second_factor(agent_id, challenge_digest, enrolment_id, step,
+                                     backup_digest, audit, messages,
+                                     forgive_after=failures_seen)
+        except _GuessesInFlight:
+            self._pass_second_factor(agent_id, challenge_digest, enrolment_id, step,
+                                     backup_digest, audit, messages, forgive_after=None)
+
+    def _pass_second_factor(self, agent_id: str, challenge_digest: str | None,
+                            enrolment_id: str, step: int | None, backup_digest: str | None,
+                            audit: Sequence[AuditEvent], messages: Sequence[OutboxMessage],
+                            *, forgive_after: int | None) -> None:
         operations: list[TxOp] = []
         if challenge_digest is not None:
             operations.append(delete(keys.challenge(challenge_digest),
                                      condition="attribute_exists(pk)",
                                      on_condition_failure=InvalidSession()))
-        operations.append(update(
-            keys.agent(agent_id), "SET twoFactorFailures = :zero, twoFactorAttempts = :zero",
-            condition="attribute_exists(pk) AND "
-                      "(attribute_not_exists(locked) OR locked = :false)",
-            values={":zero": 0, ":false": False}, on_condition_failure=AccountLocked()))
+        unlocked = "attribute_exists(pk) AND (attribute_not_exists(locked) OR locked = :false)"
+        if forgive_after is not None:
+            failures = ("(attribute_not_exists(twoFactorFailures) OR twoFactorFailures = :seen)"
+                        if forgive_after == 0 else "twoFactorFailures = :seen")
+            operations.append(update(
+                keys.agent(agent_id), "SET twoFactorFailures = :zero, twoFactorAttempts = :zero",
+                condition=f"{unlocked} AND {failures} AND (attribute_not_exists("
+                          "twoFactorAttempts) OR twoFactorAttempts <= :spent)",
+                values={":zero": 0, ":false": False, ":seen": forgive_after,
+                        ":spent": forgive_after + 1},
+                on_condition_failure=_GuessesInFlight()))
+        else:
+            operations.append(update(
+                keys.agent(agent_id), "SET twoFactorAttempts = twoFactorAttempts - :one",
+                condition=f"{unlocked} AND twoFactorAttempts > :zero",
+                values={":zero": 0, ":one": 1, ":false": False},
+                on_condition_failure=AccountLocked()))
         if step is not None:
             operations.append(update(
                 keys.totp(agent_id), "SET lastStep = :step",

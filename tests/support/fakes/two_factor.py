@@ -90,7 +90,8 @@ class FakeTwoFactorStore:
                            enrolment_id: str, step: int | None = None,
                            backup_digest: str | None = None,
                            audit: Sequence[AuditEvent] = (),
-                           messages: Sequence[OutboxMessage] = ()) -> None:
+                           messages: Sequence[OutboxMessage] = (),
+                           failures_seen: int = 0) -> None:
         world = self.world
         moment = now_iso()
         with world.lock:
@@ -113,8 +114,12 @@ class FakeTwoFactorStore:
                 raise InvalidTwoFactorCode()
             if challenge_digest is not None:
                 del world.challenges[challenge_digest]
-            world.update_agent(agent_id, twoFactorFailures=0)
-            self._count(agent_id).attempts = 0
+            count = self._count(agent_id)
+            if record.twoFactorFailures == failures_seen and count.attempts <= failures_seen + 1:
+                world.update_agent(agent_id, twoFactorFailures=0)
+                count.attempts = 0
+            else:  # other guesses in flight or decided meanwhile: give back this one only
+                count.attempts -= 1
             if step is not None and credential is not None:
                 world.totp[agent_id] = credential.model_copy(update={"lastStep": step})
             if backup_digest is not None and backup is not None:

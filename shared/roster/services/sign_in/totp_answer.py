@@ -77,7 +77,8 @@ def answer(request: ChallengeRequest, source_ip: str) -> SignInResult:
     try:
         store.pass_second_factor(
             agent_id, challenge_digest=challenge_digest, enrolment_id=credential.enrolmentId,
-            step=step, backup_digest=state.backupDigest, audit=audit, messages=notices)
+            step=step, backup_digest=state.backupDigest, audit=audit, messages=notices,
+            failures_seen=record.twoFactorFailures)
     except (InvalidTwoFactorCode, InvalidSession):
         # Lost the race: a concurrent answer used the challenge, the step or the backup
         # code first. Not a failure: the attempt is given back.
