@@ -6,9 +6,10 @@ import json
 from typing import Any
 
 import pytest
-from catalog_runtime import OWNER_PASSWORD, CatalogRuntime
 from roster.local import Runtime
 from roster.repository import keys
+from support.agents import OWNER_PASSWORD
+from support.catalog import CatalogRuntime
 
 PASSWORD = "Jane-Does-Secret-42"
 WRONG = "Not-Janes-Password-13"

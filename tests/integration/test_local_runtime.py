@@ -22,6 +22,7 @@ import pytest
 from roster.local import FunctionFailed, Runtime, UnknownFunction
 from roster.local.streams import matches_pattern
 from roster.local.template import Template, load_template
+from support.agents import OWNER_PASSWORD
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ISO_SECOND = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
@@ -455,9 +456,9 @@ def test_invoke_pumps_the_stream_before_answering(fixture_runtime: Runtime) -> N
 
 def test_the_notifier_keeps_receiving_after_a_cancelled_transaction(runtime: Runtime) -> None:
     # Given the owner, and a create that a uniqueness guard cancels (409 email_taken)
-    runtime.create_owner("Owner-Passw0rd-Local")
+    runtime.create_owner(OWNER_PASSWORD)
     token = runtime.invoke("POST", "/auth/login", body={
-        "login": "admin", "password": "Owner-Passw0rd-Local"}).json()["accessToken"]
+        "login": "admin", "password": OWNER_PASSWORD}).json()["accessToken"]
     taken = runtime.invoke("POST", "/agents", headers={"Authorization": f"Bearer {token}"},
                            body={"account": "other", "email": "admin@example.com",
                                  "firstName": "O"})

@@ -1,0 +1,56 @@
+"""moto's AWS for a test (or the bench): dummy credentials, the per-cold-start caches
+forgotten on the way in and out, and ``moto_tuning``'s cheaper rollback and answers."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+AWS_ENV = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_REGION": "us-east-1",
+}
+UNSET = ("AWS_ENDPOINT_URL", "AWS_PROFILE", "AWS_SESSION_TOKEN")
+
+
+def forget_cached_configuration() -> None:
+    """Settings, clients and the repository are built once per cold start; tests change
+    the environment and the endpoint between runs."""
+    from aws_lambda_powertools.utilities import parameters
+    from roster import aws, codes, config, repository, sealing, tokens
+
+    config.get_settings.cache_clear()
+    aws.reset_clients()
+    repository.reset_repository()
+    sealing.forget_keys()
+    codes.forget_keys()
+    tokens.forget_keys()
+    parameters.clear_caches()
+
+
+def aws_environment() -> None:
+    """``os.environ`` pointed at moto: dummy credentials, no endpoint or profile."""
+    os.environ.update(AWS_ENV)
+    for name in UNSET:
+        os.environ.pop(name, None)
+
+
+@contextmanager
+def moto_aws() -> Iterator[None]:
+    """moto for everything AWS inside the block; the environment as it was after it."""
+    from moto import mock_aws
+    from roster.local.moto_tuning import cheap_transaction_rollback, direct_responses
+
+    saved = dict(os.environ)
+    aws_environment()
+    forget_cached_configuration()
+    try:
+        with cheap_transaction_rollback(), direct_responses(), mock_aws():
+            yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+        forget_cached_configuration()
