@@ -45,7 +45,7 @@ build: $(SAM)
 
 ## bench: DynamoDB round trips per route, cold imports, package sizes, list/cleanup cost
 bench: $(STAMP)
-	$(PY) infra/scripts/bench.py
+	$(PY) -m infra.bench
 
 ## openapi: regenerate shared/roster/openapi.json from the code
 openapi: $(STAMP)

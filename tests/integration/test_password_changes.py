@@ -338,7 +338,7 @@ def test_two_factor_then_new_password_then_tokens(runtime: Any,
     """The contract's order: TOTP_REQUIRED first, then NEW_PASSWORD_REQUIRED."""
     import pyotp
     from support.clocks import steer_clock
-    from two_factor_support import enrol
+    from support.two_factor import enrol
 
     steered = steer_clock(monkeypatch)
     runtime.create_owner(OWNER_PASSWORD)
