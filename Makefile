@@ -27,7 +27,7 @@ run: $(STAMP)
 
 ## test: the whole suite (unit, integration, acceptance)
 test: $(STAMP)
-	$(PY) -m pytest -n auto $(PYTEST_ARGS)
+	$(PY) -m pytest -n auto --dist loadgroup $(PYTEST_ARGS)
 
 ## lint: ruff and mypy --strict
 lint: $(STAMP)

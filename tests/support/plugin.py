@@ -7,6 +7,8 @@
 - ``local_server`` (acceptance) and ``fuzz_server`` (fuzz: a process of its own, so fuzzed
   changes never leak into the journeys), started once per worker; ``start_local_server``
   for a test that needs a server of its own.
+- ``make test`` runs on every core (``-n auto --dist loadgroup``): the fuzz test first,
+  each server's tests on one worker.
 - Under ``tests/unit``: no AWS at all, settings from a fixed environment and the digest
   keys in place of Secrets Manager (``digest_keys``).
 """
@@ -28,7 +30,9 @@ from support.http import StartServer
 from support.server import RunningServer, running_server
 from support.stack import moto_aws
 
-UNIT_TESTS = Path(__file__).resolve().parents[1] / "unit"
+TESTS = Path(__file__).resolve().parents[1]
+UNIT_TESTS = TESTS / "unit"
+SERVER_GROUPS = {TESTS / "fuzz": "fuzz_server", TESTS / "acceptance": "local_server"}
 UNIT_ENV = {
     "ROSTER_TABLE_NAME": "unit-table",
     "ROSTER_KMS_KEY_ID": "unit-key",
@@ -42,6 +46,19 @@ UNIT_ENV = {
     "AWS_SECRET_ACCESS_KEY": "unit",
     "AWS_DEFAULT_REGION": "us-east-1",
 }
+
+
+# ----------------------------------------------------------------------------- scheduling
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """For ``make test`` (``-n auto --dist loadgroup``): the tests of each local server in
+    one group, so one worker starts it; the fuzz test (the longest) first, so it runs
+    beside the rest instead of after it."""
+    for item in items:
+        for directory, group in SERVER_GROUPS.items():
+            if directory in item.path.parents:
+                item.add_marker(pytest.mark.xdist_group(group))
+    items.sort(key=lambda item: TESTS / "fuzz" not in item.path.parents)
 
 
 # ----------------------------------------------------------------------------- in process
