@@ -16,8 +16,8 @@ WRONG = "Not-Janes-Password-13"
 
 
 @pytest.fixture
-def rt(runtime: Runtime) -> CatalogRuntime:
-    return CatalogRuntime(runtime)
+def rt(owner: Runtime) -> CatalogRuntime:
+    return CatalogRuntime(owner)
 
 
 def whole_feed(rt: CatalogRuntime, query: dict[str, str] | None = None,

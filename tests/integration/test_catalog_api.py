@@ -21,8 +21,8 @@ PASSWORD = "Another-Strong-Pass-7"
 
 
 @pytest.fixture
-def rt(runtime: Runtime) -> CatalogRuntime:
-    return CatalogRuntime(runtime)
+def rt(owner: Runtime) -> CatalogRuntime:
+    return CatalogRuntime(owner)
 
 
 def problem(reply: Any) -> tuple[int, str]:

@@ -33,9 +33,10 @@ class Reply:
 
 
 class CatalogRuntime:
+    """The ``owner`` fixture's runtime, the owner signed in."""
+
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
-        runtime.create_owner(OWNER_PASSWORD)
         self.owner_token = self.login("admin", OWNER_PASSWORD)
         self.owner_id = str(get_repository().find_agent_id("admin"))
 

@@ -24,7 +24,7 @@ import pytest
 from roster.local import Runtime
 from roster.models.agent import AgentRecord
 
-from support.agents import OWNER_PASSWORD, AgentFactory, make_agent
+from support.agents import OWNER_PASSWORD, AgentFactory, make_agent, password_hash
 from support.api import Caller, signed_in
 from support.http import StartServer
 from support.server import RunningServer, running_server
@@ -78,9 +78,14 @@ def runtime(aws: None) -> Runtime:
 
 
 @pytest.fixture
-def owner(runtime: Runtime) -> Runtime:
-    """The runtime with the owner (``admin``, ``OWNER_PASSWORD``) created."""
-    runtime.create_owner(OWNER_PASSWORD)
+def owner(runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> Runtime:
+    """The runtime with the owner (``admin``, ``OWNER_PASSWORD``) created as the stack's
+    bootstrap does, its password hashed once per worker (``password_hash``)."""
+    from roster import passwords
+
+    with monkeypatch.context() as patched:
+        patched.setattr(passwords, "hash_password", password_hash)
+        runtime.create_owner(OWNER_PASSWORD)
     return runtime
 
 
