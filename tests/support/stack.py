@@ -7,6 +7,11 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+# Imported first, before any boto3 session exists: moto intercepts through a handler each
+# session copies when it is made, and ``roster.aws`` keeps one session per process, so a
+# session a unit test made before moto's import would reach the real AWS ever after.
+from moto import mock_aws
+
 AWS_ENV = {
     "AWS_ACCESS_KEY_ID": "testing",
     "AWS_SECRET_ACCESS_KEY": "testing",
@@ -41,7 +46,6 @@ def aws_environment() -> None:
 @contextmanager
 def moto_aws() -> Iterator[None]:
     """moto for everything AWS inside the block; the environment as it was after it."""
-    from moto import mock_aws
     from roster.local.moto_tuning import cheap_transaction_rollback, direct_responses
 
     saved = dict(os.environ)
