@@ -27,7 +27,7 @@ run: $(STAMP)
 
 ## test: the whole suite (unit, integration, acceptance)
 test: $(STAMP)
-	$(PY) -m pytest -n auto $(PYTEST_ARGS)
+	$(PY) -m pytest -n auto --dist loadgroup $(PYTEST_ARGS)
 
 ## lint: ruff and mypy --strict
 lint: $(STAMP)
@@ -45,7 +45,7 @@ build: $(SAM)
 
 ## bench: DynamoDB round trips per route, cold imports, package sizes, list/cleanup cost
 bench: $(STAMP)
-	$(PY) infra/scripts/bench.py
+	$(PY) -m infra.bench
 
 ## openapi: regenerate shared/roster/openapi.json from the code
 openapi: $(STAMP)

@@ -35,10 +35,10 @@ def http() -> Any:
 
 
 @pytest.fixture
-def api_schema(local_server: LocalServer) -> Any:
+def api_schema(fuzz_server: LocalServer) -> Any:
     config = schemathesis.Config.from_dict({
         "seed": SEED,
-        "base-url": local_server.url,
+        "base-url": fuzz_server.url,
         "generation": {"mode": "all", "max-examples": EXAMPLES, "deterministic": True},
         "phases": {"stateful": {"enabled": False}, "coverage": {"enabled": COVERAGE}},
         "checks": {
@@ -54,7 +54,7 @@ def api_schema(local_server: LocalServer) -> Any:
             "unsupported_method": {"enabled": False},
         },
     })
-    schema = schemathesis.openapi.from_url(f"{local_server.url}/openapi.json", config=config,
+    schema = schemathesis.openapi.from_url(f"{fuzz_server.url}/openapi.json", config=config,
                                            timeout=TIMEOUT)
 
     @schema.auth()
@@ -62,7 +62,7 @@ def api_schema(local_server: LocalServer) -> Any:
         """The owner's access token; on a 401 (the fuzzer signed it out) sign in again."""
 
         def get(self, case: Case, context: Any) -> str:
-            return admin_token(local_server)
+            return admin_token(fuzz_server)
 
         def set(self, case: Case, token: str, context: Any) -> None:
             case.headers = {**(case.headers or {}), "Authorization": f"Bearer {token}"}

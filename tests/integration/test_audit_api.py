@@ -6,17 +6,18 @@ import json
 from typing import Any
 
 import pytest
-from catalog_runtime import OWNER_PASSWORD, CatalogRuntime
 from roster.repository import keys
 from roster_local import Runtime
+from support.agents import OWNER_PASSWORD
+from support.catalog import CatalogRuntime
 
 PASSWORD = "Jane-Does-Secret-42"
 WRONG = "Not-Janes-Password-13"
 
 
 @pytest.fixture
-def rt(runtime: Runtime) -> CatalogRuntime:
-    return CatalogRuntime(runtime)
+def rt(owner: Runtime) -> CatalogRuntime:
+    return CatalogRuntime(owner)
 
 
 def whole_feed(rt: CatalogRuntime, query: dict[str, str] | None = None,

@@ -61,8 +61,7 @@ def _token(runtime: Runtime, account: str) -> str:
 def callers() -> Any:
     """Built once per module: a runtime with one caller of each kind."""
     from moto import mock_aws
-
-    from tests.conftest import AWS_ENV, forget_cached_configuration
+    from support.stack import AWS_ENV, forget_cached_configuration
 
     patcher = pytest.MonkeyPatch()
     for name, value in AWS_ENV.items():

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from catalog_runtime import CatalogRuntime
 from roster.authorization import Actor
 from roster.models.catalog import MAX_REFERENCES, GroupCreate, QueuePatch
 from roster.permissions import ALL_PERMISSIONS
@@ -13,14 +13,16 @@ from roster.repository.catalog import CatalogStore
 from roster.services import catalog
 from roster_local import Runtime
 from roster_local.template import Template
+from support.aws_calls import aws_calls, with_actions
+from support.catalog import CatalogRuntime
 
 KINDS = ("roles", "queues", "skills", "groups", "profiles")
 PASSWORD = "Another-Strong-Pass-7"
 
 
 @pytest.fixture
-def rt(runtime: Runtime) -> CatalogRuntime:
-    return CatalogRuntime(runtime)
+def rt(owner: Runtime) -> CatalogRuntime:
+    return CatalogRuntime(owner)
 
 
 def problem(reply: Any) -> tuple[int, str]:
@@ -420,22 +422,11 @@ def test_every_catalogue_change_is_audited(rt: CatalogRuntime) -> None:
 
 # ------------------------------------------------------------------ round trips
 @pytest.fixture
-def dynamodb_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The DynamoDB operations made, in order (the authorizer's included)."""
-    from botocore.client import BaseClient
-
-    calls: list[str] = []
-    original = BaseClient._make_api_call
-
-    def counted(self: Any, operation: str, params: Any) -> Any:
-        if self.meta.service_model.service_name == "dynamodb":
-            calls.append(operation)
-            for item in params.get("TransactItems", []):
-                calls.extend(f"-{kind}" for kind in item)  # the actions inside, for IAM
-        return original(self, operation, params)
-
-    monkeypatch.setattr(BaseClient, "_make_api_call", counted)
-    return calls
+def dynamodb_calls() -> Iterator[list[str]]:
+    """The DynamoDB operations made, in order (the authorizer's included), each
+    transaction followed by its actions (``-Put``...)."""
+    with aws_calls(name=with_actions) as recorded:
+        yield recorded.entries
 
 
 @pytest.mark.parametrize(("method", "path", "body", "expected"), [

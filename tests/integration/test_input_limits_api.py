@@ -13,23 +13,19 @@ import pytest
 from roster.repository import get_repository, keys
 from roster_local import LocalResponse, Runtime
 from support.agents import AGENT_PASSWORD, OWNER_PASSWORD
-from support.api import access_token, bearer, login
+from support.api import Caller, access_token, bearer, login
 
 KELVIN, DOTLESS_I, LONG_S = "\u212a", "\u0131", "\u017f"
 
 
-class Admin:
+class Admin(Caller):
     """The owner, signed in; ``call`` sends a dict as JSON and a str as the raw body."""
 
-    def __init__(self, runtime: Runtime) -> None:
-        self.runtime = runtime
-        runtime.create_owner(OWNER_PASSWORD)
-        self.token = access_token(runtime, "admin", OWNER_PASSWORD)
-
     def call(self, method: str, path: str, body: Any = None, *,
-             headers: dict[str, str] | None = None) -> LocalResponse:
-        sent = {**bearer(self.token), "Content-Type": "application/json", **(headers or {})}
-        return self.runtime.invoke(method, path, body=body, headers=sent)
+             headers: dict[str, str] | None = None, query: dict[str, str] | None = None,
+             ) -> LocalResponse:
+        return super().call(method, path, body, query=query,
+                            headers={"Content-Type": "application/json", **(headers or {})})
 
     def create_agent(self, account: str, **fields: Any) -> LocalResponse:
         return self.call("POST", "/agents", {
@@ -44,8 +40,8 @@ class Admin:
 
 
 @pytest.fixture
-def admin(runtime: Runtime) -> Admin:
-    return Admin(runtime)
+def admin(admin: Caller) -> Admin:
+    return Admin(admin.runtime, admin.token)
 
 
 def refused(reply: LocalResponse) -> list[dict[str, str]]:

@@ -22,6 +22,7 @@ import pytest
 from roster_local import FunctionFailed, Runtime, UnknownFunction
 from roster_local.streams import matches_pattern
 from roster_local.template import Template, load_template
+from support.api import Caller
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ISO_SECOND = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
@@ -453,20 +454,16 @@ def test_invoke_pumps_the_stream_before_answering(fixture_runtime: Runtime) -> N
     assert sms_bodies(fixture_runtime) == [["now"]]
 
 
-def test_the_notifier_keeps_receiving_after_a_cancelled_transaction(runtime: Runtime) -> None:
+def test_the_notifier_keeps_receiving_after_a_cancelled_transaction(admin: Caller) -> None:
     # Given the owner, and a create that a uniqueness guard cancels (409 email_taken)
-    runtime.create_owner("Owner-Passw0rd-Local")
-    token = runtime.invoke("POST", "/auth/login", body={
-        "login": "admin", "password": "Owner-Passw0rd-Local"}).json()["accessToken"]
-    taken = runtime.invoke("POST", "/agents", headers={"Authorization": f"Bearer {token}"},
-                           body={"account": "other", "email": "admin@example.com",
-                                 "firstName": "O"})
+    runtime = admin.runtime
+    taken = admin.call("POST", "/agents", {"account": "other", "email": "admin@example.com",
+                                           "firstName": "O"})
     assert (taken.status, taken.json()["code"]) == (409, "email_taken")
 
     # When a change that sends mail follows (moto put back a copy of the table)
-    created = runtime.invoke("POST", "/agents", headers={"Authorization": f"Bearer {token}"},
-                             body={"account": "jdoe", "email": "jane@example.com",
-                                   "firstName": "Jane"})
+    created = admin.call("POST", "/agents", {"account": "jdoe", "email": "jane@example.com",
+                                             "firstName": "Jane"})
 
     # Then its welcome mail is sent as the stream delivers it
     assert created.status == 201

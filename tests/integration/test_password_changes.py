@@ -17,7 +17,7 @@ from roster import password_policy
 from roster.config import get_settings
 from roster.repository import get_repository, keys
 from support.agents import AGENT_PASSWORD, OWNER_PASSWORD, make_agent
-from support.api import bearer, login, sign_in
+from support.api import Caller, bearer, login, sign_in
 from support.audit import audit_actions
 from support.clocks import ShiftedClock
 from support.mail import messages_to
@@ -41,13 +41,6 @@ def answer_new_password(runtime: Any, session: str, password: str | None) -> Any
     if password is not None:
         body["newPassword"] = password
     return runtime.invoke("POST", "/auth/challenge", body=body)
-
-
-@pytest.fixture
-def owner(runtime: Any) -> str:
-    """The owner's access token."""
-    runtime.create_owner(OWNER_PASSWORD)
-    return str(sign_in(runtime, "admin", OWNER_PASSWORD)["accessToken"])
 
 
 # ---------------------------------------------------------------------- POST /me/password
@@ -123,12 +116,12 @@ def test_own_change_requires_a_token(runtime: Any) -> None:
 
 # ---------------------------------------------------------------------- admin
 def test_admin_sets_a_password_that_must_be_changed_by_default(runtime: Any,
-                                                               owner: str) -> None:
+                                                               admin: Caller) -> None:
     # Given a signed-in agent
     agent = make_agent(account="jdoe")
     session = sign_in(runtime, "jdoe", AGENT_PASSWORD)
     # When an admin sets its password (forceChange not given)
-    answer = admin_set(runtime, owner, agent.id,
+    answer = admin_set(runtime, admin.token, agent.id,
                        {"newPassword": NEW_PASSWORD, "confirmPassword": NEW_PASSWORD})
     # Then 204, the agent's sessions are revoked, and sign-in asks for a new password
     assert answer.status == 204, answer.json()
@@ -143,9 +136,9 @@ def test_admin_sets_a_password_that_must_be_changed_by_default(runtime: Any,
     assert "password.set_by_admin" in audit_actions(agent.id)
 
 
-def test_admin_sets_a_password_without_forcing_a_change(runtime: Any, owner: str) -> None:
+def test_admin_sets_a_password_without_forcing_a_change(runtime: Any, admin: Caller) -> None:
     agent = make_agent(account="jdoe")
-    answer = admin_set(runtime, owner, agent.id, {"newPassword": NEW_PASSWORD,
+    answer = admin_set(runtime, admin.token, agent.id, {"newPassword": NEW_PASSWORD,
                                                   "confirmPassword": NEW_PASSWORD,
                                                   "forceChange": False})
     assert answer.status == 204
@@ -154,10 +147,10 @@ def test_admin_sets_a_password_without_forcing_a_change(runtime: Any, owner: str
     assert record is not None and record.passwordStatus == "set"
 
 
-def test_admin_generates_a_temporary_password(runtime: Any, owner: str) -> None:
+def test_admin_generates_a_temporary_password(runtime: Any, admin: Caller) -> None:
     agent = make_agent(account="jdoe")
     # When an admin asks for a generated password
-    answer = admin_set(runtime, owner, agent.id, {"generate": True})
+    answer = admin_set(runtime, admin.token, agent.id, {"generate": True})
     # Then 200 with a password that passes the policy, shown once, not cached
     assert answer.status == 200
     generated = answer.json()["temporaryPassword"]
@@ -169,11 +162,11 @@ def test_admin_generates_a_temporary_password(runtime: Any, owner: str) -> None:
     assert all(generated not in m["body"] for m in runtime.outbox())
 
 
-def test_admin_password_mismatch_and_policy(runtime: Any, owner: str) -> None:
+def test_admin_password_mismatch_and_policy(runtime: Any, admin: Caller) -> None:
     agent = make_agent(account="jdoe")
-    mismatch = admin_set(runtime, owner, agent.id,
+    mismatch = admin_set(runtime, admin.token, agent.id,
                          {"newPassword": NEW_PASSWORD, "confirmPassword": NEW_PASSWORD + "x"})
-    weak = admin_set(runtime, owner, agent.id,
+    weak = admin_set(runtime, admin.token, agent.id,
                      {"newPassword": "jdoe-Passw0rd-12", "confirmPassword": "jdoe-Passw0rd-12"})
     assert (mismatch.status, mismatch.json()["code"]) == (422, "password_mismatch")
     assert (weak.status, weak.json()["code"]) == (422, "password_policy")
@@ -186,10 +179,10 @@ def test_admin_password_mismatch_and_policy(runtime: Any, owner: str) -> None:
     {"generate": True, "forceChange": False}, {"generate": "yes please"},
     {"newPassword": NEW_PASSWORD, "confirmPassword": NEW_PASSWORD, "extra": 1},
 ])
-def test_admin_body_must_be_one_of_the_two_forms(runtime: Any, owner: str,
+def test_admin_body_must_be_one_of_the_two_forms(runtime: Any, admin: Caller,
                                                  body: dict[str, Any]) -> None:
     agent = make_agent(account="jdoe")
-    answer = admin_set(runtime, owner, agent.id, body)
+    answer = admin_set(runtime, admin.token, agent.id, body)
     assert (answer.status, answer.json()["code"]) == (422, "validation_failed")
 
 
@@ -213,16 +206,16 @@ def test_a_manager_cannot_set_an_admins_password(runtime: Any) -> None:
     assert allowed.status == 200
 
 
-def test_an_admin_cannot_reset_its_own_password_this_way(runtime: Any, owner: str) -> None:
+def test_an_admin_cannot_reset_its_own_password_this_way(runtime: Any, admin: Caller) -> None:
     owner_id = get_repository().find_agent_id("admin")
     assert owner_id is not None
-    answer = admin_set(runtime, owner, owner_id, {"generate": True})
+    answer = admin_set(runtime, admin.token, owner_id, {"generate": True})
     assert (answer.status, answer.json()["code"]) == (403, "forbidden")
     assert "/me/password" in answer.json()["detail"]
 
 
-def test_admin_set_for_an_unknown_agent_is_not_found(runtime: Any, owner: str) -> None:
-    answer = admin_set(runtime, owner, "5b4f0d4c-1111-4222-8333-944455556666",
+def test_admin_set_for_an_unknown_agent_is_not_found(runtime: Any, admin: Caller) -> None:
+    answer = admin_set(runtime, admin.token, "5b4f0d4c-1111-4222-8333-944455556666",
                        {"generate": True})
     assert (answer.status, answer.json()["code"]) == (404, "not_found")
 
@@ -328,12 +321,12 @@ def test_a_temporary_password_expiring_during_the_challenge_is_refused(
 
 
 def test_admin_temporary_password_lifetime_follows_the_setting(
-        runtime: Any, owner: str, monkeypatch: pytest.MonkeyPatch) -> None:
+        runtime: Any, admin: Caller, monkeypatch: pytest.MonkeyPatch) -> None:
     moved_clock = ShiftedClock(monkeypatch)
     monkeypatch.setenv("ROSTER_TEMP_PASSWORD_TTL_SECONDS", "3600")
     get_settings.cache_clear()
     agent = make_agent(account="jdoe")
-    generated = admin_set(runtime, owner, agent.id, {"generate": True}).json()[
+    generated = admin_set(runtime, admin.token, agent.id, {"generate": True}).json()[
         "temporaryPassword"]
     moved_clock.advance(seconds=3601)
     answer = login(runtime, "jdoe", generated)
@@ -345,7 +338,7 @@ def test_two_factor_then_new_password_then_tokens(runtime: Any,
     """The contract's order: TOTP_REQUIRED first, then NEW_PASSWORD_REQUIRED."""
     import pyotp
     from support.clocks import steer_clock
-    from two_factor_support import enrol
+    from support.two_factor import enrol
 
     steered = steer_clock(monkeypatch)
     runtime.create_owner(OWNER_PASSWORD)
@@ -371,12 +364,12 @@ def test_two_factor_then_new_password_then_tokens(runtime: Any,
 
 
 @pytest.mark.parametrize("flag", ["forcePasswordChange", "forceChange"])
-def test_admin_reset_takes_force_password_change_by_its_one_name(runtime: Any, owner: str,
+def test_admin_reset_takes_force_password_change_by_its_one_name(runtime: Any, admin: Caller,
                                                                flag: str) -> None:
     """API.md "Consistency (v2)": the admin reset takes ``forcePasswordChange`` (the name
     ``POST /agents`` uses); the v1 ``forceChange`` still works."""
     agent = make_agent("jdoe")
-    answer = admin_set(runtime, owner, agent.id, {
+    answer = admin_set(runtime, admin.token, agent.id, {
         "newPassword": "Chosen-By-Admin-77", "confirmPassword": "Chosen-By-Admin-77",
         flag: False})
     assert answer.status == 204
@@ -384,7 +377,7 @@ def test_admin_reset_takes_force_password_change_by_its_one_name(runtime: Any, o
 
 
 def test_a_sign_in_half_way_dies_with_a_password_reset_or_revoke_all(runtime: Any,
-                                                                     owner: str) -> None:
+                                                                     admin: Caller) -> None:
     """Rule: a pending sign-in (its challenge) is bound to the agent's session epoch, so a
     password reset or "revoke every session" ends it as it ends the sessions (red team:
     someone holding a leaked temporary password answered NEW_PASSWORD_REQUIRED after the
@@ -393,13 +386,14 @@ def test_a_sign_in_half_way_dies_with_a_password_reset_or_revoke_all(runtime: An
     # the admin resets the password while someone is half-way with the old one
     pending = login(runtime, "jdoe", AGENT_PASSWORD)
     assert pending.json()["challenge"] == "NEW_PASSWORD_REQUIRED"
-    current = admin_set(runtime, owner, agent.id, {"generate": True}).json()["temporaryPassword"]
+    current = admin_set(runtime, admin.token, agent.id,
+                        {"generate": True}).json()["temporaryPassword"]
     late = answer_new_password(runtime, pending.json()["session"], "Attacker-Chosen-Pw1")
     assert (late.status, late.json()["code"]) == (401, "invalid_session")
     # the admin revokes every session while someone is half-way with the new one
     pending = login(runtime, "jdoe", current)
     assert pending.json()["challenge"] == "NEW_PASSWORD_REQUIRED"
-    runtime.invoke("DELETE", f"/agents/{agent.id}/sessions", headers=bearer(owner))
+    runtime.invoke("DELETE", f"/agents/{agent.id}/sessions", headers=admin.headers)
     late = answer_new_password(runtime, pending.json()["session"], "Attacker-Chosen-Pw1")
     assert (late.status, late.json()["code"]) == (401, "invalid_session")
     assert login(runtime, "jdoe", "Attacker-Chosen-Pw1").status == 401

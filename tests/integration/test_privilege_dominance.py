@@ -49,20 +49,14 @@ def _problem(answer: Any) -> tuple[int, str]:
     return answer.status, answer.json()["code"]
 
 
-@pytest.fixture
-def owner_runtime(runtime: Runtime) -> Runtime:
-    runtime.create_owner(OWNER_PASSWORD)
-    return runtime
-
-
 @pytest.mark.parametrize(("method", "path", "body"), ACTS_ON_ANOTHER,
                          ids=[f"{m} {p}" for m, p, _ in ACTS_ON_ANOTHER])
-def test_dominance_a_manager_cannot_act_on_an_admin(owner_runtime: Runtime, method: str,
+def test_dominance_a_manager_cannot_act_on_an_admin(owner: Runtime, method: str,
                                                     path: str, body: Any) -> None:
     """Rule: acting on another agent needs every permission it holds. A manager (no
     ``agents:delete``, ``catalog:write``, ``audit:read``) acting on an admin: ``403``, and
     the admin's version is unchanged (nothing written)."""
-    runtime = owner_runtime
+    runtime = owner
     target = make_agent("boss", roles=["admin"])
     make_agent("mgr", roles=["manager"])
     manager = access_token(runtime, "mgr", AGENT_PASSWORD)
@@ -73,11 +67,11 @@ def test_dominance_a_manager_cannot_act_on_an_admin(owner_runtime: Runtime, meth
 
 
 def test_dominance_a_custom_role_above_the_manager_protects_its_holder(
-        owner_runtime: Runtime) -> None:
+        owner: Runtime) -> None:
     """Rule: dominance counts custom roles' permissions, not role names. The red team's
     takeover: a manager generated a password for an agent whose custom role carried
     ``agents:delete`` and ``audit:read``, signed in as it and used them."""
-    runtime = owner_runtime
+    runtime = owner
     _create_role(runtime, "supervisor", ["agents:read", "agents:delete", "audit:read"])
     target = make_agent("sup", roles=["supervisor"])
     make_agent("mgr", roles=["manager"])
@@ -89,10 +83,10 @@ def test_dominance_a_custom_role_above_the_manager_protects_its_holder(
     assert login(runtime, "sup", AGENT_PASSWORD).status == 200  # old password still good
 
 
-def test_dominance_a_manager_still_manages_the_agents_below_it(owner_runtime: Runtime) -> None:
+def test_dominance_a_manager_still_manages_the_agents_below_it(owner: Runtime) -> None:
     """The rule does not over-reach: a manager resets a plain agent's password, moves it,
     assigns to it and signs it out."""
-    runtime = owner_runtime
+    runtime = owner
     target = make_agent("jdoe")
     make_agent("mgr", roles=["manager"])
     manager = bearer(access_token(runtime, "mgr", AGENT_PASSWORD))
@@ -104,11 +98,11 @@ def test_dominance_a_manager_still_manages_the_agents_below_it(owner_runtime: Ru
                           headers=manager).status == 204
 
 
-def test_dominance_agents_delete_alone_cannot_delete_an_admin(owner_runtime: Runtime) -> None:
+def test_dominance_agents_delete_alone_cannot_delete_an_admin(owner: Runtime) -> None:
     """Rule: holding the route's permission is not enough: a non-admin holding
     ``agents:delete`` deleted an admin in the red team's run; now ``403`` and the admin
     stays."""
-    runtime = owner_runtime
+    runtime = owner
     _create_role(runtime, "remover", ["agents:read", "agents:delete"])
     target = make_agent("boss", roles=["admin"])
     make_agent("rem", roles=["remover"])
@@ -122,10 +116,10 @@ def test_dominance_agents_delete_alone_cannot_delete_an_admin(owner_runtime: Run
 
 
 def test_dominance_granting_a_role_needs_every_permission_it_carries(
-        owner_runtime: Runtime) -> None:
+        owner: Runtime) -> None:
     """Rule: granting a role needs every permission it carries (so only a holder of every
     permission grants ``admin``)."""
-    runtime = owner_runtime
+    runtime = owner
     _create_role(runtime, "auditor", ["audit:read"])
     target = make_agent("jdoe")
     make_agent("mgr", roles=["manager"])
@@ -143,12 +137,12 @@ def test_dominance_granting_a_role_needs_every_permission_it_carries(
 @pytest.mark.parametrize("change", [{"name": "Renamed"},
                                     {"permissions": ["agents:read"]},
                                     {"permissions": ["agents:read", "agents:delete"]}])
-def test_role_edit_needs_every_permission_before_and_after(owner_runtime: Runtime,
+def test_role_edit_needs_every_permission_before_and_after(owner: Runtime,
                                                            change: dict[str, Any]) -> None:
     """Rule: editing a role (renaming, narrowing or widening it) needs every permission it
     carries before and after the change: a catalogue writer without ``audit:read``
     cannot touch a role carrying it."""
-    runtime = owner_runtime
+    runtime = owner
     _create_role(runtime, "auditor", ["agents:read", "audit:read"])
     _create_role(runtime, "cataloguer", ["agents:read", "catalog:write"])
     make_agent("cat", roles=["cataloguer"])
@@ -170,12 +164,12 @@ def test_role_edit_needs_every_permission_before_and_after(owner_runtime: Runtim
     ("POST", "/agents/{id}/email-change/resend", None),
     ("DELETE", "/agents/{id}/email-change", None),
 ])
-def test_owner_credentials_only_the_owner_changes_them(owner_runtime: Runtime, method: str,
+def test_owner_credentials_only_the_owner_changes_them(owner: Runtime, method: str,
                                                        path: str, body: Any) -> None:
     """Rule: only the owner changes the owner's credentials (password, email, two-factor,
     backup codes, sessions): another admin, holding every permission, gets
     ``409 owner_protected``."""
-    runtime = owner_runtime
+    runtime = owner
     owner = get_repository().find_agent_id("admin")
     assert owner is not None
     make_agent("second", roles=["admin"])
@@ -186,9 +180,9 @@ def test_owner_credentials_only_the_owner_changes_them(owner_runtime: Runtime, m
     assert stored_agent(owner).version == version
 
 
-def test_owner_credentials_another_admin_may_unlock_the_owner(owner_runtime: Runtime) -> None:
+def test_owner_credentials_another_admin_may_unlock_the_owner(owner: Runtime) -> None:
     """Unlocking gives nobody a way in, and a locked-out owner needs it: allowed."""
-    runtime = owner_runtime
+    runtime = owner
     owner = get_repository().find_agent_id("admin")
     assert owner is not None
     make_agent("second", roles=["admin"])
@@ -199,13 +193,13 @@ def test_owner_credentials_another_admin_may_unlock_the_owner(owner_runtime: Run
 
 @pytest.mark.parametrize("change", [{"ipAllowlist": ["192.0.2.1/32"]},
                                     {"mobilePhone": "+4799999999"}, {"phone": "+4788888888"}])
-def test_owner_credentials_include_its_phones_and_allowlist(owner_runtime: Runtime,
+def test_owner_credentials_include_its_phones_and_allowlist(owner: Runtime,
                                                              change: dict[str, Any]) -> None:
     """Rule: the owner's phones (where SMS recovery codes go) and IP allowlist (narrowed,
     it locks the owner out as the forbidden deactivation would) are the owner's to
     change: another admin gets ``409 owner_protected`` (red team: an admin set the
     owner's allowlist and locked it out). Values sent back unchanged are no change."""
-    runtime = owner_runtime
+    runtime = owner
     owner = get_repository().find_agent_id("admin")
     assert owner is not None
     make_agent("second", roles=["admin"])
@@ -219,11 +213,11 @@ def test_owner_credentials_include_its_phones_and_allowlist(owner_runtime: Runti
     assert unchanged.status == 200, unchanged.json()
 
 
-def test_dominance_reassigning_to_an_agent_needs_acting_on_it(owner_runtime: Runtime) -> None:
+def test_dominance_reassigning_to_an_agent_needs_acting_on_it(owner: Runtime) -> None:
     """Rule: ``DELETE /agents/{id}?reassignTo=`` hands the assignments to the target: an
     act on it too, so dominance applies to it (red team: a deleter pushed assignments
     onto an agent it could not assign to directly)."""
-    runtime = owner_runtime
+    runtime = owner
     _create_role(runtime, "remover", ["agents:read", "agents:write", "agents:delete"])
     above = make_agent("sup", roles=["admin"])
     victim = make_agent("jdoe")
@@ -247,11 +241,11 @@ def test_dominance_reassigning_to_an_agent_needs_acting_on_it(owner_runtime: Run
     ("POST", "/agents/{id}/backup-codes", {"count": 1}),
     ("POST", "/agents/{id}/unlock", None),
 ])
-def test_self_credentials_go_through_me(owner_runtime: Runtime, method: str, path: str,
+def test_self_credentials_go_through_me(owner: Runtime, method: str, path: str,
                                         body: Any) -> None:
     """Rule: on oneself, the administrators' credential routes answer ``403`` ("use
     /me"), so a stolen access token cannot skip the /me routes' re-authentication."""
-    runtime = owner_runtime
+    runtime = owner
     me = make_agent("boss", roles=["admin"])
     token = access_token(runtime, "boss", AGENT_PASSWORD)
     answer = runtime.invoke(method, path.format(id=me.id), headers=bearer(token), body=body)
@@ -262,9 +256,9 @@ def test_self_credentials_go_through_me(owner_runtime: Runtime, method: str, pat
 
 
 def test_self_an_admin_may_still_edit_its_own_profile_and_sign_itself_out(
-        owner_runtime: Runtime) -> None:
+        owner: Runtime) -> None:
     """Non-credential acts on oneself stay allowed through the admin routes."""
-    runtime = owner_runtime
+    runtime = owner
     me = make_agent("boss", roles=["admin"])
     token = bearer(access_token(runtime, "boss", AGENT_PASSWORD))
     assert runtime.invoke("PATCH", f"/agents/{me.id}", headers=token,
@@ -273,13 +267,13 @@ def test_self_an_admin_may_still_edit_its_own_profile_and_sign_itself_out(
 
 
 def test_dominance_a_role_granted_between_check_and_write_fails_the_write(
-        owner_runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> None:
+        owner: Runtime, monkeypatch: pytest.MonkeyPatch) -> None:
     """Rule: the target's ``version`` is part of the write's condition, so a role granted
     between the dominance check and the write cannot be outrun: the manager's password
     reset fails (``409 concurrent_change``) and the agent keeps its password."""
     from roster.services.sign_in import credentials
 
-    runtime = owner_runtime
+    runtime = owner
     target = make_agent("jdoe")
     make_agent("mgr", roles=["manager"])
     manager = access_token(runtime, "mgr", AGENT_PASSWORD)

@@ -11,12 +11,6 @@ from support.agents import OWNER_PASSWORD
 LOGIN = json.dumps({"login": "admin", "password": OWNER_PASSWORD})
 
 
-@pytest.fixture
-def owner(runtime: Runtime) -> Runtime:
-    runtime.create_owner(OWNER_PASSWORD)
-    return runtime
-
-
 @pytest.mark.parametrize("content_type", [
     None,                                                # no header at all
     "application/x-www-form-urlencoded",                 # curl -d's default

@@ -245,7 +245,7 @@ def test_an_enrolment_backup_code_still_works_after_a_rotation(
     previous key's digest is looked up too: enrolment codes never expire and must
     survive a rotation. Fails when the sign-in looks up the current key's digest only."""
     from support.clocks import steer_clock
-    from two_factor_support import answer, challenge_session, enrol, tokens_for
+    from support.two_factor import answer, challenge_session, enrol, tokens_for
 
     make_agent(account="jdoe")
     steered = steer_clock(monkeypatch)

@@ -14,12 +14,6 @@ from support.agents import AGENT_PASSWORD, OWNER_PASSWORD, make_agent
 from support.api import bearer, login
 
 
-@pytest.fixture
-def owner(runtime: Runtime) -> Runtime:
-    runtime.create_owner(OWNER_PASSWORD)
-    return runtime
-
-
 def test_owner_signs_in_and_reads_itself(owner: Runtime) -> None:
     # Given the owner created on start, When it signs in with its password
     response = login(owner, "admin", OWNER_PASSWORD)

@@ -26,7 +26,7 @@ from support.agents import (
 from support.api import bearer
 from support.audit import audit_events
 from support.clocks import SteerableClock, steer_clock
-from two_factor_support import (
+from support.two_factor import (
     answer,
     challenge_session,
     enrol,

@@ -16,7 +16,7 @@ from roster_local import Runtime
 from support.agents import make_agent, stored_agent
 from support.clocks import SteerableClock, steer_clock
 from support.concurrency import atomic_aws, race
-from two_factor_support import (
+from support.two_factor import (
     challenge_session,
     enrol,
     tokens_for,

@@ -7,16 +7,26 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
+from functools import cache
 from typing import Any
 
-from roster import clock, passwords
+from roster import clock
 from roster.models.agent import AgentRecord
 from roster.models.credentials import PasswordCredential
+from roster.passwords import hash_password
 from roster.repository import get_repository
 
 AGENT_PASSWORD = "Agent-Start-Passw0rd"
 OWNER_PASSWORD = "Owner-Passw0rd-Long"
 TEMPORARY_LIFETIME = timedelta(days=7)
+
+
+@cache
+def password_hash(password: str) -> str:
+    """``passwords.hash_password``, once per password and process: an argon2 hash costs
+    ~50 ms by design, and a test's agents need a hash that verifies, not a salt of their
+    own (each test writes it into its own fresh table)."""
+    return hash_password(password)
 
 
 def make_agent(account: str = "jdoe", *, email: str | None = None, mobile: str | None = None,
@@ -43,7 +53,7 @@ def make_agent(account: str = "jdoe", *, email: str | None = None, mobile: str |
     if password is not None:
         expires = moment + (expires_in or TEMPORARY_LIFETIME)
         credential = PasswordCredential(
-            hash=passwords.hash_password(password), temporary=temporary, setAt=stamp,
+            hash=password_hash(password), temporary=temporary, setAt=stamp,
             expiresAt=clock.iso(expires) if temporary else None,
         )
     get_repository().create_agent(record, password=credential)
@@ -61,7 +71,7 @@ def set_password(agent_id: str, password: str) -> None:
     """What a password change stores, written straight into the table."""
     repository = get_repository()
     repository.table.put(repository.password_item(agent_id, PasswordCredential(
-        hash=passwords.hash_password(password), setAt=clock.iso(clock.now()))))
+        hash=password_hash(password), setAt=clock.iso(clock.now()))))
 
 
 AgentFactory = Callable[..., AgentRecord]

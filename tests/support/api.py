@@ -1,10 +1,13 @@
-"""Sign-in through the local runtime, as a client does."""
+"""Sign-in through the local runtime, as a client does, and a signed-in caller."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from roster_local import LocalResponse, Runtime
+
+from support.agents import AGENT_PASSWORD
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -29,3 +32,36 @@ def sign_in(runtime: Runtime, who: str, password: str, **extra: Any) -> dict[str
 
 def access_token(runtime: Runtime, who: str, password: str, **extra: Any) -> str:
     return str(sign_in(runtime, who, password, **extra)["accessToken"])
+
+
+@dataclass
+class Caller:
+    """A signed-in caller: ``call`` adds its bearer token (``headers`` are those)."""
+
+    runtime: Runtime
+    token: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return bearer(self.token)
+
+    def call(self, method: str, path: str, body: Any = None, *,
+             headers: dict[str, str] | None = None, query: dict[str, str] | None = None,
+             ) -> LocalResponse:
+        return self.runtime.invoke(method, path, body=body, query=query,
+                                   headers={**self.headers, **(headers or {})})
+
+
+def signed_in(runtime: Runtime, who: str, password: str) -> Caller:
+    return Caller(runtime, access_token(runtime, who, password))
+
+
+def new_agent(admin: Caller, account: str, **fields: Any) -> dict[str, Any]:
+    """Create an agent through ``POST /agents`` with a known, permanent password; return
+    the resource."""
+    body = {"account": account, "email": f"{account}@example.com", "firstName": account.title(),
+            "password": AGENT_PASSWORD, "forcePasswordChange": False, "sendWelcome": False,
+            **fields}
+    response = admin.call("POST", "/agents", body)
+    assert response.status == 201, response.json()
+    return dict(response.json())

@@ -13,7 +13,8 @@ TIMEOUT = 30
 
 
 class LocalServer(Protocol):
-    """What the ``local_server`` fixture (``tests/acceptance/conftest.py``) gives."""
+    """What the ``local_server`` fixture gives (``support.plugin``: a
+    ``support.server.RunningServer``)."""
 
     url: str
     admin_password: str

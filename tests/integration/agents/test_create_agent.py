@@ -6,10 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from agents_helpers import AGENT_PASSWORD, Api, catalog, new_agent, sign_in
 from roster.authorization import Actor
 from roster.errors import RosterError
 from roster.permissions import ALL_PERMISSIONS
+from support.agents import AGENT_PASSWORD
+from support.api import Caller, new_agent, signed_in
+from support.catalog import catalog
 from support.concurrency import atomic_aws, error_codes, race
 
 
@@ -18,7 +20,7 @@ def _body(account: str = "jdoe", **fields: Any) -> dict[str, Any]:
             "lastName": "Doe", **fields}
 
 
-def test_create_with_every_field(admin: Api) -> None:
+def test_create_with_every_field(admin: Caller) -> None:
     # Given catalogue items to refer to
     catalog("queues", "sales")
     catalog("skills", "billing")
@@ -50,10 +52,10 @@ def test_create_with_every_field(admin: Api) -> None:
     assert "temporaryPassword" not in agent
     # And it reads back the same, and can sign in with its account in any case
     assert admin.call("GET", f"/agents/{agent['id']}").json() == agent
-    sign_in(admin.runtime, "jane.doe_1", AGENT_PASSWORD)
+    signed_in(admin.runtime, "jane.doe_1", AGENT_PASSWORD)
 
 
-def test_defaults_and_generated_password(admin: Api) -> None:
+def test_defaults_and_generated_password(admin: Caller) -> None:
     # When an agent is created with only the required fields
     response = admin.call("POST", "/agents", {"account": "min", "email": "Min@Example.com",
                                               "firstName": "Mia", "lastName": "Lund"})
@@ -81,7 +83,7 @@ def test_defaults_and_generated_password(admin: Api) -> None:
     ({"password": AGENT_PASSWORD, "forcePasswordChange": False}, "set"),
     ({"passwordMode": "invite"}, "none"),
 ])
-def test_password_modes(admin: Api, fields: dict[str, Any], status: str) -> None:
+def test_password_modes(admin: Caller, fields: dict[str, Any], status: str) -> None:
     # When created with a password mode
     response = admin.call("POST", "/agents", _body(**fields))
     # Then the status follows it and no password is returned
@@ -90,7 +92,7 @@ def test_password_modes(admin: Api, fields: dict[str, Any], status: str) -> None
     assert "temporaryPassword" not in response.json()
 
 
-def test_invite_sends_invitation_without_password(admin: Api) -> None:
+def test_invite_sends_invitation_without_password(admin: Caller) -> None:
     # When an agent is invited in Norwegian
     admin.call("POST", "/agents", _body("inv", passwordMode="invite", language="nb"))
     # Then the welcome email is the Norwegian invitation
@@ -98,7 +100,7 @@ def test_invite_sends_invitation_without_password(admin: Api) -> None:
     assert "Glemt passord" in mail["body"]
 
 
-def test_send_welcome_false_sends_nothing(admin: Api) -> None:
+def test_send_welcome_false_sends_nothing(admin: Caller) -> None:
     before = len(admin.runtime.outbox())
     admin.call("POST", "/agents", _body("quiet", sendWelcome=False))
     assert len(admin.runtime.outbox()) == before
@@ -124,7 +126,7 @@ def test_send_welcome_false_sends_nothing(admin: Api) -> None:
     ({"nickname": "x"}, "nickname"),
     ({"passwordMode": "set"}, "body"),
 ])
-def test_invalid_fields_are_422(admin: Api, fields: dict[str, Any], field: str) -> None:
+def test_invalid_fields_are_422(admin: Caller, fields: dict[str, Any], field: str) -> None:
     # When a field breaks its rule
     response = admin.call("POST", "/agents", {**_body(), **fields})
     # Then the request is refused naming the field
@@ -134,13 +136,13 @@ def test_invalid_fields_are_422(admin: Api, fields: dict[str, Any], field: str) 
     assert field in [error["field"] for error in problem["errors"]], problem
 
 
-def test_missing_required_fields(admin: Api) -> None:
+def test_missing_required_fields(admin: Caller) -> None:
     response = admin.call("POST", "/agents", {"account": "abc"})
     assert response.status == 422
     assert {"email", "firstName"} <= {e["field"] for e in response.json()["errors"]}
 
 
-def test_password_policy(admin: Api) -> None:
+def test_password_policy(admin: Caller) -> None:
     # When the chosen password breaks the policy (contains the account, too short)
     response = admin.call("POST", "/agents", _body("jdoe", password="jdoe1A"))
     # Then 422 password_policy names the rules
@@ -157,7 +159,7 @@ def test_password_policy(admin: Api) -> None:
     ({"groupId": "atlantis"}, "groupId"),
     ({"profiles": ["night"]}, "profiles"),
 ])
-def test_unknown_references(admin: Api, fields: dict[str, Any], field: str) -> None:
+def test_unknown_references(admin: Caller, fields: dict[str, Any], field: str) -> None:
     response = admin.call("POST", "/agents", _body(**fields))
     assert response.status == 422
     assert response.json()["code"] == "unknown_reference"
@@ -169,7 +171,7 @@ def test_unknown_references(admin: Api, fields: dict[str, Any], field: str) -> N
     ({"account": "other", "email": "JDOE@EXAMPLE.COM"}, "email_taken"),
     ({"account": "other", "email": "other@example.com", "numericId": 7}, "numeric_id_taken"),
 ])
-def test_uniqueness(admin: Api, second: dict[str, Any], code: str) -> None:
+def test_uniqueness(admin: Caller, second: dict[str, Any], code: str) -> None:
     # Given an agent
     new_agent(admin, "jdoe", numericId=7)
     # When another one takes its account, email or numeric id (in any case)
@@ -181,10 +183,10 @@ def test_uniqueness(admin: Api, second: dict[str, Any], code: str) -> None:
     assert listed == []
 
 
-def test_only_admin_grants_admin(admin: Api) -> None:
+def test_only_admin_grants_admin(admin: Caller) -> None:
     # Given a manager
     new_agent(admin, "boss", roles=["manager"])
-    manager = sign_in(admin.runtime, "boss", AGENT_PASSWORD)
+    manager = signed_in(admin.runtime, "boss", AGENT_PASSWORD)
     # When the manager creates an admin
     response = manager.call("POST", "/agents", _body("wannabe", roles=["admin"]))
     # Then it is forbidden, while creating a plain agent works
@@ -194,14 +196,14 @@ def test_only_admin_grants_admin(admin: Api) -> None:
     assert admin.call("POST", "/agents", _body("second-admin", roles=["admin"])).status == 201
 
 
-def test_agent_without_permission_is_403(admin: Api) -> None:
+def test_agent_without_permission_is_403(admin: Caller) -> None:
     new_agent(admin, "worker")
-    worker = sign_in(admin.runtime, "worker", AGENT_PASSWORD)
+    worker = signed_in(admin.runtime, "worker", AGENT_PASSWORD)
     assert worker.call("POST", "/agents", _body("x1x")).status == 403
     assert worker.call("GET", "/agents").status == 403
 
 
-def test_idempotency_key_replays_without_password(admin: Api) -> None:
+def test_idempotency_key_replays_without_password(admin: Caller) -> None:
     # Given a creation with an Idempotency-Key
     key = {"Idempotency-Key": "create-jdoe-1"}
     first = admin.call("POST", "/agents", _body(), headers=key)
@@ -223,17 +225,17 @@ def test_idempotency_key_replays_without_password(admin: Api) -> None:
     assert other.json()["code"] == "idempotency_key_reused"
 
 
-def test_idempotency_key_is_scoped_by_caller(admin: Api) -> None:
+def test_idempotency_key_is_scoped_by_caller(admin: Caller) -> None:
     # Given a manager using the same key as the admin for another agent
     new_agent(admin, "boss", roles=["manager"])
-    manager = sign_in(admin.runtime, "boss", AGENT_PASSWORD)
+    manager = signed_in(admin.runtime, "boss", AGENT_PASSWORD)
     key = {"Idempotency-Key": "same-key"}
     assert admin.call("POST", "/agents", _body("one"), headers=key).status == 201
     # Then the manager's request is its own, not a reuse of the admin's key
     assert manager.call("POST", "/agents", _body("two"), headers=key).status == 201
 
 
-def test_failed_creation_does_not_burn_the_key(admin: Api) -> None:
+def test_failed_creation_does_not_burn_the_key(admin: Caller) -> None:
     new_agent(admin, "jdoe")
     key = {"Idempotency-Key": "k-409"}
     body = {"account": "jdoe2", "email": "jdoe@example.com", "firstName": "J"}
@@ -241,13 +243,13 @@ def test_failed_creation_does_not_burn_the_key(admin: Api) -> None:
     assert admin.call("POST", "/agents", body, headers=key).json()["code"] == "email_taken"
 
 
-def test_idempotency_key_length(admin: Api) -> None:
+def test_idempotency_key_length(admin: Caller) -> None:
     response = admin.call("POST", "/agents", _body(), headers={"Idempotency-Key": "k" * 129})
     assert response.status == 422
     assert response.json()["errors"][0]["field"] == "Idempotency-Key"
 
 
-def test_twenty_concurrent_creations_with_one_email(admin: Api,
+def test_twenty_concurrent_creations_with_one_email(admin: Caller,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     # Given 20 requests for different accounts with one email, at once. moto's backend
     # is not thread-safe, so each AWS call is made atomic (as AWS's are); the requests
@@ -271,7 +273,7 @@ def test_twenty_concurrent_creations_with_one_email(admin: Api,
     assert len(listed) == 1
 
 
-def test_key_still_in_progress_is_409(admin: Api) -> None:
+def test_key_still_in_progress_is_409(admin: Caller) -> None:
     # Given a first request under a key that has not finished yet
     from roster.errors import IdempotencyInProgress
     from roster.services import idempotency
@@ -294,7 +296,7 @@ def test_key_still_in_progress_is_409(admin: Api) -> None:
                                 lambda: {"id": "third"}) == ({"id": "first"}, True)
 
 
-def test_catalogue_delete_racing_a_new_use_fails(admin: Api) -> None:
+def test_catalogue_delete_racing_a_new_use_fails(admin: Caller) -> None:
     # Given a catalogue delete that found the queue unused and read its revision
     from roster.errors import ConcurrentChange
     from roster.models.audit import AuditEvent
@@ -314,13 +316,13 @@ def test_catalogue_delete_racing_a_new_use_fails(admin: Api) -> None:
     assert repository.catalog_item_in_use("queues", "sales")
 
 
-def test_too_many_references_are_refused(admin: Api) -> None:
+def test_too_many_references_are_refused(admin: Caller) -> None:
     response = admin.call("POST", "/agents", _body(queues=[f"q{i}" for i in range(16)]))
     assert response.status == 422
     assert response.json()["errors"][0]["field"] == "queues"
 
 
-def test_an_address_in_another_unicode_form_is_the_same_address(admin: Api) -> None:
+def test_an_address_in_another_unicode_form_is_the_same_address(admin: Caller) -> None:
     """Uniqueness folds Unicode forms: ``üser@exämple.com`` in NFC and in NFD (``u`` +
     combining diaeresis) is one address (red team: both were created)."""
     import unicodedata
@@ -340,7 +342,7 @@ class _Killed(BaseException):
 
 
 def test_an_interrupted_create_frees_its_idempotency_key_when_its_invocation_ends(
-        admin: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+        admin: Caller, monkeypatch: pytest.MonkeyPatch) -> None:
     """Issue 12: with the invocation's context registered, the in-progress record of an
     attempt killed mid-way expires with the invocation's remaining time, so a retry after
     that creates the agent; without it the key answered ``409 idempotency_in_progress``

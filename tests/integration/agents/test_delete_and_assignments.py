@@ -3,7 +3,8 @@ assignment routes."""
 
 from __future__ import annotations
 
-from agents_helpers import AGENT_PASSWORD, Api, new_agent, sign_in
+from support.agents import AGENT_PASSWORD
+from support.api import Caller, new_agent, signed_in
 
 
 def _assign_directly(agent_id: str, kind: str, count: int) -> None:
@@ -15,7 +16,7 @@ def _assign_directly(agent_id: str, kind: str, count: int) -> None:
         assert repository.add_assignment(agent_id, kind, f"{kind}-{index:04d}", audit=[])
 
 
-def _all(admin: Api, agent_id: str) -> list[tuple[str, str]]:
+def _all(admin: Caller, agent_id: str) -> list[tuple[str, str]]:
     found: list[tuple[str, str]] = []
     cursor = None
     while True:
@@ -28,7 +29,7 @@ def _all(admin: Api, agent_id: str) -> list[tuple[str, str]]:
             return found
 
 
-def test_assignment_routes(admin: Api) -> None:
+def test_assignment_routes(admin: Caller) -> None:
     # Given an agent
     agent = new_agent(admin, "jdoe")
     base = f"/agents/{agent['id']}/assignments"
@@ -50,7 +51,7 @@ def test_assignment_routes(admin: Api) -> None:
     assert _all(admin, agent["id"]) == [("chat", "c2"), ("ticket", "t-9")]
 
 
-def test_assignment_errors(admin: Api) -> None:
+def test_assignment_errors(admin: Caller) -> None:
     agent = new_agent(admin, "jdoe")
     response = admin.call("PUT", f"/agents/{agent['id']}/assignments/email/x")
     assert response.status == 422 and response.json()["code"] == "validation_failed"
@@ -64,10 +65,10 @@ def test_assignment_errors(admin: Api) -> None:
     assert empty.status == 200 and empty.json() == {"items": [], "nextCursor": None}
 
 
-def test_delete_agent_removes_everything(admin: Api) -> None:
+def test_delete_agent_removes_everything(admin: Caller) -> None:
     # Given an agent with a session, a numeric id and search entries
     agent = new_agent(admin, "jdoe", numericId=42)
-    session = sign_in(admin.runtime, "jdoe", AGENT_PASSWORD)
+    session = signed_in(admin.runtime, "jdoe", AGENT_PASSWORD)
     # When it is deleted
     assert admin.call("DELETE", f"/agents/{agent['id']}").status == 204
     # Then it is gone everywhere, its session too, and its names are free again
@@ -90,16 +91,16 @@ def test_delete_agent_removes_everything(admin: Api) -> None:
     assert admin.call("DELETE", f"/agents/{agent['id']}").status == 404
 
 
-def test_owner_cannot_be_deleted(admin: Api) -> None:
+def test_owner_cannot_be_deleted(admin: Caller) -> None:
     owner = admin.call("GET", "/me").json()
     response = admin.call("DELETE", f"/agents/{owner['id']}")
     assert response.status == 409
     assert response.json()["code"] == "owner_protected"
 
 
-def test_logged_on_agent_cannot_be_deleted(admin: Api) -> None:
+def test_logged_on_agent_cannot_be_deleted(admin: Caller) -> None:
     agent = new_agent(admin, "jdoe")
-    me = sign_in(admin.runtime, "jdoe", AGENT_PASSWORD)
+    me = signed_in(admin.runtime, "jdoe", AGENT_PASSWORD)
     assert me.call("PUT", "/me/queue-status", {"status": "logged_on"}).status == 204
     response = admin.call("DELETE", f"/agents/{agent['id']}")
     assert response.status == 409
@@ -108,10 +109,10 @@ def test_logged_on_agent_cannot_be_deleted(admin: Api) -> None:
     assert admin.call("DELETE", f"/agents/{agent['id']}").status == 204
 
 
-def test_deactivation_logs_the_agent_off(admin: Api) -> None:
+def test_deactivation_logs_the_agent_off(admin: Caller) -> None:
     # Given an agent logged on to its queues
     agent = new_agent(admin, "jdoe")
-    me = sign_in(admin.runtime, "jdoe", AGENT_PASSWORD)
+    me = signed_in(admin.runtime, "jdoe", AGENT_PASSWORD)
     assert me.call("PUT", "/me/queue-status", {"status": "logged_on"}).status == 204
     # When an admin deactivates it (it can no longer sign in to log off itself)
     changed = admin.call("PATCH", f"/agents/{agent['id']}", {"active": False}).json()
@@ -120,7 +121,7 @@ def test_deactivation_logs_the_agent_off(admin: Api) -> None:
     assert admin.call("DELETE", f"/agents/{agent['id']}").status == 204
 
 
-def test_assignments_block_delete_with_counts(admin: Api) -> None:
+def test_assignments_block_delete_with_counts(admin: Caller) -> None:
     # Given an agent with assignments
     agent = new_agent(admin, "jdoe")
     _assign_directly(agent["id"], "chat", 3)
@@ -134,7 +135,7 @@ def test_assignments_block_delete_with_counts(admin: Api) -> None:
                                               "view": 1}
 
 
-def test_invalid_reassign_targets(admin: Api) -> None:
+def test_invalid_reassign_targets(admin: Caller) -> None:
     agent = new_agent(admin, "jdoe")
     _assign_directly(agent["id"], "chat", 1)
     inactive = new_agent(admin, "gone", active=False)
@@ -146,7 +147,7 @@ def test_invalid_reassign_targets(admin: Api) -> None:
     assert admin.call("GET", f"/agents/{agent['id']}").status == 200
 
 
-def test_delete_reassigns_250_assignments(admin: Api) -> None:
+def test_delete_reassigns_250_assignments(admin: Caller) -> None:
     # Given an agent with 250 assignments of every kind, some of which the target has
     leaving = new_agent(admin, "leaving")
     staying = new_agent(admin, "staying")
@@ -167,7 +168,7 @@ def test_delete_reassigns_250_assignments(admin: Api) -> None:
                                               "view": 30}
 
 
-def test_reassignment_resumes_after_an_interruption(admin: Api) -> None:
+def test_reassignment_resumes_after_an_interruption(admin: Caller) -> None:
     # Given a reassignment that stopped after its first batch (the process died)
     from roster.models.audit import AuditEvent
     from roster.repository import get_repository

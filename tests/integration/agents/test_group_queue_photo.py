@@ -6,10 +6,12 @@ import base64
 import json
 
 import pytest
-from agents_helpers import AGENT_PASSWORD, Api, catalog, new_agent, sign_in
+from support.agents import AGENT_PASSWORD
+from support.api import Caller, new_agent, signed_in
+from support.catalog import catalog
 
 
-def test_group_move_keeps_own_properties(admin: Api) -> None:
+def test_group_move_keeps_own_properties(admin: Caller) -> None:
     # Given an agent with its own wrap-up time in a group with defaults
     catalog("groups", "oslo", properties={"wrapUpSeconds": 30, "maxLiveChats": 3})
     catalog("groups", "bergen", properties={"wrapUpSeconds": 90, "maxLiveChats": 5})
@@ -32,13 +34,13 @@ def test_group_move_keeps_own_properties(admin: Api) -> None:
     assert alone["groupId"] is None and alone["effectiveProperties"] == {"wrapUpSeconds": 60}
 
 
-def test_group_move_errors(admin: Api) -> None:
+def test_group_move_errors(admin: Caller) -> None:
     catalog("groups", "oslo")
     agent = new_agent(admin, "jdoe")
     unknown = admin.call("PUT", f"/agents/{agent['id']}/group", {"groupId": "atlantis"})
     assert unknown.status == 422 and unknown.json()["code"] == "unknown_reference"
     assert admin.call("PUT", "/agents/nobody/group", {"groupId": "oslo"}).status == 404
-    me = sign_in(admin.runtime, "jdoe", AGENT_PASSWORD)
+    me = signed_in(admin.runtime, "jdoe", AGENT_PASSWORD)
     me.call("PUT", "/me/queue-status", {"status": "logged_on"})
     busy = admin.call("PUT", f"/agents/{agent['id']}/group", {"groupId": "oslo"})
     assert busy.status == 409 and busy.json()["code"] == "agent_logged_on"
@@ -46,14 +48,14 @@ def test_group_move_errors(admin: Api) -> None:
     assert patched.status == 409 and patched.json()["code"] == "agent_logged_on"
 
 
-def test_queue_status_with_profiles(admin: Api) -> None:
+def test_queue_status_with_profiles(admin: Caller) -> None:
     # Given profiles of the agent's own and of its group
     catalog("profiles", "mine")
     catalog("profiles", "groups")
     catalog("profiles", "elsewhere")
     catalog("groups", "oslo", profiles=["groups"])
     new_agent(admin, "jdoe", groupId="oslo", profiles=["mine"])
-    me = sign_in(admin.runtime, "jdoe", AGENT_PASSWORD)
+    me = signed_in(admin.runtime, "jdoe", AGENT_PASSWORD)
     # When it logs on with either, the profile is active
     for profile in ("mine", "groups"):
         response = me.call("PUT", "/me/queue-status",
@@ -80,10 +82,10 @@ def _policy(fields: dict[str, str]) -> dict[str, object]:
 
 
 @pytest.mark.parametrize("path", ["/agents/{id}/photo", "/me/photo"])
-def test_photo_upload_and_delete(admin: Api, path: str) -> None:
+def test_photo_upload_and_delete(admin: Caller, path: str) -> None:
     # Given an agent
     agent = new_agent(admin, "jdoe")
-    caller = admin if path.startswith("/agents") else sign_in(admin.runtime, "jdoe",
+    caller = admin if path.startswith("/agents") else signed_in(admin.runtime, "jdoe",
                                                                AGENT_PASSWORD)
     url = path.format(id=agent["id"])
     # When a PNG upload is asked for
@@ -114,14 +116,14 @@ def test_photo_upload_and_delete(admin: Api, path: str) -> None:
     {"contentType": "image/png", "contentLength": 0},
     {"contentType": "image/png"},
 ])
-def test_photo_limits(admin: Api, body: dict[str, object]) -> None:
+def test_photo_limits(admin: Caller, body: dict[str, object]) -> None:
     agent = new_agent(admin, "jdoe")
     response = admin.call("POST", f"/agents/{agent['id']}/photo", body)
     assert response.status == 422
     assert response.json()["code"] == "validation_failed"
 
 
-def test_photo_of_unknown_agent_is_404(admin: Api) -> None:
+def test_photo_of_unknown_agent_is_404(admin: Caller) -> None:
     response = admin.call("POST", "/agents/nobody/photo",
                           {"contentType": "image/png", "contentLength": 1})
     assert response.status == 404

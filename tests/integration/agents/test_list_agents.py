@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from agents_helpers import Api, catalog, new_agent
+from support.api import Caller, new_agent
+from support.catalog import catalog
 
 
-def _accounts(admin: Api, **query: str) -> list[str]:
+def _accounts(admin: Caller, **query: str) -> list[str]:
     """Every account the listing returns for ``query``, following the cursors."""
     found: list[str] = []
     cursor: str | None = None
@@ -24,7 +25,7 @@ def _accounts(admin: Api, **query: str) -> list[str]:
 
 
 @pytest.fixture
-def crowd(admin: Api) -> dict[str, dict[str, Any]]:
+def crowd(admin: Caller) -> dict[str, dict[str, Any]]:
     """Agents across queues, groups, roles and activity."""
     catalog("queues", "sales")
     catalog("queues", "support")
@@ -42,7 +43,7 @@ def crowd(admin: Api) -> dict[str, dict[str, Any]]:
     return agents
 
 
-def test_pages_follow_account_order(admin: Api, crowd: dict[str, Any]) -> None:
+def test_pages_follow_account_order(admin: Caller, crowd: dict[str, Any]) -> None:
     # When the list is read two at a time
     first = admin.call("GET", "/agents", query={"limit": "2"}).json()
     # Then pages are ordered by account (case-insensitively) and chained by cursor
@@ -55,7 +56,7 @@ def test_pages_follow_account_order(admin: Api, crowd: dict[str, Any]) -> None:
     assert last["nextCursor"] is None and len(last["items"]) == 7
 
 
-def test_items_are_full_resources(admin: Api, crowd: dict[str, Any]) -> None:
+def test_items_are_full_resources(admin: Caller, crowd: dict[str, Any]) -> None:
     items = admin.call("GET", "/agents", query={"groupId": "oslo"}).json()["items"]
     assert [a["account"] for a in items] == ["anna", "dina"]
     assert items[0]["effectiveProperties"] == {"maxLiveChats": 2}
@@ -80,7 +81,7 @@ def test_items_are_full_resources(admin: Api, crowd: dict[str, Any]) -> None:
     ({"q": "an", "queue": "sales"}, ["anna"]),
     ({"q": "nobody"}, []),
 ])
-def test_filters(admin: Api, crowd: dict[str, Any], query: dict[str, str],
+def test_filters(admin: Caller, crowd: dict[str, Any], query: dict[str, str],
                  expected: list[str]) -> None:
     # When filtering, one agent per page so that every filter's paging is exercised
     # Then exactly the matching agents come back, in account order
@@ -90,7 +91,7 @@ def test_filters(admin: Api, crowd: dict[str, Any], query: dict[str, str],
 @pytest.mark.parametrize("query", [
     {"limit": "0"}, {"limit": "101"}, {"limit": "ten"}, {"active": "maybe"},
 ])
-def test_bad_query_is_422(admin: Api, query: dict[str, str]) -> None:
+def test_bad_query_is_422(admin: Caller, query: dict[str, str]) -> None:
     response = admin.call("GET", "/agents", query=query)
     assert response.status == 422
     assert response.json()["code"] == "validation_failed"
@@ -98,20 +99,20 @@ def test_bad_query_is_422(admin: Api, query: dict[str, str]) -> None:
 
 @pytest.mark.parametrize("cursor", ["garbage", "eyJhZnRlciI6ImEifQ.0000000000000000",
                                     "e30.44136fa355b3678a"])
-def test_tampered_cursor_is_400(admin: Api, crowd: dict[str, Any], cursor: str) -> None:
+def test_tampered_cursor_is_400(admin: Caller, crowd: dict[str, Any], cursor: str) -> None:
     response = admin.call("GET", "/agents", query={"cursor": cursor})
     assert response.status == 400
     assert response.json()["code"] == "invalid_cursor"
 
 
-def test_an_empty_cursor_is_the_first_page(admin: Api, crowd: dict[str, Any]) -> None:
+def test_an_empty_cursor_is_the_first_page(admin: Caller, crowd: dict[str, Any]) -> None:
     # Given the first page / When ?cursor= (empty) is sent / Then it is that same page
     first = admin.call("GET", "/agents", query={"limit": "2"}).json()
     response = admin.call("GET", "/agents", query={"limit": "2", "cursor": ""})
     assert response.status == 200 and response.json() == first
 
 
-def test_edited_cursor_is_400(admin: Api, crowd: dict[str, Any]) -> None:
+def test_edited_cursor_is_400(admin: Caller, crowd: dict[str, Any]) -> None:
     cursor = admin.call("GET", "/agents", query={"limit": "1"}).json()["nextCursor"]
     payload, _, check = cursor.partition(".")
     edited = payload[:-1] + ("A" if payload[-1] != "A" else "B") + "." + check
@@ -119,19 +120,19 @@ def test_edited_cursor_is_400(admin: Api, crowd: dict[str, Any]) -> None:
     assert response.json()["code"] == "invalid_cursor"
 
 
-def test_numeric_ids(admin: Api, crowd: dict[str, Any]) -> None:
+def test_numeric_ids(admin: Caller, crowd: dict[str, Any]) -> None:
     response = admin.call("GET", "/agents/numeric-ids")
     assert response.status == 200
     assert response.json() == {"numericIds": [10, 20, 30]}
 
 
-def test_get_unknown_agent_is_404(admin: Api) -> None:
+def test_get_unknown_agent_is_404(admin: Caller) -> None:
     response = admin.call("GET", "/agents/00000000-0000-0000-0000-000000000000")
     assert response.status == 404
     assert response.json()["code"] == "not_found"
 
 
-def test_get_agent_has_etag(admin: Api) -> None:
+def test_get_agent_has_etag(admin: Caller) -> None:
     agent = new_agent(admin, "etag")
     response = admin.call("GET", f"/agents/{agent['id']}")
     assert response.header("ETag") == '"1"'

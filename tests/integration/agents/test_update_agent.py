@@ -6,14 +6,16 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from agents_helpers import AGENT_PASSWORD, Api, catalog, new_agent, sign_in
+from support.agents import AGENT_PASSWORD
+from support.api import Caller, new_agent, signed_in
+from support.catalog import catalog
 
 
-def _owner_id(admin: Api) -> str:
+def _owner_id(admin: Caller) -> str:
     return str(admin.call("GET", "/me").json()["id"])
 
 
-def test_patch_changes_fields_and_version(admin: Api) -> None:
+def test_patch_changes_fields_and_version(admin: Caller) -> None:
     # Given an agent at version 1
     catalog("queues", "sales")
     agent = new_agent(admin, "jdoe")
@@ -43,13 +45,13 @@ def test_patch_changes_fields_and_version(admin: Api) -> None:
     assert admin.call("GET", "/agents", query={"q": "janie"}).json()["items"] == []
 
 
-def test_no_change_keeps_version(admin: Api) -> None:
+def test_no_change_keeps_version(admin: Caller) -> None:
     agent = new_agent(admin, "same", title="x")
     response = admin.call("PATCH", f"/agents/{agent['id']}", {"title": "x"})
     assert response.json()["version"] == 1
 
 
-def test_stale_if_match_is_412(admin: Api) -> None:
+def test_stale_if_match_is_412(admin: Caller) -> None:
     # Given an agent changed since the caller read it
     agent = new_agent(admin, "jdoe")
     admin.call("PATCH", f"/agents/{agent['id']}", {"title": "one"})
@@ -74,7 +76,7 @@ def test_stale_if_match_is_412(admin: Api) -> None:
 @pytest.mark.parametrize("field", ["account", "id", "isOwner", "twoFactorEnabled", "locked",
                                    "passwordStatus", "queueStatus", "lastLoginAt",
                                    "createdAt", "updatedAt", "version", "pendingEmail"])
-def test_immutable_fields(admin: Api, field: str) -> None:
+def test_immutable_fields(admin: Caller, field: str) -> None:
     agent = new_agent(admin, "jdoe")
     response = admin.call("PATCH", f"/agents/{agent['id']}", {field: "x", "title": "t"})
     assert response.status == 422
@@ -83,7 +85,7 @@ def test_immutable_fields(admin: Api, field: str) -> None:
     assert admin.call("GET", f"/agents/{agent['id']}").json()["title"] == ""
 
 
-def test_read_only_fields_sent_back_unchanged_are_ignored(admin: Api) -> None:
+def test_read_only_fields_sent_back_unchanged_are_ignored(admin: Caller) -> None:
     """API.md "Consistency (v2)": the GET → edit → PATCH loop works: read-only fields
     equal to the agent's are ignored (derived ones, such as the presigned ``photoUrl``,
     are never compared); a different value is still ``422 immutable_field``."""
@@ -101,7 +103,7 @@ def test_read_only_fields_sent_back_unchanged_are_ignored(admin: Api) -> None:
     ({"firstName": None}, "body"), ({"roles": []}, "roles"), ({"phone": "123"}, "phone"),
     ({"unknown": 1}, "unknown"), ({"bio": "b" * 1001}, "bio"),
 ])
-def test_invalid_patch_is_422(admin: Api, body: dict[str, Any], field: str) -> None:
+def test_invalid_patch_is_422(admin: Caller, body: dict[str, Any], field: str) -> None:
     agent = new_agent(admin, "jdoe")
     response = admin.call("PATCH", f"/agents/{agent['id']}", body)
     assert response.status == 422
@@ -109,14 +111,14 @@ def test_invalid_patch_is_422(admin: Api, body: dict[str, Any], field: str) -> N
     assert field in [e["field"] for e in response.json()["errors"]]
 
 
-def test_unknown_reference_in_patch(admin: Api) -> None:
+def test_unknown_reference_in_patch(admin: Caller) -> None:
     agent = new_agent(admin, "jdoe")
     response = admin.call("PATCH", f"/agents/{agent['id']}", {"queues": ["nowhere"]})
     assert response.status == 422
     assert response.json()["code"] == "unknown_reference"
 
 
-def test_numeric_id_taken_in_patch(admin: Api) -> None:
+def test_numeric_id_taken_in_patch(admin: Caller) -> None:
     new_agent(admin, "one", numericId=1)
     two = new_agent(admin, "two")
     response = admin.call("PATCH", f"/agents/{two['id']}", {"numericId": 1})
@@ -124,22 +126,22 @@ def test_numeric_id_taken_in_patch(admin: Api) -> None:
     assert response.json()["code"] == "numeric_id_taken"
 
 
-def test_patch_unknown_agent_is_404(admin: Api) -> None:
+def test_patch_unknown_agent_is_404(admin: Caller) -> None:
     response = admin.call("PATCH", "/agents/nope", {"title": "x"})
     assert response.status == 404
 
 
 @pytest.mark.parametrize("body", [{"active": False}, {"roles": ["manager"]}])
-def test_owner_is_protected(admin: Api, body: dict[str, Any]) -> None:
+def test_owner_is_protected(admin: Caller, body: dict[str, Any]) -> None:
     response = admin.call("PATCH", f"/agents/{_owner_id(admin)}", body)
     assert response.status == 409
     assert response.json()["code"] == "owner_protected"
 
 
-def test_only_admin_grants_or_removes_admin(admin: Api) -> None:
+def test_only_admin_grants_or_removes_admin(admin: Caller) -> None:
     # Given a manager, an agent and a second admin
     new_agent(admin, "boss", roles=["manager"])
-    manager = sign_in(admin.runtime, "boss", AGENT_PASSWORD)
+    manager = signed_in(admin.runtime, "boss", AGENT_PASSWORD)
     worker = new_agent(admin, "worker")
     other_admin = new_agent(admin, "root2", roles=["admin"])
     # When the manager grants or removes admin, it is forbidden
@@ -156,10 +158,10 @@ def test_only_admin_grants_or_removes_admin(admin: Api) -> None:
 @pytest.mark.parametrize("body", [{"email": "mallory@example.com"},
                                   {"mobilePhone": "+4798765432"}, {"active": False},
                                   {"ipAllowlist": ["203.0.113.0/24"]}, {"title": "x"}])
-def test_only_an_admin_changes_an_admin(admin: Api, body: dict[str, Any]) -> None:
+def test_only_an_admin_changes_an_admin(admin: Caller, body: dict[str, Any]) -> None:
     # Given a manager (agents:write) and another admin
     new_agent(admin, "boss", roles=["manager"])
-    manager = sign_in(admin.runtime, "boss", AGENT_PASSWORD)
+    manager = signed_in(admin.runtime, "boss", AGENT_PASSWORD)
     other_admin = new_agent(admin, "root2", roles=["admin"])
     # When the manager changes the admin (an email or phone of its own choosing would
     # receive the admin's recovery codes), it is forbidden and nothing changes
@@ -173,12 +175,12 @@ def test_only_an_admin_changes_an_admin(admin: Api, body: dict[str, Any]) -> Non
     assert manager.call("PATCH", f"/agents/{worker['id']}", body).status == 200
 
 
-def test_a_role_is_granted_only_by_a_caller_holding_its_permissions(admin: Api) -> None:
+def test_a_role_is_granted_only_by_a_caller_holding_its_permissions(admin: Caller) -> None:
     # Given custom roles: one within a manager's permissions, one beyond them
     catalog("roles", "supervisor", permissions=["agents:read", "agents:delete"])
     catalog("roles", "helper", permissions=["agents:read"])
     boss = new_agent(admin, "boss", roles=["manager"])
-    manager = sign_in(admin.runtime, "boss", AGENT_PASSWORD)
+    manager = signed_in(admin.runtime, "boss", AGENT_PASSWORD)
     worker = new_agent(admin, "worker")
     # When the manager grants the role carrying agents:delete (to itself or another,
     # by a change or at creation), it is forbidden
@@ -197,11 +199,11 @@ def test_a_role_is_granted_only_by_a_caller_holding_its_permissions(admin: Api) 
                       {"roles": ["agent", "supervisor"]}).status == 200
 
 
-def test_deactivation_revokes_every_session(admin: Api) -> None:
+def test_deactivation_revokes_every_session(admin: Caller) -> None:
     # Given an agent signed in twice
     agent = new_agent(admin, "jdoe")
-    first = sign_in(admin.runtime, "jdoe", AGENT_PASSWORD)
-    second = sign_in(admin.runtime, "jdoe@example.com", AGENT_PASSWORD)
+    first = signed_in(admin.runtime, "jdoe", AGENT_PASSWORD)
+    second = signed_in(admin.runtime, "jdoe@example.com", AGENT_PASSWORD)
     assert first.call("GET", "/me").status == 200
     # When the admin deactivates it
     response = admin.call("PATCH", f"/agents/{agent['id']}", {"active": False})
@@ -216,14 +218,14 @@ def test_deactivation_revokes_every_session(admin: Api) -> None:
     assert [a["account"] for a in admin.call("GET", "/agents", query={"active": "false"})
             .json()["items"]] == ["jdoe"]
     admin.call("PATCH", f"/agents/{agent['id']}", {"active": True})
-    assert sign_in(admin.runtime, "jdoe", AGENT_PASSWORD).call("GET", "/me").status == 200
+    assert signed_in(admin.runtime, "jdoe", AGENT_PASSWORD).call("GET", "/me").status == 200
     assert first.call("GET", "/me").status == 401
 
 
-def test_patch_me(admin: Api) -> None:
+def test_patch_me(admin: Caller) -> None:
     # Given a signed-in agent
     new_agent(admin, "self")
-    me = sign_in(admin.runtime, "self", AGENT_PASSWORD)
+    me = signed_in(admin.runtime, "self", AGENT_PASSWORD)
     # When it edits its own profile
     response = me.call("PATCH", "/me", {"alias": "Selfie", "mobilePhone": "+4798765432",
                                         "language": "nb", "timeFormat": "12h",
@@ -237,15 +239,15 @@ def test_patch_me(admin: Api) -> None:
 
 @pytest.mark.parametrize("body", [{"roles": ["admin"]}, {"active": False},
                                   {"account": "x"}, {"firstName": "X"}, {"queues": []}])
-def test_patch_me_refuses_other_fields(admin: Api, body: dict[str, Any]) -> None:
+def test_patch_me_refuses_other_fields(admin: Caller, body: dict[str, Any]) -> None:
     new_agent(admin, "self")
-    me = sign_in(admin.runtime, "self", AGENT_PASSWORD)
+    me = signed_in(admin.runtime, "self", AGENT_PASSWORD)
     response = me.call("PATCH", "/me", body)
     assert response.status == 422
     assert response.json()["code"] == "validation_failed"
 
 
-def test_patch_email_to_the_same_address_is_a_no_op(admin: Api) -> None:
+def test_patch_email_to_the_same_address_is_a_no_op(admin: Caller) -> None:
     agent = new_agent(admin, "jdoe")
     response = admin.call("PATCH", f"/agents/{agent['id']}", {"email": "JDOE@example.com"})
     assert response.status == 200
@@ -253,7 +255,7 @@ def test_patch_email_to_the_same_address_is_a_no_op(admin: Api) -> None:
     assert response.json()["pendingEmail"] is None and response.json()["version"] == 1
 
 
-def test_patch_email_taken_changes_nothing(admin: Api) -> None:
+def test_patch_email_taken_changes_nothing(admin: Caller) -> None:
     new_agent(admin, "one")
     two = new_agent(admin, "two")
     response = admin.call("PATCH", f"/agents/{two['id']}",
@@ -263,7 +265,7 @@ def test_patch_email_taken_changes_nothing(admin: Api) -> None:
     assert admin.call("GET", f"/agents/{two['id']}").json()["title"] == ""
 
 
-def test_patch_email_starts_a_verified_change(admin: Api) -> None:
+def test_patch_email_starts_a_verified_change(admin: Caller) -> None:
     pytest.importorskip("roster.services.email_change")
     agent = new_agent(admin, "jdoe")
     response = admin.call("PATCH", f"/agents/{agent['id']}", {"email": "new@example.com"})
@@ -272,7 +274,7 @@ def test_patch_email_starts_a_verified_change(admin: Api) -> None:
     assert response.json()["pendingEmail"]["email"] == "new@example.com"
 
 
-def test_concurrent_patches_with_one_version_one_wins(admin: Api,
+def test_concurrent_patches_with_one_version_one_wins(admin: Caller,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     # Given ten admins patching the same version at once (each AWS call atomic, as in
     # DynamoDB; moto itself is not thread-safe)
@@ -314,7 +316,7 @@ def test_concurrent_patches_with_one_version_one_wins(admin: Api,
 
 
 def test_concurrent_email_changes_without_if_match_are_never_412(
-        admin: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+        admin: Caller, monkeypatch: pytest.MonkeyPatch) -> None:
     """API.md: ``412 version_conflict`` answers a stale ``If-Match`` only. Email changes
     racing without one: one wins, the others ``409 concurrent_change`` (retry); red team:
     they were 412."""

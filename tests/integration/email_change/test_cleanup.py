@@ -9,7 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from roster import aws, clock
+from roster import clock
 from roster.models.agent import AgentRecord
 from roster.models.audit import AuditEvent
 from roster.repository import DynamoRepository, get_repository, keys
@@ -19,7 +19,8 @@ from roster.services import cleanup, email_change
 from roster_local.moto_tuning import seed_items
 from roster_local.runtime import Runtime
 from support.agents import AgentFactory, stored_agent
-from support.aws_calls import dynamodb_calls
+from support.api import Caller
+from support.aws_calls import aws_calls, dynamodb_calls
 from support.mail import emails_to, link_token
 
 ADMIN_ID = "admin-actor"
@@ -42,11 +43,11 @@ def run_cleanup(runtime: Runtime) -> dict[str, Any]:
     return result
 
 
-def test_expired_changes_end_and_live_ones_stay(runtime: Runtime, make_agent: AgentFactory,
+def test_expired_changes_end_and_live_ones_stay(runtime: Runtime, agent_factory: AgentFactory,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     # Given one expired and one live pending change
-    stale = start_in_the_past(make_agent("old@example.com"), "stale@example.com", 2, monkeypatch)
-    live = email_change.start_change(ADMIN_ID, make_agent("live@example.com"),
+    stale = start_in_the_past(agent_factory("old@example.com"), "stale@example.com", 2, monkeypatch)
+    live = email_change.start_change(ADMIN_ID, agent_factory("live@example.com"),
                                      "fresh@example.com")
     runtime.pump_streams()
     stale_token = link_token(emails_to(runtime, "stale@example.com")[-1])
@@ -91,9 +92,9 @@ def test_other_expired_items_of_the_index_are_deleted(runtime: Runtime) -> None:
 
 
 def test_a_token_whose_profile_moved_on_is_still_deleted(
-        runtime: Runtime, make_agent: AgentFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+        runtime: Runtime, agent_factory: AgentFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     # Given an expired change whose profile no longer shows it (e.g. rewritten meanwhile)
-    agent = start_in_the_past(make_agent("jane@example.com"), "new@example.com", 2, monkeypatch)
+    agent = start_in_the_past(agent_factory("jane@example.com"), "new@example.com", 2, monkeypatch)
     get_repository().table.update(keys.agent(agent.id), "REMOVE pendingEmail")
     # When the cleanup runs Then the orphan token is deleted anyway
     summary = run_cleanup(runtime)
@@ -102,9 +103,9 @@ def test_a_token_whose_profile_moved_on_is_still_deleted(
 
 
 def test_a_change_renewed_after_the_index_was_read_is_not_removed(
-        runtime: Runtime, make_agent: AgentFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+        runtime: Runtime, agent_factory: AgentFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     # Given the cleanup read an expired change from the index
-    agent = start_in_the_past(make_agent("jane@example.com"), "new@example.com", 2, monkeypatch)
+    agent = start_in_the_past(agent_factory("jane@example.com"), "new@example.com", 2, monkeypatch)
     (page,) = list(get_repository().expired_pages(clock.iso(clock.now())))
     assert [entry.email_change_of for entry in page] == [agent.id]
     # And then a new change replaced it
@@ -161,34 +162,18 @@ def minimal_profile(record: AgentRecord) -> dict[str, Any]:
 
 @pytest.fixture
 def read_counter() -> Iterator[dict[str, int]]:
-    """Items read by the table client, by operation (a botocore after-call hook)."""
-    counts: dict[str, int] = {}
-
-    def count(http_response: Any, parsed: dict[str, Any], model: Any, **_: Any) -> None:
-        name = model.name
-        if name in {"Query", "Scan"}:
-            read = int(parsed.get("ScannedCount", parsed.get("Count", 0)))
-        elif name == "GetItem":
-            read = 1 if parsed.get("Item") else 0
-        elif name == "BatchGetItem":
-            read = sum(len(items) for items in parsed.get("Responses", {}).values())
-        else:
-            return
-        counts[name] = counts.get(name, 0) + read
-
-    client = aws.dynamodb()
-    client.meta.events.register("after-call.dynamodb", count)
-    yield counts
-    client.meta.events.unregister("after-call.dynamodb", count)
+    """Items read by the table client, by operation."""
+    with aws_calls() as recorded:
+        yield recorded.reads
 
 
 def test_cost_grows_with_the_expired_items_not_the_table(
-        runtime: Runtime, admin: dict[str, str], make_agent: AgentFactory,
+        runtime: Runtime, admin: Caller, agent_factory: AgentFactory,
         monkeypatch: pytest.MonkeyPatch, read_counter: dict[str, int]) -> None:
     # Given 5 expired email changes and 3 live ones
-    expired = [start_in_the_past(make_agent(f"old{n}@example.com"), f"new{n}@example.com", 2,
+    expired = [start_in_the_past(agent_factory(f"old{n}@example.com"), f"new{n}@example.com", 2,
                                  monkeypatch) for n in range(5)]
-    live = [email_change.start_change(ADMIN_ID, make_agent(f"l{n}@example.com"),
+    live = [email_change.start_change(ADMIN_ID, agent_factory(f"l{n}@example.com"),
                                       f"ln{n}@example.com") for n in range(3)]
     # And 10,000 other agents: profiles laid out as the repository writes them, less the
     # attributes at their defaults, put straight into moto's table (through the API that
@@ -199,7 +184,7 @@ def test_cost_grows_with_the_expired_items_not_the_table(
                         createdAt=stamp, updatedAt=stamp) for n in range(10_000)]
     assert seed_items(get_repository().table.name,
                       (serialize(minimal_profile(record)) for record in bulk)) == 10_000
-    last = runtime.invoke("GET", f"/agents/{bulk[-1].id}", headers=admin)
+    last = runtime.invoke("GET", f"/agents/{bulk[-1].id}", headers=admin.headers)
     assert last.status == 200 and last.json()["account"] == "bulk09999"
     read_counter.clear()
     # When the cleanup runs

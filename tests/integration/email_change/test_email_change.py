@@ -24,7 +24,7 @@ from roster.repository import get_repository, keys
 from roster.services import email_change
 from roster_local.runtime import Runtime
 from support.agents import AGENT_PASSWORD, AgentFactory, stored_agent
-from support.api import access_token
+from support.api import Caller, access_token
 from support.audit import audit_actions
 from support.concurrency import atomic_aws, error_codes, race
 from support.mail import emails_to, link_token
@@ -59,9 +59,9 @@ def login_status(runtime: Runtime, login: str) -> int:
 
 
 def test_start_sets_pending_mails_both_addresses_and_keeps_the_email(
-        runtime: Runtime, make_agent: AgentFactory) -> None:
+        runtime: Runtime, agent_factory: AgentFactory) -> None:
     # Given an agent
-    agent = make_agent("jane@example.com")
+    agent = agent_factory("jane@example.com")
     # When an admin changes its email
     updated = email_change.start_change(ADMIN_ID, agent, "jane.new@example.com")
     runtime.pump_streams()
@@ -85,9 +85,9 @@ def test_start_sets_pending_mails_both_addresses_and_keeps_the_email(
 
 
 def test_the_token_is_stored_only_as_a_digest_and_sealed_in_the_outbox(
-        runtime: Runtime, make_agent: AgentFactory) -> None:
+        runtime: Runtime, agent_factory: AgentFactory) -> None:
     # Given every write request of the change is recorded
-    agent = make_agent("jane@example.com")
+    agent = agent_factory("jane@example.com")
     written: list[str] = []
 
     def record_request(params: dict[str, Any], **_: Any) -> None:
@@ -113,9 +113,9 @@ def test_the_token_is_stored_only_as_a_digest_and_sealed_in_the_outbox(
 
 
 def test_a_stale_version_is_412_and_nothing_is_written_or_sent(
-        runtime: Runtime, make_agent: AgentFactory) -> None:
+        runtime: Runtime, agent_factory: AgentFactory) -> None:
     # Given an agent changed by someone else since it was read
-    agent = make_agent("jane@example.com")
+    agent = agent_factory("jane@example.com")
     email_change.start_change(ADMIN_ID, agent, "first@example.com")
     runtime.pump_streams()
     sent_before = len(runtime.outbox())
@@ -131,10 +131,10 @@ def test_a_stale_version_is_412_and_nothing_is_written_or_sent(
 
 
 def test_another_agents_address_is_409_email_taken_in_any_letter_case(
-        runtime: Runtime, make_agent: AgentFactory) -> None:
+        runtime: Runtime, agent_factory: AgentFactory) -> None:
     # Given two agents
-    make_agent("taken@example.com")
-    agent = make_agent("jane@example.com")
+    agent_factory("taken@example.com")
+    agent = agent_factory("jane@example.com")
     runtime.pump_streams()
     sent_before = len(runtime.outbox())
     # When one is changed to the other's address (different case)
@@ -147,14 +147,14 @@ def test_another_agents_address_is_409_email_taken_in_any_letter_case(
     assert len(runtime.outbox()) == sent_before
 
 
-def test_a_pending_address_blocks_nobody(runtime: Runtime, make_agent: AgentFactory) -> None:
+def test_a_pending_address_blocks_nobody(runtime: Runtime, agent_factory: AgentFactory) -> None:
     # Given an agent with a pending change to an address
-    first = make_agent("first@example.com")
+    first = agent_factory("first@example.com")
     token = start(runtime, first, "wanted@example.com")
     # When another agent is changed to it, and a third is created with it
-    second = make_agent("second@example.com")
+    second = agent_factory("second@example.com")
     email_change.start_change(ADMIN_ID, second, "wanted@example.com")
-    third = make_agent("wanted@example.com")
+    third = agent_factory("wanted@example.com")
     # Then both succeed; the first link can no longer take the address
     assert stored_agent(third.id).email == "wanted@example.com"
     response = verify(runtime, token)
@@ -162,9 +162,9 @@ def test_a_pending_address_blocks_nobody(runtime: Runtime, make_agent: AgentFact
 
 
 def test_a_new_change_replaces_the_pending_one(runtime: Runtime,
-                                               make_agent: AgentFactory) -> None:
+                                               agent_factory: AgentFactory) -> None:
     # Given a pending change
-    agent = make_agent("jane@example.com")
+    agent = agent_factory("jane@example.com")
     first = start(runtime, agent, "one@example.com")
     # When another change is started
     second = start(runtime, stored_agent(agent.id), "two@example.com")
@@ -175,9 +175,9 @@ def test_a_new_change_replaces_the_pending_one(runtime: Runtime,
 
 
 def test_asking_for_the_current_address_withdraws_the_pending_change(
-        runtime: Runtime, make_agent: AgentFactory) -> None:
+        runtime: Runtime, agent_factory: AgentFactory) -> None:
     # Given a pending change
-    agent = make_agent("jane@example.com")
+    agent = agent_factory("jane@example.com")
     token = start(runtime, agent, "new@example.com")
     current = stored_agent(agent.id)
     # When the email is set to the current address again
@@ -195,9 +195,9 @@ def test_asking_for_the_current_address_withdraws_the_pending_change(
 
 
 def test_verification_swaps_the_email_and_the_sign_in_address(
-        runtime: Runtime, make_agent: AgentFactory) -> None:
+        runtime: Runtime, agent_factory: AgentFactory) -> None:
     # Given a pending change
-    agent = make_agent("jane@example.com")
+    agent = agent_factory("jane@example.com")
     token = start(runtime, agent, "Jane.New@Example.com")
     # Then until it is verified the old address signs in and the new one does not
     assert login_status(runtime, "jane@example.com") == 200
@@ -223,16 +223,16 @@ def test_verification_swaps_the_email_and_the_sign_in_address(
 
 
 def test_the_old_address_is_free_after_verification(runtime: Runtime,
-                                                    make_agent: AgentFactory) -> None:
-    agent = make_agent("jane@example.com")
+                                                    agent_factory: AgentFactory) -> None:
+    agent = agent_factory("jane@example.com")
     assert verify(runtime, start(runtime, agent, "new@example.com")).status == 204
     # When another agent takes the old address Then it can
-    other = make_agent("jane@example.com")
+    other = agent_factory("jane@example.com")
     assert stored_agent(other.id).email == "jane@example.com"
 
 
-def test_a_link_works_once(runtime: Runtime, make_agent: AgentFactory) -> None:
-    agent = make_agent("jane@example.com")
+def test_a_link_works_once(runtime: Runtime, agent_factory: AgentFactory) -> None:
+    agent = agent_factory("jane@example.com")
     token = start(runtime, agent, "new@example.com")
     assert verify(runtime, token).status == 204
     # When it is used again Then 400 invalid_token
@@ -242,8 +242,8 @@ def test_a_link_works_once(runtime: Runtime, make_agent: AgentFactory) -> None:
 
 
 def test_a_wrong_secret_or_unknown_agent_is_invalid(runtime: Runtime,
-                                                   make_agent: AgentFactory) -> None:
-    agent = make_agent("jane@example.com")
+                                                   agent_factory: AgentFactory) -> None:
+    agent = agent_factory("jane@example.com")
     token = start(runtime, agent, "new@example.com")
     agent_id, secret = token.split(".", 1)
     forged = secret[:-1] + ("A" if secret[-1] != "A" else "B")
@@ -255,9 +255,9 @@ def test_a_wrong_secret_or_unknown_agent_is_invalid(runtime: Runtime,
     assert verify(runtime, token).status == 204
 
 
-def test_an_expired_link_is_invalid(runtime: Runtime, make_agent: AgentFactory,
+def test_an_expired_link_is_invalid(runtime: Runtime, agent_factory: AgentFactory,
                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    agent = make_agent("jane@example.com")
+    agent = agent_factory("jane@example.com")
     token = start(runtime, agent, "new@example.com")
     # Given the link's lifetime has passed (the cleanup has not run)
     later = clock.now() + timedelta(days=1, seconds=1)
@@ -275,11 +275,11 @@ def test_a_malformed_body_is_422(runtime: Runtime, body: dict[str, Any]) -> None
 
 
 def test_an_address_taken_meanwhile_is_409_and_the_change_is_dropped(
-        runtime: Runtime, make_agent: AgentFactory) -> None:
+        runtime: Runtime, agent_factory: AgentFactory) -> None:
     # Given a pending change, and another agent created with that address meanwhile
-    agent = make_agent("jane@example.com")
+    agent = agent_factory("jane@example.com")
     token = start(runtime, agent, "wanted@example.com")
-    make_agent("wanted@example.com")
+    agent_factory("wanted@example.com")
     # When the link is used
     response = verify(runtime, token)
     # Then 409 email_taken, and the change is gone (link dead, nothing pending)
@@ -293,8 +293,8 @@ def test_an_address_taken_meanwhile_is_409_and_the_change_is_dropped(
 
 
 def test_a_change_of_letter_case_verifies_and_keeps_the_guard(
-        runtime: Runtime, make_agent: AgentFactory) -> None:
-    agent = make_agent("jane@example.com")
+        runtime: Runtime, agent_factory: AgentFactory) -> None:
+    agent = agent_factory("jane@example.com")
     token = start(runtime, agent, "Jane@Example.com")
     assert verify(runtime, token).status == 204
     assert stored_agent(agent.id).email == "Jane@Example.com"
@@ -303,8 +303,8 @@ def test_a_change_of_letter_case_verifies_and_keeps_the_guard(
     assert guard is not None and guard["agentId"] == agent.id
 
 
-def test_me_shows_the_pending_email(runtime: Runtime, make_agent: AgentFactory) -> None:
-    agent = make_agent("jane@example.com")
+def test_me_shows_the_pending_email(runtime: Runtime, agent_factory: AgentFactory) -> None:
+    agent = agent_factory("jane@example.com")
     start(runtime, agent, "new@example.com")
     token = access_token(runtime, "jane@example.com", AGENT_PASSWORD)
     me = runtime.invoke("GET", "/me", headers={"Authorization": f"Bearer {token}"}).json()
@@ -316,12 +316,13 @@ def test_me_shows_the_pending_email(runtime: Runtime, make_agent: AgentFactory) 
 
 
 def test_resend_sends_a_new_link_and_kills_the_old_one(
-        runtime: Runtime, make_agent: AgentFactory, admin: dict[str, str]) -> None:
-    agent = make_agent("jane@example.com")
+        runtime: Runtime, agent_factory: AgentFactory, admin: Caller) -> None:
+    agent = agent_factory("jane@example.com")
     first = start(runtime, agent, "new@example.com")
     before = stored_agent(agent.id)
     # When an admin asks for a new link
-    response = runtime.invoke("POST", f"/agents/{agent.id}/email-change/resend", headers=admin)
+    response = runtime.invoke("POST", f"/agents/{agent.id}/email-change/resend",
+                              headers=admin.headers)
     # Then 202 with the pending change, a second mail with a different link
     assert response.status == 202
     body = response.json()
@@ -338,22 +339,22 @@ def test_resend_sends_a_new_link_and_kills_the_old_one(
 
 
 def test_resend_and_cancel_without_a_pending_change_are_404(
-        runtime: Runtime, make_agent: AgentFactory, admin: dict[str, str]) -> None:
-    agent = make_agent("jane@example.com")
+        runtime: Runtime, agent_factory: AgentFactory, admin: Caller) -> None:
+    agent = agent_factory("jane@example.com")
     for method, path in (("POST", f"/agents/{agent.id}/email-change/resend"),
                          ("DELETE", f"/agents/{agent.id}/email-change")):
-        response = runtime.invoke(method, path, headers=admin)
+        response = runtime.invoke(method, path, headers=admin.headers)
         assert response.status == 404 and response.json()["code"] == "no_pending_email"
         # And an unknown agent is 404 not_found
         unknown = path.replace(agent.id, "00000000-0000-4000-8000-000000000000")
-        response = runtime.invoke(method, unknown, headers=admin)
+        response = runtime.invoke(method, unknown, headers=admin.headers)
         assert response.status == 404 and response.json()["code"] == "not_found"
 
 
 def test_an_expired_change_cannot_be_resent_or_cancelled(
-        runtime: Runtime, make_agent: AgentFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+        runtime: Runtime, agent_factory: AgentFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     # Given a change whose lifetime has passed (the cleanup has not run yet)
-    agent = make_agent("jane@example.com")
+    agent = agent_factory("jane@example.com")
     start(runtime, agent, "new@example.com")
     later = clock.now() + timedelta(days=2)
     monkeypatch.setattr(clock, "now", lambda: later)
@@ -365,23 +366,23 @@ def test_an_expired_change_cannot_be_resent_or_cancelled(
 
 
 def test_cancel_removes_the_change_and_kills_the_link(
-        runtime: Runtime, make_agent: AgentFactory, admin: dict[str, str]) -> None:
-    agent = make_agent("jane@example.com")
+        runtime: Runtime, agent_factory: AgentFactory, admin: Caller) -> None:
+    agent = agent_factory("jane@example.com")
     token = start(runtime, agent, "new@example.com")
-    response = runtime.invoke("DELETE", f"/agents/{agent.id}/email-change", headers=admin)
+    response = runtime.invoke("DELETE", f"/agents/{agent.id}/email-change", headers=admin.headers)
     assert response.status == 204
     assert stored_agent(agent.id).pendingEmail is None and token_item(agent.id) is None
     assert verify(runtime, token).json()["code"] == "invalid_token"
     assert "agent.email_change_cancelled" in audit_actions(agent.id)
-    again = runtime.invoke("DELETE", f"/agents/{agent.id}/email-change", headers=admin)
+    again = runtime.invoke("DELETE", f"/agents/{agent.id}/email-change", headers=admin.headers)
     assert again.status == 404 and again.json()["code"] == "no_pending_email"
 
 
 def test_resend_and_cancel_need_agents_write(runtime: Runtime,
-                                            make_agent: AgentFactory) -> None:
+                                            agent_factory: AgentFactory) -> None:
     # Given a plain agent (no permissions) and an agent with a pending change
-    make_agent("caller@example.com", account="plainagent")
-    target = make_agent("jane@example.com")
+    agent_factory("caller@example.com", account="plainagent")
+    target = agent_factory("jane@example.com")
     start(runtime, target, "new@example.com")
     headers = {"Authorization": f"Bearer {access_token(runtime, 'plainagent', AGENT_PASSWORD)}"}
     # When it asks to resend or cancel Then 403 forbidden; without a token 401
@@ -393,9 +394,9 @@ def test_resend_and_cancel_need_agents_write(runtime: Runtime,
 
 
 def test_two_uses_racing_with_the_same_link_cannot_both_succeed(
-        runtime: Runtime, make_agent: AgentFactory) -> None:
+        runtime: Runtime, agent_factory: AgentFactory) -> None:
     # Given two requests that both read the change before either wrote (a race)
-    agent = make_agent("jane@example.com")
+    agent = agent_factory("jane@example.com")
     start(runtime, agent, "new@example.com")
     repository = get_repository()
     first_record, first_change = repository.load_email_change(agent.id)
@@ -414,10 +415,10 @@ def test_two_uses_racing_with_the_same_link_cannot_both_succeed(
 
 
 def test_10_concurrent_uses_of_one_link_change_the_email_exactly_once(
-        runtime: Runtime, make_agent: AgentFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+        runtime: Runtime, agent_factory: AgentFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     # Given a pending change and its link, and each AWS request atomic (as in AWS)
     atomic_aws(monkeypatch)
-    agent = make_agent("jane@example.com")
+    agent = agent_factory("jane@example.com")
     token = start(runtime, agent, "new@example.com")
     sent_before = len(runtime.outbox())
     # When 10 verifications present the link at once

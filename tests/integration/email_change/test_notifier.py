@@ -184,11 +184,11 @@ def test_a_record_another_delivery_is_sending_is_retried_not_dropped(
 
 
 def test_throttled_sends_are_retried_by_the_client(
-        runtime: Runtime, make_agent: AgentFactory, outage: Callable[..., Outage]) -> None:
+        runtime: Runtime, agent_factory: AgentFactory, outage: Callable[..., Outage]) -> None:
     # Given SES throttles the first two calls
     ses = outage("ses", lambda: ses_error("TooManyRequestsException", 429),
                  lambda number, _: number < 2)
-    agent = make_agent("jane@example.com")
+    agent = agent_factory("jane@example.com")
     # When an email change queues its two emails
     email_change.start_change(ADMIN_ID, agent, "new@example.com")
     runtime.pump_streams()
@@ -199,11 +199,11 @@ def test_throttled_sends_are_retried_by_the_client(
 
 
 def test_ses_down_the_change_stands_the_message_is_retried_then_dead_lettered(
-        runtime: Runtime, make_agent: AgentFactory, outage: Callable[..., Outage]) -> None:
+        runtime: Runtime, agent_factory: AgentFactory, outage: Callable[..., Outage]) -> None:
     # Given SES is throttling every call to the new address
     ses = outage("ses", lambda: ses_error("TooManyRequestsException", 429),
                  lambda _, body: b"new@example.com" in body)
-    agent = make_agent("jane@example.com")
+    agent = agent_factory("jane@example.com")
     # When an email change is made
     updated = email_change.start_change(ADMIN_ID, agent, "new@example.com")
     runtime.pump_streams()
@@ -232,11 +232,11 @@ def test_ses_down_the_change_stands_the_message_is_retried_then_dead_lettered(
 
 
 def test_a_rejected_message_is_dead_lettered_at_once(
-        runtime: Runtime, make_agent: AgentFactory, outage: Callable[..., Outage]) -> None:
+        runtime: Runtime, agent_factory: AgentFactory, outage: Callable[..., Outage]) -> None:
     # Given SES rejects mail to the new address (a permanent failure)
     ses = outage("ses", lambda: ses_error("MessageRejected", 400),
                  lambda _, body: b"new@example.com" in body)
-    agent = make_agent("jane@example.com")
+    agent = agent_factory("jane@example.com")
     # When an email change is made
     email_change.start_change(ADMIN_ID, agent, "new@example.com")
     runtime.pump_streams()

@@ -1,5 +1,5 @@
-"""Helpers of the two-factor tests: sign-in steps with the area's defaults, enrolment,
-codes. Agents, clocks, sign-in and concurrency come from ``tests/support``."""
+"""The two-factor steps as a client takes them, with the area's defaults (the agent's
+password, the loopback address): sign-in, the TOTP challenge, enrolment, codes."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Any
 
 import pyotp
 from roster_local import LocalResponse, Runtime
+
 from support import api
 from support.agents import AGENT_PASSWORD, OWNER_PASSWORD
 from support.api import bearer

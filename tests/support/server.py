@@ -1,5 +1,5 @@
-"""The local server, started once for the acceptance tests as a developer would start it
-(``python -m roster_local``), on a free port, and stopped with Ctrl-C at the end."""
+"""The local server as a developer starts it (``python -m roster_local``), on a free
+port, stopped with Ctrl-C at the end: the acceptance and fuzz suites' fixtures."""
 
 from __future__ import annotations
 
@@ -15,16 +15,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from support.http import StartServer
 
 ROOT = Path(__file__).resolve().parents[2]
-ADMIN_PASSWORD = "Correct-Horse-Battery-9"
 START_TIMEOUT_SECONDS = 90
 STOP_TIMEOUT_SECONDS = 30
 
 
 @dataclass(frozen=True)
-class LocalServer:
+class RunningServer:
+    """What ``support.http.LocalServer`` describes: the server's address, the owner's
+    password and its output."""
+
     url: str
     admin_password: str
     log_path: Path
@@ -34,7 +35,7 @@ class LocalServer:
 
 
 @contextmanager
-def running_server(log_path: Path, admin_password: str | None) -> Iterator[LocalServer]:
+def running_server(log_path: Path, admin_password: str | None) -> Iterator[RunningServer]:
     """``python -m roster_local`` on a free port, its output in ``log_path``; the owner's
     password from ``ROSTER_LOCAL_ADMIN_PASSWORD`` (``None``: unset, so generated)."""
     python_path = os.pathsep.join(
@@ -57,7 +58,7 @@ def running_server(log_path: Path, admin_password: str | None) -> Iterator[Local
             stdout=output,
             stderr=subprocess.STDOUT,
         )
-    server = LocalServer(_wait_for_url(process, log_path), admin_password or "", log_path)
+    server = RunningServer(_wait_for_url(process, log_path), admin_password or "", log_path)
     try:
         yield server
     finally:
@@ -68,19 +69,6 @@ def running_server(log_path: Path, admin_password: str | None) -> Iterator[Local
             process.kill()
             pytest.fail(f"the local server did not stop on SIGINT:\n{server.log()}")
     assert code == 0, f"the local server exited with {code}:\n{server.log()}"
-
-
-@pytest.fixture(scope="session")
-def local_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalServer]:
-    log_path = tmp_path_factory.mktemp("roster-local") / "server.log"
-    with running_server(log_path, ADMIN_PASSWORD) as server:
-        yield server
-
-
-@pytest.fixture
-def start_local_server() -> StartServer:
-    """For a test that needs a server of its own (another start-up configuration)."""
-    return running_server
 
 
 def _wait_for_url(process: subprocess.Popen[bytes], log_path: Path) -> str:

@@ -1,5 +1,5 @@
-"""The catalogue tests' view of the shared ``runtime`` fixture: the owner signed in, its
-token sent by default, and agents written (with their reference items) as
+"""Catalogue items and the catalogue tests' view of the ``runtime`` fixture: the owner
+signed in, its token sent by default, and agents written (with their reference items) as
 ``POST /agents`` writes them."""
 
 from __future__ import annotations
@@ -8,10 +8,18 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from roster.repository import DynamoRepository, get_repository
+from roster.repository import DynamoRepository, get_repository, keys
 from roster_local import Runtime
+
 from support.agents import OWNER_PASSWORD, make_agent
 from support.api import sign_in
+
+
+def catalog(kind: str, item_id: str, **fields: Any) -> None:
+    """Put a catalogue item straight into the table (for a test of another area that
+    needs items to refer to)."""
+    get_repository().table.put({**keys.catalog(kind, item_id), "type": "catalog",
+                                "kind": kind, "id": item_id, "name": item_id, **fields})
 
 
 @dataclass
@@ -25,9 +33,10 @@ class Reply:
 
 
 class CatalogRuntime:
+    """The ``owner`` fixture's runtime, the owner signed in."""
+
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
-        runtime.create_owner(OWNER_PASSWORD)
         self.owner_token = self.login("admin", OWNER_PASSWORD)
         self.owner_id = str(get_repository().find_agent_id("admin"))
 
