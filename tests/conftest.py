@@ -28,7 +28,7 @@ def forget_cached_configuration() -> None:
     """Settings, clients and the repository are built once per cold start; tests change
     the environment and the endpoint between runs."""
     from aws_lambda_powertools.utilities import parameters
-    from roster import aws, codes, config, repository, sealing, tokens
+    from roster import aws, codes, config, repository, sealing, tokens, wiring
 
     config.get_settings.cache_clear()
     aws.reset_clients()
@@ -37,6 +37,7 @@ def forget_cached_configuration() -> None:
     codes.forget_keys()
     tokens.forget_keys()
     parameters.clear_caches()
+    wiring.install()  # the production adapters (a service test may have bound fakes)
 
 
 @pytest.fixture

@@ -35,6 +35,9 @@ from roster.models.agents_api import (
 )
 from roster.services import agents, assignments, idempotency
 from roster.services.idempotency import MAX_KEY_LENGTH
+from roster.wiring import install
+
+install()  # every port bound to its adapter, before anything runs
 
 router = Router()
 

@@ -13,6 +13,9 @@ from roster.models.auth import (
 )
 from roster.permissions import AGENTS_CREDENTIALS
 from roster.services import auth, sessions
+from roster.wiring import install
+
+install()  # every port bound to its adapter, before anything runs
 
 router = Router()
 

@@ -8,6 +8,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from roster.errors import Unauthorized
 from roster.observability import logger
 from roster.services.authorizer import decide
+from roster.wiring import install
+
+install()  # every port bound to its adapter, before anything runs
 
 
 def _header(headers: dict[str, str] | None, name: str) -> str | None:

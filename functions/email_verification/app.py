@@ -7,6 +7,9 @@ from roster.api import api_handler, create_app, json_response, no_content, princ
 from roster.models.email_change import ResendAnswer, VerificationRequest
 from roster.permissions import AGENTS_WRITE
 from roster.services import email_change
+from roster.wiring import install
+
+install()  # every port bound to its adapter, before anything runs
 
 router = Router()
 

@@ -21,6 +21,9 @@ from roster.models.passwords import (
 )
 from roster.permissions import AGENTS_CREDENTIALS
 from roster.services import credentials, recovery
+from roster.wiring import install
+
+install()  # every port bound to its adapter, before anything runs
 
 router = Router()
 

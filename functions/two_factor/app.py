@@ -18,6 +18,9 @@ from roster.models.two_factor import (
 )
 from roster.permissions import AGENTS_CREDENTIALS
 from roster.services import two_factor
+from roster.wiring import install
+
+install()  # every port bound to its adapter, before anything runs
 
 router = Router()
 

@@ -137,10 +137,10 @@ def test_derived_items_follow_only_what_changed() -> None:
                                                          "REF#roles#agent"}
 
 
-def test_the_assignment_kinds_of_the_api_are_those_the_repository_counts() -> None:
+def test_the_assignment_kinds_of_the_api_are_those_the_store_counts() -> None:
     from typing import get_args
 
+    from roster.models.agent import ASSIGNMENT_KINDS
     from roster.models.agents_api import AssignmentKind
-    from roster.repository.agents import ASSIGNMENT_KINDS
 
     assert get_args(AssignmentKind) == ASSIGNMENT_KINDS

@@ -341,8 +341,7 @@ class PhotoUpload(Model):
     maxBytes: int
 
 
-# The kinds the repository counts (``roster.repository.agents.ASSIGNMENT_KINDS``, kept
-# equal by ``tests/unit/test_agent_models.py``).
+# ``models.agent.ASSIGNMENT_KINDS`` (kept equal by ``tests/unit/test_agent_models.py``).
 AssignmentKind = Literal["chat", "ticket", "workflow", "view"]
 
 
