@@ -384,6 +384,13 @@ class AgentStore(StoreBase):
         """Assignments by kind then ref; ``after`` is the last ``kind#ref`` returned."""
         from roster.models.agents_api import Assignment
 
+        items, cursor = self.assignment_items(agent_id, limit=limit, after=after)
+        return [Assignment(kind=item["kind"], ref=str(item["ref"]),
+                           assignedAt=str(item["assignedAt"])) for item in items], cursor
+
+    def assignment_items(self, agent_id: str, *, limit: int,
+                         after: str | None) -> tuple[list[Item], str | None]:
+        """The assignment items themselves (what ``move_assignments`` moves)."""
         start: Key | None = None
         if after is not None:
             start = {"pk": keys.agent_partition(agent_id),
@@ -394,8 +401,7 @@ class AgentStore(StoreBase):
                                ":prefix": keys.ASSIGNMENT_PREFIX}),
             limit=limit, start_key=start, consistent=True)
         cursor = f"{items[-1]['kind']}#{items[-1]['ref']}" if items and last else None
-        return [Assignment(kind=item["kind"], ref=str(item["ref"]),
-                           assignedAt=str(item["assignedAt"])) for item in items], cursor
+        return items, cursor
 
     def assignment_counts(self, agent_id: str) -> dict[str, int]:
         item = self.table.get(keys.assignment_counts(agent_id)) or {}

@@ -176,7 +176,7 @@ def test_reassignment_resumes_after_an_interruption(admin: Api) -> None:
     staying = new_agent(admin, "staying")
     _assign_directly(leaving["id"], "ticket", 120)
     repository = get_repository()
-    items, _ = repository.assignment_page(leaving["id"], limit=30, after=None)
+    items, _ = repository.assignment_items(leaving["id"], limit=30, after=None)
     repository._move_batch(leaving["id"], staying["id"], items,
                            lambda moved: AuditEvent(actorId=None, action="test",
                                                     targetId=leaving["id"]))
