@@ -42,6 +42,7 @@ from roster.permissions import BUILT_IN_ROLES
 from roster.ports.agents import AgentFilter
 from roster.repository import keys
 from roster.repository.base import StoreBase
+from roster.repository.catalog import public
 from roster.repository.table import (
     TRANSACT_LIMIT,
     Expression,
@@ -225,7 +226,7 @@ class AgentStore(StoreBase):
         for item in self.table.batch_get([keys.catalog(kind, item_id)
                                           for kind, item_id in wanted]):
             kind = str(item["pk"]).removeprefix(keys.catalog_partition(""))
-            found[(kind, str(item["sk"]))] = item
+            found[(kind, str(item["sk"]))] = public(item)
         return found
 
     def agent_page(self, wanted: AgentFilter, *, limit: int,

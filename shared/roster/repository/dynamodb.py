@@ -28,7 +28,7 @@ from roster.models.outbox import OutboxMessage
 from roster.repository import keys
 from roster.repository.agents import AgentStore
 from roster.repository.base import ttl_of
-from roster.repository.catalog import CatalogStore
+from roster.repository.catalog import CatalogStore, public
 from roster.repository.cleanup import ExpiryStore
 from roster.repository.credentials import NOBODY, CredentialStore
 from roster.repository.email_change import EmailChangeStore
@@ -160,7 +160,7 @@ class DynamoRepository(ExpiryStore, EmailChangeStore, AgentStore, CatalogStore, 
 
     def get_catalog_item(self, kind: str, item_id: str) -> Item | None:
         item = self.table.get(keys.catalog(kind, item_id))
-        return strip_keys(item) if item else None
+        return public(item) if item else None
 
     # ------------------------------------------------------------------ sign-in
     def load_sign_in(self, login: str) -> tuple[SignInState, AgentRecord | None]:
