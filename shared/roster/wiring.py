@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from roster.ports.idempotency import IdempotencyStore
     from roster.ports.outbox import OutboxStore, Sender
     from roster.ports.photos import PhotoStorage
+    from roster.ports.secrets import KeyService
     from roster.repository import DynamoRepository
 
 
@@ -66,6 +67,12 @@ def _photos() -> PhotoStorage:
     return S3PhotoStorage()
 
 
+def _keys() -> KeyService:
+    from roster.adapters.secrets import AwsKeyService
+
+    return AwsKeyService()
+
+
 def install() -> None:
     """Bind every port to its production adapter (idempotent)."""
     from roster.ports.agents import agent_store
@@ -75,6 +82,7 @@ def install() -> None:
     from roster.ports.idempotency import idempotency_store
     from roster.ports.outbox import outbox_store, sender
     from roster.ports.photos import photo_storage
+    from roster.ports.secrets import key_service
 
     agent_store.bind(_agents)
     catalog_store.bind(_catalog)
@@ -84,3 +92,4 @@ def install() -> None:
     idempotency_store.bind(_idempotency)
     sender.bind(_sender)
     photo_storage.bind(_photos)
+    key_service.bind(_keys)

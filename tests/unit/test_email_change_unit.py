@@ -8,13 +8,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError
 from roster import aws, clock, messages
+from roster.adapters.sender import AwsSender
 from roster.config import get_settings
 from roster.errors import InvalidVerificationToken
 from roster.models.agent import Agent, AgentRecord, PendingEmail
 from roster.repository import keys
 from roster.repository.cleanup import expired
 from roster.repository.email_change import expiring
-from roster.adapters.sender import AwsSender
 from roster.services import email_change, notifications
 from roster.templates import email_change as email_change_templates
 
