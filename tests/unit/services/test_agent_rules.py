@@ -22,7 +22,7 @@ from roster.errors import (
 )
 from roster.models.agents_api import CreateAgentRequest, PhotoRequest, UpdateAgentRequest
 from roster.ports.agents import agent_store
-from roster.services import agents
+from roster.services import agents, assignments
 from support.fakes import Fakes
 
 
@@ -67,6 +67,45 @@ def test_account_email_and_numeric_id_are_unique(fakes: Fakes, admin: Actor,
         create(admin, claims.pop("account"), **claims)
     # Then nothing of it is written
     assert len(fakes.world.agents) == 1 and fakes.world.actions() == ["agent.created"]
+
+
+@pytest.mark.parametrize(("fields", "status"), [
+    ({"passwordMode": "set", "password": "Correct-Horse-Battery-9"}, "temporary"),
+    ({"passwordMode": "set", "password": "Correct-Horse-Battery-9",
+      "forcePasswordChange": False}, "set"),
+    ({"passwordMode": "invite"}, "none"),
+])
+def test_a_password_mode_sets_the_status_and_returns_no_password(
+        fakes: Fakes, admin: Actor, fields: dict[str, Any], status: str) -> None:
+    request = CreateAgentRequest.model_validate({
+        "account": "jdoe", "firstName": "Jane", "email": "jdoe@example.com", **fields})
+    created = agents.create_agent(admin, request)
+    assert created.agent.passwordStatus == status
+    assert created.temporary_password is None and "temporaryPassword" not in created.body()
+    assert (created.agent.id in fakes.world.passwords) is (status != "none")
+
+
+def test_no_welcome_sends_nothing(fakes: Fakes, admin: Actor) -> None:
+    create(admin, "quiet", sendWelcome=False)
+    assert fakes.world.outbox == {}
+    create(admin, "inv", language="nb", sendWelcome=True)
+    [(to, template)] = fakes.world.templates()
+    assert (to, template) == ("inv@example.com", "welcome.invite")
+
+
+@pytest.mark.parametrize(("fields", "field"), [
+    ({"roles": ["ghost"]}, "roles"),
+    ({"queues": ["nowhere"]}, "queues"),
+    ({"skills": [{"skillId": "juggling", "level": 1}]}, "skills"),
+    ({"groupId": "atlantis"}, "groupId"),
+    ({"profiles": ["night"]}, "profiles"),
+])
+def test_each_unknown_reference_names_its_field(fakes: Fakes, admin: Actor,
+                                                fields: dict[str, Any], field: str) -> None:
+    with pytest.raises(UnknownReference) as refused:
+        create(admin, "jdoe", **fields)
+    assert _refused(refused) == (422, "unknown_reference")
+    assert refused.value.errors[0]["field"] == field
 
 
 def test_unknown_references_are_named_per_field(fakes: Fakes, admin: Actor) -> None:
@@ -157,6 +196,11 @@ def test_only_a_holder_of_a_roles_permissions_grants_it(fakes: Fakes, admin: Act
                           (worker, ["admin"])):
         with pytest.raises(Forbidden):
             _patch(manager, target.id, {"roles": roles})
+    # Nor create an agent holding them
+    for roles in (["supervisor"], ["admin"]):
+        with pytest.raises(Forbidden):
+            create(manager, "wannabe", roles=roles)
+    assert create(manager, "plain").roles == ["agent"]
     # But a role within its permissions it may grant, and an admin any
     assert _patch(manager, worker.id, {"roles": ["agent", "helper"]}).record.roles == [
         "agent", "helper"]
@@ -172,6 +216,7 @@ def test_deactivating_logs_off_and_revokes_every_session(fakes: Fakes, admin: Ac
     assert (after.active, after.queueStatus) == (False, "logged_off")
     assert after.sessionEpoch == before.sessionEpoch + 1
     assert fakes.world.audit[-1].details["sessionsRevoked"] is True
+    assignments.delete_agent(admin, agent.id, None)  # logged off: it may go
 
 
 def test_a_logged_on_agent_does_not_change_group(fakes: Fakes, admin: Actor) -> None:
@@ -184,6 +229,10 @@ def test_a_logged_on_agent_does_not_change_group(fakes: Fakes, admin: Actor) -> 
         _patch(admin, agent.id, {"groupId": "north"})
     agents.set_queue_status(agent.id, "logged_off", None)
     assert agents.set_group(admin, agent.id, "north").record.groupId == "north"
+    with pytest.raises(UnknownReference):
+        agents.set_group(admin, agent.id, "atlantis")
+    with pytest.raises(NotFound):
+        agents.set_group(admin, "nobody", "north")
 
 
 def test_a_queue_profile_must_be_the_agents_or_its_groups(fakes: Fakes,
@@ -195,8 +244,11 @@ def test_a_queue_profile_must_be_the_agents_or_its_groups(fakes: Fakes,
     for allowed in ("own", "group"):
         assert agents.set_queue_status(agent.id, "logged_on", allowed).record \
             .activeProfileId == allowed
-    with pytest.raises(UnknownReference):
-        agents.set_queue_status(agent.id, "logged_on", "other")
+    logged_off = agents.set_queue_status(agent.id, "logged_off", None).record
+    assert (logged_off.queueStatus, logged_off.activeProfileId) == ("logged_off", None)
+    for refused in ("other", "missing"):
+        with pytest.raises(UnknownReference):
+            agents.set_queue_status(agent.id, "logged_on", refused)
 
 
 def test_a_new_photo_replaces_and_deletes_the_previous(fakes: Fakes, admin: Actor) -> None:

@@ -102,6 +102,9 @@ def test_a_pending_address_blocks_nobody(fakes: Fakes, admin: Actor) -> None:
     with pytest.raises(EmailTaken):
         email_change.verify(token)
     assert stored(first.id).pendingEmail is None
+    assert stored(first.id).email == "first@example.com"
+    assert agent_store().find_agent_id("first@example.com") == first.id
+    assert first.id not in fakes.world.email_changes
     assert "agent.email_change_dropped" in fakes.world.actions()
     with pytest.raises(InvalidVerificationToken):
         email_change.verify(token)
