@@ -3,7 +3,8 @@
 Every function calls ``install()`` once at cold start, before it handles anything; the
 adapters are imported and built lazily, on the first call of their port (a function
 loads only what it uses). This is the one module above the adapters that may import
-them. Each factory's return type is its port: mypy checks that the adapter conforms.
+them. Each binding is typed (``Port[T].bind`` takes a factory of a ``T``): mypy checks
+that the adapter conforms to its port.
 """
 
 from __future__ import annotations
@@ -11,12 +12,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from roster.ports.agents import AgentStore
-    from roster.ports.catalog import CatalogStore
-    from roster.ports.cleanup import ExpiryStore
-    from roster.ports.email_change import EmailChangeStore
     from roster.ports.idempotency import IdempotencyStore
-    from roster.ports.outbox import OutboxStore, Sender
+    from roster.ports.outbox import Sender
     from roster.ports.photos import PhotoStorage
     from roster.ports.secrets import KeyService
     from roster.repository import DynamoRepository
@@ -27,26 +24,6 @@ def _table() -> DynamoRepository:
     from roster.repository import get_repository
 
     return get_repository()
-
-
-def _agents() -> AgentStore:
-    return _table()
-
-
-def _catalog() -> CatalogStore:
-    return _table()
-
-
-def _email_changes() -> EmailChangeStore:
-    return _table()
-
-
-def _expiry() -> ExpiryStore:
-    return _table()
-
-
-def _outbox() -> OutboxStore:
-    return _table()
 
 
 def _idempotency() -> IdempotencyStore:
@@ -84,11 +61,12 @@ def install() -> None:
     from roster.ports.photos import photo_storage
     from roster.ports.secrets import key_service
 
-    agent_store.bind(_agents)
-    catalog_store.bind(_catalog)
-    email_change_store.bind(_email_changes)
-    expiry_store.bind(_expiry)
-    outbox_store.bind(_outbox)
+    # One DynamoDB repository serves every store of the table (mypy checks each binding).
+    agent_store.bind(_table)
+    catalog_store.bind(_table)
+    email_change_store.bind(_table)
+    expiry_store.bind(_table)
+    outbox_store.bind(_table)
     idempotency_store.bind(_idempotency)
     sender.bind(_sender)
     photo_storage.bind(_photos)

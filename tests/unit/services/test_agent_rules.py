@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from agent_builders import catalog, create
+from pydantic import ValidationError
 from roster.authorization import Actor, held_by
 from roster.errors import (
     AccountTaken,
@@ -20,7 +21,12 @@ from roster.errors import (
     UnknownReference,
     VersionConflict,
 )
-from roster.models.agents_api import CreateAgentRequest, PhotoRequest, UpdateAgentRequest
+from roster.models.agents_api import (
+    CreateAgentRequest,
+    PhotoRequest,
+    QueueStatusRequest,
+    UpdateAgentRequest,
+)
 from roster.ports.agents import agent_store
 from roster.services import agents, assignments
 from support.fakes import Fakes
@@ -249,6 +255,8 @@ def test_a_queue_profile_must_be_the_agents_or_its_groups(fakes: Fakes,
     for refused in ("other", "missing"):
         with pytest.raises(UnknownReference):
             agents.set_queue_status(agent.id, "logged_on", refused)
+    with pytest.raises(ValidationError):  # the route's body: 422 validation_failed
+        QueueStatusRequest.model_validate({"status": "away"})
 
 
 def test_a_new_photo_replaces_and_deletes_the_previous(fakes: Fakes, admin: Actor) -> None:
