@@ -159,24 +159,6 @@ def test_idempotency_key_replays_without_password(admin: Api) -> None:
     assert other.json()["code"] == "idempotency_key_reused"
 
 
-def test_idempotency_key_is_scoped_by_caller(admin: Api) -> None:
-    # Given a manager using the same key as the admin for another agent
-    new_agent(admin, "boss", roles=["manager"])
-    manager = sign_in(admin.runtime, "boss", AGENT_PASSWORD)
-    key = {"Idempotency-Key": "same-key"}
-    assert admin.call("POST", "/agents", _body("one"), headers=key).status == 201
-    # Then the manager's request is its own, not a reuse of the admin's key
-    assert manager.call("POST", "/agents", _body("two"), headers=key).status == 201
-
-
-def test_failed_creation_does_not_burn_the_key(admin: Api) -> None:
-    new_agent(admin, "jdoe")
-    key = {"Idempotency-Key": "k-409"}
-    body = {"account": "jdoe2", "email": "jdoe@example.com", "firstName": "J"}
-    assert admin.call("POST", "/agents", body, headers=key).json()["code"] == "email_taken"
-    assert admin.call("POST", "/agents", body, headers=key).json()["code"] == "email_taken"
-
-
 def test_idempotency_key_length(admin: Api) -> None:
     response = admin.call("POST", "/agents", _body(), headers={"Idempotency-Key": "k" * 129})
     assert response.status == 422
@@ -205,29 +187,6 @@ def test_twenty_concurrent_creations_with_one_email(admin: Api,
     assert error_codes(outcomes) == [(409, "email_taken")] * 19
     listed = admin.call("GET", "/agents", query={"q": "racer"}).json()["items"]
     assert len(listed) == 1
-
-
-def test_key_still_in_progress_is_409(admin: Api) -> None:
-    # Given a first request under a key that has not finished yet
-    from roster.errors import IdempotencyInProgress
-    from roster.services import idempotency
-
-    seen: list[str] = []
-
-    def first() -> dict[str, Any]:
-        # When a retry with the same key arrives meanwhile
-        try:
-            idempotency.run_once("agents", "caller:k", {"a": 1}, lambda: {"id": "second"})
-        except IdempotencyInProgress as error:
-            seen.append(error.code)
-        return {"id": "first"}
-
-    result, replayed = idempotency.run_once("agents", "caller:k", {"a": 1}, first)
-    # Then the retry is told so, and the first one completes and is what a later retry gets
-    assert seen == ["idempotency_in_progress"]
-    assert (result, replayed) == ({"id": "first"}, False)
-    assert idempotency.run_once("agents", "caller:k", {"a": 1},
-                                lambda: {"id": "third"}) == ({"id": "first"}, True)
 
 
 def test_catalogue_delete_racing_a_new_use_fails(admin: Api) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from roster import clock
+from roster import clock, sealing
 
 from support.fakes.world import World
 
@@ -14,6 +14,14 @@ from support.fakes.world import World
 class MemoryOutboxStore:
     def __init__(self, world: World) -> None:
         self.world = world
+
+    def stream_record(self, message_id: str) -> dict[str, Any]:
+        """The message as the stream hands it to the notifier: secret parts sealed."""
+        message = self.world.outbox[message_id].message
+        record = message.model_dump(mode="json")
+        if message.secret_params:
+            record["sealed"] = sealing.seal(message.secret_params, bound_to=message_id)
+        return record
 
     def claim_outbox(self, message_id: str, *, stale_after_seconds: int = 120) -> bool:
         entry = self.world.outbox.get(message_id)

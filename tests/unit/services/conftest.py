@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from roster import cursor, wiring
+from roster import cursor, sealing, wiring
 from roster.authorization import Actor
 from roster.permissions import ADMIN_ROLE, ALL_PERMISSIONS, BUILT_IN_ROLE_NAMES, BUILT_IN_ROLES
 from roster.ports import forget_all
@@ -18,6 +18,7 @@ def fakes() -> Iterator[Fakes]:
     """Fresh fakes, with the built-in roles seeded as the installation does."""
     made = Fakes()
     made.install()
+    sealing.forget_keys()  # data keys of another key service
     for role, granted in BUILT_IN_ROLES.items():
         made.world.catalog[("roles", role)] = ({
             "id": role, "name": BUILT_IN_ROLE_NAMES[role], "permissions": list(granted),
@@ -26,6 +27,7 @@ def fakes() -> Iterator[Fakes]:
     yield made
     wiring.install()
     forget_all()
+    sealing.forget_keys()
 
 
 @pytest.fixture(autouse=True)

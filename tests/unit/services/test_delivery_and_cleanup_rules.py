@@ -17,7 +17,7 @@ from roster.ports.cleanup import expiry_store
 from roster.ports.outbox import outbox_store
 from roster.services import cleanup, email_change, notifications
 from support.fakes import Fakes
-from support.fakes.outbox import SendFailure
+from support.fakes.outbox import MemoryOutboxStore, SendFailure
 
 
 def queued(fakes: Fakes, channel: str = "email", to: str = "jane@example.com") -> dict[str, Any]:
@@ -32,6 +32,19 @@ def queued(fakes: Fakes, channel: str = "email", to: str = "jane@example.com") -
 
 def status(fakes: Fakes, record: dict[str, Any]) -> str:
     return fakes.world.outbox[record["id"]].status
+
+
+def test_the_secret_parts_are_unsealed_only_to_be_sent(fakes: Fakes, admin: Actor) -> None:
+    jane = create(admin, "jane", email="jane@example.com")
+    email_change.start_change("admin", jane, "new@example.com")
+    (verify,) = [entry.message for entry in fakes.world.outbox.values()
+                 if entry.message.template == "email_change.verify"]
+    record = MemoryOutboxStore(fakes.world).stream_record(verify.id)
+    assert "link" not in str(record["params"]) and record["sealed"]
+    assert notifications.deliver(record) is True
+    [(channel, to, text)] = fakes.sender.sent
+    assert (channel, to) == ("email", "new@example.com")
+    assert verify.secret_params["link"] in text
 
 
 def test_a_message_delivered_twice_is_sent_once(fakes: Fakes) -> None:
