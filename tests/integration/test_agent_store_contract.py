@@ -147,6 +147,51 @@ def test_listings_filter_and_continue_after_an_account(stores: Stores) -> None:
         assert ([r.account for r in page], after) == (accounts, None), wanted
 
 
+CROWD_FILTERS = [
+    (AgentFilter(active=False), ["Bob", "erik"]),
+    (AgentFilter(active=True), ["admin", "anna", "annabelle", "carl", "dina"]),
+    (AgentFilter(role="manager"), ["carl", "erik"]),
+    (AgentFilter(role="manager", active=True), ["carl"]),
+    (AgentFilter(queue="sales"), ["anna", "Bob"]),
+    (AgentFilter(queue="support", active=False), ["Bob"]),
+    (AgentFilter(group_id="oslo"), ["anna", "dina"]),
+    (AgentFilter(group_id="oslo", queue="support"), ["dina"]),
+    (AgentFilter(q="ann"), ["anna", "annabelle"]),
+    (AgentFilter(q="annab"), ["annabelle"]),
+    (AgentFilter(q="zorro@"), ["carl"]),  # email prefix
+    (AgentFilter(q="zed al"), ["anna"]),  # alias prefix, longer than the indexed prefix
+    (AgentFilter(q="z"), ["anna", "carl"]),
+    (AgentFilter(q="b", active=False), ["Bob"]),
+    (AgentFilter(q="an", queue="sales"), ["anna"]),
+    (AgentFilter(q="nobody"), []),
+    (AgentFilter(), ["admin", "anna", "annabelle", "Bob", "carl", "dina", "erik"]),
+]
+
+
+def test_every_filter_pages_one_agent_at_a_time(stores: Stores) -> None:
+    # Given agents across queues, groups, roles and activity
+    for kind, item_id in (("queues", "sales"), ("queues", "support"), ("groups", "oslo")):
+        stores.add_catalog(kind, item_id)
+    stores.add("admin", roles=["admin"])
+    stores.add("anna", queues=["sales"], groupId="oslo", alias="Zed Alpha")
+    stores.add("Bob", queues=["sales", "support"], active=False)
+    stores.add("carl", roles=["manager"], email="Zorro@Example.com")
+    stores.add("dina", queues=["support"], groupId="oslo")
+    stores.add("erik", active=False, roles=["agent", "manager"])
+    stores.add("annabelle")
+    # When each filter is read one agent per page (every source's paging exercised)
+    for wanted, expected in CROWD_FILTERS:
+        found: list[str] = []
+        after: str | None = None
+        while True:
+            page, after = stores.agents.agent_page(wanted, limit=1, after=after)
+            found += [record.account for record in page]
+            if after is None:
+                break
+        # Then exactly the matching agents come back, in account order
+        assert found == expected, wanted
+
+
 def test_assignments_are_idempotent_and_conditional(stores: Stores) -> None:
     jdoe = stores.add("jdoe")
     assert stores.agents.add_assignment(jdoe.id, "chat", "c1", _audit(), expected_version=1)
