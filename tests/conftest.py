@@ -14,7 +14,11 @@ SHARED = Path(__file__).resolve().parents[1] / "shared"
 if str(SHARED) not in sys.path:
     sys.path.insert(0, str(SHARED))
 
-from roster.local import Runtime  # noqa: E402
+# moto's request stubber joins botocore's built-in handlers when moto is imported, and a
+# session copies them when it is made: the process's one boto3 session (roster.aws) must
+# not be made before, or its clients would bypass mock_aws.
+import moto  # noqa: E402, F401
+from roster_local import Runtime  # noqa: E402
 
 AWS_ENV = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -33,11 +37,11 @@ def forget_cached_configuration() -> None:
     config.get_settings.cache_clear()
     aws.reset_clients()
     repository.reset_repository()
+    wiring.install()  # ports bound (made anew from the new settings on first use)
     sealing.forget_keys()
     codes.forget_keys()
     tokens.forget_keys()
     parameters.clear_caches()
-    wiring.install()  # the production adapters (a service test may have bound fakes)
 
 
 @pytest.fixture
@@ -45,14 +49,14 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """moto for everything AWS, with dummy credentials (and a transaction rollback that
     copies the items a transaction names, not the tables: see ``moto_tuning``)."""
     from moto import mock_aws
-    from roster.local.moto_tuning import cheap_transaction_rollback, direct_responses
+    from roster_local.moto_tuning import tuned_moto
 
     for name, value in AWS_ENV.items():
         monkeypatch.setenv(name, value)
     for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "AWS_SESSION_TOKEN"):
         monkeypatch.delenv(name, raising=False)
     forget_cached_configuration()
-    with cheap_transaction_rollback(), direct_responses(), mock_aws():
+    with tuned_moto(), mock_aws():
         yield
     forget_cached_configuration()
 

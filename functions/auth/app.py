@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from aws_lambda_powertools.event_handler.api_gateway import Response, Router
-from roster.api import api_handler, create_app, no_content, principal, source_ip
+from roster.api import Caller, SourceIp, api_handler, create_app, no_content, route
 from roster.models.auth import (
     ChallengeAnswer,
     ChallengeRequest,
@@ -11,40 +11,37 @@ from roster.models.auth import (
     RefreshRequest,
     Tokens,
 )
-from roster.permissions import AGENTS_CREDENTIALS
-from roster.services import auth, sessions
+from roster.services.sign_in import sessions, steps
 from roster.wiring import install
 
-install()  # every port bound to its adapter, before anything runs
+install()  # every port bound to its adapter (the composition root) at cold start
 
 router = Router()
 
 
-@router.post("/auth/login", tags=["sign-in"], security=[])
-def login(request: LoginRequest) -> Tokens | ChallengeAnswer:
-    return auth.login(request, source_ip(router))
+@route(router, "POST /auth/login")
+def login(request: LoginRequest, source_ip: SourceIp) -> Tokens | ChallengeAnswer:
+    return steps.login(request, source_ip)
 
 
-@router.post("/auth/challenge", tags=["sign-in"], security=[])
-def challenge(request: ChallengeRequest) -> Tokens | ChallengeAnswer:
-    return auth.answer_challenge(request, source_ip(router))
+@route(router, "POST /auth/challenge")
+def challenge(request: ChallengeRequest, source_ip: SourceIp) -> Tokens | ChallengeAnswer:
+    return steps.answer_challenge(request, source_ip)
 
 
-@router.post("/auth/refresh", tags=["sign-in"], security=[])
-def refresh(request: RefreshRequest) -> Tokens:
-    return sessions.refresh(request.refreshToken, source_ip(router))
+@route(router, "POST /auth/refresh")
+def refresh(request: RefreshRequest, source_ip: SourceIp) -> Tokens:
+    return sessions.refresh(request.refreshToken, source_ip)
 
 
-@router.post("/auth/logout", tags=["sign-in"], status_code=204)
-def logout() -> Response[str]:
-    caller = principal(router)
+@route(router, "POST /auth/logout", status_code=204)
+def logout(caller: Caller) -> Response[str]:
     sessions.logout(caller.agent_id, caller.session_id)
     return no_content()
 
 
-@router.delete("/agents/<id>/sessions", tags=["credentials"], status_code=204)
-def revoke_sessions(id: str) -> Response[str]:
-    caller = principal(router, require=AGENTS_CREDENTIALS)
+@route(router, "DELETE /agents/{id}/sessions", status_code=204)
+def revoke_sessions(id: str, caller: Caller) -> Response[str]:
     sessions.revoke_all(caller.actor, id)
     return no_content()
 

@@ -10,7 +10,7 @@ from roster.observability import logger
 from roster.services.authorizer import decide
 from roster.wiring import install
 
-install()  # every port bound to its adapter, before anything runs
+install()  # every port bound to its adapter (the composition root) at cold start
 
 
 def _header(headers: dict[str, str] | None, name: str) -> str | None:

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from aws_lambda_powertools.event_handler.api_gateway import Response, Router
 from roster.api import (
+    JSON,
+    Caller,
+    SourceIp,
+    answer,
     api_handler,
     create_app,
     json_response,
     no_content,
-    principal,
-    source_ip,
+    route,
 )
 from roster.models.passwords import (
     AdminPasswordRequest,
@@ -19,45 +22,40 @@ from roster.models.passwords import (
     ResetPasswordRequest,
     TemporaryPasswordAnswer,
 )
-from roster.permissions import AGENTS_CREDENTIALS
-from roster.services import credentials, recovery
+from roster.services.sign_in import credentials, recovery
 from roster.wiring import install
 
-install()  # every port bound to its adapter, before anything runs
+install()  # every port bound to its adapter (the composition root) at cold start
 
 router = Router()
 
 
-@router.post("/password/forgot", tags=["password recovery"], status_code=202, security=[],
-             responses={202: {"description": "Accepted, whether or not the login exists",
-                              "content": {"application/json": {
-                                  "model": ForgotPasswordAnswer}}}})
-def forgot(request: ForgotPasswordRequest) -> Response[str]:
+@route(router, "POST /password/forgot", status_code=202,
+       response_description="Accepted, whether or not the login exists")
+def forgot(request: ForgotPasswordRequest) -> Response[ForgotPasswordAnswer]:
     recovery.forgot(request)
-    return json_response(202, ForgotPasswordAnswer())
+    return Response(202, content_type=JSON, body=ForgotPasswordAnswer())
 
 
-@router.post("/password/reset", tags=["password recovery"], status_code=204, security=[])
+@route(router, "POST /password/reset", status_code=204)
 def reset(request: ResetPasswordRequest) -> Response[str]:
     recovery.reset(request)
     return no_content()
 
 
-@router.post("/me/password", tags=["self-service"], status_code=204)
-def change_own(request: ChangePasswordRequest) -> Response[str]:
-    caller = principal(router)
+@route(router, "POST /me/password", status_code=204)
+def change_own(request: ChangePasswordRequest, caller: Caller,
+               source_ip: SourceIp) -> Response[str]:
     credentials.change_own_password(caller.agent_id, caller.session_id, request,
-                                    source_ip=source_ip(router))
+                                    source_ip=source_ip)
     return no_content()
 
 
-@router.post("/agents/<id>/password", tags=["credentials"],
-             responses={200: {"description": "A generated temporary password, shown once",
-                              "content": {"application/json": {
-                                  "model": TemporaryPasswordAnswer}}},
-                        204: {"description": "The password was set"}})
-def set_by_admin(id: str, request: AdminPasswordRequest) -> Response[str]:
-    caller = principal(router, require=AGENTS_CREDENTIALS)
+@route(router, "POST /agents/{id}/password",
+       responses={**answer(200, "A generated temporary password, shown once",
+                           TemporaryPasswordAnswer),
+                  **answer(204, "The password was set")})
+def set_by_admin(id: str, request: AdminPasswordRequest, caller: Caller) -> Response[str]:
     generated = credentials.set_by_admin(caller.actor, id, request)
     if generated is None:
         return no_content()

@@ -38,7 +38,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "shared"))
 
 if TYPE_CHECKING:
-    from roster.local import LocalResponse, Runtime
+    from roster_local import LocalResponse, Runtime
 
 COUNTED_SERVICES = {"dynamodb", "kms", "secretsmanager"}
 PERFORMANCE_DOC = ROOT / "docs" / "performance.md"
@@ -596,7 +596,7 @@ class RouteRow:
 
 
 def template_routes() -> list[tuple[str, str]]:
-    from roster.local.template import Template
+    from roster_local.template import Template
 
     return [(route.method, route.path) for route in Template.load(ROOT / "template.yaml").routes]
 
@@ -644,7 +644,7 @@ class ScaleRow:
 
 def count_items(table_name: str, attribute: str, value: str) -> int:
     """Items of moto's table with ``attribute`` = ``value`` (a bench set-up check, no API)."""
-    from roster.local.moto_tuning import backend_table
+    from roster_local.moto_tuning import backend_table
 
     return sum(1 for item in backend_table(table_name).all_items()
                if (found := item.attrs.get(attribute)) is not None and found.value == value)
@@ -702,8 +702,8 @@ def expired_changes(count: int, tag: str) -> list[dict[str, Any]]:
 def measure_scale(bench: Bench) -> list[ScaleRow]:
     """``GET /agents`` and the cleanup as the table grows to each of ``SCALE_SIZES``."""
     from roster import clock
-    from roster.local.moto_tuning import seed_items
     from roster.repository import get_repository, keys
+    from roster_local.moto_tuning import seed_items
 
     repository = get_repository()
     stamp = clock.iso(clock.now())
@@ -742,14 +742,14 @@ def flat(rows: list[ScaleRow]) -> bool:
 def local_stack() -> Iterator[Bench]:
     """moto's AWS with the template provisioned, the owner made and signed in."""
     from moto import mock_aws
-    from roster.local.moto_tuning import cheap_transaction_rollback, direct_responses
+    from roster_local.moto_tuning import tuned_moto
 
     os.environ.update({"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench",
                        "AWS_DEFAULT_REGION": "us-east-1"})
     os.environ.pop("AWS_ENDPOINT_URL", None)
     COUNTER.install()
-    with cheap_transaction_rollback(), direct_responses(), mock_aws():
-        from roster.local import Runtime
+    with tuned_moto(), mock_aws():
+        from roster_local import Runtime
 
         runtime = Runtime().provision()
         original_pump = runtime.pump_streams

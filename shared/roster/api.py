@@ -1,4 +1,5 @@
-"""What every function's resolver shares: error rendering, the caller, responses.
+"""What every function's resolver shares: route registration, error rendering, the caller,
+responses.
 
 Handlers raise domain errors (``roster.errors``); the exception handlers here turn
 them, request-validation failures and anything unexpected into RFC 9457 problem
@@ -10,15 +11,23 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.depends import Depends
+from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.params import Header
+from aws_lambda_powertools.event_handler.openapi.types import (
+    OpenAPIResponse,
+    OpenAPIResponseHeader,
+)
+from aws_lambda_powertools.event_handler.request import Request
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 from pydantic import BaseModel
 
-from roster import json_limits
+from roster import json_limits, routes
 from roster.authorization import Actor
 from roster.errors import (
     PROBLEM_CONTENT_TYPE,
@@ -30,11 +39,13 @@ from roster.errors import (
     problem_document,
 )
 from roster.observability import logger
+from roster.permissions import allows
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
 JSON = "application/json"
+Handler = TypeVar("Handler", bound=Callable[..., Any])
 
 
 @dataclass(frozen=True)
@@ -46,52 +57,100 @@ class Principal:
     roles: tuple[str, ...]
     permissions: frozenset[str]
 
-    def require(self, permission: str) -> None:
-        if permission not in self.permissions:
-            raise Forbidden()
-
     @property
     def actor(self) -> Actor:
         """The caller as the services see it (no HTTP or session details)."""
         return Actor(self.agent_id, self.permissions)
 
 
-def _event(app: APIGatewayRestResolver | Router) -> APIGatewayProxyEvent:
-    event = app.current_event
-    assert isinstance(event, APIGatewayProxyEvent)
-    return event
-
-
-def principal(app: APIGatewayRestResolver | Router, *, require: str | None = None) -> Principal:
-    """The caller; with ``require``, one holding that permission (else ``403 forbidden``).
-
-    The authorizer has already enforced the route's permission (``ROUTE_PERMISSIONS``);
-    ``require`` repeats it where a handler acts on another agent's credentials or email.
-    """
-    context = _event(app).request_context.authorizer.raw_event or {}
+def _principal_of(event: APIGatewayProxyEvent) -> Principal:
+    """The caller the authorizer put in the request context (``401`` when there is none)."""
+    context = event.request_context.authorizer.raw_event or {}
     agent_id = context.get("agentId")
     session_id = context.get("sessionId")
     if not agent_id or not session_id:
         raise Unauthorized()
     roles = tuple(r for r in str(context.get("roles", "")).split(",") if r)
     granted = frozenset(p for p in str(context.get("permissions", "")).split(",") if p)
-    caller = Principal(str(agent_id), str(session_id), roles, granted)
-    if require is not None:
-        caller.require(require)
+    return Principal(str(agent_id), str(session_id), roles, granted)
+
+
+def read_caller(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response[Any]:
+    """The one place the caller is read: for every route not declared public, the
+    principal of the authorizer's context, holding the declared requirement (else
+    ``403 forbidden``: the authorizer's check, repeated here as defence in depth), kept
+    in the routing context for the ``Caller`` parameter. An undeclared route is refused
+    as the authorizer refuses it."""
+    event = app.current_event
+    assert isinstance(event, APIGatewayProxyEvent)
+    needed = routes.requirement(app.request.method, app.request.route)
+    if needed is not None:
+        caller = _principal_of(event)
+        if not allows(needed, caller.permissions):
+            raise Forbidden()
+        app.append_context(caller=caller)
+    return next_middleware(app)
+
+
+def _caller(request: Request) -> Principal:
+    caller: Principal = request.context["caller"]
     return caller
 
 
-def source_ip(app: APIGatewayRestResolver | Router) -> str:
-    return str(_event(app).request_context.identity.source_ip or "")
+def _source_ip(request: Request) -> str:
+    """API Gateway's view of the caller's address (never a client-set header)."""
+    event = request.resolved_event
+    assert isinstance(event, APIGatewayProxyEvent)
+    return str(event.request_context.identity.source_ip or "")
 
 
-def header(app: APIGatewayRestResolver | Router, name: str) -> str | None:
-    value = app.current_event.headers.get(name)
-    if value is None:
-        lowered = name.lower()
-        value = next((v for k, v in app.current_event.headers.items()
-                      if k.lower() == lowered), None)
-    return value
+# A handler's parameters for the caller and its address (Powertools dependencies).
+Caller = Annotated[Principal, Depends(_caller)]
+SourceIp = Annotated[str, Depends(_source_ip)]
+
+# ``If-Match`` as a handler parameter: read, validated and documented by Powertools.
+IfMatch = Annotated[str | None, Header(
+    alias="If-Match",
+    description='The version the change expects, as the ETag gave it (`"3"`), or `*`; '
+                "anything else, or another version, is `412 version_conflict`.")]
+
+# The response headers Roster sends, for a route's ``responses`` in ``openapi.json``.
+ETAG_HEADER: dict[str, OpenAPIResponseHeader] = {"ETag": {
+    "description": 'The agent\'s version (`"3"`), for `If-Match`',
+    "schema": {"type": "string"}}}
+LOCATION_HEADER: dict[str, OpenAPIResponseHeader] = {"Location": {
+    "description": "The path of the created resource", "schema": {"type": "string"}}}
+
+
+def answer(status: int, description: str, model: type[BaseModel] | None = None,
+           headers: dict[str, OpenAPIResponseHeader] | None = None,
+           ) -> dict[int, OpenAPIResponse]:
+    """The documented success of a route (its body's model and the headers it sends)."""
+    documented: OpenAPIResponse = {"description": description}
+    if model is not None:
+        documented["content"] = {JSON: {"model": model}}
+    if headers:
+        documented["headers"] = headers
+    return {status: documented}
+
+
+def route(router: Router, key: str, **options: Any) -> Callable[[Handler], Handler]:
+    """Register a handler for the route declared as ``key`` (``"POST /agents"``) in
+    ``roster.routes``: its method, path, tag, summary and (when public) no bearer
+    requirement come from there; ``options`` are the router's (``status_code``,
+    ``responses``). An undeclared ``key`` raises ``KeyError`` at import."""
+    declared = routes.declared(key)
+    if declared.public:
+        options.setdefault("security", [])
+    register_with_router: Callable[[Handler], Handler] = router.route(
+        declared.router_path, declared.method, summary=declared.summary,
+        tags=[declared.tag], **options)
+
+    def register(handler: Handler) -> Handler:
+        handler.declared_route = declared  # type: ignore[attr-defined]  # tests: one each
+        return register_with_router(handler)
+
+    return register
 
 
 def json_response(status: int, body: BaseModel | dict[str, Any] | None = None,
@@ -116,10 +175,17 @@ def problem_response(document: dict[str, Any], headers: dict[str, str] | None = 
                     body=json.dumps(document), headers=headers or {})
 
 
+def header_name(name: str) -> str:
+    """A header as clients spell it (Powertools lower-cases them): ``If-Match``."""
+    return "-".join(word.capitalize() for word in name.split("-"))
+
+
 def _field_of(location: tuple[Any, ...] | list[Any]) -> str:
     # pydantic names a bad dict key as (..., key, "[key]"): the field is the key's path.
     parts = [str(part) for part in location if part != "[key]"]
-    if parts and parts[0] in {"body", "query", "path", "header"}:
+    if parts[:1] == ["header"]:
+        return header_name(parts[-1])
+    if parts and parts[0] in {"body", "query", "path"}:
         parts = parts[1:]
     return ".".join(parts) or "body"
 
@@ -215,6 +281,7 @@ def create_app(*routers: Router) -> APIGatewayRestResolver:
     app = _JsonResolver(enable_validation=True, json_body_deserializer=json_limits.loads)
     for router in routers:
         app.include_router(router)
+    app.use([read_caller])
 
     @app.exception_handler(RosterError)  # type: ignore[untyped-decorator]
     def _domain_error(error: RosterError) -> Response[str]:

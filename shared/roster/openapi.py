@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from roster import errors
+from roster import errors, routes
 from roster.errors import PROBLEM_CONTENT_TYPE
 
 DOCUMENT = Path(__file__).with_name("openapi.json")
@@ -84,84 +84,6 @@ PROBLEM_SCHEMA: dict[str, Any] = {
 }
 
 
-# The problems each route answers beyond those every route of its kind shares (see
-# ``problem_codes``): the contract's "notable errors" and what its service raises. A test
-# fails when a route has no entry here, and the fuzz suite when a route answers a status
-# its document does not declare.
-_LIST = (errors.InvalidCursor,)
-_CATALOG_ROUTES: dict[tuple[str, str], tuple[type[errors.RosterError], ...]] = {}
-for _kind in ("roles", "queues", "skills", "groups", "profiles"):
-    _CATALOG_ROUTES[("GET", f"/{_kind}")] = _LIST
-    _CATALOG_ROUTES[("POST", f"/{_kind}")] = (
-        errors.AlreadyExists, errors.UnknownReference, errors.Forbidden)
-    _CATALOG_ROUTES[("GET", f"/{_kind}/{{id}}")] = ()
-    _CATALOG_ROUTES[("PATCH", f"/{_kind}/{{id}}")] = (
-        errors.ImmutableField, errors.BuiltIn, errors.UnknownReference, errors.Forbidden,
-        errors.ConcurrentChange)
-    _CATALOG_ROUTES[("DELETE", f"/{_kind}/{{id}}")] = (errors.InUse, errors.BuiltIn)
-
-_SIGN_IN_REFUSALS = (errors.TemporaryPasswordExpired, errors.AccountInactive,
-                     errors.IpNotAllowed, errors.AccountLocked)
-_TWO_FACTOR_CODE = (errors.InvalidCode, errors.TwoFactorNotEnabled, errors.AccountLocked,
-                    errors.TooManyAttempts)
-
-ROUTE_ERRORS: dict[tuple[str, str], tuple[type[errors.RosterError], ...]] = {
-    ("POST", "/auth/login"): (errors.InvalidCredentials, *_SIGN_IN_REFUSALS,
-                              errors.TooManyAttempts),
-    ("POST", "/auth/challenge"): (errors.InvalidTwoFactorCode, errors.InvalidSession,
-                                  *_SIGN_IN_REFUSALS, errors.PasswordPolicy,
-                                  errors.TooManyAttempts),
-    ("POST", "/auth/refresh"): (errors.InvalidToken, errors.IpNotAllowed),
-    ("POST", "/auth/logout"): (),
-    ("POST", "/password/forgot"): (),
-    ("POST", "/password/reset"): (errors.InvalidCode, errors.PasswordPolicy),
-    ("POST", "/email-verification"): (errors.InvalidVerificationToken, errors.EmailTaken),
-    ("GET", "/me"): (),
-    # PATCH /me never answers email_taken: another agent's address is answered as a free one.
-    ("PATCH", "/me"): (errors.InvalidCredentials, errors.TooManyAttempts,
-                       errors.VersionConflict, errors.ConcurrentChange),
-    ("POST", "/me/password"): (errors.InvalidCredentials, errors.TooManyAttempts,
-                               errors.PasswordPolicy),
-    ("POST", "/me/two-factor"): (errors.InvalidCredentials, errors.TooManyAttempts,
-                                 errors.TwoFactorAlreadyEnabled),
-    ("POST", "/me/two-factor/confirm"): (errors.InvalidCode,
-                                         errors.TwoFactorAlreadyEnabled),
-    ("DELETE", "/me/two-factor"): _TWO_FACTOR_CODE,
-    ("PUT", "/me/queue-status"): (errors.UnknownReference,),
-    ("POST", "/me/photo"): (),
-    ("DELETE", "/me/photo"): (),
-    ("POST", "/agents"): (errors.AccountTaken, errors.EmailTaken, errors.NumericIdTaken,
-                          errors.IdempotencyKeyReused, errors.IdempotencyInProgress,
-                          errors.PasswordPolicy, errors.UnknownReference),
-    ("GET", "/agents"): _LIST,
-    ("GET", "/agents/numeric-ids"): (),
-    ("GET", "/agents/{id}"): (),
-    ("PATCH", "/agents/{id}"): (errors.OwnerProtected, errors.EmailTaken,
-                                errors.NumericIdTaken, errors.AgentLoggedOn,
-                                errors.ConcurrentChange, errors.VersionConflict,
-                                errors.ImmutableField, errors.UnknownReference,
-                                errors.TooManyAttempts),
-    ("DELETE", "/agents/{id}"): (errors.OwnerProtected, errors.HasAssignments,
-                                 errors.AgentLoggedOn, errors.InvalidReassignTarget),
-    ("POST", "/agents/{id}/password"): (errors.PasswordMismatch, errors.PasswordPolicy),
-    ("POST", "/agents/{id}/backup-codes"): (errors.TwoFactorNotEnabled,),
-    ("POST", "/agents/{id}/unlock"): (),
-    ("DELETE", "/agents/{id}/two-factor"): (),
-    ("DELETE", "/agents/{id}/sessions"): (),
-    ("POST", "/agents/{id}/email-change/resend"): (errors.NoPendingEmail,
-                                                   errors.TooManyAttempts),
-    ("DELETE", "/agents/{id}/email-change"): (errors.NoPendingEmail,),
-    ("PUT", "/agents/{id}/assignments/{kind}/{ref}"): (),
-    ("DELETE", "/agents/{id}/assignments/{kind}/{ref}"): (),
-    ("GET", "/agents/{id}/assignments"): _LIST,
-    ("PUT", "/agents/{id}/group"): (errors.AgentLoggedOn, errors.UnknownReference,
-                                    errors.ConcurrentChange),
-    ("POST", "/agents/{id}/photo"): (),
-    ("DELETE", "/agents/{id}/photo"): (),
-    ("GET", "/audit"): _LIST,
-    **_CATALOG_ROUTES,
-}
-
 # API Gateway's own answers (template.yaml GatewayResponses) for a token it refuses,
 # a permission the token lacks, a source address outside the agent's allowlist (the
 # authorizer's Deny names which), and its throttle.
@@ -173,13 +95,21 @@ _GATEWAY_THROTTLED = (429, "too_many_requests")
 _BUSY = (errors.ServiceUnavailable.status, errors.ServiceUnavailable.code)
 
 
+# The problems answered with ``Retry-After`` (seconds): a throttle's refusal while
+# guesses are in flight or a budget is spent, and a busy table.
+RETRY_AFTER_CODES = {errors.TooManyAttempts.code, errors.ServiceUnavailable.code}
+RETRY_AFTER_HEADER = {"Retry-After": {
+    "description": "Seconds to wait before retrying (with "
+                   + " and ".join(sorted(RETRY_AFTER_CODES)) + ")",
+    "schema": {"type": "integer"}}}
+
+
 def problem_codes(method: str, path: str, operation: dict[str, Any]) -> dict[int, set[str]]:
     """Every problem ``(status, code)`` the route answers: the gateway's, the 503 of a
     busy table, those every route with inputs, a body or a path id shares, and the
-    route's own (``ROUTE_ERRORS``)."""
-    from roster.permissions import ROUTE_PERMISSIONS
-
-    requirement = ROUTE_PERMISSIONS[(method.upper(), path)]
+    route's own (its ``errors`` in ``roster.routes``)."""
+    declared = routes.BY_KEY[(method.upper(), path)]
+    requirement = declared.requirement
     found: list[tuple[int, str]] = [_GATEWAY_THROTTLED, _BUSY]
     if requirement is not None:
         found += [_GATEWAY_UNAUTHORIZED, _GATEWAY_IP_NOT_ALLOWED]
@@ -189,7 +119,7 @@ def problem_codes(method: str, path: str, operation: dict[str, Any]) -> dict[int
         found.append((errors.NotFound.status, errors.NotFound.code))
     if operation.get("parameters") or "requestBody" in operation:
         found.append((errors.ValidationFailed.status, errors.ValidationFailed.code))
-    found += [(error.status, error.code) for error in ROUTE_ERRORS[(method.upper(), path)]]
+    found += [(error.status, error.code) for error in declared.errors]
     codes: dict[int, set[str]] = {}
     for status, code in found:
         codes.setdefault(status, set()).add(code)
@@ -200,8 +130,9 @@ def with_problem_responses(document: dict[str, Any]) -> dict[str, Any]:
     """Describe errors as they are: each problem status a route answers, as problem+json
     naming its codes, and public routes (per ``roster.permissions``) without the bearer
     requirement. The only 5xx declared is 503 service_unavailable (DynamoDB busy through
-    every retry, with ``Retry-After``): answering any other is a bug."""
-    from roster.permissions import ROUTE_PERMISSIONS
+    every retry, with ``Retry-After``): answering any other is a bug. Header parameters
+    are named as clients spell them (``If-Match``; Powertools lower-cases them)."""
+    from roster import api
 
     document.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
     # Powertools' own validation-error shapes: Roster answers problem+json instead, so
@@ -222,7 +153,12 @@ def with_problem_responses(document: dict[str, Any]) -> dict[str, Any]:
                     "content": {PROBLEM_CONTENT_TYPE: {
                         "schema": {"$ref": "#/components/schemas/Problem"}}},
                 }
-            if ROUTE_PERMISSIONS.get((method.upper(), path), frozenset()) is None:
+                if codes & RETRY_AFTER_CODES:
+                    responses[str(status)]["headers"] = RETRY_AFTER_HEADER
+            for parameter in operation.get("parameters", []):
+                if parameter.get("in") == "header":
+                    parameter["name"] = api.header_name(parameter["name"])
+            if routes.BY_KEY[(method.upper(), path)].public:
                 operation["security"] = []
     return document
 

@@ -1,7 +1,8 @@
-"""Permissions, built-in roles, and what each route requires.
+"""Permissions, built-in roles, and the shape of a route's requirement.
 
-The authorizer looks the route up in ``ROUTE_PERMISSIONS``; a route missing from it is
-denied (and a test fails), so a new route cannot go out unguarded by accident.
+What each route requires is declared with the route in ``roster.routes``; the authorizer
+denies a route missing from there (and a test fails), so a new route cannot go out
+unguarded by accident.
 """
 
 from __future__ import annotations
@@ -44,67 +45,6 @@ BUILT_IN_ROLE_NAMES: Final = {
 Requirement = frozenset[str] | None
 PUBLIC: Final[Requirement] = None
 SIGNED_IN: Final[Requirement] = frozenset()
-
-
-def _any(*permissions: str) -> frozenset[str]:
-    return frozenset(permissions)
-
-
-CATALOG_READ: Final = _any(AGENTS_READ, CATALOG_WRITE)
-
-_CATALOG_ROUTES: dict[tuple[str, str], Requirement] = {}
-for _kind in ("roles", "queues", "skills", "groups", "profiles"):
-    _CATALOG_ROUTES[("GET", f"/{_kind}")] = CATALOG_READ
-    _CATALOG_ROUTES[("POST", f"/{_kind}")] = _any(CATALOG_WRITE)
-    _CATALOG_ROUTES[("GET", f"/{_kind}/{{id}}")] = CATALOG_READ
-    _CATALOG_ROUTES[("PATCH", f"/{_kind}/{{id}}")] = _any(CATALOG_WRITE)
-    _CATALOG_ROUTES[("DELETE", f"/{_kind}/{{id}}")] = _any(CATALOG_WRITE)
-
-ROUTE_PERMISSIONS: Final[dict[tuple[str, str], Requirement]] = {
-    # sign-in
-    ("POST", "/auth/login"): PUBLIC,
-    ("POST", "/auth/challenge"): PUBLIC,
-    ("POST", "/auth/refresh"): PUBLIC,
-    ("POST", "/auth/logout"): SIGNED_IN,
-    # recovery, verification, service
-    ("POST", "/password/forgot"): PUBLIC,
-    ("POST", "/password/reset"): PUBLIC,
-    ("POST", "/email-verification"): PUBLIC,
-    ("GET", "/openapi.json"): PUBLIC,
-    # self-service
-    ("GET", "/me"): SIGNED_IN,
-    ("PATCH", "/me"): SIGNED_IN,
-    ("POST", "/me/password"): SIGNED_IN,
-    ("POST", "/me/two-factor"): SIGNED_IN,
-    ("POST", "/me/two-factor/confirm"): SIGNED_IN,
-    ("DELETE", "/me/two-factor"): SIGNED_IN,
-    ("PUT", "/me/queue-status"): SIGNED_IN,
-    ("POST", "/me/photo"): SIGNED_IN,
-    ("DELETE", "/me/photo"): SIGNED_IN,
-    # agents
-    ("POST", "/agents"): _any(AGENTS_WRITE),
-    ("GET", "/agents"): _any(AGENTS_READ),
-    ("GET", "/agents/numeric-ids"): _any(AGENTS_READ),
-    ("GET", "/agents/{id}"): _any(AGENTS_READ),
-    ("PATCH", "/agents/{id}"): _any(AGENTS_WRITE),
-    ("DELETE", "/agents/{id}"): _any(AGENTS_DELETE),
-    ("POST", "/agents/{id}/password"): _any(AGENTS_CREDENTIALS),
-    ("POST", "/agents/{id}/backup-codes"): _any(AGENTS_CREDENTIALS),
-    ("POST", "/agents/{id}/unlock"): _any(AGENTS_CREDENTIALS),
-    ("DELETE", "/agents/{id}/two-factor"): _any(AGENTS_CREDENTIALS),
-    ("DELETE", "/agents/{id}/sessions"): _any(AGENTS_CREDENTIALS),
-    ("POST", "/agents/{id}/email-change/resend"): _any(AGENTS_WRITE),
-    ("DELETE", "/agents/{id}/email-change"): _any(AGENTS_WRITE),
-    ("PUT", "/agents/{id}/assignments/{kind}/{ref}"): _any(AGENTS_WRITE),
-    ("DELETE", "/agents/{id}/assignments/{kind}/{ref}"): _any(AGENTS_WRITE),
-    ("GET", "/agents/{id}/assignments"): _any(AGENTS_READ),
-    ("PUT", "/agents/{id}/group"): _any(AGENTS_WRITE),
-    ("POST", "/agents/{id}/photo"): _any(AGENTS_WRITE),
-    ("DELETE", "/agents/{id}/photo"): _any(AGENTS_WRITE),
-    # audit
-    ("GET", "/audit"): _any(AUDIT_READ),
-    **_CATALOG_ROUTES,
-}
 
 
 def permissions_of(roles: Iterable[str], custom_roles: Mapping[str, Any]) -> frozenset[str]:

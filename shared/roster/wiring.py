@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from roster.ports.outbox import Sender
     from roster.ports.photos import PhotoStorage
     from roster.ports.secrets import KeyService
+    from roster.ports.two_factor import SeedVault
     from roster.repository import DynamoRepository
 
 
@@ -44,6 +45,12 @@ def _photos() -> PhotoStorage:
     return S3PhotoStorage()
 
 
+def _seed_vault() -> SeedVault:
+    from roster.aws import KmsSeedVault
+
+    return KmsSeedVault()
+
+
 def _keys() -> KeyService:
     from roster.adapters.secrets import AwsKeyService
 
@@ -52,6 +59,7 @@ def _keys() -> KeyService:
 
 def install() -> None:
     """Bind every port to its production adapter (idempotent)."""
+    from roster.ports import attempts, audit, credentials, sessions, two_factor
     from roster.ports.agents import agent_store
     from roster.ports.catalog import catalog_store
     from roster.ports.cleanup import expiry_store
@@ -67,6 +75,12 @@ def install() -> None:
     email_change_store.bind(_table)
     expiry_store.bind(_table)
     outbox_store.bind(_table)
+    audit.audit_log.bind(_table)
+    attempts.password_attempts.bind(_table)
+    credentials.credentials.bind(_table)
+    sessions.sessions.bind(_table)
+    two_factor.two_factor.bind(_table)
+    two_factor.seed_vault.bind(_seed_vault)
     idempotency_store.bind(_idempotency)
     sender.bind(_sender)
     photo_storage.bind(_photos)

@@ -1,5 +1,5 @@
 """The local server, started once for the acceptance tests as a developer would start it
-(``python -m roster.local``), on a free port, and stopped with Ctrl-C at the end."""
+(``python -m roster_local``), on a free port, and stopped with Ctrl-C at the end."""
 
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ class LocalServer:
 
 @contextmanager
 def running_server(log_path: Path, admin_password: str | None) -> Iterator[LocalServer]:
-    """``python -m roster.local`` on a free port, its output in ``log_path``; the owner's
+    """``python -m roster_local`` on a free port, its output in ``log_path``; the owner's
     password from ``ROSTER_LOCAL_ADMIN_PASSWORD`` (``None``: unset, so generated)."""
     python_path = os.pathsep.join(
         filter(None, [str(ROOT / "shared"), os.environ.get("PYTHONPATH")])
@@ -51,7 +51,7 @@ def running_server(log_path: Path, admin_password: str | None) -> Iterator[Local
         env["ROSTER_LOCAL_ADMIN_PASSWORD"] = admin_password
     with log_path.open("wb") as output:
         process = subprocess.Popen(
-            [sys.executable, "-m", "roster.local"],
+            [sys.executable, "-m", "roster_local"],
             cwd=ROOT,
             env=env,
             stdout=output,

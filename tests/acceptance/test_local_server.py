@@ -227,7 +227,7 @@ def test_the_embedded_moto_refuses_a_foreign_host(local_server: LocalServer) -> 
     """Rule (v2 decisions, Local mode): moto, the local server's AWS, is guarded by the
     same Host check: a rebinding page cannot read the table or the sent mail from it.
 
-    Fails when moto is served without ``roster.local.loopback.loopback_only``.
+    Fails when moto is served without ``roster_local.loopback.loopback_only``.
     """
     found = re.search(r"Embedded AWS \(moto\) on (http://127\.0\.0\.1:(\d+))",
                       local_server.log())
@@ -247,7 +247,7 @@ def test_the_embedded_moto_refuses_every_browser_request(local_server: LocalServ
     found its port could scan the table (hashes, seeds) and write to it (red team). A
     request with an ``Origin``, or a preflight, is now refused; SDK calls carry neither.
 
-    Fails without the ``Origin`` refusal in ``roster.local.loopback.loopback_only``.
+    Fails without the ``Origin`` refusal in ``roster_local.loopback.loopback_only``.
     """
     found = re.search(r"Embedded AWS \(moto\) on (http://127\.0\.0\.1:\d+)",
                       local_server.log())
@@ -304,7 +304,7 @@ ROUNDS = 3  # a fresh listener absorbs a first burst; the resets came from the n
 def test_twenty_parallel_clients_all_get_an_answer(local_server: LocalServer) -> None:
     """Rule: the local server serves 20 concurrent clients without resetting one.
 
-    Fails when the listen backlog is back to ``ThreadingHTTPServer``'s 5: connections
+    Fails when the listen backlog is back to ``socketserver``'s 5: connections
     beyond it are reset (``Connection reset by peer``) before the server accepts them.
     """
     admin = admin_token(local_server)

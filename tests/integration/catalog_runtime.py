@@ -8,8 +8,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from roster.local import Runtime
 from roster.repository import DynamoRepository, get_repository
+from roster_local import Runtime
 from support.agents import OWNER_PASSWORD, make_agent
 from support.api import sign_in
 

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 from catalog_runtime import OWNER_PASSWORD, CatalogRuntime
-from roster.local import Runtime
 from roster.repository import keys
+from roster_local import Runtime
 
 PASSWORD = "Jane-Does-Secret-42"
 WRONG = "Not-Janes-Password-13"

@@ -7,12 +7,12 @@ from typing import Any
 import pytest
 from catalog_runtime import CatalogRuntime
 from roster.authorization import Actor
-from roster.local import Runtime
-from roster.local.template import Template
 from roster.models.catalog import MAX_REFERENCES, GroupCreate, QueuePatch
 from roster.permissions import ALL_PERMISSIONS
 from roster.repository.catalog import CatalogStore
 from roster.services import catalog
+from roster_local import Runtime
+from roster_local.template import Template
 
 KINDS = ("roles", "queues", "skills", "groups", "profiles")
 PASSWORD = "Another-Strong-Pass-7"

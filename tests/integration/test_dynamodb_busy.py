@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 from botocore.awsrequest import AWSResponse
-from roster.local import Runtime
 from roster.repository import get_repository
 from roster.repository.table import RetryPolicy
+from roster_local import Runtime
 from support.aws_calls import dynamodb_hook
 
 THROTTLED = {"Error": {"Code": "ProvisionedThroughputExceededException",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from roster.local import Runtime
+from roster_local import Runtime
 from support.agents import OWNER_PASSWORD
 
 QUEUE = b'{"id": "night", "name": "Night"}'

@@ -10,8 +10,8 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from roster.local import LocalResponse, Runtime
 from roster.repository import get_repository, keys
+from roster_local import LocalResponse, Runtime
 from support.agents import AGENT_PASSWORD, OWNER_PASSWORD
 from support.api import access_token, bearer, login
 

@@ -19,9 +19,9 @@ from typing import Any
 
 import boto3
 import pytest
-from roster.local import FunctionFailed, Runtime, UnknownFunction
-from roster.local.streams import matches_pattern
-from roster.local.template import Template, load_template
+from roster_local import FunctionFailed, Runtime, UnknownFunction
+from roster_local.streams import matches_pattern
+from roster_local.template import Template, load_template
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ISO_SECOND = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")

@@ -1,8 +1,9 @@
-"""The local server's HTTP front (``roster.local.server``) over the in-process runtime:
+"""The local server's HTTP front (``roster_local.server``) over the in-process runtime:
 the stream reaches the notifier after the answer, as Lambda and DynamoDB Streams do.
 
-A real ``LocalHTTPServer`` on a free loopback port serves the ``runtime`` fixture, with
-the notifier's sending made slow on purpose, so that a send inside the request shows.
+The real werkzeug server (``roster_local.server.listen``) on a free loopback port serves
+the ``runtime`` fixture, with the notifier's sending made slow on purpose, so that a
+send inside the request shows.
 """
 
 from __future__ import annotations
@@ -14,9 +15,9 @@ from statistics import median
 
 import pytest
 import requests
-from roster.local import Runtime
-from roster.local.server import LocalHTTPServer, RequestHandler
 from roster.services import notifications
+from roster_local import Runtime
+from roster_local.server import LISTEN_BACKLOG, LocalApp, listen
 from support.agents import make_agent
 
 SEND_SECONDS = 0.4  # what sending one message costs here, on purpose
@@ -29,8 +30,8 @@ POLLER_THREAD = "stream-poller"
 @pytest.fixture
 def server(runtime: Runtime) -> Iterator[str]:
     """The local server's handler on a free port, delivering the stream in background."""
-    httpd = LocalHTTPServer(("127.0.0.1", 0), RequestHandler)
-    httpd.runtime = runtime
+    httpd = listen("127.0.0.1", 0, LocalApp(runtime))
+    assert httpd.request_queue_size == LISTEN_BACKLOG  # 20 racing clients need it
     runtime.deliver_streams_in_background(POLL_SECONDS)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
@@ -125,3 +126,43 @@ def test_password_forgot_takes_no_longer_for_a_known_login(
     assert sorted(m["to"] for m in sent) == sorted(f"{a}@example.com" for a in known)
     assert median(known_seconds) <= 1.5 * median(unknown_seconds) + SEND_SECONDS / 2, (
         known_seconds, unknown_seconds)
+
+
+def raw_request(url: str, head: str, body: bytes = b"") -> tuple[int, bytes]:
+    """One request written by hand on its own connection: the status and the body."""
+    import socket
+    from urllib.parse import urlsplit
+
+    port = urlsplit(url).port
+    assert port is not None
+    with socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT) as connection:
+        connection.sendall(f"{head}\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n"
+                           .encode() + body)
+        answer = b""
+        while chunk := connection.recv(65536):
+            answer += chunk
+    status_line, _, rest = answer.partition(b"\r\n")
+    return int(status_line.split()[1]), rest.partition(b"\r\n\r\n")[2]
+
+
+def test_bodies_are_read_chunked_or_refused_when_their_length_is_no_number(
+        aws: None, server: str) -> None:
+    """The HTTP front (werkzeug) reads a chunked body as the request's body, and a
+    ``Content-Length`` that is not a number is API Gateway's 400, never a 5xx."""
+    import json
+
+    body = json.dumps({"login": "nobody", "password": "wrong-password"}).encode()
+    chunked = b"".join(f"{len(part):x}\r\n".encode() + part + b"\r\n"
+                       for part in (body[:10], body[10:])) + b"0\r\n\r\n"
+
+    # When a sign-in is sent in two chunks, then with a length that is no number
+    status, answer = raw_request(
+        server, "POST /auth/login HTTP/1.1\r\nContent-Type: application/json\r\n"
+        "Transfer-Encoding: chunked", chunked)
+    refused, _ = raw_request(
+        server, "POST /auth/login HTTP/1.1\r\nContent-Type: application/json\r\n"
+        "Content-Length: ten", body)
+
+    # Then the chunked body was read (a wrong sign-in, not a bad body), the other refused
+    assert status == 401, answer
+    assert refused == 400

@@ -1,4 +1,4 @@
-"""``roster.local.moto_tuning``: the shortcuts the tests and the bench take in moto must not
+"""``roster_local.moto_tuning``: the shortcuts the tests and the bench take in moto must not
 change what DynamoDB would do — above all, a cancelled transaction leaves the table
 exactly as it was, though only the items it names are saved for the rollback."""
 
@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 from roster.errors import EmailTaken
-from roster.local.moto_tuning import backend_table, seed_items, trim_stream
-from roster.local.runtime import Runtime
 from roster.repository import get_repository
 from roster.repository.table import Expression, Table, check, delete, put, put_new, serialize
 from roster.repository.table import update as update_op
+from roster_local.moto_tuning import backend_table, seed_items, trim_stream
+from roster_local.runtime import Runtime
 from support.agents import OWNER_PASSWORD
 from support.api import access_token, bearer, sign_in
 
@@ -183,7 +183,7 @@ def test_direct_answers_are_what_motos_serializer_writes(
     import json
 
     from moto.core.responses import ActionResult
-    from roster.local.moto_tuning import DIRECT_OPERATIONS
+    from roster_local.moto_tuning import DIRECT_OPERATIONS
 
     direct = ActionResult.execute_result
     compared: list[tuple[str, str]] = []
@@ -211,3 +211,52 @@ def test_direct_answers_are_what_motos_serializer_writes(
     runtime.pump_streams()
     seen = {name for _, name in compared}
     assert {"GetItem", "TransactWriteItems", "Query", "GetRecords"} <= seen, seen
+
+
+def test_a_symmetric_key_works_without_a_private_key_made_at_creation(
+        aws: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``deferred_private_keys``: moto made an RSA key (~40 ms) for every KMS key at
+    ``CreateKey``; a symmetric key gets one only when moto reads it, and encrypt, decrypt
+    and data keys work as before (fails if ``CreateKey`` makes the RSA key again, or if
+    the symmetric operations break)."""
+    import boto3
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    made: list[int] = []
+    generate = rsa.generate_private_key
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        made.append(kwargs.get("key_size", 0))
+        return generate(*args, **kwargs)
+
+    monkeypatch.setattr(rsa, "generate_private_key", counted)
+    kms = boto3.client("kms")
+
+    # When a symmetric key is created and used
+    key_id = kms.create_key(Description="sealing")["KeyMetadata"]["KeyId"]
+    sealed = kms.encrypt(KeyId=key_id, Plaintext=b"secret")["CiphertextBlob"]
+    data_key = kms.generate_data_key(KeyId=key_id, KeySpec="AES_256")
+
+    # Then no RSA key was made, and every operation answered as KMS does
+    assert made == []
+    assert kms.decrypt(CiphertextBlob=sealed)["Plaintext"] == b"secret"
+    assert kms.decrypt(CiphertextBlob=data_key["CiphertextBlob"])["Plaintext"] == \
+        data_key["Plaintext"]
+    assert len(data_key["Plaintext"]) == 32
+
+    # And an asymmetric key still gets its key at creation and signs with it
+    signing = kms.create_key(KeyUsage="SIGN_VERIFY", KeySpec="RSA_2048")["KeyMetadata"]
+    assert made == [2048]
+    signature = kms.sign(KeyId=signing["KeyId"], Message=b"m", MessageType="RAW",
+                         SigningAlgorithm="RSASSA_PSS_SHA_256")["Signature"]
+    assert kms.verify(KeyId=signing["KeyId"], Message=b"m", MessageType="RAW",
+                      Signature=signature,
+                      SigningAlgorithm="RSASSA_PSS_SHA_256")["SignatureValid"]
+
+    # And where moto does read a symmetric key's private key, it is made then, once
+    from moto.kms.models import kms_backends
+    backend = kms_backends["123456789012"]["us-east-1"]
+    public = backend.keys[key_id].private_key.public_key()
+    assert isinstance(public, bytes) and made == [2048, 2048]  # moto's DER public key
+    backend.keys[key_id].private_key.public_key()
+    assert made == [2048, 2048]

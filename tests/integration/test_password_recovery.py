@@ -16,7 +16,7 @@ from roster.errors import RosterError
 from roster.models.agent import AgentRecord
 from roster.models.passwords import ForgotPasswordRequest, ResetPasswordRequest
 from roster.repository import get_repository, keys
-from roster.services import recovery
+from roster.services.sign_in import recovery
 from support.agents import AGENT_PASSWORD, make_agent
 from support.api import bearer, login, sign_in
 from support.audit import audit_actions

@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from roster.local import Runtime
 from roster.repository import get_repository
+from roster_local import Runtime
 from support.agents import AGENT_PASSWORD, OWNER_PASSWORD, make_agent, stored_agent
 from support.api import access_token, bearer, login
 
@@ -277,7 +277,7 @@ def test_dominance_a_role_granted_between_check_and_write_fails_the_write(
     """Rule: the target's ``version`` is part of the write's condition, so a role granted
     between the dominance check and the write cannot be outrun: the manager's password
     reset fails (``409 concurrent_change``) and the agent keeps its password."""
-    from roster.services import credentials
+    from roster.services.sign_in import credentials
 
     runtime = owner_runtime
     target = make_agent("jdoe")

@@ -13,12 +13,12 @@ from roster import passwords
 from roster.authorization import Actor
 from roster.config import get_settings
 from roster.errors import RosterError
-from roster.local import LocalResponse, Runtime
 from roster.models.credentials import LoginThrottle
 from roster.permissions import ALL_PERMISSIONS
 from roster.repository import get_repository, keys
 from roster.services import email_change
-from roster.services.reauth import reauthenticate
+from roster.services.sign_in.reauth import reauthenticate
+from roster_local import LocalResponse, Runtime
 from support.agents import AGENT_PASSWORD, OWNER_PASSWORD, make_agent, stored_agent
 from support.api import access_token, bearer, login
 from support.audit import audit_actions

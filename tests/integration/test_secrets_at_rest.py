@@ -21,10 +21,11 @@ from typing import Any
 import boto3
 import pytest
 from roster import aws, codes
-from roster.local import Runtime
 from roster.models.agent import AgentRecord
 from roster.repository import get_repository, keys
-from roster.services import email_change, recovery, sessions
+from roster.services import email_change
+from roster.services.sign_in import recovery, sessions
+from roster_local import Runtime
 from support.agents import AGENT_PASSWORD, make_agent, stored_agent
 from support.api import sign_in
 from support.mail import emails_to, last_code, link_token

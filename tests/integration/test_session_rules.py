@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 from roster.errors import RosterError
-from roster.local import Runtime
 from roster.models.auth import Tokens
 from roster.repository import get_repository, keys
-from roster.services import sessions
+from roster.services.sign_in import sessions
 from roster.tokens import RefreshToken
+from roster_local import Runtime
 from support.agents import AGENT_PASSWORD, OWNER_PASSWORD, make_agent, stored_agent
 from support.api import bearer, sign_in
 from support.audit import audit_actions
@@ -95,7 +95,7 @@ def test_a_loser_of_the_rotate_ends_the_session(runtime: Runtime,
     real_load = type(repository).load_session
     winner: list[Tokens] = []
 
-    def load_then_lose(self: object, agent_id: str, session_id: str, extra: Any = ()) -> Any:
+    def load_then_lose(self: object, agent_id: str, session_id: str, roles: Any = ()) -> Any:
         # The read happens, then another presentation of the token wins the rotate.
         found = real_load(repository, agent_id, session_id)
         if not winner:

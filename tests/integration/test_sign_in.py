@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 import boto3
 import pytest
 from roster import clock
-from roster.local import Runtime
 from roster.repository import get_repository, keys
+from roster_local import Runtime
 from support.agents import AGENT_PASSWORD, OWNER_PASSWORD, make_agent
 from support.api import bearer, login
 

@@ -9,10 +9,10 @@ import pyotp
 import pytest
 from roster.config import get_settings
 from roster.errors import RosterError
-from roster.local import Runtime
 from roster.models.auth import ChallengeRequest, SignInResult, Tokens
 from roster.repository import get_repository, keys
-from roster.services import two_factor
+from roster.services.sign_in import second_factor, totp_answer
+from roster_local import Runtime
 from support.agents import make_agent, stored_agent
 from support.clocks import SteerableClock, steer_clock
 from support.concurrency import atomic_aws, race
@@ -42,7 +42,7 @@ def answer_all(requests: list[ChallengeRequest]) -> list[Outcome]:
         return ("ok" if isinstance(result, Tokens) else result.challenge), None
 
     return [outcome(result) for result in race(
-        lambda request: two_factor.answer_sign_in_challenge(request, "127.0.0.1"), requests)]
+        lambda request: totp_answer.answer(request, "127.0.0.1"), requests)]
 
 
 def requests_for(sessions: list[str], **answer: str) -> list[ChallengeRequest]:
@@ -72,7 +72,7 @@ def test_a_backup_code_works_exactly_once_under_10_concurrent_uses(
     assert codes.count("ok") == 1, outcomes
     assert set(codes) - {"ok"} <= RACE_LOSS, outcomes
     # And the code is used up, and nobody was charged a failure
-    digest = two_factor.backup_digest(agent.id, backup_codes[0])
+    digest = second_factor.backup_digest(agent.id, backup_codes[0])
     used = get_repository().table.get(keys.backup_code(agent.id, digest))
     assert used is not None and used.get("usedAt")
     record = stored_agent(agent.id)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pyotp
-from roster.local import LocalResponse, Runtime
+from roster_local import LocalResponse, Runtime
 from support import api
 from support.agents import AGENT_PASSWORD, OWNER_PASSWORD
 from support.api import bearer

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from roster.local import LocalResponse, Runtime
+from roster_local import LocalResponse, Runtime
 
 
 def bearer(token: str) -> dict[str, str]:

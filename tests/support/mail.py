@@ -6,7 +6,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from roster.local import Runtime
+    from roster_local import Runtime
 
 CODE = re.compile(r"\b(\d{6})\b")
 

@@ -136,11 +136,3 @@ def test_derived_items_follow_only_what_changed() -> None:
     assert {o.item["pk"] for o in flipped if o.item} == {"REF#queues#a", "REF#queues#b",
                                                          "REF#roles#agent"}
 
-
-def test_the_assignment_kinds_of_the_api_are_those_the_store_counts() -> None:
-    from typing import get_args
-
-    from roster.models.agent import ASSIGNMENT_KINDS
-    from roster.models.agents_api import AssignmentKind
-
-    assert get_args(AssignmentKind) == ASSIGNMENT_KINDS

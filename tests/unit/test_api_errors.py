@@ -5,7 +5,8 @@ from __future__ import annotations
 from roster import errors
 from roster.api import validation_errors
 from roster.config import Settings
-from roster.permissions import ROUTE_PERMISSIONS, allows, permissions_of
+from roster.permissions import allows, permissions_of
+from roster.routes import requirement
 
 
 def test_problem_documents_carry_status_code_and_field_errors() -> None:
@@ -79,13 +80,15 @@ def test_role_permissions_and_route_requirements() -> None:
     manager = permissions_of(["manager"], {})
     agent = permissions_of(["agent", "agent_test"], {})
     custom = permissions_of(["auditor"], {"auditor": ["audit:read"]})
-    delete_agent = ROUTE_PERMISSIONS[("DELETE", "/agents/{id}")]
+    delete_agent = requirement("DELETE", "/agents/{id}")
     assert allows(delete_agent, admin) and not allows(delete_agent, manager)
-    assert allows(ROUTE_PERMISSIONS[("POST", "/agents/{id}/unlock")], manager)
-    assert not allows(ROUTE_PERMISSIONS[("GET", "/agents")], agent)
-    assert allows(ROUTE_PERMISSIONS[("GET", "/me")], agent)
-    assert allows(ROUTE_PERMISSIONS[("GET", "/audit")], custom)
-    assert not allows(ROUTE_PERMISSIONS[("GET", "/agents")], custom)
+    assert allows(requirement("POST", "/agents/{id}/unlock"), manager)
+    assert not allows(requirement("GET", "/agents"), agent)
+    assert allows(requirement("GET", "/me"), agent)
+    assert allows(requirement("GET", "/audit"), custom)
+    assert not allows(requirement("GET", "/agents"), custom)
+    # a route nobody declared is denied to everyone, the owner's admin role included
+    assert not allows(requirement("GET", "/undeclared"), admin)
 
 
 def test_validation_messages_are_plain_sentences() -> None:

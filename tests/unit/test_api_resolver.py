@@ -1,13 +1,16 @@
-"""The shared resolver: the caller and its permission, and JSON bodies (no AWS)."""
+"""The shared resolver: the caller read once per request, its permission, request
+headers as parameters, and JSON bodies (no AWS)."""
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Annotated, Any
 
+import pytest
 from aws_lambda_powertools.event_handler.api_gateway import Response, Router
+from aws_lambda_powertools.event_handler.openapi.params import Header
 from pydantic import BaseModel
-from roster.api import as_json_request, create_app, json_response, principal
+from roster.api import Caller, IfMatch, SourceIp, as_json_request, create_app, json_response, route
 
 
 class Echo(BaseModel):
@@ -17,56 +20,95 @@ class Echo(BaseModel):
 router = Router()
 
 
-@router.post("/guarded/<id>")
-def guarded(id: str) -> Response[str]:
-    caller = principal(router, require="agents:credentials")
-    return json_response(200, {"caller": caller.agent_id, "target": id})
+# Declared routes (roster.routes) served by this test's own handlers.
+@route(router, "POST /agents/{id}/unlock")
+def guarded(id: str, caller: Caller, if_match: IfMatch = None) -> Response[str]:
+    return json_response(200, {"caller": caller.agent_id, "target": id, "ifMatch": if_match})
 
 
-@router.post("/echo")
-def echo(request: Echo) -> Echo:
-    return request
+@route(router, "POST /password/forgot")
+def echo(request: Echo, source_ip: SourceIp) -> Echo:
+    return Echo(word=f"{request.word} from {source_ip}")
+
+
+@route(router, "POST /auth/logout")
+def bounded(key: Annotated[str | None, Header(alias="Idempotency-Key", min_length=1,
+                                              max_length=3)] = None) -> Response[str]:
+    return json_response(200, {"key": key})
+
+
+# A route nobody declared, registered around the registry: refused like the authorizer does.
+@router.post("/undeclared")
+def undeclared() -> Response[str]:
+    return json_response(200, {})
 
 
 app = create_app(router)
 
 
 def event(path: str, *, permissions: str = "", body: str | None = None,
-          headers: dict[str, str] | None = None) -> dict[str, Any]:
+          headers: dict[str, str] | None = None, signed_in: bool = True) -> dict[str, Any]:
+    authorizer = {"agentId": "a1", "sessionId": "s1", "roles": "manager",
+                  "permissions": permissions} if signed_in else {}
     return {
         "resource": path, "path": path, "httpMethod": "POST", "headers": headers or {},
         "multiValueHeaders": {k: [v] for k, v in (headers or {}).items()},
         "queryStringParameters": None, "pathParameters": None, "body": body,
         "isBase64Encoded": False,
-        "requestContext": {"authorizer": {"agentId": "a1", "sessionId": "s1",
-                                          "roles": "manager", "permissions": permissions},
+        "requestContext": {"authorizer": authorizer,
                            "identity": {"sourceIp": "127.0.0.1"}, "httpMethod": "POST",
                            "path": path, "resourcePath": path, "requestId": "r"},
     }
 
 
-def test_principal_with_require_lets_a_caller_holding_the_permission_through() -> None:
-    # When a caller holding agents:credentials calls a route that requires it
-    answer = app.resolve(event("/guarded/x", permissions="agents:read,agents:credentials"), {})
-    # Then the route runs as that caller
+def test_the_caller_holding_the_declared_permission_gets_through() -> None:
+    # When a caller holding agents:credentials calls a route declared to require it
+    answer = app.resolve(event("/agents/x/unlock", permissions="agents:read,agents:credentials",
+                               headers={"if-match": '"3"'}), {})
+    # Then the route runs as that caller, with If-Match read whatever its case
     assert answer["statusCode"] == 200
-    assert json.loads(answer["body"]) == {"caller": "a1", "target": "x"}
+    assert json.loads(answer["body"]) == {"caller": "a1", "target": "x", "ifMatch": '"3"'}
 
 
-def test_principal_with_require_refuses_a_caller_without_it() -> None:
+def test_a_caller_without_the_declared_permission_is_refused() -> None:
     # When a caller without agents:credentials reaches the route (authorizer bypassed)
-    answer = app.resolve(event("/guarded/x", permissions="agents:read"), {})
+    answer = app.resolve(event("/agents/x/unlock", permissions="agents:read"), {})
     # Then it is 403 forbidden
     assert answer["statusCode"] == 403
     assert json.loads(answer["body"])["code"] == "forbidden"
 
 
+def test_a_signed_in_route_without_a_caller_is_401() -> None:
+    answer = app.resolve(event("/auth/logout", signed_in=False), {})
+    assert answer["statusCode"] == 401
+    assert json.loads(answer["body"])["code"] == "unauthorized"
+
+
+def test_a_public_route_needs_no_caller() -> None:
+    answer = app.resolve(event("/password/forgot", body='{"word": "hi"}', signed_in=False), {})
+    assert answer["statusCode"] == 200
+    assert json.loads(answer["body"]) == {"word": "hi from 127.0.0.1"}
+
+
+def test_an_undeclared_route_is_refused_to_everyone() -> None:
+    answer = app.resolve(event("/undeclared", permissions="agents:read,audit:read"), {})
+    assert answer["statusCode"] == 403
+
+
+@pytest.mark.parametrize("value", ["", "abcd"])
+def test_a_header_out_of_its_limits_is_422_naming_it_as_clients_spell_it(value: str) -> None:
+    answer = app.resolve(event("/auth/logout", headers={"IDEMPOTENCY-KEY": value}), {})
+    assert answer["statusCode"] == 422
+    assert json.loads(answer["body"])["errors"][0]["field"] == "Idempotency-Key"
+
+
 def test_a_json_body_declared_as_a_form_is_read_as_json() -> None:
     # When a JSON body comes declared as a form (curl -d)
-    answer = app.resolve(event("/echo", body='{"word": "hi"}', headers={
+    answer = app.resolve(event("/password/forgot", body='{"word": "hi"}', headers={
         "Content-Type": "application/x-www-form-urlencoded"}), {})
     # Then the route reads it as JSON
-    assert answer["statusCode"] == 200 and json.loads(answer["body"]) == {"word": "hi"}
+    assert answer["statusCode"] == 200
+    assert json.loads(answer["body"]) == {"word": "hi from 127.0.0.1"}
 
 
 def test_as_json_request_replaces_every_spelling_of_the_header_and_keeps_the_event() -> None:

@@ -38,7 +38,7 @@ NEEDED_AT_START = {
     "two_factor": {"pyotp"},  # enrolment, confirmation and turning 2FA off all use TOTP
 }
 # Roster modules no function loads at start (the notifier renders messages on each record).
-ROSTER_ON_FIRST_USE = {"roster.local", "roster.openapi", "roster.messages", "roster.templates"}
+ROSTER_ON_FIRST_USE = {"roster_local", "roster.openapi", "roster.messages", "roster.templates"}
 NEEDS_MESSAGES = {"notifier"}
 # An area's models are loaded by the functions that serve it, not by every function that
 # uses the repository (which maps every item type, loading these on first use).

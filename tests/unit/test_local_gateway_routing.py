@@ -5,8 +5,8 @@ resource for the path first, then its method (found by the hard fuzz run: ``OPTI
 
 from __future__ import annotations
 
-from roster.local.gateway import declared_methods, match_route
-from roster.local.template import Template
+from roster_local.gateway import declared_methods, match_route
+from roster_local.template import Template
 
 ROUTES = Template.load().routes
 

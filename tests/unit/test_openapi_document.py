@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from roster import openapi
+from roster import openapi, routes
 
 
 def test_committed_document_matches_the_code() -> None:
@@ -45,10 +45,10 @@ def test_success_bodies_are_described_as_they_are_sent() -> None:
 def test_every_route_declares_its_problems_and_no_catch_all() -> None:
     # Given the document and the routes' permissions
     document = json.loads(openapi.DOCUMENT.read_text(encoding="utf-8"))
-    routes = {(method.upper(), path) for path, operations in document["paths"].items()
-              for method in operations}
-    # Then every route has an entry in ROUTE_ERRORS and no entry names a missing route
-    assert routes == set(openapi.ROUTE_ERRORS)
+    documented = {(method.upper(), path) for path, operations in document["paths"].items()
+                  for method in operations}
+    # Then it documents exactly the routes the registry declares for the resolver
+    assert documented == {route.key for route in routes.ROUTES if route.resolver}
     for path, operations in document["paths"].items():
         for method, operation in operations.items():
             responses = operation["responses"]
@@ -102,3 +102,43 @@ def test_the_document_is_valid_openapi() -> None:
     from openapi_spec_validator import validate
 
     validate(json.loads(openapi.DOCUMENT.read_text(encoding="utf-8")))
+
+
+def _operation(document: dict[str, Any], key: str) -> dict[str, Any]:
+    method, _, path = key.partition(" ")
+    operation: dict[str, Any] = document["paths"][path][method.lower()]
+    return operation
+
+
+def test_the_headers_clients_use_are_documented() -> None:
+    """Issue 12: ``If-Match``, ``Idempotency-Key`` (requests), ``ETag``, ``Location`` and
+    ``Retry-After`` (answers) are in the document where they are read or sent."""
+    document = json.loads(openapi.DOCUMENT.read_text(encoding="utf-8"))
+
+    def request_headers(key: str) -> dict[str, dict[str, Any]]:
+        return {p["name"]: p for p in _operation(document, key).get("parameters", [])
+                if p["in"] == "header"}
+
+    def answer_headers(key: str, status: str) -> set[str]:
+        return set(_operation(document, key)["responses"][status].get("headers", {}))
+
+    # Then the request headers are parameters, with their limits
+    for key in ("PATCH /me", "PATCH /agents/{id}"):
+        assert set(request_headers(key)) == {"If-Match"}, key
+    idempotency = request_headers("POST /agents")["Idempotency-Key"]
+    assert {"minLength": 1, "maxLength": 128}.items() <= \
+        idempotency["schema"]["anyOf"][0].items()
+    # And the answers name the headers they carry
+    assert answer_headers("POST /agents", "201") == {"ETag", "Location", "Idempotent-Replayed"}
+    for key in ("GET /me", "PATCH /me", "GET /agents/{id}", "PATCH /agents/{id}",
+                "PUT /agents/{id}/group"):
+        assert answer_headers(key, "200") == {"ETag"}, key
+    for kind in routes.CATALOG_KINDS:
+        assert answer_headers(f"POST /{kind}", "201") == {"Location"}, kind
+    assert answer_headers("POST /auth/login", "429") == {"Retry-After"}
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            assert set(operation["responses"]["503"]["headers"]) == {"Retry-After"}, path
+            # a 429 carries Retry-After exactly when the route itself throttles
+            throttled = "too_many_attempts" in operation["responses"]["429"]["description"]
+            assert ("headers" in operation["responses"]["429"]) == throttled, (method, path)

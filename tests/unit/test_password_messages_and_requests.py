@@ -6,8 +6,8 @@ import pytest
 from pydantic import ValidationError
 from roster import messages
 from roster.models.passwords import AdminPasswordRequest, ForgotPasswordRequest
-from roster.services.credentials import sms_number
-from roster.services.recovery import code_digest
+from roster.services.sign_in.credentials import sms_number
+from roster.services.sign_in.recovery import code_digest
 from roster.templates.recovery import TEMPLATES
 
 PARAMS = {"firstName": "Kari", "account": "kari.nordmann", "code": "123456",

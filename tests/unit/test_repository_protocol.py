@@ -1,6 +1,7 @@
-"""Each adapter implements its ports method for method, with the same parameter names
-(mypy checks the types at the bindings in ``roster.wiring``; this also holds keyword
-names, which a ``Protocol`` match lets differ for positional parameters)."""
+"""Each adapter implements its ports (and the remaining repository protocol) method for
+method, with the same parameter names (mypy checks the types at the bindings in
+``roster.wiring``; this also holds keyword names, which a ``Protocol`` match lets differ
+for positional parameters). An adapter may take more, defaulted, parameters after."""
 
 from __future__ import annotations
 
@@ -8,21 +9,35 @@ import inspect
 
 import pytest
 from roster.adapters.photos import S3PhotoStorage
+from roster.adapters.secrets import AwsKeyService
 from roster.adapters.sender import AwsSender
+from roster.aws import KmsSeedVault
 from roster.ports.agents import AgentStore
+from roster.ports.attempts import PasswordAttempts
+from roster.ports.audit import AuditLog
 from roster.ports.catalog import CatalogStore
 from roster.ports.cleanup import ExpiryStore
+from roster.ports.credentials import CredentialStore
 from roster.ports.email_change import EmailChangeStore
 from roster.ports.idempotency import IdempotencyStore
 from roster.ports.outbox import OutboxStore, Sender
 from roster.ports.photos import PhotoStorage
+from roster.ports.secrets import KeyService
+from roster.ports.sessions import SessionStore
+from roster.ports.two_factor import SeedVault, TwoFactorStore
 from roster.repository.dynamodb import DynamoRepository
 from roster.repository.idempotency import TableIdempotencyStore
 from roster.repository.protocol import Repository
 
 
-@pytest.mark.parametrize(("port", "adapter"), [
+@pytest.mark.parametrize(("protocol", "adapter"), [
     (Repository, DynamoRepository),
+    (AuditLog, DynamoRepository),
+    (PasswordAttempts, DynamoRepository),
+    (CredentialStore, DynamoRepository),
+    (SessionStore, DynamoRepository),
+    (TwoFactorStore, DynamoRepository),
+    (SeedVault, KmsSeedVault),
     (AgentStore, DynamoRepository),
     (CatalogStore, DynamoRepository),
     (EmailChangeStore, DynamoRepository),
@@ -31,10 +46,11 @@ from roster.repository.protocol import Repository
     (IdempotencyStore, TableIdempotencyStore),
     (Sender, AwsSender),
     (PhotoStorage, S3PhotoStorage),
+    (KeyService, AwsKeyService),
 ])
-def test_every_port_method_exists_with_the_same_parameters(port: type,
+def test_every_port_method_exists_with_the_same_parameters(protocol: type,
                                                            adapter: type) -> None:
-    declared = {name: member for name, member in vars(port).items()
+    declared = {name: member for name, member in vars(protocol).items()
                 if callable(member) and not name.startswith("_")}
     assert declared
     for name, member in declared.items():

@@ -77,13 +77,14 @@ def test_a_digest_made_for_one_purpose_matches_for_no_other() -> None:
     """Domain separation: each purpose digests under its own subkey of the one key, so a
     digest (or a code) taken from one kind of item is worth nothing for another. Fails
     when the purpose no longer enters the digest."""
-    from roster.services import email_change, recovery, sessions, two_factor
+    from roster.services import email_change
+    from roster.services.sign_in import challenges, recovery, second_factor, sessions
 
     # Given every purpose the services digest for, and one secret
-    purposes = [sessions.REFRESH_PURPOSE, sessions.CHALLENGE_PURPOSE,
+    purposes = [sessions.REFRESH_PURPOSE, challenges.CHALLENGE_PURPOSE,
                 recovery.RECOVERY_PURPOSE, email_change.TOKEN_PURPOSE,
-                f"{two_factor.BACKUP_CODE_PURPOSE}:agent-a",
-                f"{two_factor.BACKUP_CODE_PURPOSE}:agent-b"]
+                f"{second_factor.BACKUP_CODE_PURPOSE}:agent-a",
+                f"{second_factor.BACKUP_CODE_PURPOSE}:agent-b"]
     secret = "123456"
     # When it is digested for each
     digests = {purpose: codes.digest(secret, purpose=purpose) for purpose in purposes}

@@ -14,7 +14,7 @@ import pyotp
 import pytest
 from roster import messages, totp
 from roster.allowlist import ip_allowed
-from roster.services.two_factor import backup_digest
+from roster.services.sign_in.second_factor import backup_digest
 from roster.templates import two_factor as two_factor_templates
 
 RFC_SECRET = base64.b32encode(b"12345678901234567890").decode()

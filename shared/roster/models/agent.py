@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import ConfigDict, Field
 
@@ -13,6 +13,9 @@ PropertyValue = int | float | str | bool
 PasswordStatus = Literal["none", "temporary", "set"]
 QueueStatus = Literal["logged_on", "logged_off"]
 TimeFormat = Literal["24h", "12h"]
+# The kinds of work assigned to an agent (the API's `{kind}`, the counts the repository keeps).
+AssignmentKind = Literal["chat", "ticket", "workflow", "view"]
+ASSIGNMENT_KINDS: tuple[AssignmentKind, ...] = get_args(AssignmentKind)
 
 
 _ASCII_UPPER_TO_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
@@ -98,9 +101,6 @@ class AgentRecord(Model):
 
 
 INTERNAL_FIELDS = {"photoKey", "sessionEpoch", "twoFactorFailures", "mobilePhoneChangedAt"}
-
-# What an agent may be assigned (the API's ``AssignmentKind``), counted per kind.
-ASSIGNMENT_KINDS = ("chat", "ticket", "workflow", "view")
 
 # The catalogue kinds an agent refers to, and the field of the agent naming each.
 REFERENCE_FIELDS = {"roles": "roles", "queues": "queues", "skills": "skills",

@@ -14,7 +14,14 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, ConfigDict, Field, model_validator
 
-from roster.models.agent import Agent, ChatLimits, SkillLevel, TimeFormat, fold_account
+from roster.models.agent import (
+    Agent,
+    AssignmentKind,
+    ChatLimits,
+    SkillLevel,
+    TimeFormat,
+    fold_account,
+)
 from roster.models.base import Model, refuse_null_in_schema
 from roster.models.properties import Properties
 
@@ -153,9 +160,12 @@ class CreateAgentRequest(Model):
     showPhoto: bool = True
     ipAllowlist: IpAllowlist = Field(default_factory=list)
     profiles: Profiles = Field(default_factory=list)
-    passwordMode: PasswordMode | None = None
+    passwordMode: PasswordMode | None = Field(
+        default=None, description="Default: `set` when a `password` is given, else `generate`")
     password: str | None = Field(default=None, min_length=1, max_length=1024)
-    forcePasswordChange: bool = True
+    forcePasswordChange: bool = Field(
+        default=True, description="Whether a `set` password is temporary (must be changed at "
+                                  "the next sign-in); a generated one always is")
     sendWelcome: bool = True
 
     @model_validator(mode="after")
@@ -339,10 +349,6 @@ class PhotoUpload(Model):
     fields: dict[str, str]
     expiresIn: int
     maxBytes: int
-
-
-# ``models.agent.ASSIGNMENT_KINDS`` (kept equal by ``tests/unit/test_agent_models.py``).
-AssignmentKind = Literal["chat", "ticket", "workflow", "view"]
 
 
 class Assignment(Model):

@@ -53,12 +53,11 @@ class Challenge(Model):
 
 
 class SignInThrottles(Model):
-    """The password throttles a sign-in counts against: ``subject``'s (``AGENT#<id>``, or
-    ``LOGIN#<login>`` for a login that names nobody) and that subject's from
-    ``sourceIp``. A verified password resets them; a finished sign-in also marks the
+    """The password throttles of a verified sign-in: the agent's from every source and
+    from ``sourceIp``. A verified password resets them; a finished sign-in also marks the
     source as one the agent signs in from (``lastSuccessAt``)."""
 
-    subject: str
+    agentId: str
     sourceIp: str
     spentSource: bool = True  # this request spent an attempt from the source's count
     spentEverywhere: bool = True  # ... and from the subject's count from every source

@@ -9,7 +9,6 @@ clears, and its audit events and outbox messages.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from roster import clock
@@ -18,6 +17,7 @@ from roster.models.agent import AgentRecord, PasswordStatus
 from roster.models.audit import AuditEvent
 from roster.models.credentials import PasswordCredential, SessionRecord
 from roster.models.outbox import OutboxMessage
+from roster.ports.credentials import NOBODY, PasswordChange
 from roster.repository import keys
 from roster.repository.base import StoreBase, ttl_of
 from roster.repository.table import (
@@ -30,9 +30,6 @@ from roster.repository.table import (
     update,
 )
 
-# An id no agent can have (uuid4 always has version nibble 4): work done for unknown
-# logins reads and writes under it, so that they cost what known logins cost.
-NOBODY = "00000000-0000-0000-0000-000000000000"
 # Read in place of the profile for an unknown login: an inactive agent's profile, in no
 # index (no list or search shows it), so the read returns as much as a known login's.
 DECOY_PROFILE: Key = {"pk": "DECOY", "sk": keys.PROFILE}
@@ -47,30 +44,6 @@ class RecoveryRequestDropped(RosterError):
     """Internal: the hourly limit (or a concurrent request) dropped a recovery request."""
 
     code, title = "recovery_request_dropped", "Recovery request dropped"
-
-
-@dataclass(frozen=True)
-class PasswordChange:
-    """What a password change consumes and guards, besides writing the new credential.
-
-    ``expected_hash``: the credential must still be this one (no lost update);
-    ``expected_epoch``: the profile's session epoch must still be this one;
-    ``keep_session``: the caller's session is moved to the new epoch (it survives);
-    ``consume_recovery``: the recovery code digest that must still be there (single use);
-    ``consume_challenge``: the sign-in challenge digest that must still be there;
-    ``expected_version``: the profile must still be at this version (an administrator's
-    act, authorized against it);
-    ``failure``: the error when any of those conditions fails.
-    """
-
-    expected_hash: str | None = None
-    expected_epoch: int | None = None
-    keep_session: str | None = None
-    consume_recovery: str | None = None
-    consume_challenge: str | None = None
-    expected_version: int | None = None
-    clear_throttles: tuple[Key, ...] = ()
-    failure: RosterError | None = None
 
 
 class CredentialStore(StoreBase):
@@ -156,7 +129,8 @@ class CredentialStore(StoreBase):
     def issue_recovery_code(
         self,
         *,
-        scope: str,
+        login: str,
+        found_id: str | None,
         limit: int,
         agent_id: str,
         code: RecoveryCode,
@@ -165,7 +139,8 @@ class CredentialStore(StoreBase):
         deliver: bool,
         audit: Sequence[AuditEvent],
     ) -> bool:
-        """Count the request and, within the hourly limit, store the code and its message.
+        """Count the request (per agent ``found_id``, else per ``login`` string) and,
+        within the hourly limit, store the code and its message.
 
         One transaction of the same shape whatever the login: the atomic counter
         (conditional on the limit, so an extra request cancels everything and is
@@ -179,6 +154,8 @@ class CredentialStore(StoreBase):
         """
         moment = clock.now()
         hour = moment.strftime("%Y%m%d%H")
+        scope = (f"AGENT#{found_id}" if found_id is not None
+                 else f"LOGIN#{keys.normal_login(login)}")
         operations: list[TxOp] = [update(
             keys.recovery_requests(scope, hour),
             "ADD requests :one SET #ttl = :ttl",
@@ -296,7 +273,6 @@ class CredentialStore(StoreBase):
             operations.append(delete(keys.challenge(change.consume_challenge),
                                      condition="attribute_exists(pk)",
                                      on_condition_failure=failure))
-        operations += [delete(key) for key in change.clear_throttles]
         operations += self.side_effects(audit, messages)
         self.table.transact(operations)
 

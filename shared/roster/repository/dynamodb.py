@@ -25,18 +25,18 @@ from roster.models.credentials import (
     SignInThrottles,
 )
 from roster.models.outbox import OutboxMessage
+from roster.ports.credentials import NOBODY
 from roster.repository import keys
 from roster.repository.agents import AgentStore
 from roster.repository.base import ttl_of
 from roster.repository.catalog import CatalogStore, public
 from roster.repository.cleanup import ExpiryStore
-from roster.repository.credentials import NOBODY, CredentialStore
+from roster.repository.credentials import CredentialStore
 from roster.repository.email_change import EmailChangeStore
 from roster.repository.password_attempts import PasswordAttemptStore
 from roster.repository.table import (
     ConditionFailed,
     Item,
-    Key,
     Table,
     TxOp,
     check,
@@ -187,10 +187,11 @@ class DynamoRepository(ExpiryStore, EmailChangeStore, AgentStore, CatalogStore, 
         if throttles is None:
             return []
         trusted_at = clock.iso(clock.now()) if signed_in else None
+        subject = keys.agent_subject(throttles.agentId)
         return [
-            update(keys.sign_in_throttle(throttles.subject),
+            update(keys.sign_in_throttle(subject),
                    **self.success_update(spent=throttles.spentEverywhere)),
-            update(keys.sign_in_source_throttle(throttles.subject, throttles.sourceIp),
+            update(keys.sign_in_source_throttle(subject, throttles.sourceIp),
                    **self.success_update(spent=throttles.spentSource, trusted_at=trusted_at)),
         ]
 
@@ -226,22 +227,28 @@ class DynamoRepository(ExpiryStore, EmailChangeStore, AgentStore, CatalogStore, 
         operations += self.side_effects(audit)
         self.table.transact(operations)
 
-    def load_session(self, agent_id: str, session_id: str,
-                     extra: Sequence[Key] = ()) -> tuple[AgentRecord | None,
-                                                         SessionRecord | None, list[Item]]:
-        """Profile, session and any ``extra`` items in one ``BatchGetItem``."""
+    def load_session(self, agent_id: str, session_id: str, roles: Sequence[str] = (),
+                     ) -> tuple[AgentRecord | None, SessionRecord | None,
+                                dict[str, list[str]]]:
+        """Profile, session and the permissions of the custom ``roles`` found, in one
+        ``BatchGetItem``."""
         record: AgentRecord | None = None
         session: SessionRecord | None = None
-        others: list[Item] = []
+        found: dict[str, list[str]] = {}
         session_key = keys.session(agent_id, session_id)
-        for item in self.table.batch_get([keys.agent(agent_id), session_key, *extra]):
+        wanted = [keys.catalog("roles", role) for role in roles]
+        for item in self.table.batch_get([keys.agent(agent_id), session_key, *wanted]):
             if item["pk"] == session_key["pk"] and item["sk"] == keys.PROFILE:
                 record = AgentRecord.model_validate(item)
             elif item["pk"] == session_key["pk"] and item["sk"] == session_key["sk"]:
                 session = SessionRecord.model_validate(item)
             else:
-                others.append(strip_keys(item))
-        return record, session, others
+                found[str(item.get("id"))] = list(item.get("permissions", []))
+        return record, session, found
+
+    def role_permissions(self, role: str) -> list[str] | None:
+        item = self.table.get(keys.catalog("roles", role))
+        return list(item.get("permissions", [])) if item else None
 
     def rotate_refresh(self, session: SessionRecord, new_digest: str) -> bool:
         """Replace the refresh digest if it is still the one presented (single use)."""

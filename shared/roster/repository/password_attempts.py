@@ -1,7 +1,8 @@
 """Password attempts, counted against a throttle item *before* the password is compared.
 
 Used by the sign-in and by re-authentication (the same counts: per agent and source IP,
-``keys.sign_in_source_throttle``, and per agent, ``keys.sign_in_throttle``).
+``keys.sign_in_source_throttle``, and per agent, ``keys.sign_in_throttle``; a
+``roster.ports.attempts.Throttle`` names one).
 
 Two counters: ``failures``, the attempts spent since the last success (decided wrong or
 still being compared), which the spend's condition holds under the limit, and
@@ -27,6 +28,8 @@ from typing import Any
 from roster import clock
 from roster.errors import TooManyAttempts
 from roster.models.credentials import LoginThrottle
+from roster.ports.attempts import Throttle
+from roster.repository import keys
 from roster.repository.base import StoreBase, ttl_of
 from roster.repository.table import ConditionFailed, Key
 
@@ -42,17 +45,36 @@ def lockout_period(lockout_seconds: int, lockouts: int) -> int:
     return min(doubled, max(lockout_seconds, MAX_LOCKOUT_SECONDS))
 
 
+def abandoned(throttle: LoginThrottle, max_failures: int) -> bool:
+    """Every attempt spent, no lockout running, nothing spent for ``IN_FLIGHT_SECONDS``:
+    the request that reached the limit died before deciding it."""
+    idle = (throttle.lastAttemptAt is None
+            or throttle.lastAttemptAt < clock.epoch(clock.now()) - IN_FLIGHT_SECONDS)
+    running = (throttle.lockedUntil is not None
+               and clock.parse(throttle.lockedUntil) > clock.now())
+    return throttle.failures >= max_failures and not running and idle
+
+
+def throttle_key(throttle: Throttle) -> Key:
+    """The item a throttle's count lives in."""
+    subject = keys.sign_in_subject(throttle.agent_id, throttle.login)
+    if throttle.source_ip is None:
+        return keys.sign_in_throttle(subject)
+    return keys.sign_in_source_throttle(subject, throttle.source_ip)
+
+
 class PasswordAttemptStore(StoreBase):
     """Counting password attempts (a mixin of ``DynamoRepository``)."""
 
-    def spend_password_attempt(self, throttle_key: Key, *, max_failures: int,
+    def spend_password_attempt(self, throttle: Throttle, *, max_failures: int,
                                lockout_seconds: int) -> LoginThrottle:
         """Spend one attempt, or raise ``429 too_many_attempts`` (with ``retryAfter``)
         while a lockout runs or in-flight guesses hold every attempt left."""
+        key = throttle_key(throttle)
         moment = clock.now()
         try:
             item = self.table.update(
-                throttle_key,
+                key,
                 "ADD failures :one, pending :one SET #ttl = :ttl, lastAttemptAt = :at",
                 condition="(attribute_not_exists(lockedUntil) OR lockedUntil <= :now) AND "
                           "(attribute_not_exists(failures) OR failures < :max)",
@@ -62,35 +84,38 @@ class PasswordAttemptStore(StoreBase):
                         ":ttl": ttl_of(moment) + RETENTION_SECONDS},
             )
         except ConditionFailed:
-            throttle = LoginThrottle.model_validate(self.table.get(throttle_key) or {})
-            throttle = self._lock_abandoned(throttle_key, throttle, max_failures=max_failures,
+            current = LoginThrottle.model_validate(self.table.get(key) or {})
+            current = self._lock_abandoned(key, current, max_failures=max_failures,
                                             lockout_seconds=lockout_seconds)
             remaining = IN_FLIGHT_RETRY_SECONDS
-            if throttle.lockedUntil:
-                left = (clock.parse(throttle.lockedUntil) - moment).total_seconds()
+            if current.lockedUntil:
+                left = (clock.parse(current.lockedUntil) - moment).total_seconds()
                 remaining = max(remaining, math.ceil(left))
             raise TooManyAttempts(retryAfter=remaining) from None
         return LoginThrottle.model_validate(item)
 
-    def give_back_password_attempt(self, throttle_key: Key) -> None:
+    def give_back_password_attempt(self, throttle: Throttle) -> None:
         """The guess was right but the step goes no further (re-authentication, or a
         sign-in refused for the account's state): its attempt is not a failure."""
-        self.table.update(throttle_key, **self.success_update())
+        key = throttle_key(throttle)
+        self.table.update(key, **self.success_update())
 
-    def return_password_attempt(self, throttle_key: Key) -> None:
+    def return_password_attempt(self, throttle: Throttle) -> None:
         """An attempt spent but never compared (another count refused the guess): it is
         returned as it was, and nothing else changes."""
+        key = throttle_key(throttle)
         with suppress(ConditionFailed):  # a lockout started meanwhile reset the count
-            self.table.update(throttle_key, "ADD failures :minus, pending :minus",
+            self.table.update(key, "ADD failures :minus, pending :minus",
                               condition="failures > :zero",
                               values={":minus": -1, ":zero": 0})
 
-    def forgive_failures(self, throttle_key: Key) -> None:
+    def forgive_failures(self, throttle: Throttle) -> None:
         """After a right guess, the failures before it are forgiven (they must be
         consecutive to throttle), but only while no other guess is being compared: in a
         burst around the right password, forgiving would free slots for more guesses."""
+        key = throttle_key(throttle)
         with suppress(ConditionFailed):
-            self.table.update(throttle_key, "SET failures = :zero",
+            self.table.update(key, "SET failures = :zero",
                               condition="pending = :zero AND failures > :zero",
                               values={":zero": 0})
 
@@ -113,29 +138,25 @@ class PasswordAttemptStore(StoreBase):
         return {"expression": expression + " REMOVE lockedUntil, lockouts",
                 "names": {"#ttl": "ttl"}, "values": values}
 
-    def settle_password_failure(self, throttle_key: Key, spent: LoginThrottle, *,
+    def settle_password_failure(self, throttle: Throttle, spent: LoginThrottle, *,
                                 max_failures: int, lockout_seconds: int) -> None:
         """The guess was wrong: its spent attempt stays (off ``pending``); the one that
         reached the limit starts the lockout (conditional on that count: one lockout)."""
+        key = throttle_key(throttle)
         if spent.failures >= max_failures and self._start_lockout(
-                throttle_key, spent, lockout_seconds=lockout_seconds, decided=1):
+                key, spent, lockout_seconds=lockout_seconds, decided=1):
             return
-        self.table.update(throttle_key, "ADD pending :minus", values={":minus": -1})
+        self.table.update(key, "ADD pending :minus", values={":minus": -1})
 
-    def _lock_abandoned(self, throttle_key: Key, throttle: LoginThrottle, *,
+    def _lock_abandoned(self, key: Key, throttle: LoginThrottle, *,
                         max_failures: int, lockout_seconds: int) -> LoginThrottle:
-        """Every attempt spent, no lockout, nothing spent for ``IN_FLIGHT_SECONDS``: the
-        request that reached the limit died before deciding it; start its lockout."""
-        idle = (throttle.lastAttemptAt is None
-                or throttle.lastAttemptAt < clock.epoch(clock.now()) - IN_FLIGHT_SECONDS)
-        running = (throttle.lockedUntil is not None
-                   and clock.parse(throttle.lockedUntil) > clock.now())
-        if throttle.failures < max_failures or running or not idle:
+        """The lockout an abandoned full count should have started (``abandoned``)."""
+        if not abandoned(throttle, max_failures):
             return throttle
-        return self._start_lockout(throttle_key, throttle, lockout_seconds=lockout_seconds,
+        return self._start_lockout(key, throttle, lockout_seconds=lockout_seconds,
                                    decided=throttle.pending) or throttle
 
-    def _start_lockout(self, throttle_key: Key, spent: LoginThrottle, *,
+    def _start_lockout(self, key: Key, spent: LoginThrottle, *,
                        lockout_seconds: int, decided: int) -> LoginThrottle | None:
         """Lock for the doubled period and zero the count, if the count is still
         ``spent.failures`` (so concurrent deciders start one lockout, and none when a
@@ -144,7 +165,7 @@ class PasswordAttemptStore(StoreBase):
             seconds=lockout_period(lockout_seconds, spent.lockouts))
         try:
             item = self.table.update(
-                throttle_key,
+                key,
                 "SET failures = :zero, lockedUntil = :until, #ttl = :ttl "
                 "ADD lockouts :one, pending :decided",
                 condition="failures = :count",

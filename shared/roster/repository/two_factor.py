@@ -314,11 +314,12 @@ class TwoFactorStore(StoreBase):
     # ------------------------------------------------------------------ admin
     def issue_backup_codes(self, agent_id: str, enrolment_id: str,
                            backup_codes: Sequence[tuple[str, BackupCode]],
-                           revoke: Sequence[Key], audit: Sequence[AuditEvent],
+                           audit: Sequence[AuditEvent],
                            messages: Sequence[OutboxMessage], *,
                            expected_version: int) -> None:
-        """New codes in, the ``revoke``d ones out, while 2FA is on with this enrolment
-        and the agent is at ``expected_version``."""
+        """New codes in, the earlier admin-issued ones out (the agent's own stay), while
+        2FA is on with this enrolment and the agent is at ``expected_version``."""
+        revoke = self.backup_code_keys(agent_id, source="admin")
         self.table.transact([
             self.at_version_op(agent_id, expected_version),
             check(keys.totp(agent_id), "enrolmentId = :enrolment AND pending = :false",
@@ -330,7 +331,7 @@ class TwoFactorStore(StoreBase):
             *self.side_effects(audit, messages),
         ])
 
-    def disable_totp(self, agent_id: str, *, was_enabled: bool, revoke: Sequence[Key],
+    def disable_totp(self, agent_id: str, *, was_enabled: bool,
                      audit: Sequence[AuditEvent], messages: Sequence[OutboxMessage],
                      enrolment_id: str | None = None, step: int | None = None,
                      expected_version: int | None = None) -> None:
@@ -340,6 +341,7 @@ class TwoFactorStore(StoreBase):
         step is later than the last accepted one, so a replayed code cannot do it; with
         ``expected_version`` (an administrator's) only while the agent is at it.
         """
+        revoke = self.backup_code_keys(agent_id)
         operations: list[TxOp] = []
         if was_enabled:
             condition, values = self.version_condition(expected_version)

@@ -384,7 +384,7 @@ def act_of(record: AgentRecord, changes: dict[str, Any]) -> Act:
 def update_me(agent_id: str, request: UpdateMeRequest, if_match: str | None, *,
               source_ip: str) -> Changed:
     """``PATCH /me``. ``email``, ``phone`` and ``mobilePhone`` need the current password
-    (``services.reauth``); a phone change notifies the old email and old numbers in the
+    (``services.sign_in.reauth``); a phone change notifies the old email and old numbers in the
     same write; an email change never tells whether the address is another agent's."""
     guarded = request.reauthenticated_fields()
     if guarded:
@@ -393,7 +393,7 @@ def update_me(agent_id: str, request: UpdateMeRequest, if_match: str | None, *,
                 "currentPassword is required to change " + ", ".join(guarded),
                 errors=[{"field": "currentPassword",
                          "message": "is required with " + ", ".join(guarded)}])
-        from roster.services.reauth import reauthenticate
+        from roster.services.sign_in.reauth import reauthenticate
 
         _, password = agent_store().load_credentials(agent_id)
         reauthenticate(agent_id, request.currentPassword, password, source_ip=source_ip,
@@ -437,7 +437,7 @@ def phone_change_notices(record: AgentRecord, changed: dict[str, Any]) -> list[O
     with a stolen session must not quietly redirect SMS recovery)."""
     if not any(name in changed for name in PHONE_FIELDS):
         return []
-    from roster.services.credentials import readable
+    from roster.services.sign_in.credentials import readable
 
     params = {"firstName": record.firstName, "account": record.account,
               "changedAt": readable(clock.iso(clock.now()))}

@@ -19,8 +19,9 @@ from dataclasses import dataclass
 from roster import clock, tokens
 from roster.allowlist import ip_allowed
 from roster.errors import Forbidden, IpNotAllowed, RosterError, Unauthorized
-from roster.permissions import BUILT_IN_ROLES, ROUTE_PERMISSIONS, allows, permissions_of
-from roster.repository import get_repository, keys
+from roster.permissions import BUILT_IN_ROLES, allows, permissions_of
+from roster.ports.sessions import sessions
+from roster.routes import requirement as route_requirement
 
 MAX_AUTHORIZATION_HEADER = 4096
 
@@ -62,12 +63,9 @@ def decide(authorization: str | None, method: str, resource: str,
     claims = tokens.read_access_token(bearer_token(authorization))
     if claims is None:
         raise Unauthorized()
-    repository = get_repository()
+    store = sessions()
     hinted = [role for role in claims.roles if role not in BUILT_IN_ROLES]
-    record, session, extra = repository.load_session(
-        claims.agent_id, claims.session_id,
-        extra=[keys.catalog("roles", role) for role in hinted],
-    )
+    record, session, custom = store.load_session(claims.agent_id, claims.session_id, hinted)
     if (
         record is None
         or session is None
@@ -80,14 +78,13 @@ def decide(authorization: str | None, method: str, resource: str,
         return Decision(False, record.id, session.id, tuple(record.roles), frozenset(),
                         IpNotAllowed("Requests for this account are not allowed from "
                                      "this address"))
-    custom = {str(item.get("id")): list(item.get("permissions", [])) for item in extra}
     missing = [r for r in record.roles if r not in BUILT_IN_ROLES and r not in custom]
     for role in missing:  # roles granted since the token was issued (rare)
-        item = repository.get_catalog_item("roles", role)
-        if item is not None:
-            custom[role] = list(item.get("permissions", []))
+        permissions = store.role_permissions(role)
+        if permissions is not None:
+            custom[role] = permissions
     granted = permissions_of(record.roles, custom)
-    requirement = ROUTE_PERMISSIONS.get((method.upper(), resource), frozenset({"<unlisted>"}))
+    requirement = route_requirement(method, resource)
     return Decision(allows(requirement, granted), record.id, session.id,
                     tuple(record.roles), granted,
                     Forbidden("The token does not carry the permission this route needs"))

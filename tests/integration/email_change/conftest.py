@@ -7,8 +7,8 @@ import uuid
 from typing import Any
 
 import pytest
-from roster.local.runtime import Runtime
 from roster.models.agent import AgentRecord
+from roster_local.runtime import Runtime
 from support.agents import OWNER_PASSWORD, AgentFactory, make_agent
 from support.api import access_token, bearer
 

@@ -10,14 +10,14 @@ from typing import Any
 
 import pytest
 from roster import aws, clock
-from roster.local.moto_tuning import seed_items
-from roster.local.runtime import Runtime
 from roster.models.agent import AgentRecord
 from roster.models.audit import AuditEvent
 from roster.repository import DynamoRepository, get_repository, keys
 from roster.repository.email_change import expiring
 from roster.repository.table import Expression, serialize
 from roster.services import cleanup, email_change
+from roster_local.moto_tuning import seed_items
+from roster_local.runtime import Runtime
 from support.agents import AgentFactory, stored_agent
 from support.aws_calls import dynamodb_calls
 from support.mail import emails_to, link_token

@@ -14,10 +14,10 @@ from roster.errors import (
     InvalidVerificationToken,
     RosterError,
 )
-from roster.local.runtime import Runtime
 from roster.models.agent import AgentRecord
 from roster.repository import get_repository, keys
 from roster.services import email_change
+from roster_local.runtime import Runtime
 from support.agents import AGENT_PASSWORD, AgentFactory, stored_agent
 from support.api import access_token
 from support.audit import audit_actions

@@ -14,12 +14,12 @@ from typing import Any
 import pytest
 from botocore.awsrequest import AWSResponse
 from roster import aws, clock, messages
-from roster.local.runtime import Runtime
 from roster.models.outbox import OutboxMessage
 from roster.repository import get_repository, keys
 from roster.repository.table import serialize
 from roster.services import email_change
 from roster.templates import Template
+from roster_local.runtime import Runtime
 from support.agents import AgentFactory
 from support.mail import emails_to
 
@@ -322,8 +322,8 @@ def test_sns_down_the_sms_is_retried_then_dead_lettered(
 
 def test_with_too_little_time_left_a_record_is_failed_untouched(runtime: Runtime) -> None:
     # Given an outbox item, and a notifier invocation about to time out
-    from roster.local.functions import LocalLambdaContext
     from roster.openapi import load_function_module
+    from roster_local.functions import LocalLambdaContext
 
     item = queue(OutboxMessage(channel="email", to="late@example.com",
                                template="email_change.notice",

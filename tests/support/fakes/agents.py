@@ -12,7 +12,6 @@ from roster.errors import (
     EmailTaken,
     HasAssignments,
     InvalidReassignTarget,
-    NotFound,
     NumericIdTaken,
     RosterError,
     UnknownReference,
@@ -49,15 +48,6 @@ class MemoryAgentStore:
         for pair in wanted:
             data, revision = self.world.catalog[pair]
             self.world.catalog[pair] = (data, revision + 1)
-
-    def _at_version(self, agent_id: str, expected_version: int | None) -> AgentRecord:
-        record = self.world.agents.get(agent_id)
-        if record is None and expected_version is None:
-            raise NotFound("No such agent")
-        if record is None or (expected_version is not None
-                              and record.version != expected_version):
-            raise ConcurrentChange("The agent changed meanwhile; try again")
-        return record
 
     # ------------------------------------------------------------------ agents
     def create_agent(self, record: AgentRecord, *, password: PasswordCredential | None,
@@ -155,7 +145,7 @@ class MemoryAgentStore:
     def add_assignment(self, agent_id: str, kind: str, ref: str,
                        audit: Sequence[AuditEvent], *,
                        expected_version: int | None = None) -> bool:
-        self._at_version(agent_id, expected_version)
+        self.world.at_version(agent_id, expected_version)
         held = self.world.assignments.setdefault(agent_id, {})
         if f"{kind}#{ref}" in held:
             return False
@@ -166,7 +156,7 @@ class MemoryAgentStore:
     def remove_assignment(self, agent_id: str, kind: str, ref: str,
                           audit: Sequence[AuditEvent], *,
                           expected_version: int | None = None) -> bool:
-        self._at_version(agent_id, expected_version)
+        self.world.at_version(agent_id, expected_version)
         if self.world.assignments.get(agent_id, {}).pop(f"{kind}#{ref}", None) is None:
             return False
         self.world.record(audit)

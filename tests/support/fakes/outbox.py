@@ -17,14 +17,14 @@ class MemoryOutboxStore:
 
     def stream_record(self, message_id: str) -> dict[str, Any]:
         """The message as the stream hands it to the notifier: secret parts sealed."""
-        message = self.world.outbox[message_id].message
+        message = self.world.deliveries[message_id].message
         record = message.model_dump(mode="json")
         if message.secret_params:
             record["sealed"] = sealing.seal(message.secret_params, bound_to=message_id)
         return record
 
     def claim_outbox(self, message_id: str, *, stale_after_seconds: int = 120) -> bool:
-        entry = self.world.outbox.get(message_id)
+        entry = self.world.deliveries.get(message_id)
         now = clock.epoch(clock.now())
         if entry is None or not (
                 entry.status == "pending" or (entry.status == "sending"
@@ -35,18 +35,18 @@ class MemoryOutboxStore:
         return True
 
     def release_outbox(self, message_id: str) -> None:
-        self.world.outbox[message_id].status = "pending"
+        self.world.deliveries[message_id].status = "pending"
 
     def mark_outbox_sent(self, message_id: str, sent_at: str) -> None:
-        entry = self.world.outbox[message_id]
+        entry = self.world.deliveries[message_id]
         entry.status, entry.sent_at = "sent", sent_at
 
     def mark_outbox_failed(self, message_id: str, failed_at: str, reason: str) -> None:
-        entry = self.world.outbox[message_id]
+        entry = self.world.deliveries[message_id]
         entry.status, entry.failure = "failed", reason
 
     def outbox_status(self, message_id: str) -> str | None:
-        entry = self.world.outbox.get(message_id)
+        entry = self.world.deliveries.get(message_id)
         return entry.status if entry else None
 
 

@@ -51,7 +51,7 @@ def test_creation_writes_the_agent_its_audit_and_the_welcome(fakes: Fakes,
     created = agents.create_agent(admin, request)
     # Then the password is answered once, and travels only sealed in the welcome email
     assert created.temporary_password and created.agent.passwordStatus == "temporary"
-    [welcome] = [entry.message for entry in fakes.world.outbox.values()]
+    [welcome] = [entry.message for entry in fakes.world.deliveries.values()]
     assert (welcome.to, welcome.template) == ("jdoe@example.com", "welcome.temporary")
     assert welcome.secret_params == {"temporaryPassword": created.temporary_password}
     assert created.temporary_password not in str(welcome.params)
@@ -93,7 +93,7 @@ def test_a_password_mode_sets_the_status_and_returns_no_password(
 
 def test_no_welcome_sends_nothing(fakes: Fakes, admin: Actor) -> None:
     create(admin, "quiet", sendWelcome=False)
-    assert fakes.world.outbox == {}
+    assert fakes.world.outbox == []
     create(admin, "inv", language="nb", sendWelcome=True)
     [(to, template)] = fakes.world.templates()
     assert (to, template) == ("inv@example.com", "welcome.invite")

@@ -31,13 +31,13 @@ def queued(fakes: Fakes, channel: str = "email", to: str = "jane@example.com") -
 
 
 def status(fakes: Fakes, record: dict[str, Any]) -> str:
-    return fakes.world.outbox[record["id"]].status
+    return fakes.world.deliveries[record["id"]].status
 
 
 def test_the_secret_parts_are_unsealed_only_to_be_sent(fakes: Fakes, admin: Actor) -> None:
     jane = create(admin, "jane", email="jane@example.com")
     email_change.start_change("admin", jane, "new@example.com")
-    (verify,) = [entry.message for entry in fakes.world.outbox.values()
+    (verify,) = [entry.message for entry in fakes.world.deliveries.values()
                  if entry.message.template == "email_change.verify"]
     record = MemoryOutboxStore(fakes.world).stream_record(verify.id)
     assert "link" not in str(record["params"]) and record["sealed"]
@@ -86,7 +86,7 @@ def test_a_permanent_failure_is_dead_lettered_at_once_without_its_text(fakes: Fa
     assert letter["outboxId"] == record["id"] and letter["reason"] == "MessageRejected"
     assert letter["source"] == "roster.notifier" and "params" not in letter
     assert status(fakes, record) == "failed"
-    assert fakes.world.outbox[record["id"]].failure == "MessageRejected"
+    assert fakes.world.deliveries[record["id"]].failure == "MessageRejected"
     assert notifications.deliver(record) is False and len(fakes.sender.dead_letters) == 1
 
 

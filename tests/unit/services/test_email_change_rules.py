@@ -38,7 +38,7 @@ def stored(agent_id: str) -> AgentRecord:
 def start(fakes: Fakes, record: AgentRecord, new_email: str) -> str:
     """Start a change as an admin would; the token of the link mailed to ``new_email``."""
     email_change.start_change(ADMIN_ID, record, new_email)
-    links = [entry.message.secret_params["link"] for entry in fakes.world.outbox.values()
+    links = [entry.message.secret_params["link"] for entry in fakes.world.deliveries.values()
              if entry.message.to == new_email and "link" in entry.message.secret_params]
     return links[-1].split("?token=", 1)[1]
 
@@ -183,7 +183,7 @@ def test_resend_gives_a_new_link_and_kills_the_old_one(fakes: Fakes, admin: Acto
     answer = email_change.resend(admin, jane.id)
     assert answer.pendingEmail.email == "new@example.com"
     assert stored(jane.id).version == before.version + 1
-    second = [entry.message.secret_params["link"] for entry in fakes.world.outbox.values()
+    second = [entry.message.secret_params["link"] for entry in fakes.world.deliveries.values()
               if "link" in entry.message.secret_params][-1].split("?token=", 1)[1]
     assert second != first and fakes.world.actions()[-1] == "agent.email_change_resent"
     with pytest.raises(InvalidVerificationToken):

@@ -11,7 +11,13 @@ moto's own costs would dominate (minutes of seeding, seconds per transaction), s
 - ``cheap_transaction_rollback`` replaces moto's rollback snapshot (a deep copy of every
   table a transaction names, once per operation) by a copy of just the items the
   transaction names, put back if it is cancelled: the same outcome, at a cost that
-  grows with the transaction rather than the table.
+  grows with the transaction rather than the table;
+- ``direct_responses`` answers item and stream reads without moto's serializer;
+- ``deferred_private_keys``: moto makes an RSA private key for every KMS key, symmetric
+  ones included (~40 ms, and every test provisions a key); it is made on first use.
+
+``tuned_moto`` installs the last three: the tests' ``aws`` fixture, the local server and
+the bench run under it.
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ import copy
 import os
 import threading
 from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from typing import Any
 
 
@@ -203,7 +209,8 @@ DIRECT_OPERATIONS = frozenset({
 
 def _wire(value: Any) -> Any:
     """``value`` as the JSON serializer writes it: no None members, times as epoch
-    seconds (millisecond precision)."""
+    seconds (millisecond precision), binary values in base64."""
+    from base64 import b64encode
     from datetime import UTC, datetime
 
     if isinstance(value, dict):
@@ -215,6 +222,8 @@ def _wire(value: Any) -> Any:
         seconds = int(moment.timestamp())
         millis = moment.microsecond // 1000
         return seconds + millis / 1000.0 if moment.microsecond else seconds
+    if isinstance(value, bytes):
+        return b64encode(value).decode("ascii")
     return value
 
 
@@ -248,3 +257,61 @@ def direct_responses() -> Iterator[None]:
         yield
     finally:
         result_class.execute_result = original
+
+
+class _DeferredPrivateKey:
+    """moto's private key for a symmetric KMS key, generated when moto first reads it
+    (it never does for encrypt, decrypt or data keys): the same key type and behaviour,
+    without paying for an RSA key nobody uses."""
+
+    def __init__(self, generate: Any, key_spec: str) -> None:
+        self._generate = generate
+        self._key_spec = key_spec
+        self._key: Any = None
+        self._lock = threading.Lock()
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__") or name in ("_generate", "_key_spec", "_key", "_lock"):
+            raise AttributeError(name)  # copy/pickle probes, and a half-built copy
+        return getattr(self.generated(), name)
+
+    def generated(self) -> Any:
+        with self._lock:
+            if self._key is None:
+                self._key = self._generate(self._key_spec)
+            return self._key
+
+
+@contextmanager
+def deferred_private_keys() -> Iterator[None]:
+    """Within: a ``SYMMETRIC_DEFAULT`` KMS key's (unused) RSA private key is made on first
+    use instead of at ``CreateKey``; asymmetric keys get theirs at once, as before."""
+    from moto.kms import models as moto_models
+
+    models: Any = moto_models  # patched below: moto's types do not allow it
+    original = models.generate_private_key
+    if getattr(original, "deferred", False):
+        yield
+        return
+
+    def generate_private_key(key_spec: str) -> Any:
+        if key_spec == "SYMMETRIC_DEFAULT":
+            return _DeferredPrivateKey(original, key_spec)
+        return original(key_spec)
+
+    setattr(generate_private_key, "deferred", True)  # noqa: B010 - a marker, not typed
+    models.generate_private_key = generate_private_key
+    try:
+        yield
+    finally:
+        models.generate_private_key = original
+
+
+@contextmanager
+def tuned_moto() -> Iterator[None]:
+    """Within: every tuning that keeps moto's answers and makes them cheaper (item-level
+    transaction rollback, direct item/stream answers, deferred KMS private keys)."""
+    with ExitStack() as stack:
+        for tuning in (cheap_transaction_rollback, direct_responses, deferred_private_keys):
+            stack.enter_context(tuning())
+        yield

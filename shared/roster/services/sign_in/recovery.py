@@ -23,9 +23,9 @@ from roster.models.audit import AuditEvent
 from roster.models.outbox import OutboxMessage
 from roster.models.passwords import ForgotPasswordRequest, RecoveryCode, ResetPasswordRequest
 from roster.observability import logger, metrics
-from roster.repository import get_repository, keys
-from roster.repository.credentials import NOBODY, PasswordChange
-from roster.services.credentials import (
+from roster.ports.audit import audit_log
+from roster.ports.credentials import NOBODY, PasswordChange, credentials
+from roster.services.sign_in.credentials import (
     changed_notices,
     enforce_policy,
     new_credential,
@@ -56,9 +56,9 @@ def recently_changed_number(record: AgentRecord, moment: datetime) -> bool:
 def forgot(request: ForgotPasswordRequest) -> None:
     """Send a recovery code when the login names an active agent with that channel."""
     settings = get_settings()
-    repository = get_repository()
+    store = credentials()
     moment = clock.now()
-    found, previous = repository.load_recovery_target(request.login)
+    found, previous = store.load_recovery_target(request.login)
     # an inactive agent cannot sign in: it gets no code (and the same answer)
     record = found if found is not None and found.active else None
     address: str | None = None
@@ -80,10 +80,9 @@ def forgot(request: ForgotPasswordRequest) -> None:
         secret_params={"code": code},
     )
     deliver = record is not None and address is not None
-    scope = (f"AGENT#{found.id}" if found is not None
-             else f"LOGIN#{keys.normal_login(request.login)}")
-    accepted = repository.issue_recovery_code(
-        scope=scope, limit=settings.otp_requests_per_hour,
+    accepted = store.issue_recovery_code(
+        login=request.login, found_id=found.id if found is not None else None,
+        limit=settings.otp_requests_per_hour,
         agent_id=agent_id if deliver else NOBODY, code=stored, previous=previous,
         message=message, deliver=deliver,
         audit=[AuditEvent(
@@ -100,23 +99,23 @@ def forgot(request: ForgotPasswordRequest) -> None:
 def reset(request: ResetPasswordRequest) -> None:
     """Set a new password with a recovery code; revoke every session; notify the agent."""
     settings = get_settings()
-    repository = get_repository()
-    agent_id = repository.find_agent_or_nobody(request.login)
-    attempt = repository.try_recovery_code(agent_id, max_attempts=settings.otp_max_attempts)
+    store = credentials()
+    agent_id = store.find_agent_or_nobody(request.login)
+    attempt = store.try_recovery_code(agent_id, max_attempts=settings.otp_max_attempts)
     presented = "".join(request.code.split())  # "123 456" is fine
     if attempt is None or not code_matches(attempt, agent_id, presented):
-        repository.record_events([AuditEvent(
+        audit_log().record_events([AuditEvent(
             actorId=None, action="password.reset_failed",
             targetId=None if agent_id == NOBODY else agent_id,
             details={"reason": "invalid_code"},
         )])
         raise InvalidCode()
-    record = repository.get_agent(agent_id)
+    record = store.get_agent(agent_id)
     if record is None:
         raise InvalidCode()
     enforce_policy(request.newPassword, record)
     credential = new_credential(request.newPassword, temporary=False)
-    repository.replace_password(
+    store.replace_password(
         record, credential,
         PasswordChange(consume_recovery=attempt.codeDigest, failure=InvalidCode()),
         audit=[AuditEvent(actorId=record.id, action="password.reset", targetId=record.id,

@@ -4,7 +4,7 @@ step (``POST /me/password``; ``PATCH /me`` with ``email``, ``phone`` or ``mobile
 
 A wrong current password is a password failure like a wrong sign-in (API.md v2): it is
 counted, before the comparison, in the sign-in's own counts (per agent and source IP, and
-the per-agent ceiling: ``services.auth.spend_attempts``). So a stolen token used from
+the per-agent ceiling: ``attempts.spend``). So a stolen token used from
 elsewhere throttles only that address, never the agent's own, and sign-in and
 re-authentication together get no more guesses than sign-in alone.
 """
@@ -15,8 +15,8 @@ from roster import passwords
 from roster.errors import InvalidCredentials
 from roster.models.audit import AuditEvent
 from roster.models.credentials import PasswordCredential
-from roster.repository import get_repository, keys
-from roster.services.auth import give_back, settle_failure, spend_attempts
+from roster.ports.audit import audit_log
+from roster.services.sign_in import attempts
 
 
 def reauthenticate(agent_id: str, given: str, credential: PasswordCredential | None, *,
@@ -27,12 +27,12 @@ def reauthenticate(agent_id: str, given: str, credential: PasswordCredential | N
     ``credential`` is the agent's stored password (``None``: it has none, and no guess
     is right). A failure is audited as ``action`` with the ``step`` it guarded.
     """
-    spent = spend_attempts(keys.agent_subject(agent_id), source_ip)
+    spent = attempts.spend(agent_id, source_ip)
     if passwords.verify_password(credential.hash if credential else None, given):
-        give_back(spent)
+        attempts.give_back(spent)
         return
-    get_repository().record_events([AuditEvent(
+    audit_log().record_events([AuditEvent(
         actorId=agent_id, action=action, targetId=agent_id,
         details={"reason": "wrong_password", "step": step, "sourceIp": source_ip})])
-    settle_failure(spent)
+    attempts.settle_failure(spent)
     raise InvalidCredentials("The current password is not correct")

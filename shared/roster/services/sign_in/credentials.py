@@ -1,6 +1,7 @@
-"""Setting passwords: the ``NEW_PASSWORD_REQUIRED`` challenge, the agent's own change and
-an administrator's reset. Every path checks the policy, writes the argon2id hash, moves
-the session epoch on (every earlier session dies) and notifies the agent, in one write.
+"""Setting passwords: the rules and notices every path shares (the
+``NEW_PASSWORD_REQUIRED`` step and recovery use them too), the agent's own change and an
+administrator's. Every path checks the policy, writes the argon2id hash, moves the session
+epoch on (every earlier session dies) and notifies the agent, in one write.
 """
 
 from __future__ import annotations
@@ -10,27 +11,14 @@ from datetime import timedelta
 from roster import clock, password_policy, passwords
 from roster.authorization import Act, Actor, authorize
 from roster.config import get_settings
-from roster.errors import (
-    AccountInactive,
-    AccountLocked,
-    ConcurrentChange,
-    InvalidSession,
-    NotFound,
-    PasswordMismatch,
-    TemporaryPasswordExpired,
-    Unauthorized,
-    ValidationFailed,
-)
+from roster.errors import ConcurrentChange, NotFound, PasswordMismatch, Unauthorized
 from roster.models.agent import AgentRecord
 from roster.models.audit import AuditEvent
-from roster.models.auth import ChallengeRequest, SignInResult
 from roster.models.credentials import PasswordCredential
 from roster.models.outbox import Channel, OutboxMessage
 from roster.models.passwords import AdminPasswordRequest, ChangePasswordRequest
-from roster.repository import get_repository
-from roster.repository.credentials import PasswordChange
-from roster.services import sessions
-from roster.services.reauth import reauthenticate
+from roster.ports.credentials import PasswordChange, credentials
+from roster.services.sign_in.reauth import reauthenticate
 
 SAME_AS_CURRENT = ("same_as_current", "must differ from the current password")
 
@@ -98,55 +86,6 @@ def changed_notices(record: AgentRecord, credential: PasswordCredential) -> list
     return notices(record, "password.changed", changedAt=readable(credential.setAt))
 
 
-# ---------------------------------------------------------------------- challenge
-def answer_new_password_challenge(request: ChallengeRequest) -> SignInResult:
-    """The agent replaces its temporary password, then gets tokens (or the next step).
-
-    The password write is guarded by the temporary hash it replaces and the session
-    epoch it saw (so two answers cannot both set one); the session that follows
-    consumes the challenge.
-    """
-    agent_id = sessions.challenge_agent_id(request.session)
-    if agent_id is None:
-        raise InvalidSession()
-    repository = get_repository()
-    # The challenge, profile and password in one read (the sign-in state the TOTP answer
-    # reads too); the challenge must be this agent's.
-    state = repository.load_two_factor_sign_in(
-        agent_id, sessions.challenge_digest(request.session))
-    challenge, record = sessions.check_challenge(state.challenge, "NEW_PASSWORD_REQUIRED",
-                                                 state.record)
-    if request.newPassword is None:
-        raise ValidationFailed(errors=[{"field": "newPassword",
-                                        "message": "is required for NEW_PASSWORD_REQUIRED"}])
-    current = state.password
-    if current is None or not current.temporary:
-        raise InvalidSession()
-    if not record.active:
-        raise AccountInactive()
-    if record.locked:
-        raise AccountLocked()
-    if current.expiresAt and clock.parse(current.expiresAt) <= clock.now():
-        raise TemporaryPasswordExpired()
-    enforce_policy(request.newPassword, record, current_hash=current.hash)
-    credential = new_credential(request.newPassword, temporary=False)
-    repository.replace_password(
-        record, credential,
-        PasswordChange(expected_hash=current.hash, expected_epoch=record.sessionEpoch,
-                       failure=InvalidSession()),
-        audit=[AuditEvent(actorId=record.id, action="password.changed", targetId=record.id,
-                          details={"via": "new_password_challenge"})],
-        messages=changed_notices(record, credential),
-    )
-    updated = record.model_copy(update={"sessionEpoch": record.sessionEpoch + 1,
-                                        "passwordStatus": "set"})
-    return sessions.continue_sign_in(
-        updated, credential, throttles=None, after_totp=True, consume_challenge=challenge.digest,
-        audit=[AuditEvent(actorId=record.id, action="sign_in.succeeded", targetId=record.id,
-                          details={"via": "new_password_challenge"})],
-    )
-
-
 # ---------------------------------------------------------------------- self-service
 def change_own_password(agent_id: str, session_id: str, request: ChangePasswordRequest, *,
                         source_ip: str) -> None:
@@ -154,10 +93,10 @@ def change_own_password(agent_id: str, session_id: str, request: ChangePasswordR
     the agent is revoked, the caller's own is moved to the new epoch and stays.
 
     Wrong current passwords count as password failures (counted before compared:
-    ``services.reauth``), so a stolen session cannot be used to guess it.
+    ``reauth``), so a stolen session cannot be used to guess it.
     """
-    repository = get_repository()
-    record, session, current = repository.load_password_change(agent_id, session_id)
+    store = credentials()
+    record, session, current = store.load_password_change(agent_id, session_id)
     if record is None or session is None or session.epoch != record.sessionEpoch:
         raise Unauthorized()
     reauthenticate(record.id, request.currentPassword, current, source_ip=source_ip,
@@ -167,7 +106,7 @@ def change_own_password(agent_id: str, session_id: str, request: ChangePasswordR
     enforce_policy(request.newPassword, record,
                    same_as_current=request.newPassword == request.currentPassword)
     credential = new_credential(request.newPassword, temporary=False)
-    repository.replace_password(
+    store.replace_password(
         record, credential,
         PasswordChange(expected_hash=current.hash, expected_epoch=record.sessionEpoch,
                        keep_session=session.id,
@@ -188,8 +127,8 @@ def set_by_admin(actor: Actor, agent_id: str, request: AdminPasswordRequest) -> 
     have), only over an agent holding no permission the caller lacks (else a manager
     could take over a more powerful account), never the owner's but by the owner.
     """
-    repository = get_repository()
-    record = repository.get_agent(agent_id)
+    store = credentials()
+    record = store.get_agent(agent_id)
     if record is None:
         raise NotFound("No such agent")
     authorize(actor, record, Act.PASSWORD)
@@ -212,7 +151,7 @@ def set_by_admin(actor: Actor, agent_id: str, request: AdminPasswordRequest) -> 
                            expiresAt=readable(credential.expiresAt))
     else:
         messages = notices(record, "password.admin_set", changedAt=changed_at)
-    repository.replace_password(
+    store.replace_password(
         record, credential, PasswordChange(expected_version=record.version),
         audit=[AuditEvent(actorId=actor.id, action="password.set_by_admin",
                           targetId=record.id,

@@ -6,8 +6,9 @@ API through ``Runtime``: API Gateway, the authorizer, the functions and the stre
 notifier as AWS would run them (the stream is delivered after the answer, from a
 poller thread). Two local-only routes: ``GET /_local/outbox`` and
 ``POST /_local/run/{function}``. Only requests for ``127.0.0.1:<port>`` or
-``localhost:<port>`` are served, by it and by moto (``roster.local.loopback``); a known
-path asked with a method no route declares gets ``405`` with ``Allow``.
+``localhost:<port>`` are served, by it and by moto (``roster_local.loopback``); a known
+path asked with a method no route declares gets ``405`` with ``Allow``. Both are
+werkzeug's threaded servers; ``LocalApp`` is the WSGI application in front of ``Runtime``.
 
 Environment: ``ROSTER_PORT`` (default 3000; 0 picks a free port),
 ``ROSTER_LOCAL_ADMIN_PASSWORD`` (the owner's password, never printed; generated and
@@ -24,25 +25,28 @@ import sys
 import threading
 import time
 import warnings
-from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Iterable
 from types import FrameType
-from typing import Any, cast
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from roster.errors import PROBLEM_CONTENT_TYPE, MethodNotAllowed, problem_document
-from roster.local.functions import FunctionFailed, UnknownFunction
-from roster.local.gateway import LocalResponse, declared_methods
-from roster.local.loopback import (
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from werkzeug.wsgi import ClosingIterator, get_input_stream
+
+from roster_local.functions import FunctionFailed, UnknownFunction
+from roster_local.gateway import LocalResponse, declared_methods
+from roster_local.loopback import (
     MISDIRECTED_STATUS,
     EmbeddedMoto,
+    StartResponse,
     cross_origin_problem,
     host_allowed,
     misdirected_problem,
     origin_allowed,
     single_host,
 )
-from roster.local.runtime import DEFAULT_PORT, DEFAULT_REGION, Runtime
+from roster_local.runtime import DEFAULT_PORT, DEFAULT_REGION, Runtime
 
 log = logging.getLogger("local_aws")  # Powertools mutes loggers named after its service
 
@@ -51,129 +55,154 @@ OUTBOX_PATH = "/_local/outbox"
 RUN_PREFIX = "/_local/run/"
 ADMIN_PASSWORD_VARIABLE = "ROSTER_LOCAL_ADMIN_PASSWORD"
 PUMP_INTERVAL_SECONDS = 1.0
+# werkzeug listens with this backlog already; socketserver's default of 5 reset
+# connections when 20 clients raced.
 LISTEN_BACKLOG = 128
+# What the request handler adds to the WSGI environ: the request target and the header
+# lines as received (the environ joins repeated headers and drops names with "_").
+RAW_TARGET = "roster_local.target"
+RAW_HEADERS = "roster_local.headers"
 _HOP_BY_HOP = {"connection", "content-length", "transfer-encoding", "keep-alive"}
 
 
-class LocalHTTPServer(ThreadingHTTPServer):
-    daemon_threads = True
-    # socketserver's default backlog of 5 reset connections when 20 clients raced.
-    request_queue_size = LISTEN_BACKLOG
+class RequestHandler(WSGIRequestHandler):
+    """werkzeug's handler (every method, chunked bodies, ``Expect: 100-continue``), with
+    the request as received kept for ``LocalApp`` and ``http.server``'s own refusals
+    answered as problem documents."""
+
+    def make_environ(self) -> dict[str, Any]:
+        environ = super().make_environ()
+        environ[RAW_TARGET] = self.path
+        environ[RAW_HEADERS] = list(self.headers.items())
+        return environ
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        """Silenced: ``LocalApp`` logs one line per request, without query or headers."""
+
+    def send_error(self, code: int, message: str | None = None,
+                   explain: str | None = None) -> None:
+        """A header line too long, too many headers, a malformed request line: a problem
+        document, not ``http.server``'s HTML page."""
+        self.close_connection = True
+        title = message or self.responses.get(code, ("Error",))[0]
+        document = problem_document(code, "bad_request" if code < 500 else "internal_error",
+                                    title, explain or title)
+        body = json.dumps(document).encode("utf-8")
+        self.send_response(code)
+        self.send_header("Content-Type", PROBLEM_CONTENT_TYPE)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Connection", "close")
+        self.end_headers()
+        if getattr(self, "command", None) != "HEAD":
+            self.wfile.write(body)
+
+
+class LocalApp:
+    """The WSGI application: every request goes to ``Runtime.invoke``, except the two
+    local-only routes. ``runtime`` is bound once provisioned, before the server serves."""
+
     runtime: Runtime
 
+    def __init__(self, runtime: Runtime | None = None) -> None:
+        if runtime is not None:
+            self.runtime = runtime
 
-class RequestHandler(BaseHTTPRequestHandler):
-    """Every request goes to ``Runtime.invoke``, except the two local-only routes."""
-
-    protocol_version = "HTTP/1.1"
-    server_version = "roster-local"
-
-    def __getattr__(self, name: str) -> Callable[[], None]:
-        """``do_<METHOD>`` for every method, ``TRACE`` or ``FOO`` included: API Gateway
-        answers each (a method a route does not declare gets its 404 problem), never
-        ``http.server``'s 501 HTML page."""
-        if name.startswith("do_"):
-            return self._handle
-        raise AttributeError(name)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Silenced: ``_handle`` logs one line per request, without query or headers."""
-
-    def _handle(self) -> None:
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse
+                 ) -> Iterable[bytes]:
         started = time.monotonic()
-        status = 500
-        path = urlsplit(self.path).path
-        runtime = cast(LocalHTTPServer, self.server).runtime
-        try:
-            response = self._respond(path)
-            status = response.status
-            self._send(response)
-            self.wfile.flush()
-            runtime.stream_records_due()  # delivered after the answer, as AWS does
-        finally:
-            elapsed = (time.monotonic() - started) * 1000
-            log.info("%s %s %d %.0fms", self.command, path, status, elapsed)
+        method = str(environ["REQUEST_METHOD"])
+        target = urlsplit(str(environ[RAW_TARGET]))
+        response = self._respond(environ, method, target.path, target.query)
+        headers = [(name, value) for name, value in response.headers.items()
+                   if name.lower() not in _HOP_BY_HOP]
+        headers.append(("Content-Length", str(len(response.body))))
+        start_response(f"{response.status} {_reason(response.status)}", headers)
 
-    def _respond(self, path: str) -> LocalResponse:
-        runtime = cast(LocalHTTPServer, self.server).runtime
+        def answered() -> None:
+            # werkzeug calls this once the answer is written: the stream is delivered
+            # after it, as AWS does
+            self.runtime.stream_records_due()
+            elapsed = (time.monotonic() - started) * 1000
+            log.info("%s %s %d %.0fms", method, target.path, response.status, elapsed)
+
+        return ClosingIterator([response.body], answered)
+
+    def _respond(self, environ: dict[str, Any], method: str, path: str,
+                 query: str) -> LocalResponse:
+        runtime = self.runtime
+        raw_headers: list[tuple[str, str]] = environ[RAW_HEADERS]
         try:
-            body = self._read_body()
-        except ValueError:  # a Content-Length or chunk size that is not a number
-            self.close_connection = True
+            body = _read_body(environ)
+        except (ValueError, OSError):  # a Content-Length or chunk size that is not a number
             return runtime.gateway_response("BAD_REQUEST_BODY")
-        port = cast(LocalHTTPServer, self.server).server_port
-        host = single_host(self.headers.get_all("Host") or [])
+        port = int(environ["SERVER_PORT"])
+        host = single_host(_values(raw_headers, "Host"))
         if not host_allowed(host, port):
             return _json(MISDIRECTED_STATUS, misdirected_problem(host), PROBLEM_CONTENT_TYPE)
-        if len(self.headers.get_all("Authorization") or []) > 1:
+        if len(_values(raw_headers, "Authorization")) > 1:
             # which one counts would differ between two readers: none does
             return _json(400, problem_document(
                 400, "bad_request", "Bad request", "Send one Authorization header"),
                 PROBLEM_CONTENT_TYPE)
-        origin = self.headers.get("Origin")
+        origins = _values(raw_headers, "Origin")
+        origin = origins[0] if origins else None
         if not origin_allowed(origin, port, own_pages=True):
             assert origin is not None
             return _json(403, cross_origin_problem(origin), PROBLEM_CONTENT_TYPE)
         try:
             if path == OUTBOX_PATH or path.startswith(RUN_PREFIX):
-                return self._local_route(runtime, path)
+                return self._local_route(method, path)
             allowed = declared_methods(runtime.template.routes, path)
-            if allowed and self.command not in allowed and "ANY" not in allowed:
+            if allowed and method not in allowed and "ANY" not in allowed:
                 return _method_not_allowed(allowed)
             headers: dict[str, list[str]] = {}
-            for name, value in self.headers.items():
+            for name, value in raw_headers:
                 headers.setdefault(name, []).append(value)
             return runtime.invoke(
-                self.command,
-                f"{path}?{query}" if (query := urlsplit(self.path).query) else path,
+                method,
+                f"{path}?{query}" if query else path,
                 headers=headers,
                 body=body or None,
-                source_ip=self.client_address[0],
+                source_ip=str(environ["REMOTE_ADDR"]),
             )
         except Exception:
-            log.exception("%s %s: the local runtime failed", self.command, path)
+            log.exception("%s %s: the local runtime failed", method, path)
             return runtime.gateway_response("DEFAULT_5XX")
 
-    def _local_route(self, runtime: Runtime, path: str) -> LocalResponse:
+    def _local_route(self, method: str, path: str) -> LocalResponse:
         if path == OUTBOX_PATH:
-            if self.command != "GET":
+            if method != "GET":
                 return _method_not_allowed(["GET"])
-            return _json(200, {"messages": runtime.outbox()})
-        if self.command != "POST":
+            return _json(200, {"messages": self.runtime.outbox()})
+        if method != "POST":
             return _method_not_allowed(["POST"])
-        return _run(runtime, unquote(path[len(RUN_PREFIX) :]))
+        return _run(self.runtime, unquote(path[len(RUN_PREFIX) :]))
 
-    def _read_body(self) -> bytes:
-        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
-            chunks: list[bytes] = []
-            while size := int(self.rfile.readline().split(b";")[0].strip() or b"0", 16):
-                chunks.append(self.rfile.read(size))
-                self.rfile.readline()
-            while self.rfile.readline().strip():  # trailers
-                pass
-            return b"".join(chunks)
-        length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(length) if length > 0 else b""
 
-    def send_error(self, code: int, message: str | None = None,
-                   explain: str | None = None) -> None:
-        """``http.server``'s own refusals (a header line too long, too many headers, a
-        malformed request line) as problem documents, not its HTML page."""
-        self.close_connection = True
-        title = message or self.responses.get(code, ("Error",))[0]
-        document = problem_document(code, "bad_request" if code < 500 else "internal_error",
-                                    title, explain or title)
-        self._send(_json(code, document, PROBLEM_CONTENT_TYPE))
+def listen(host: str, port: int, app: LocalApp) -> BaseWSGIServer:
+    """werkzeug's threaded server for ``app`` on ``host:port`` (0: a free port), bound
+    and listening with a backlog of ``LISTEN_BACKLOG``; ``serve_forever`` to serve."""
+    server = make_server(host, port, app, threaded=True, request_handler=RequestHandler)
+    assert server.request_queue_size >= LISTEN_BACKLOG
+    return server
 
-    def _send(self, response: LocalResponse) -> None:
-        self.send_response(response.status)
-        for name, value in response.headers.items():
-            if name.lower() not in _HOP_BY_HOP:
-                self.send_header(name, value)
-        self.send_header("Content-Length", str(len(response.body)))
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(response.body)
+
+def _values(headers: list[tuple[str, str]], name: str) -> list[str]:
+    wanted = name.lower()
+    return [value for key, value in headers if key.lower() == wanted]
+
+
+def _read_body(environ: dict[str, Any]) -> bytes:
+    """The body, de-chunked by werkzeug; a Content-Length that is not a number raises
+    ``ValueError`` (werkzeug would read it as 0)."""
+    length = environ.get("CONTENT_LENGTH")
+    if length and not environ.get("wsgi.input_terminated"):
+        int(length)
+    return get_input_stream(environ).read()
+
+
+def _reason(status: int) -> str:
+    return RequestHandler.responses.get(status, ("Unknown",))[0]
 
 
 def _json(status: int, document: Any, content_type: str = "application/json") -> LocalResponse:
@@ -231,7 +260,7 @@ def _port() -> int:
 
 def main() -> int:
     """Run until Ctrl-C or SIGTERM; exit 0 after a clean shutdown."""
-    from roster.local.moto_tuning import cheap_transaction_rollback, direct_responses
+    from roster_local.moto_tuning import tuned_moto
 
     logging.basicConfig(level=logging.WARNING, format="%(message)s", stream=sys.stderr)
     log.setLevel(logging.INFO)
@@ -246,19 +275,21 @@ def main() -> int:
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
 
+    app = LocalApp()
     try:
-        httpd = LocalHTTPServer((HOST, _port()), RequestHandler)
+        httpd = listen(HOST, _port(), app)
     except OSError as error:
         print(f"Cannot listen on {HOST}:{_port()}: {error.strerror}", file=sys.stderr)
         return 1
     # A transaction snapshots the items it names, not the whole table: moto's own
     # rollback copies the table for every transaction, and a server's table only grows;
-    # item and stream answers skip moto's model-walking serializer.
-    with cheap_transaction_rollback(), direct_responses():
-        return _serve(httpd, stop)
+    # item and stream answers skip moto's model-walking serializer; a symmetric KMS key
+    # gets no RSA key it would never use.
+    with tuned_moto():
+        return _serve(httpd, app, stop)
 
 
-def _serve(httpd: LocalHTTPServer, stop: threading.Event) -> int:
+def _serve(httpd: BaseWSGIServer, app: LocalApp, stop: threading.Event) -> int:
     """Embedded AWS up, stack provisioned, owner made; serve until ``stop``."""
     moto = EmbeddedMoto(HOST)
     moto.start()
@@ -268,7 +299,7 @@ def _serve(httpd: LocalHTTPServer, stop: threading.Event) -> int:
         point_aws_at(moto.url)
         port = httpd.server_address[1]
         runtime = Runtime(parameters={"VerificationUrlBase": f"http://{HOST}:{port}/verify-email"})
-        httpd.runtime = runtime.provision()
+        app.runtime = runtime.provision()
         given = os.environ.get(ADMIN_PASSWORD_VARIABLE) or None
         password = runtime.create_owner(given)
         runtime.deliver_streams_in_background(PUMP_INTERVAL_SECONDS)

@@ -25,13 +25,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
-from roster.local.functions import (
+from roster_local.functions import (
     FunctionFailed,
     FunctionPool,
     LocalLambdaContext,
     UnknownFunction,
 )
-from roster.local.gateway import (
+from roster_local.gateway import (
     LocalResponse,
     as_string,
     match_route,
@@ -39,10 +39,10 @@ from roster.local.gateway import (
     proxy_response,
     valid_authorizer_output,
 )
-from roster.local.outbox import Outbox, utc_stamp
-from roster.local.provision import Stack, aws_client, provision
-from roster.local.streams import StreamPump, Subscription
-from roster.local.template import ApiRoute, AuthorizerSpec, FunctionSpec, Resolver, Template
+from roster_local.outbox import Outbox, utc_stamp
+from roster_local.provision import Stack, aws_client, provision
+from roster_local.streams import StreamPump, Subscription
+from roster_local.template import ApiRoute, AuthorizerSpec, FunctionSpec, Resolver, Template
 
 log = logging.getLogger("local_aws")  # Powertools mutes loggers named after its service
 

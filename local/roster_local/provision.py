@@ -21,16 +21,13 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-from roster.local.template import (
+from roster_local.template import (
     API_TYPE,
     FUNCTION_TYPE,
     Resolver,
     Template,
     referenced_resources,
 )
-
-# What Secrets Manager calls punctuation in GenerateSecretString.
-_PUNCTUATION = string.punctuation
 
 
 @dataclass
@@ -217,7 +214,7 @@ def _create_secret(stack: Stack, logical_id: str, properties: dict[str, Any]) ->
     client = aws_client("secretsmanager", stack.region)
     name = properties.get("Name") or physical_name(stack.name, logical_id, limit=512)
     if "GenerateSecretString" in properties:
-        value = generate_secret_string(properties["GenerateSecretString"])
+        value = generate_secret_string(client, properties["GenerateSecretString"])
     else:
         value = str(properties.get("SecretString", ""))
     request: dict[str, Any] = {"Name": name, "SecretString": value}
@@ -312,39 +309,22 @@ _CREATORS: dict[str, _Creator] = {
 # --------------------------------------------------------------------------- helpers
 
 
-def generate_secret_string(spec: Mapping[str, Any]) -> str:
-    """What Secrets Manager's ``GenerateSecretString`` would produce, from ``secrets``."""
-    length = int(spec.get("PasswordLength", 32))
-    excluded = set(str(spec.get("ExcludeCharacters", "")))
-    classes = [
-        chars
-        for chars, exclude in (
-            (string.ascii_lowercase, "ExcludeLowercase"),
-            (string.ascii_uppercase, "ExcludeUppercase"),
-            (string.digits, "ExcludeNumbers"),
-            (_PUNCTUATION, "ExcludePunctuation"),
-        )
-        if not _truthy(spec.get(exclude))
-    ]
-    if _truthy(spec.get("IncludeSpace")):
-        classes.append(" ")
-    classes = [
-        filtered
-        for chars in classes
-        if (filtered := "".join(c for c in chars if c not in excluded))
-    ]
-    if not classes:
-        raise ValueError("GenerateSecretString excludes every character")
-    alphabet = "".join(classes)
-    require_each = spec.get("RequireEachIncludedType", True) is not False
-    while True:
-        value = "".join(secrets.choice(alphabet) for _ in range(length))
-        if (
-            not require_each
-            or length < len(classes)
-            or all(any(char in chars for char in value) for chars in classes)
-        ):
-            break
+# GenerateSecretString's options that are GetRandomPassword's (the same generator).
+_RANDOM_PASSWORD_OPTIONS = ("PasswordLength", "ExcludeCharacters", "ExcludeNumbers",
+                            "ExcludePunctuation", "ExcludeUppercase", "ExcludeLowercase",
+                            "IncludeSpace", "RequireEachIncludedType")
+
+
+def generate_secret_string(client: Any, spec: Mapping[str, Any]) -> str:
+    """What ``GenerateSecretString`` stores: Secrets Manager's ``GetRandomPassword`` with
+    the same options, under ``GenerateStringKey`` of ``SecretStringTemplate`` if given."""
+    options: dict[str, Any] = {}
+    for name in _RANDOM_PASSWORD_OPTIONS:
+        if name in spec:
+            value = spec[name]
+            options[name] = (int(value) if name == "PasswordLength"
+                             else str(value) if name == "ExcludeCharacters" else _truthy(value))
+    value = str(client.get_random_password(**options)["RandomPassword"])
     template = spec.get("SecretStringTemplate")
     if template is None:
         return value

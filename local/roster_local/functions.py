@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from types import ModuleType
 from typing import Any
 
-from roster.local.template import FunctionSpec
+from roster_local.template import FunctionSpec
 
 
 class UnknownFunction(LookupError):

@@ -2,9 +2,9 @@
 
 The SAM template is the one source of truth for local mode: functions, routes,
 authorizer, gateway responses, stream and schedule triggers and resources are all read
-from it. CloudFormation short-form tags (``!Ref``, ``!GetAtt``...) are turned into their
-long forms on load, and ``Resolver`` evaluates those intrinsics against the local
-parameter values and the physical ids of what was provisioned.
+from it. cfn-lint's decoder turns CloudFormation short-form tags (``!Ref``, ``!GetAtt``...)
+into their long forms on load, and ``Resolver`` evaluates those intrinsics against the
+local parameter values and the physical ids of what was provisioned.
 """
 
 from __future__ import annotations
@@ -13,13 +13,11 @@ import base64
 import ipaddress
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
-
-import yaml  # type: ignore[import-untyped, unused-ignore]
 
 FUNCTION_TYPE = "AWS::Serverless::Function"
 API_TYPE = "AWS::Serverless::Api"
@@ -50,74 +48,29 @@ _UNSET_AUTHORIZER_VARIABLE = re.compile(r"\$context\.authorizer\.[A-Za-z0-9_]+")
 
 
 def default_template_path() -> Path:
-    """The repository's ``template.yaml``: ``shared/roster/local/`` is three levels below."""
-    return Path(__file__).resolve().parents[3] / "template.yaml"
+    """The repository's ``template.yaml``: ``local/roster_local/`` is two levels below."""
+    return Path(__file__).resolve().parents[2] / "template.yaml"
 
 
 # --------------------------------------------------------------------------- loading
 
 
-# A safe loader (libyaml's when there) that understands CloudFormation's short-form
-# intrinsic tags; built with type() to type-check with and without the PyYAML stubs.
-_CloudFormationLoader: Any = type(
-    "_CloudFormationLoader", (getattr(yaml, "CSafeLoader", yaml.SafeLoader),), {}
-)
-
-
-def _node_value(loader: Any, node: Any) -> Any:
-    if isinstance(node, yaml.ScalarNode):
-        return loader.construct_scalar(node)
-    if isinstance(node, yaml.SequenceNode):
-        return loader.construct_sequence(node, deep=True)
-    if isinstance(node, yaml.MappingNode):
-        return loader.construct_mapping(node, deep=True)
-    raise yaml.constructor.ConstructorError(None, None, f"unexpected node {node!r}")
-
-
-def _long_form(name: str) -> Callable[[Any, Any], dict[str, Any]]:
-    def construct(loader: Any, node: Any) -> dict[str, Any]:
-        return {name: _node_value(loader, node)}
-
-    return construct
-
-
-def _get_att(loader: Any, node: Any) -> dict[str, Any]:
-    value = _node_value(loader, node)
-    if isinstance(value, str):
-        resource, _, attribute = value.partition(".")
-        return {"Fn::GetAtt": [resource, attribute]}
-    return {"Fn::GetAtt": value}
-
-
-for _tag in (
-    "Base64",
-    "Cidr",
-    "FindInMap",
-    "GetAZs",
-    "ImportValue",
-    "Join",
-    "Select",
-    "Split",
-    "Sub",
-    "If",
-    "Not",
-    "Equals",
-    "And",
-    "Or",
-):
-    _CloudFormationLoader.add_constructor(f"!{_tag}", _long_form(f"Fn::{_tag}"))
-_CloudFormationLoader.add_constructor("!Ref", _long_form("Ref"))
-_CloudFormationLoader.add_constructor("!Condition", _long_form("Condition"))
-_CloudFormationLoader.add_constructor("!GetAtt", _get_att)
-
-
 def load_template(path: Path | str | None = None) -> dict[str, Any]:
-    """The template as plain data, intrinsics in their long (JSON) form."""
+    """The template as plain data, intrinsics in their long (JSON) form: cfn-lint's
+    decoder reads the short-form tags (``!Ref``, ``!GetAtt A.B``, ``!Sub``...)."""
+    from cfnlint.decode import cfn_yaml
+
     text = Path(path or default_template_path()).read_text(encoding="utf-8")
-    document: Any = yaml.load(text, Loader=_CloudFormationLoader)  # noqa: S506 - a SafeLoader
+    document: Any = cfn_yaml.loads(text, str(path))
     if not isinstance(document, dict) or not isinstance(document.get("Resources"), dict):
         raise ValueError(f"{path} is not a CloudFormation template")
     return document
+
+
+@lru_cache(maxsize=8)
+def _loaded(path: Path, modified_ns: int) -> Template:
+    """One parse per template version: every test's runtime reads the same file."""
+    return Template(load_template(path), path)
 
 
 # --------------------------------------------------------------------------- model
@@ -210,8 +163,10 @@ class Template:
 
     @classmethod
     def load(cls, path: Path | str | None = None) -> Template:
+        """The template at ``path``, parsed once per (path, modification time) and shared:
+        treat it as read-only."""
         resolved = Path(path or default_template_path()).resolve()
-        return cls(load_template(resolved), resolved)
+        return _loaded(resolved, resolved.stat().st_mtime_ns)
 
     @property
     def root(self) -> Path:

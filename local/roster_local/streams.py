@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from roster.local.functions import FunctionFailed
-from roster.local.provision import aws_client
-from roster.local.template import FunctionSpec, StreamEvent
+from roster_local.functions import FunctionFailed
+from roster_local.provision import aws_client
+from roster_local.template import FunctionSpec, StreamEvent
 
 log = logging.getLogger("local_aws")  # Powertools mutes loggers named after its service
 
@@ -290,7 +290,7 @@ class StreamPump:
             return delivered
 
     def _trim_read_records(self) -> None:
-        from roster.local.moto_tuning import trim_stream
+        from roster_local.moto_tuning import trim_stream
 
         readers: dict[str, list[str | None]] = {}
         for subscription in self.subscriptions:

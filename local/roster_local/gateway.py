@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
-from roster.local.template import ApiRoute
+from roster_local.template import ApiRoute
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,220 @@
+"""Every route of the API, declared once: who serves it, who may call it, what it answers.
+
+A handler registers through ``roster.api.route(router, "POST /agents")``, which looks its
+declaration up here (an undeclared route cannot be registered). Derived from this table:
+the authorizer's requirement per route (``requirement``), the problems each route
+answers in ``openapi.json`` (``errors``), the public operations' empty ``security``, and
+the list the bench measures (``ROUTES``). Tests hold ``template.yaml``'s API events
+equal to it (method, path, function, authorizer) and every function's router to exactly
+its declared routes.
+
+Cheap to import (the authorizer reads it at cold start): permission names and error
+classes only, no handler and no pydantic model.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+from roster import errors
+from roster.errors import RosterError
+from roster.permissions import (
+    AGENTS_CREDENTIALS,
+    AGENTS_DELETE,
+    AGENTS_READ,
+    AGENTS_WRITE,
+    AUDIT_READ,
+    CATALOG_WRITE,
+    PUBLIC,
+    SIGNED_IN,
+    Requirement,
+)
+
+Errors = tuple[type[RosterError], ...]
+
+
+@dataclass(frozen=True)
+class Route:
+    """One route. ``path`` is API Gateway's form (``/agents/{id}``); ``function`` the
+    ``functions/<dir>`` (the template's ``CodeUri``) serving it; ``requirement``
+    ``PUBLIC`` (no token), ``SIGNED_IN`` (any agent) or any one of a set of permissions;
+    ``errors`` the problems it answers beyond those every route of its kind shares
+    (``roster.openapi.problem_codes``); ``resolver`` False for a plain Lambda handler
+    outside the Powertools resolver (no router, not in ``openapi.json``)."""
+
+    method: str
+    path: str
+    function: str
+    requirement: Requirement
+    summary: str
+    tag: str
+    errors: Errors = ()
+    resolver: bool = True
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.method, self.path)
+
+    @property
+    def public(self) -> bool:
+        return self.requirement is None
+
+    @property
+    def router_path(self) -> str:
+        """The path as Powertools' router spells it (``/agents/<id>``)."""
+        return self.path.replace("{", "<").replace("}", ">")
+
+
+def _any(*permissions: str) -> frozenset[str]:
+    return frozenset(permissions)
+
+
+# Shared error lists: the routes that answer them answer them for the same reason.
+_LIST: Errors = (errors.InvalidCursor,)
+_SIGN_IN_REFUSALS: Errors = (errors.TemporaryPasswordExpired, errors.AccountInactive,
+                             errors.IpNotAllowed, errors.AccountLocked)
+_TWO_FACTOR_CODE: Errors = (errors.InvalidCode, errors.TwoFactorNotEnabled,
+                            errors.AccountLocked, errors.TooManyAttempts)
+_REAUTHENTICATION: Errors = (errors.InvalidCredentials, errors.TooManyAttempts)
+
+CATALOG_KINDS: Final = ("roles", "queues", "skills", "groups", "profiles")
+CATALOG_READ: Final = _any(AGENTS_READ, CATALOG_WRITE)
+
+
+def _catalog(kind: str) -> tuple[Route, ...]:
+    """A catalogue's five routes (the catalog function serves every kind alike)."""
+    write = _any(CATALOG_WRITE)
+    one = kind.rstrip("s")
+    return (
+        Route("GET", f"/{kind}", "catalog", CATALOG_READ, f"List {kind}", "catalogues",
+              _LIST),
+        Route("POST", f"/{kind}", "catalog", write, f"Create a {one}", "catalogues",
+              (errors.AlreadyExists, errors.UnknownReference, errors.Forbidden)),
+        Route("GET", f"/{kind}/{{id}}", "catalog", CATALOG_READ, f"Read a {one}",
+              "catalogues"),
+        Route("PATCH", f"/{kind}/{{id}}", "catalog", write, f"Change a {one}", "catalogues",
+              (errors.ImmutableField, errors.BuiltIn, errors.UnknownReference,
+               errors.Forbidden, errors.ConcurrentChange)),
+        Route("DELETE", f"/{kind}/{{id}}", "catalog", write, f"Delete a {one}", "catalogues",
+              (errors.InUse, errors.BuiltIn)),
+    )
+
+
+ROUTES: Final[tuple[Route, ...]] = (
+    # ------------------------------------------------------------ sign-in (auth)
+    Route("POST", "/auth/login", "auth", PUBLIC, "Sign in with a login and a password",
+          "sign-in",
+          (errors.InvalidCredentials, *_SIGN_IN_REFUSALS, errors.TooManyAttempts)),
+    Route("POST", "/auth/challenge", "auth", PUBLIC, "Answer a sign-in challenge", "sign-in",
+          (errors.InvalidTwoFactorCode, errors.InvalidSession, *_SIGN_IN_REFUSALS,
+           errors.PasswordPolicy, errors.TooManyAttempts)),
+    Route("POST", "/auth/refresh", "auth", PUBLIC, "Trade a refresh token for new tokens",
+          "sign-in", (errors.InvalidToken, errors.IpNotAllowed)),
+    Route("POST", "/auth/logout", "auth", SIGNED_IN, "End the caller's session", "sign-in"),
+    Route("DELETE", "/agents/{id}/sessions", "auth", _any(AGENTS_CREDENTIALS),
+          "End every session of an agent", "credentials"),
+    # ------------------------------------------------------------ password
+    Route("POST", "/password/forgot", "password", PUBLIC, "Ask for a recovery code",
+          "password recovery"),
+    Route("POST", "/password/reset", "password", PUBLIC, "Set a password with a recovery code",
+          "password recovery", (errors.InvalidCode, errors.PasswordPolicy)),
+    Route("POST", "/me/password", "password", SIGNED_IN, "Change the caller's password",
+          "self-service", (*_REAUTHENTICATION, errors.PasswordPolicy)),
+    Route("POST", "/agents/{id}/password", "password", _any(AGENTS_CREDENTIALS),
+          "Set or generate an agent's password", "credentials",
+          (errors.PasswordMismatch, errors.PasswordPolicy)),
+    # ------------------------------------------------------------ email changes
+    Route("POST", "/email-verification", "email_verification", PUBLIC,
+          "Confirm a new email address", "email",
+          (errors.InvalidVerificationToken, errors.EmailTaken)),
+    Route("POST", "/agents/{id}/email-change/resend", "email_verification",
+          _any(AGENTS_WRITE), "Send the verification link again", "email",
+          (errors.NoPendingEmail, errors.TooManyAttempts)),
+    Route("DELETE", "/agents/{id}/email-change", "email_verification", _any(AGENTS_WRITE),
+          "Cancel a pending email change", "email", (errors.NoPendingEmail,)),
+    # ------------------------------------------------------------ two-factor
+    Route("POST", "/me/two-factor", "two_factor", SIGNED_IN, "Start two-factor enrolment",
+          "self-service", (*_REAUTHENTICATION, errors.TwoFactorAlreadyEnabled)),
+    Route("POST", "/me/two-factor/confirm", "two_factor", SIGNED_IN,
+          "Confirm two-factor enrolment with a code", "self-service",
+          (errors.InvalidCode, errors.TwoFactorAlreadyEnabled)),
+    Route("DELETE", "/me/two-factor", "two_factor", SIGNED_IN,
+          "Turn the caller's two-factor sign-in off", "self-service", _TWO_FACTOR_CODE),
+    Route("POST", "/agents/{id}/backup-codes", "two_factor", _any(AGENTS_CREDENTIALS),
+          "Issue new backup codes", "credentials", (errors.TwoFactorNotEnabled,)),
+    Route("POST", "/agents/{id}/unlock", "two_factor", _any(AGENTS_CREDENTIALS),
+          "Unlock a locked agent", "credentials"),
+    Route("DELETE", "/agents/{id}/two-factor", "two_factor", _any(AGENTS_CREDENTIALS),
+          "Reset an agent's two-factor sign-in", "credentials"),
+    # ------------------------------------------------------------ agents: self-service
+    Route("GET", "/me", "agents", SIGNED_IN, "Read the caller's own record", "self-service"),
+    # PATCH /me never answers email_taken: another agent's address is answered as a free one.
+    Route("PATCH", "/me", "agents", SIGNED_IN, "Change the caller's own record",
+          "self-service",
+          (*_REAUTHENTICATION, errors.VersionConflict, errors.ConcurrentChange)),
+    Route("PUT", "/me/queue-status", "agents", SIGNED_IN, "Set the caller's queue status",
+          "self-service", (errors.UnknownReference,)),
+    Route("POST", "/me/photo", "agents", SIGNED_IN, "Start uploading the caller's photo",
+          "self-service"),
+    Route("DELETE", "/me/photo", "agents", SIGNED_IN, "Remove the caller's photo",
+          "self-service"),
+    # ------------------------------------------------------------ agents
+    Route("POST", "/agents", "agents", _any(AGENTS_WRITE), "Create an agent", "agents",
+          (errors.AccountTaken, errors.EmailTaken, errors.NumericIdTaken,
+           errors.IdempotencyKeyReused, errors.IdempotencyInProgress, errors.PasswordPolicy,
+           errors.UnknownReference)),
+    Route("GET", "/agents", "agents", _any(AGENTS_READ), "Find agents", "agents", _LIST),
+    Route("GET", "/agents/numeric-ids", "agents", _any(AGENTS_READ),
+          "List the numeric ids in use", "agents"),
+    Route("GET", "/agents/{id}", "agents", _any(AGENTS_READ), "Read an agent", "agents"),
+    Route("PATCH", "/agents/{id}", "agents", _any(AGENTS_WRITE), "Change an agent", "agents",
+          (errors.OwnerProtected, errors.EmailTaken, errors.NumericIdTaken,
+           errors.AgentLoggedOn, errors.ConcurrentChange, errors.VersionConflict,
+           errors.ImmutableField, errors.UnknownReference, errors.TooManyAttempts)),
+    Route("DELETE", "/agents/{id}", "agents", _any(AGENTS_DELETE), "Delete an agent",
+          "agents",
+          (errors.OwnerProtected, errors.HasAssignments, errors.AgentLoggedOn,
+           errors.InvalidReassignTarget)),
+    Route("PUT", "/agents/{id}/group", "agents", _any(AGENTS_WRITE),
+          "Move an agent to a group", "agents",
+          (errors.AgentLoggedOn, errors.UnknownReference, errors.ConcurrentChange)),
+    Route("POST", "/agents/{id}/photo", "agents", _any(AGENTS_WRITE),
+          "Start uploading an agent's photo", "agents"),
+    Route("DELETE", "/agents/{id}/photo", "agents", _any(AGENTS_WRITE),
+          "Remove an agent's photo", "agents"),
+    Route("GET", "/agents/{id}/assignments", "agents", _any(AGENTS_READ),
+          "List an agent's assignments", "assignments", _LIST),
+    Route("PUT", "/agents/{id}/assignments/{kind}/{ref}", "agents", _any(AGENTS_WRITE),
+          "Assign work to an agent", "assignments"),
+    Route("DELETE", "/agents/{id}/assignments/{kind}/{ref}", "agents", _any(AGENTS_WRITE),
+          "Take an assignment away", "assignments"),
+    # ------------------------------------------------------------ catalogues and audit
+    *(route for kind in CATALOG_KINDS for route in _catalog(kind)),
+    Route("GET", "/audit", "catalog", _any(AUDIT_READ), "Read the audit log", "audit", _LIST),
+    # ------------------------------------------------------------ the document itself
+    Route("GET", "/openapi.json", "openapi", PUBLIC, "This OpenAPI document", "service",
+          resolver=False),
+)
+
+BY_KEY: Final[dict[tuple[str, str], Route]] = {route.key: route for route in ROUTES}
+if len(BY_KEY) != len(ROUTES):
+    raise RuntimeError("a route is declared twice in roster.routes.ROUTES")
+
+# What a route missing from the table requires: a permission nobody holds (denied).
+UNLISTED: Final[Requirement] = frozenset({"<unlisted>"})
+
+
+def declared(key: str) -> Route:
+    """The declaration of ``"METHOD /path"`` (``KeyError`` naming it when there is none)."""
+    method, _, path = key.partition(" ")
+    found = BY_KEY.get((method.upper(), path))
+    if found is None:
+        raise KeyError(f"{key} is not declared in roster.routes.ROUTES")
+    return found
+
+
+def requirement(method: str, path: str) -> Requirement:
+    """What calling the route needs (``UNLISTED``, never granted, for an unknown one)."""
+    found = BY_KEY.get((method.upper(), path))
+    return UNLISTED if found is None else found.requirement

@@ -1,0 +1,238 @@
+"""The sign-in ports' contract, held by the in-memory fakes and the DynamoDB adapter
+alike (moto): the service tests on the fakes prove something about production only
+while both answer the same. Attempts spent before comparing, lockouts doubling,
+in-flight attempts reclaimed, 2FA failures locking at the limit, codes used once."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from roster import clock
+from roster.errors import AccountLocked, InvalidSession, InvalidTwoFactorCode, TooManyAttempts
+from roster.models.agent import AgentRecord
+from roster.models.credentials import Challenge, LoginThrottle
+from roster.models.two_factor import BackupCode, TotpCredential
+from roster.ports.attempts import PasswordAttempts, Throttle
+from roster.ports.sessions import SessionStore
+from roster.ports.two_factor import TwoFactorStore
+from roster.repository import get_repository
+from roster.repository.password_attempts import throttle_key
+from support.clocks import SteerableClock, steer_clock
+from support.fakes.attempts import FakePasswordAttempts
+from support.fakes.attempts import throttle_key as fake_throttle_key
+from support.fakes.sessions import FakeSessionStore
+from support.fakes.two_factor import FakeTwoFactorStore
+from support.fakes.world import World
+
+LIMIT, LOCKOUT = 3, 900
+
+
+@dataclass
+class Stores:
+    attempts: PasswordAttempts
+    two_factor: TwoFactorStore
+    sessions: SessionStore
+    add: Any  # (AgentRecord) -> None
+    agent: Any  # (agent id) -> AgentRecord
+    throttle: Any  # (Throttle) -> LoginThrottle
+
+
+def fake_stores() -> Stores:
+    world = World()
+    return Stores(FakePasswordAttempts(world), FakeTwoFactorStore(world),
+                  FakeSessionStore(world), world.add_agent, world.agents.__getitem__,
+                  lambda t: world.throttles.get(fake_throttle_key(t), LoginThrottle()))
+
+
+def dynamodb_stores() -> Stores:
+    repository = get_repository()
+
+    def agent(agent_id: str) -> AgentRecord:
+        record = repository.get_agent(agent_id)
+        assert record is not None
+        return record
+
+    return Stores(repository, repository, repository,
+                  lambda record: repository.create_agent(record, password=None), agent,
+                  lambda t: LoginThrottle.model_validate(
+                      repository.table.get(throttle_key(t)) or {}))
+
+
+@pytest.fixture(params=["fake", "dynamodb"])
+def stores(request: pytest.FixtureRequest) -> Iterator[Stores]:
+    if request.param == "fake":
+        yield fake_stores()
+    else:
+        request.getfixturevalue("runtime")
+        yield dynamodb_stores()
+
+
+@pytest.fixture
+def moved(monkeypatch: pytest.MonkeyPatch) -> SteerableClock:
+    return steer_clock(monkeypatch)
+
+
+def new_agent(stores: Stores, **fields: Any) -> AgentRecord:
+    stamp = clock.iso(clock.now())
+    account = f"a{uuid.uuid4().hex[:8]}"
+    record = AgentRecord(id=str(uuid.uuid4()), account=account,
+                         email=f"{account}@example.com", firstName="A", alias="A",
+                         createdAt=stamp, updatedAt=stamp, **fields)
+    stores.add(record)
+    return record
+
+
+# ---------------------------------------------------------------------- password attempts
+def spend(stores: Stores, throttle: Throttle) -> LoginThrottle:
+    return stores.attempts.spend_password_attempt(throttle, max_failures=LIMIT,
+                                                  lockout_seconds=LOCKOUT)
+
+
+def fail(stores: Stores, throttle: Throttle) -> None:
+    stores.attempts.settle_password_failure(throttle, spend(stores, throttle),
+                                            max_failures=LIMIT, lockout_seconds=LOCKOUT)
+
+
+def test_attempts_are_spent_before_deciding_and_held_while_in_flight(
+        stores: Stores, moved: SteerableClock) -> None:
+    throttle = Throttle("agent-1", source_ip="192.0.2.1")
+    counts = [spend(stores, throttle) for _ in range(LIMIT)]
+    assert [(c.failures, c.pending) for c in counts] == [(1, 1), (2, 2), (3, 3)]
+    with pytest.raises(TooManyAttempts) as held:
+        spend(stores, throttle)
+    assert held.value.extra["retryAfter"] == 1  # in flight, not locked
+    moved.advance(31)  # the requests died: the full count starts its lockout
+    with pytest.raises(TooManyAttempts) as locked:
+        spend(stores, throttle)
+    assert locked.value.extra["retryAfter"] == LOCKOUT  # from the reclaiming spend
+    assert (stores.throttle(throttle).failures, stores.throttle(throttle).pending) == (0, 0)
+
+
+def test_the_failure_reaching_the_limit_locks_and_lockouts_double(
+        stores: Stores, moved: SteerableClock) -> None:
+    throttle = Throttle(None, "ghost", "192.0.2.1")
+    for lockout in (LOCKOUT, 2 * LOCKOUT, 4 * LOCKOUT):
+        for _ in range(LIMIT):
+            fail(stores, throttle)
+        with pytest.raises(TooManyAttempts) as refused:
+            spend(stores, throttle)
+        assert refused.value.extra["retryAfter"] == lockout
+        moved.advance(lockout)
+    assert stores.throttle(throttle).lockouts == 3
+
+
+def test_a_right_guess_gives_back_and_forgives_only_with_nothing_in_flight(
+        stores: Stores) -> None:
+    throttle = Throttle("agent-2", source_ip="192.0.2.1")
+    fail(stores, throttle)
+    in_flight = spend(stores, throttle)
+    right = spend(stores, throttle)
+    stores.attempts.give_back_password_attempt(throttle)
+    stores.attempts.forgive_failures(throttle)  # another guess is in flight: kept
+    assert (stores.throttle(throttle).failures, stores.throttle(throttle).pending) == (2, 1)
+    stores.attempts.settle_password_failure(throttle, in_flight, max_failures=LIMIT,
+                                            lockout_seconds=LOCKOUT)
+    stores.attempts.forgive_failures(throttle)
+    assert (stores.throttle(throttle).failures, stores.throttle(throttle).pending) == (0, 0)
+    assert right.failures == 3
+
+
+def test_an_attempt_never_compared_is_returned_as_it_was(stores: Stores) -> None:
+    throttle = Throttle("agent-3", source_ip=None)
+    spend(stores, throttle)
+    stores.attempts.return_password_attempt(throttle)
+    stores.attempts.return_password_attempt(throttle)  # nothing left: no change
+    assert (stores.throttle(throttle).failures, stores.throttle(throttle).pending) == (0, 0)
+
+
+# ---------------------------------------------------------------------- two-factor
+def enrolled(stores: Stores, **fields: Any) -> AgentRecord:
+    record = new_agent(stores, **fields)
+    credential = TotpCredential(encryptedSeed="c2VlZA==", enrolmentId="e1",
+                                createdAt=clock.iso(clock.now()))
+    stores.two_factor.start_totp_enrolment(record.id, credential, audit=[])
+    stores.two_factor.enable_totp(record.id, "e1", 100, [("digest-1", BackupCode(
+        source="enrolment", enrolmentId="e1", createdAt=clock.iso(clock.now())))],
+        audit=[], messages=[])
+    return stores.agent(record.id)
+
+
+def challenge(stores: Stores, record: AgentRecord) -> str:
+    digest = uuid.uuid4().hex
+    stores.sessions.create_challenge(Challenge(
+        digest=digest, agentId=record.id, kind="TOTP_REQUIRED", epoch=record.sessionEpoch,
+        expiresAt=clock.iso(clock.now().replace(year=clock.now().year + 1))))
+    return digest
+
+
+def test_wrong_codes_are_counted_exactly_and_the_limit_locks(stores: Stores) -> None:
+    record = enrolled(stores)
+    counts = []
+    for _ in range(5):
+        stores.two_factor.spend_two_factor_attempt(record.id, max_failures=5)
+        counts.append(stores.two_factor.record_two_factor_failure(
+            record.id, max_failures=5, audit=[]))
+    assert counts == [1, 2, 3, 4, 5]
+    assert stores.agent(record.id).locked
+    with pytest.raises(AccountLocked):
+        stores.two_factor.spend_two_factor_attempt(record.id, max_failures=5)
+    with pytest.raises(AccountLocked):
+        stores.two_factor.pass_second_factor(record.id, challenge_digest=None,
+                                             enrolment_id="e1", step=101)
+    stores.two_factor.unlock_agent(stores.agent(record.id), audit=[])
+    after = stores.agent(record.id)
+    assert (after.locked, after.twoFactorFailures) == (False, 0)
+
+
+def test_in_flight_attempts_hold_the_limit_until_reclaimed(
+        stores: Stores, moved: SteerableClock) -> None:
+    record = enrolled(stores)
+    for _ in range(5):
+        stores.two_factor.spend_two_factor_attempt(record.id, max_failures=5)
+    with pytest.raises(TooManyAttempts):
+        stores.two_factor.spend_two_factor_attempt(record.id, max_failures=5)
+    stores.two_factor.give_back_two_factor_attempt(record.id)
+    stores.two_factor.spend_two_factor_attempt(record.id, max_failures=5)
+    moved.advance(31)
+    stores.two_factor.spend_two_factor_attempt(record.id, max_failures=5)  # reclaimed
+
+
+def test_a_time_step_a_challenge_and_a_backup_code_are_each_used_once(
+        stores: Stores) -> None:
+    record = enrolled(stores)
+    first = challenge(stores, record)
+    with pytest.raises(InvalidTwoFactorCode):  # not later than the confirmed step
+        stores.two_factor.pass_second_factor(record.id, challenge_digest=first,
+                                             enrolment_id="e1", step=100)
+    stores.two_factor.pass_second_factor(record.id, challenge_digest=first,
+                                         enrolment_id="e1", step=101)
+    with pytest.raises(InvalidSession):
+        stores.two_factor.pass_second_factor(record.id, challenge_digest=first,
+                                             enrolment_id="e1", step=102)
+    stores.two_factor.pass_second_factor(record.id, challenge_digest=challenge(stores, record),
+                                         enrolment_id="e1", backup_digest="digest-1")
+    with pytest.raises(InvalidTwoFactorCode):
+        stores.two_factor.pass_second_factor(
+            record.id, challenge_digest=challenge(stores, record), enrolment_id="e1",
+            backup_digest="digest-1")
+    state = stores.two_factor.load_two_factor_sign_in(record.id, "none", ["digest-1"])
+    assert state.backup is not None and state.backup.usedAt is not None
+    assert state.backupDigest == "digest-1"
+
+
+def test_turning_off_with_a_used_step_fails_and_with_a_new_one_removes_everything(
+        stores: Stores) -> None:
+    record = enrolled(stores)
+    with pytest.raises(InvalidTwoFactorCode):
+        stores.two_factor.disable_totp(record.id, was_enabled=True, audit=[], messages=[],
+                                       enrolment_id="e1", step=100)
+    stores.two_factor.disable_totp(record.id, was_enabled=True, audit=[], messages=[],
+                                   enrolment_id="e1", step=101)
+    after, credential = stores.two_factor.load_two_factor(record.id)
+    assert after is not None and not after.twoFactorEnabled and credential is None
+    state = stores.two_factor.load_two_factor_sign_in(record.id, "none", ["digest-1"])
+    assert state.backup is None

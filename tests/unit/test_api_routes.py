@@ -1,0 +1,123 @@
+"""The route registry (``roster.routes``) against what serves and deploys the routes.
+
+Adding a route takes its declaration with its handler (``roster.api.route``), its
+``template.yaml`` event, and a test. Each missing piece fails here: an event without a
+declaration or a declaration without an event (or naming another function, or another
+authorizer setting) fails the template test; a declaration without a handler, or a
+handler registered twice, fails the router test; a handler without a declaration cannot
+be imported (``route`` raises ``KeyError``).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from functools import cache
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+import yaml
+from roster import openapi, routes
+
+ROOT = Path(__file__).resolve().parents[2]
+FUNCTIONS = sorted(p.parent.name for p in (ROOT / "functions").glob("*/app.py"))
+
+
+class _CloudFormationLoader(yaml.SafeLoader):
+    """YAML with CloudFormation's short tags (``!Ref``, ``!GetAtt``...) read as plain
+    values: only the API events' literal properties matter here."""
+
+
+def _untagged(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
+    if isinstance(node, yaml.ScalarNode):
+        return loader.construct_scalar(node)
+    if isinstance(node, yaml.SequenceNode):
+        return loader.construct_sequence(node)
+    assert isinstance(node, yaml.MappingNode)
+    return loader.construct_mapping(node)
+
+
+_CloudFormationLoader.add_multi_constructor("!", _untagged)
+
+
+def template_events() -> dict[tuple[str, str], tuple[str, bool]]:
+    """Every API event of ``template.yaml``: (METHOD, path) → (functions dir, public)."""
+    template = yaml.load((ROOT / "template.yaml").read_text(encoding="utf-8"),
+                         Loader=_CloudFormationLoader)
+    found: dict[tuple[str, str], tuple[str, bool]] = {}
+    for name, resource in template["Resources"].items():
+        if resource["Type"] != "AWS::Serverless::Function":
+            continue
+        function = Path(resource["Properties"]["CodeUri"]).name
+        for event in (resource["Properties"].get("Events") or {}).values():
+            if event["Type"] != "Api":
+                continue
+            properties = event["Properties"]
+            key = (str(properties["Method"]).upper(), str(properties["Path"]))
+            assert key not in found, f"{key} has two events ({name})"
+            public = (properties.get("Auth") or {}).get("Authorizer") == "NONE"
+            found[key] = (function, public)
+    return found
+
+
+def test_the_template_deploys_exactly_the_declared_routes() -> None:
+    # Given the template's API events and the registry
+    deployed = template_events()
+    declared = {route.key: (route.function, route.public) for route in routes.ROUTES}
+    # Then each route is in both, served by the same function, public in both or neither
+    assert sorted(set(declared) - set(deployed)) == [], "declared, no template event"
+    assert sorted(set(deployed) - set(declared)) == [], "template event, not declared"
+    assert {key: value for key, value in deployed.items() if declared[key] != value} == {}
+
+
+@cache
+def _function(name: str) -> ModuleType:
+    module: ModuleType = openapi.load_function_module(name, suffix="_routes")
+    return module
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_each_declared_route_has_exactly_one_handler_in_its_function(function: str) -> None:
+    # Given the routes declared for the function and its app module
+    declared = sorted(route.key for route in routes.ROUTES
+                      if route.function == function and route.resolver)
+    module = _function(function)
+    router = getattr(module, "router", None)
+    if router is None:  # a plain Lambda handler: only routes declared outside the resolver
+        assert declared == [], f"{function} has no router for {declared}"
+        return
+    # Then the handlers registered through roster.api.route are one per declared route
+    handlers = Counter(value.declared_route.key for value in vars(module).values()
+                       if callable(value) and hasattr(value, "declared_route"))
+    assert [key for key, count in handlers.items() if count > 1] == [], "two handlers"
+    assert sorted(set(declared) - set(handlers)) == [], "declared, no handler"
+    assert sorted(set(handlers) - set(declared)) == [], "handler, declared elsewhere"
+    # And the router serves those and nothing else (no handler around the registry)
+    served = sorted((method, rule.replace("<", "{").replace(">", "}"))
+                    for rule, methods, *_ in router._routes for method in methods)
+    assert served == declared
+
+
+def test_routes_outside_the_resolver_have_a_plain_handler() -> None:
+    for route in routes.ROUTES:
+        if not route.resolver:
+            module = _function(route.function)
+            assert callable(module.handler) and not hasattr(module, "router"), route.key
+
+
+def test_a_handler_for_an_undeclared_route_cannot_be_registered() -> None:
+    from aws_lambda_powertools.event_handler.api_gateway import Router
+    from roster.api import route
+
+    with pytest.raises(KeyError, match="GET /nowhere is not declared"):
+        route(Router(), "GET /nowhere")
+
+
+def test_every_declaration_names_a_function_a_tag_and_a_summary() -> None:
+    # Every route names a function that exists, a tag and a summary
+    for route in routes.ROUTES:
+        assert route.function in FUNCTIONS, route.key
+        assert route.tag and route.summary, route.key
+        assert route.method in {"GET", "POST", "PUT", "PATCH", "DELETE"}, route.key
+    assert routes.declared("post /agents") is routes.BY_KEY[("POST", "/agents")]
