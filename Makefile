@@ -29,10 +29,11 @@ run: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest -n auto --dist loadgroup $(PYTEST_ARGS)
 
-## lint: ruff and mypy --strict
+## lint: ruff, mypy --strict and the import contracts (layers: pyproject.toml)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check shared local functions tests infra
 	$(VENV)/bin/mypy --strict shared/roster local/roster_local functions infra
+	$(VENV)/bin/lint-imports
 
 ## validate: cfn-lint and sam validate --lint
 validate: $(STAMP) $(SAM)

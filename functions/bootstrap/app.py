@@ -9,6 +9,9 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from roster.observability import logger
 from roster.services.bootstrap import create_owner
+from roster.wiring import install
+
+install()  # every port bound to its adapter, before anything runs
 
 
 def respond(event: dict[str, Any], context: LambdaContext, status: str, reason: str) -> None:

@@ -49,6 +49,9 @@ from roster.models.catalog import (
     SkillPatch,
 )
 from roster.services import catalog
+from roster.wiring import install
+
+install()  # every port bound to its adapter, before anything runs
 
 router = Router()
 

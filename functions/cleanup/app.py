@@ -7,6 +7,9 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from roster.observability import logger, metrics
 from roster.services import cleanup
+from roster.wiring import install
+
+install()  # every port bound to its adapter, before anything runs
 
 
 @logger.inject_lambda_context

@@ -14,6 +14,9 @@ from roster.api import (
 )
 from roster.models.email_change import ResendAnswer, VerificationRequest
 from roster.services import email_change
+from roster.wiring import install
+
+install()  # every port bound to its adapter, before anything runs
 
 router = Router()
 

@@ -15,6 +15,9 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from roster.observability import logger, metrics
 from roster.services.notifications import deliver
+from roster.wiring import install
+
+install()  # every port bound to its adapter, before anything runs
 
 SEND_BUDGET_MS = 20_000  # 5 attempts with standard backoff: at most ~15 s, plus the calls
 

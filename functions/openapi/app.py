@@ -7,6 +7,9 @@ from importlib.resources import files
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from roster.wiring import install
+
+install()  # every port bound to its adapter, before anything runs
 
 
 @lru_cache(maxsize=1)

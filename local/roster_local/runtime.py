@@ -220,8 +220,10 @@ class Runtime:
 
     def create_owner(self, password: str | None) -> str:
         """Create the owner admin as the stack's bootstrap does; return its password."""
+        from roster import wiring
         from roster.services.bootstrap import create_owner
 
+        wiring.install()  # as the bootstrap function does at its cold start
         chosen = create_owner(
             self.parameters["OwnerAccount"],
             self.parameters["OwnerEmail"],

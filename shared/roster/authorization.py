@@ -80,9 +80,9 @@ def held_by(record: AgentRecord) -> frozenset[str]:
     wanted = sorted({role for role in record.roles if role not in BUILT_IN_ROLES})
     if not wanted:
         return permissions_of(record.roles, {})
-    from roster.repository import get_repository
+    from roster.ports.agents import agent_store
 
-    found = get_repository().catalog_items([("roles", role) for role in wanted])
+    found = agent_store().catalog_items([("roles", role) for role in wanted])
     return permissions_of(record.roles, {role: item for (_, role), item in found.items()})
 
 

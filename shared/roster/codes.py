@@ -26,7 +26,7 @@ import threading
 import time
 from collections.abc import Collection, Iterator
 
-from roster.config import get_settings
+from roster.ports.secrets import key_service
 
 BACKUP_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 BACKUP_CODE_LENGTH = 10
@@ -129,16 +129,4 @@ def _key(stage: str) -> bytes | None:
 
 
 def _fetch(stage: str) -> bytes | None:
-    from botocore.exceptions import ClientError
-
-    from roster import aws
-
-    try:
-        response = aws.secrets_manager().get_secret_value(
-            SecretId=get_settings().digest_secret_id, VersionStage=stage)
-    except ClientError as error:
-        if stage == PREVIOUS and error.response.get("Error", {}).get(
-                "Code") == "ResourceNotFoundException":
-            return None  # never rotated: there is no previous version
-        raise
-    return response["SecretString"].encode()
+    return key_service().digest_secret(stage)

@@ -1,9 +1,10 @@
 """Envelope encryption of small secrets at rest (message codes, temporary passwords).
 
-A KMS data key is generated once and reused for ``DATA_KEY_SECONDS`` (so a warm function
-makes no KMS call per message); each value is sealed with AES-256-GCM under that key, the
-item's id bound as associated data, and the KMS-encrypted data key stored beside it. The
-reader asks KMS to decrypt the data key once and caches the plaintext key.
+A data key (from KMS in production: ``roster.ports.secrets``) is generated once and reused
+for ``DATA_KEY_SECONDS`` (so a warm function makes no KMS call per message); each value is
+sealed with AES-256-GCM under that key, the item's id bound as associated data, and the
+encrypted data key stored beside it. The reader has the key service open the data key
+once and caches the plaintext key.
 """
 
 from __future__ import annotations
@@ -14,11 +15,9 @@ import threading
 import time
 from typing import Any
 
-from roster import aws
-from roster.config import get_settings
+from roster.ports.secrets import key_service
 
 DATA_KEY_SECONDS = 300
-ENCRYPTION_CONTEXT = {"purpose": "roster-sealed-values"}
 
 _lock = threading.Lock()
 _current: tuple[float, bytes, bytes] | None = None  # (created, plaintext key, encrypted key)
@@ -29,13 +28,9 @@ def _data_key() -> tuple[bytes, bytes]:
     global _current
     with _lock:
         if _current is None or time.monotonic() - _current[0] > DATA_KEY_SECONDS:
-            response = aws.kms().generate_data_key(
-                KeyId=get_settings().kms_key_id,
-                KeySpec="AES_256",
-                EncryptionContext=ENCRYPTION_CONTEXT,
-            )
-            _current = (time.monotonic(), response["Plaintext"], response["CiphertextBlob"])
-            _decrypted[response["CiphertextBlob"]] = response["Plaintext"]
+            plaintext, encrypted = key_service().new_data_key()
+            _current = (time.monotonic(), plaintext, encrypted)
+            _decrypted[encrypted] = plaintext
         return _current[1], _current[2]
 
 
@@ -44,9 +39,7 @@ def _plain_key(encrypted_key: bytes) -> bytes:
         cached = _decrypted.get(encrypted_key)
     if cached is not None:
         return cached
-    plaintext: bytes = aws.kms().decrypt(
-        CiphertextBlob=encrypted_key, EncryptionContext=ENCRYPTION_CONTEXT
-    )["Plaintext"]
+    plaintext = key_service().open_data_key(encrypted_key)
     with _lock:
         _decrypted[encrypted_key] = plaintext
     return plaintext

@@ -1,7 +1,7 @@
 """Access tokens (JWT, HS256) and the opaque refresh/challenge token formats.
 
-The signing key lives in Secrets Manager and is fetched through Powertools Parameters,
-cached for ``KEY_CACHE_SECONDS`` so a warm function never calls Secrets Manager.
+The signing key lives in Secrets Manager and is fetched through the key service
+(``roster.ports.secrets``), which caches it so a warm function never calls Secrets Manager.
 
 ``jwt`` (which loads ``cryptography``, ~30 ms) is imported on first use: only the auth
 function issues access tokens and only the authorizer reads them, while every function
@@ -13,19 +13,14 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
-from functools import cache
-from typing import TYPE_CHECKING
 
-from roster import aws, clock
+from roster import clock
 from roster.config import get_settings
-
-if TYPE_CHECKING:
-    from aws_lambda_powertools.utilities.parameters import SecretsProvider
+from roster.ports.secrets import key_service
 
 ISSUER = "roster"
 AUDIENCE = "roster-api"
 ALGORITHM = "HS256"
-KEY_CACHE_SECONDS = 300
 LEEWAY_SECONDS = 5
 
 
@@ -36,23 +31,14 @@ class AccessClaims:
     roles: tuple[str, ...]
 
 
-@cache
-def _secrets() -> SecretsProvider:
-    """Powertools' provider on our Secrets Manager client (its default one would build
-    a boto3 session of its own)."""
-    from aws_lambda_powertools.utilities.parameters import SecretsProvider
-
-    return SecretsProvider(boto3_client=aws.secrets_manager())
-
-
 def forget_keys() -> None:
-    """Drop the cached signing key and its provider (tests switch endpoints)."""
-    _secrets.cache_clear()
+    """Drop the cached signing key with the key service holding it (tests switch
+    endpoints)."""
+    key_service.forget()
 
 
 def _signing_key() -> str:
-    value = _secrets().get(get_settings().token_secret_id, max_age=KEY_CACHE_SECONDS)
-    return str(value)
+    return key_service().signing_key()
 
 
 def issue_access_token(agent_id: str, session_id: str, roles: list[str]) -> str:

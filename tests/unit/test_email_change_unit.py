@@ -8,11 +8,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError
 from roster import aws, clock, messages
+from roster.adapters.sender import AwsSender
 from roster.config import get_settings
 from roster.errors import InvalidVerificationToken
 from roster.models.agent import Agent, AgentRecord, PendingEmail
 from roster.repository import keys
-from roster.repository.cleanup import Expired
+from roster.repository.cleanup import expired
 from roster.repository.email_change import expiring
 from roster.services import email_change, notifications
 from roster.templates import email_change as email_change_templates
@@ -96,9 +97,9 @@ def test_expiring_attributes_put_an_item_in_the_sparse_index_and_under_ttl() -> 
 
 def test_index_entries_know_a_pending_email_change_from_other_items() -> None:
     # Given index entries for a token item and for other expiring items
-    change = Expired(keys.email_change(AGENT_ID), "2026-01-01T00:00:00Z")
-    session = Expired(keys.session(AGENT_ID, "s1"), "2026-01-01T00:00:00Z")
-    challenge = Expired(keys.challenge("d"), "2026-01-01T00:00:00Z")
+    change = expired(keys.email_change(AGENT_ID), "2026-01-01T00:00:00Z")
+    session = expired(keys.session(AGENT_ID, "s1"), "2026-01-01T00:00:00Z")
+    challenge = expired(keys.challenge("d"), "2026-01-01T00:00:00Z")
     # Then only the token item is an email change, and it names its agent
     assert change.email_change_of == AGENT_ID
     assert session.email_change_of is None
@@ -147,13 +148,18 @@ def _client_error(code: str, status: int) -> ClientError:
     (_client_error("InvalidParameter", 400), False),
     (_client_error("BadRequestException", 400), False),
     (KeyError("link"), False),
-    (notifications.PermanentFailure("unknown channel"), False),
 ])
 def test_failures_are_classified_as_worth_retrying_or_not(error: Exception,
                                                           transient: bool) -> None:
     # Given a send failure, Then throttling/5xx/connection problems are transient
     # and rejections or rendering errors are permanent
-    assert notifications.is_transient(error) is transient
+    assert AwsSender().is_transient(error) is transient
+
+
+def test_a_permanent_failure_is_never_retried() -> None:
+    # Given a message the notifier itself finds unsendable (no sender is asked)
+    # Then it is not worth retrying
+    assert notifications.is_transient(notifications.PermanentFailure("unknown channel")) is False
 
 
 def test_senders_retry_in_standard_mode_with_five_attempts() -> None:

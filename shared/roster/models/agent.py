@@ -102,6 +102,21 @@ class AgentRecord(Model):
 
 INTERNAL_FIELDS = {"photoKey", "sessionEpoch", "twoFactorFailures", "mobilePhoneChangedAt"}
 
+# The catalogue kinds an agent refers to, and the field of the agent naming each.
+REFERENCE_FIELDS = {"roles": "roles", "queues": "queues", "skills": "skills",
+                    "profiles": "profiles", "groups": "groupId"}
+
+
+def reference_values(record: AgentRecord) -> set[tuple[str, str]]:
+    """The (kind, id) pairs of every catalogue item the agent refers to."""
+    values: set[tuple[str, str]] = {("roles", role) for role in record.roles}
+    values |= {("queues", queue) for queue in record.queues}
+    values |= {("skills", skill.skillId) for skill in record.skills}
+    values |= {("profiles", profile) for profile in record.profiles}
+    if record.groupId:
+        values.add(("groups", record.groupId))
+    return values
+
 
 class Agent(Model):
     """The agent resource of the contract."""

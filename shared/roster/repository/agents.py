@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from roster import clock
 from roster.errors import (
@@ -30,12 +30,19 @@ from roster.errors import (
     ValidationFailed,
     VersionConflict,
 )
-from roster.models.agent import ASSIGNMENT_KINDS, AgentRecord
+from roster.models.agent import (
+    ASSIGNMENT_KINDS,
+    REFERENCE_FIELDS,
+    AgentRecord,
+    reference_values,
+)
 from roster.models.audit import AuditEvent
 from roster.models.outbox import OutboxMessage
 from roster.permissions import BUILT_IN_ROLES
+from roster.ports.agents import AgentFilter
 from roster.repository import keys
 from roster.repository.base import StoreBase
+from roster.repository.catalog import public
 from roster.repository.table import (
     TRANSACT_LIMIT,
     Expression,
@@ -51,13 +58,14 @@ from roster.repository.table import (
     update,
 )
 
-REFERENCE_FIELDS = {"roles": "roles", "queues": "queues", "skills": "skills",
-                    "profiles": "profiles", "groups": "groupId"}
 AGENT_REFERENCES_END = "~"  # catalogue references sort from here in a REF# partition
 SEARCH_FIELDS = ("account", "email", "alias")
 # Two operations per moved assignment, plus both counters and the batch's audit event.
 MOVE_BATCH = (TRANSACT_LIMIT - 3) // 2
 MOVE_RETRIES = 5
+
+if TYPE_CHECKING:
+    from roster.models.agents_api import Assignment
 
 
 class _NothingToDo(RosterError):
@@ -84,6 +92,29 @@ class ListSource:
         return "pk", "sk"
 
 
+def list_source(wanted: AgentFilter) -> ListSource:
+    """The most selective partition for ``wanted`` (``q``, then group, queue, role, then
+    ``active``); the other conditions filter what it reads."""
+    if wanted.q:
+        prefix = wanted.q[:keys.SEARCH_PREFIX_LENGTH]
+        if len(wanted.q) > keys.SEARCH_PREFIX_LENGTH:
+            return ListSource(keys.search_partition(prefix), fan_out=3,
+                              filter="begins_with(#value, :q)", names={"#value": "value"},
+                              values={":q": wanted.q})
+        return ListSource(keys.search_partition(prefix), fan_out=3)
+    for kind, value in (("groups", wanted.group_id), ("queues", wanted.queue),
+                        ("roles", wanted.role)):
+        if value is not None:
+            if wanted.active is None:
+                return ListSource(keys.reference_partition(kind, value),
+                                  below=AGENT_REFERENCES_END)
+            return ListSource(keys.reference_partition(kind, value), below=AGENT_REFERENCES_END,
+                              filter="active = :active", values={":active": wanted.active})
+    if wanted.active is not None:
+        return ListSource(keys.active_partition(wanted.active), index="gsi2", profiles=True)
+    return ListSource(keys.AGENT_LIST_PARTITION, index="gsi1", profiles=True)
+
+
 class AgentStore(StoreBase):
     """Agent profiles and the items derived from them (a mixin of ``DynamoRepository``)."""
 
@@ -103,17 +134,7 @@ class AgentStore(StoreBase):
         return item
 
     @staticmethod
-    def reference_values(record: AgentRecord) -> set[tuple[str, str]]:
-        """The (kind, value) pairs of every catalogue item the agent refers to."""
-        values: set[tuple[str, str]] = {("roles", role) for role in record.roles}
-        values |= {("queues", queue) for queue in record.queues}
-        values |= {("skills", skill.skillId) for skill in record.skills}
-        values |= {("profiles", profile) for profile in record.profiles}
-        if record.groupId:
-            values.add(("groups", record.groupId))
-        return values
-
-    def reference_items(self, record: AgentRecord) -> list[Item]:
+    def reference_items(record: AgentRecord) -> list[Item]:
         return [
             {
                 **keys.reference(kind, value, record.account, record.id),
@@ -122,7 +143,7 @@ class AgentStore(StoreBase):
                 "account": record.account,
                 "active": record.active,
             }
-            for kind, value in sorted(self.reference_values(record))
+            for kind, value in sorted(reference_values(record))
         ]
 
     @staticmethod
@@ -169,8 +190,7 @@ class AgentStore(StoreBase):
         rewritten when it changes. Email prefix items follow ``email`` wherever it
         changes (the email-change verification uses this too).
         """
-        operations = self.reference_use_ops(
-            self.reference_values(new) - self.reference_values(old))
+        operations = self.reference_use_ops(reference_values(new) - reference_values(old))
         for before, after, rewrite_all in (
             (self.reference_items(old), self.reference_items(new), old.active != new.active),
             (self.search_items(old), self.search_items(new), False),
@@ -206,13 +226,14 @@ class AgentStore(StoreBase):
         for item in self.table.batch_get([keys.catalog(kind, item_id)
                                           for kind, item_id in wanted]):
             kind = str(item["pk"]).removeprefix(keys.catalog_partition(""))
-            found[(kind, str(item["sk"]))] = item
+            found[(kind, str(item["sk"]))] = public(item)
         return found
 
-    def agent_page(self, source: ListSource, *, limit: int, after: str | None,
-                   accept: Callable[[AgentRecord], bool]) -> tuple[list[AgentRecord],
-                                                                   str | None]:
-        """Up to ``limit`` accepted agents after account ``after``, and the next cursor."""
+    def agent_page(self, wanted: AgentFilter, *, limit: int,
+                   after: str | None) -> tuple[list[AgentRecord], str | None]:
+        """Up to ``limit`` agents ``wanted`` accepts after account ``after``, and the
+        account to continue after."""
+        source = list_source(wanted)
         pk_name, sk_name = source.attributes
         text = "#lp = :lp"
         names = {"#lp": pk_name, **source.names}
@@ -234,14 +255,14 @@ class AgentStore(StoreBase):
         seen: set[str] = set()
         start: Key | None = None
         while True:
-            wanted = (limit - len(page)) * source.fan_out + 1
+            needed = (limit - len(page)) * source.fan_out + 1
             items, start = self.table.query(condition, index=source.index,
-                                            limit=min(wanted, 500), start_key=start,
+                                            limit=min(needed, 500), start_key=start,
                                             filter_expression=source.filter,
                                             consistent=source.index is None)
             candidates = self._candidates(source, items, seen)
             for position, record in enumerate(candidates):
-                if not accept(record):
+                if not wanted.accepts(record):
                     continue
                 page.append(record)
                 if len(page) == limit:
@@ -360,8 +381,17 @@ class AgentStore(StoreBase):
         return True
 
     def assignment_page(self, agent_id: str, *, limit: int,
-                        after: str | None) -> tuple[list[Item], str | None]:
+                        after: str | None) -> tuple[list[Assignment], str | None]:
         """Assignments by kind then ref; ``after`` is the last ``kind#ref`` returned."""
+        from roster.models.agents_api import Assignment
+
+        items, cursor = self.assignment_items(agent_id, limit=limit, after=after)
+        return [Assignment(kind=item["kind"], ref=str(item["ref"]),
+                           assignedAt=str(item["assignedAt"])) for item in items], cursor
+
+    def assignment_items(self, agent_id: str, *, limit: int,
+                         after: str | None) -> tuple[list[Item], str | None]:
+        """The assignment items themselves (what ``move_assignments`` moves)."""
         start: Key | None = None
         if after is not None:
             start = {"pk": keys.agent_partition(agent_id),

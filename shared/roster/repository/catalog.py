@@ -57,7 +57,8 @@ def page(table: Table, partition: tuple[str, str], *, limit: int, cursor_token: 
     return items, (cursor.encode(last, scope=scope) if last else None)
 
 
-def _public(item: Item) -> Item:
+def public(item: Item) -> Item:
+    """A catalogue item's public fields (no key, kind or revision)."""
     return {k: v for k, v in item.items() if k not in CATALOG_ITEM_ATTRIBUTES}
 
 
@@ -68,14 +69,14 @@ class CatalogStore(StoreBase):
                      cursor_token: str | None) -> tuple[list[Item], str | None]:
         items, next_cursor = page(self.table, ("pk", keys.catalog_partition(kind)),
                                   limit=limit, cursor_token=cursor_token)
-        return [_public(item) for item in items], next_cursor
+        return [public(item) for item in items], next_cursor
 
     def read_catalog_item(self, kind: str, item_id: str) -> tuple[Item, int] | None:
         """The item (public fields) and its revision, read consistently."""
         item = self.table.get(keys.catalog(kind, item_id))
         if item is None:
             return None
-        return _public(item), int(item.get("revision", 0))
+        return public(item), int(item.get("revision", 0))
 
     def catalog_item_in_use(self, kind: str, item_id: str) -> bool:
         items, _ = self.table.query(

@@ -8,10 +8,10 @@ nothing else: the cost grows with what has expired, not with the table.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 
 from roster.errors import RosterError
 from roster.models.audit import AuditEvent
+from roster.ports.cleanup import Expired
 from roster.repository import keys
 from roster.repository.email_change import EmailChangeStore
 from roster.repository.table import (
@@ -28,21 +28,17 @@ EXPIRED_PAGE_SIZE = 100
 _AGENT_PREFIX = keys.agent_partition("")
 
 
-@dataclass(frozen=True)
-class Expired:
-    """One entry of the ``expiring`` index (its projection is the keys only)."""
+def expired(key: Key, expires_at: str) -> Expired:
+    """An entry of the ``expiring`` index (its projection is the keys only), naming the
+    agent when it is a pending email change's token item."""
+    agent_id = key["pk"].removeprefix(_AGENT_PREFIX) if key["pk"].startswith(
+        _AGENT_PREFIX) else None
+    change_of = agent_id if agent_id and key == keys.email_change(agent_id) else None
+    return Expired((key["pk"], key["sk"]), expires_at, email_change_of=change_of)
 
-    key: Key
-    expiresAt: str
 
-    @property
-    def email_change_of(self) -> str | None:
-        """The agent id when this is a pending email change's token item."""
-        pk = self.key["pk"]
-        if not pk.startswith(_AGENT_PREFIX):
-            return None
-        agent_id = pk[len(_AGENT_PREFIX):]
-        return agent_id if self.key == keys.email_change(agent_id) else None
+def _key(entry: Expired) -> Key:
+    return {"pk": entry.handle[0], "sk": entry.handle[1]}
 
 
 class ExpiryStore(EmailChangeStore):
@@ -57,7 +53,7 @@ class ExpiryStore(EmailChangeStore):
             items, start = self.table.query(condition, index=EXPIRING_INDEX,
                                             limit=EXPIRED_PAGE_SIZE, start_key=start)
             if items:
-                yield [Expired({"pk": str(i["pk"]), "sk": str(i["sk"])}, str(i["expiresAt"]))
+                yield [expired({"pk": str(i["pk"]), "sk": str(i["sk"])}, str(i["expiresAt"]))
                        for i in items]
             if start is None:
                 return
@@ -88,12 +84,12 @@ class ExpiryStore(EmailChangeStore):
 
     @staticmethod
     def _expired_delete_op(entry: Expired) -> TxOp:
-        return delete(entry.key, condition="expiresAt = :expires",
+        return delete(_key(entry), condition="expiresAt = :expires",
                       values={":expires": entry.expiresAt})
 
     def _delete_if_expired(self, entry: Expired) -> bool:
         try:
-            self.table.delete(entry.key, condition="expiresAt = :expires",
+            self.table.delete(_key(entry), condition="expiresAt = :expires",
                               values={":expires": entry.expiresAt})
         except ConditionFailed:
             return False

@@ -15,7 +15,7 @@ from roster.errors import (
     EmailTaken,
     NumericIdTaken,
 )
-from roster.models.agent import AgentRecord
+from roster.models.agent import AgentRecord, reference_values
 from roster.models.audit import AuditEvent
 from roster.models.credentials import (
     Challenge,
@@ -29,7 +29,7 @@ from roster.ports.credentials import NOBODY
 from roster.repository import keys
 from roster.repository.agents import AgentStore
 from roster.repository.base import ttl_of
-from roster.repository.catalog import CatalogStore
+from roster.repository.catalog import CatalogStore, public
 from roster.repository.cleanup import ExpiryStore
 from roster.repository.credentials import CredentialStore
 from roster.repository.email_change import EmailChangeStore
@@ -127,7 +127,7 @@ class DynamoRepository(ExpiryStore, EmailChangeStore, AgentStore, CatalogStore, 
         if password is not None:
             operations.append(put(self.password_item(record.id, password)))
         operations += [put(item) for item in self.reference_items(record)]
-        operations += self.reference_use_ops(self.reference_values(record))
+        operations += self.reference_use_ops(reference_values(record))
         operations += [put(item) for item in self.search_items(record)]
         operations += self.side_effects(audit, messages)
         self.table.transact(operations)
@@ -140,6 +140,15 @@ class DynamoRepository(ExpiryStore, EmailChangeStore, AgentStore, CatalogStore, 
         guard = self.table.get(keys.login_guard(login))
         return str(guard["agentId"]) if guard else None
 
+    def email_holder(self, agent_id: str, email: str) -> AgentRecord | None:
+        """The other agent whose verified address ``email`` is, if any. A free address
+        reads the profile of an agent that cannot exist: the same round trips either way,
+        so the response time does not tell them apart."""
+        owner = self.find_agent_id(email)
+        other = owner is not None and owner != agent_id
+        holder = self.get_agent(owner if other and owner is not None else NOBODY)
+        return holder if other else None
+
     def seed_catalog_items(self, kind: str, items: Sequence[Item]) -> None:
         """Create catalogue items that are not there yet (built-in roles); keeps edits."""
         for item in items:
@@ -151,7 +160,7 @@ class DynamoRepository(ExpiryStore, EmailChangeStore, AgentStore, CatalogStore, 
 
     def get_catalog_item(self, kind: str, item_id: str) -> Item | None:
         item = self.table.get(keys.catalog(kind, item_id))
-        return strip_keys(item) if item else None
+        return public(item) if item else None
 
     # ------------------------------------------------------------------ sign-in
     def load_sign_in(self, login: str) -> tuple[SignInState, AgentRecord | None]:
@@ -344,5 +353,9 @@ def get_repository() -> DynamoRepository:
 
 
 def reset_repository() -> None:
+    """A new repository (and client) on next use, also for the ports it serves."""
+    from roster.ports import forget_all
+
     global _repository
     _repository = None
+    forget_all()

@@ -1,9 +1,9 @@
 """Agent records: creation, listings, updates, group moves, queue status, photos.
 
-Every change is one transaction with its audit event (and outbox message), built by the
-repository; this module holds the rules: what protects the owner, which references
-must exist, what a password mode means. Who may act on which agent, and grant which
-role, is ``roster.authorization``'s to decide.
+Every change is one transaction with its audit event (and outbox message), made by the
+agent store (``roster.ports.agents``); this module holds the rules: what protects the
+owner, which references must exist, what a password mode means. Who may act on which
+agent, and grant which role, is ``roster.authorization``'s to decide.
 """
 
 from __future__ import annotations
@@ -32,7 +32,13 @@ from roster.errors import (
     ValidationFailed,
     VersionConflict,
 )
-from roster.models.agent import Agent, AgentRecord, PropertyValue
+from roster.models.agent import (
+    REFERENCE_FIELDS,
+    Agent,
+    AgentRecord,
+    PropertyValue,
+    reference_values,
+)
 from roster.models.agents_api import (
     AgentPage,
     CreateAgentRequest,
@@ -45,12 +51,11 @@ from roster.models.audit import AuditEvent
 from roster.models.credentials import PasswordCredential
 from roster.models.outbox import OutboxMessage
 from roster.permissions import ADMIN_ROLE
-from roster.repository import get_repository, keys
-from roster.repository.agents import AGENT_REFERENCES_END, REFERENCE_FIELDS, ListSource
-from roster.repository.table import Item
+from roster.ports.agents import AgentFilter, CatalogData, CatalogRef, agent_store
 
 PasswordMode = Literal["set", "generate", "invite"]
 UPDATE_RETRIES = 3
+LIST_SCOPE = "AGENTS"  # what a listing's cursor is bound to
 _REFERENCE_NOUNS = {"roles": "role", "queues": "queue", "skills": "skill",
                     "profiles": "skill profile", "groups": "group"}
 
@@ -59,12 +64,12 @@ _REFERENCE_NOUNS = {"roles": "role", "queues": "queue", "skills": "skill",
 def group_properties(record: AgentRecord) -> dict[str, PropertyValue]:
     if not record.groupId:
         return {}
-    group = get_repository().get_catalog_item("groups", record.groupId)
+    group = agent_store().get_catalog_item("groups", record.groupId)
     return dict(group.get("properties", {})) if group else {}
 
 
 def agent_view(record: AgentRecord, *,
-               groups: dict[tuple[str, str], Item] | None = None) -> Agent:
+               groups: dict[CatalogRef, CatalogData] | None = None) -> Agent:
     """The contract's resource: the record plus ``effectiveProperties`` and ``photoUrl``.
 
     ``groups`` are catalogue items already read (saves the group's round trip).
@@ -82,7 +87,7 @@ def agent_view(record: AgentRecord, *,
 
 def agent_views(records: list[AgentRecord]) -> list[Agent]:
     """Views of a page of agents: their groups are read in one round trip."""
-    groups = get_repository().catalog_items(
+    groups = agent_store().catalog_items(
         sorted({("groups", r.groupId) for r in records if r.groupId}))
     return [agent_view(record, groups=groups) for record in records]
 
@@ -113,12 +118,11 @@ def welcome_message(record: AgentRecord, mode: PasswordMode,
 # ---------------------------------------------------------------------- references
 def require_references(record: AgentRecord,
                        new: Iterable[tuple[str, str]] | None = None,
-                       ) -> dict[tuple[str, str], Item]:
-    """Read every catalogue item ``record`` refers to (one ``BatchGetItem``); raise
+                       ) -> dict[CatalogRef, CatalogData]:
+    """Read every catalogue item ``record`` refers to (one round trip); raise
     ``422 unknown_reference`` naming each of ``new`` (default: all) that does not exist."""
-    repository = get_repository()
-    wanted = sorted(repository.reference_values(record))
-    found = repository.catalog_items(wanted)
+    wanted = sorted(reference_values(record))
+    found = agent_store().catalog_items(wanted)
     checked = set(wanted if new is None else new)
     missing = [pair for pair in wanted if pair in checked and pair not in found]
     if missing:
@@ -199,14 +203,14 @@ def _create(actor: Actor, request: CreateAgentRequest) -> tuple[Agent, str | Non
                        details={"account": record.account, "roles": record.roles,
                                 "passwordMode": mode, "welcome": request.sendWelcome})
     messages = [welcome_message(record, mode, generated)] if request.sendWelcome else []
-    get_repository().create_agent(record, password=credential, audit=[audit],
+    agent_store().create_agent(record, password=credential, audit=[audit],
                                   messages=messages)
     return agent_view(record, groups=found), generated
 
 
 # ---------------------------------------------------------------------- read
 def get_agent(agent_id: str) -> AgentRecord:
-    record = get_repository().get_agent(agent_id)
+    record = agent_store().get_agent(agent_id)
     if record is None:
         raise NotFound("No such agent")
     return record
@@ -215,57 +219,23 @@ def get_agent(agent_id: str) -> AgentRecord:
 def list_agents(*, limit: int, page_cursor: str | None, active: bool | None,
                 role: str | None, queue: str | None, group_id: str | None,
                 q: str | None) -> AgentPage:
-    """A page ordered by account. The most selective filter drives the ``Query`` (``q``,
-    then group, queue, role, then ``active``); the others filter what it reads."""
+    """A page ordered by account (the store reads the most selective of the filters)."""
     after: str | None = None
-    position = cursor.position(page_cursor, scope=keys.AGENT_LIST_PARTITION)
+    position = cursor.position(page_cursor, scope=LIST_SCOPE)
     if position is not None:
         after = position.get("after")
         if not isinstance(after, str) or len(position) != 1:
             raise InvalidCursor()
-    text = (q or "").strip().lower()
-    source = _source(active=active, role=role, queue=queue, group_id=group_id, q=text)
-
-    def accept(record: AgentRecord) -> bool:
-        return (
-            (active is None or record.active == active)
-            and (role is None or role in record.roles)
-            and (queue is None or queue in record.queues)
-            and (group_id is None or record.groupId == group_id)
-            and (not text or any(str(value).lower().startswith(text) for value in
-                                 (record.account, record.email, record.alias)))
-        )
-
-    records, last = get_repository().agent_page(source, limit=limit, after=after,
-                                                accept=accept)
+    wanted = AgentFilter(active=active, role=role, queue=queue, group_id=group_id,
+                         q=(q or "").strip().lower())
+    records, last = agent_store().agent_page(wanted, limit=limit, after=after)
     return AgentPage(items=agent_views(records),
-                     nextCursor=(cursor.encode({"after": last}, scope=keys.AGENT_LIST_PARTITION)
+                     nextCursor=(cursor.encode({"after": last}, scope=LIST_SCOPE)
                                  if last else None))
 
 
-def _source(*, active: bool | None, role: str | None, queue: str | None,
-            group_id: str | None, q: str) -> ListSource:
-    if q:
-        prefix = q[:keys.SEARCH_PREFIX_LENGTH]
-        if len(q) > keys.SEARCH_PREFIX_LENGTH:
-            return ListSource(keys.search_partition(prefix), fan_out=3,
-                              filter="begins_with(#value, :q)", names={"#value": "value"},
-                              values={":q": q})
-        return ListSource(keys.search_partition(prefix), fan_out=3)
-    for kind, value in (("groups", group_id), ("queues", queue), ("roles", role)):
-        if value is not None:
-            if active is None:
-                return ListSource(keys.reference_partition(kind, value),
-                                  below=AGENT_REFERENCES_END)
-            return ListSource(keys.reference_partition(kind, value), below=AGENT_REFERENCES_END,
-                              filter="active = :active", values={":active": active})
-    if active is not None:
-        return ListSource(keys.active_partition(active), index="gsi2", profiles=True)
-    return ListSource(keys.AGENT_LIST_PARTITION, index="gsi1", profiles=True)
-
-
 def numeric_ids() -> list[int]:
-    return get_repository().numeric_ids()
+    return agent_store().numeric_ids()
 
 
 # ---------------------------------------------------------------------- change
@@ -290,7 +260,7 @@ class Changed:
     group read)."""
 
     record: AgentRecord
-    catalog: dict[tuple[str, str], Item] | None = None
+    catalog: dict[CatalogRef, CatalogData] | None = None
 
     def view(self) -> Agent:
         return agent_view(self.record, groups=self.catalog)
@@ -316,8 +286,7 @@ def change_agent(actor: Actor, record: AgentRecord, changes: dict[str, Any], *,
         raise OwnerProtected("The owner cannot be deactivated or lose the admin role")
     if "groupId" in changed and record.queueStatus == "logged_on":
         raise AgentLoggedOn("Log the agent off its queues before moving it to another group")
-    repository = get_repository()
-    added = repository.reference_values(merged) - repository.reference_values(record)
+    added = reference_values(merged) - reference_values(record)
     catalog = require_references(merged, added) if added else None
     if "roles" in changed:
         authorize_role_grant(actor, set(merged.roles) - set(record.roles), catalog or {})
@@ -329,7 +298,7 @@ def change_agent(actor: Actor, record: AgentRecord, changes: dict[str, Any], *,
                        details={"fields": sorted(changed),
                                 **({"roles": merged.roles} if "roles" in changed else {}),
                                 **({"sessionsRevoked": True} if deactivated else {})})
-    return Changed(repository.update_agent(record, changed,
+    return Changed(agent_store().update_agent(record, changed,
                                            expected_version=expected_version,
                                            conflict=conflict, revoke_sessions=deactivated,
                                            audit=[audit],
@@ -426,7 +395,7 @@ def update_me(agent_id: str, request: UpdateMeRequest, if_match: str | None, *,
                          "message": "is required with " + ", ".join(guarded)}])
         from roster.services.sign_in.reauth import reauthenticate
 
-        _, password = get_repository().load_credentials(agent_id)
+        _, password = agent_store().load_credentials(agent_id)
         reauthenticate(agent_id, request.currentPassword, password, source_ip=source_ip,
                        action="agent.reauthentication_failed", step="profile_change")
     changes = request.changes()
@@ -488,7 +457,7 @@ def _update(actor: Actor, agent_id: str, changes: dict[str, Any], if_match: str 
 
     def apply(record: AgentRecord, expected: int, conflict: RosterError) -> Changed:
         if email is not None and email.lower() != record.email.lower():
-            owner = get_repository().find_agent_id(email)
+            owner = agent_store().find_agent_id(email)
             if owner is not None and owner != record.id:
                 raise EmailTaken()
         return change_agent(actor, record, changes, expected_version=expected,
@@ -525,7 +494,7 @@ def set_queue_status(agent_id: str, status: Literal["logged_on", "logged_off"],
             wanted = [("profiles", profile_id)]
             if record.groupId:
                 wanted.append(("groups", record.groupId))
-            found = get_repository().catalog_items(wanted)
+            found = agent_store().catalog_items(wanted)
             group = found.get(("groups", record.groupId or ""), {})
             allowed = set(record.profiles) | set(group.get("profiles", []))
             if profile_id not in allowed or ("profiles", profile_id) not in found:

@@ -14,14 +14,14 @@ from roster.errors import (
     OwnerProtected,
 )
 from roster.models.agent import ASSIGNMENT_KINDS
-from roster.models.agents_api import Assignment, AssignmentPage
+from roster.models.agents_api import AssignmentPage
 from roster.models.audit import AuditEvent
-from roster.repository import get_repository
+from roster.ports.agents import agent_store
 
 
 def _authorized_version(actor: Actor, agent_id: str) -> int:
     """The target's version once ``actor`` may manage it (``404`` for an unknown one)."""
-    record = get_repository().get_agent(agent_id)
+    record = agent_store().get_agent(agent_id)
     if record is None:
         raise NotFound("No such agent")
     authorize(actor, record, Act.MANAGE)
@@ -30,7 +30,7 @@ def _authorized_version(actor: Actor, agent_id: str) -> int:
 
 def assign(actor: Actor, agent_id: str, kind: str, ref: str) -> None:
     """Idempotent: assigning what is already assigned changes nothing."""
-    get_repository().add_assignment(
+    agent_store().add_assignment(
         agent_id, kind, ref, expected_version=_authorized_version(actor, agent_id),
         audit=[AuditEvent(actorId=actor.id, action="assignment.added", targetId=agent_id,
                           details={"kind": kind, "ref": ref})])
@@ -39,7 +39,7 @@ def assign(actor: Actor, agent_id: str, kind: str, ref: str) -> None:
 def unassign(actor: Actor, agent_id: str, kind: str, ref: str) -> None:
     """Idempotent: removing what is not assigned changes nothing (but an unknown agent
     is ``404``)."""
-    get_repository().remove_assignment(
+    agent_store().remove_assignment(
         agent_id, kind, ref, expected_version=_authorized_version(actor, agent_id),
         audit=[AuditEvent(actorId=actor.id, action="assignment.removed", targetId=agent_id,
                           details={"kind": kind, "ref": ref})])
@@ -52,13 +52,12 @@ def list_assignments(agent_id: str, *, limit: int, page_cursor: str | None) -> A
         after = position.get("after")
         if not isinstance(after, str) or after.split("#", 1)[0] not in ASSIGNMENT_KINDS:
             raise InvalidCursor()
-    repository = get_repository()
+    repository = agent_store()
     items, last = repository.assignment_page(agent_id, limit=limit, after=after)
     if not items and repository.get_agent(agent_id) is None:
         raise NotFound("No such agent")
     return AssignmentPage(
-        items=[Assignment(kind=i["kind"], ref=str(i["ref"]), assignedAt=str(i["assignedAt"]))
-               for i in items],
+        items=items,
         nextCursor=cursor.encode({"after": last}, scope=_scope(agent_id)) if last else None,
     )
 
@@ -71,7 +70,7 @@ def _scope(agent_id: str) -> str:
 def delete_agent(actor: Actor, agent_id: str, reassign_to: str | None) -> None:
     """Delete an agent: never the owner, never while logged on; its assignments go to
     ``reassign_to`` (another active agent) first, or the delete is refused listing them."""
-    repository = get_repository()
+    repository = agent_store()
     record, counts, target = repository.load_for_delete(agent_id, reassign_to)
     if record is None:
         raise NotFound("No such agent")

@@ -12,7 +12,8 @@ from roster.models.agent import AgentRecord
 from roster.models.audit import AuditEvent
 from roster.models.credentials import PasswordCredential
 from roster.permissions import ADMIN_ROLE, BUILT_IN_ROLE_NAMES, BUILT_IN_ROLES
-from roster.repository import get_repository
+from roster.ports.agents import agent_store
+from roster.ports.catalog import catalog_store
 from roster.services.agents import PasswordMode, welcome_message
 
 
@@ -22,9 +23,9 @@ def create_owner(account: str, email: str, password: str | None, *, temporary: b
     Idempotent for CloudFormation retries: an owner already there is left as it is and
     an empty string is returned (its password is never known twice).
     """
-    repository = get_repository()
+    repository = agent_store()
     stamp = clock.iso(clock.now())
-    repository.seed_catalog_items("roles", [
+    catalog_store().seed_catalog_items("roles", [
         {"id": role, "name": BUILT_IN_ROLE_NAMES[role], "permissions": list(granted),
          "builtIn": True, "createdAt": stamp, "updatedAt": stamp}
         for role, granted in BUILT_IN_ROLES.items()

@@ -32,8 +32,8 @@ from roster.models.catalog import (
     CatalogPatch,
 )
 from roster.permissions import BUILT_IN_ROLES
-from roster.repository import get_repository
-from roster.repository.table import Item
+from roster.ports.agents import CatalogData as Item
+from roster.ports.catalog import catalog_store
 
 _ID = re.compile(ID_PATTERN)
 
@@ -68,13 +68,13 @@ def _event(actor_id: str, action: str, kind: str, item_id: str,
 # ------------------------------------------------------------------ catalogues
 def list_items(kind: str, *, limit: int, cursor: str | None) -> tuple[list[CatalogItem],
                                                                        str | None]:
-    items, next_cursor = get_repository().list_catalog(kind, limit=limit,
+    items, next_cursor = catalog_store().list_catalog(kind, limit=limit,
                                                        cursor_token=cursor)
     return [_resource(kind, item) for item in items], next_cursor
 
 
 def get_item(kind: str, item_id: str) -> CatalogItem:
-    found = get_repository().read_catalog_item(kind, item_id) if _ID.match(item_id) else None
+    found = catalog_store().read_catalog_item(kind, item_id) if _ID.match(item_id) else None
     if found is None:
         raise _not_found(kind, item_id)
     return _resource(kind, found[0])
@@ -88,7 +88,7 @@ def create_item(actor: Actor, kind: str, request: CatalogCreate) -> CatalogItem:
         authorize_role_edit(actor, (), item.get("permissions", []))
     stamp = clock.iso(clock.now())
     item.update(createdAt=stamp, updatedAt=stamp)
-    get_repository().create_catalog_item(
+    catalog_store().create_catalog_item(
         kind, item, references=_referred(kind, _references(kind, item)),
         audit=_event(actor.id, "catalog.created", kind, request.id),
     )
@@ -114,7 +114,7 @@ def _changes(kind: str, item_id: str, current: Item, patch: CatalogPatch) -> Ite
 
 
 def update_item(actor: Actor, kind: str, item_id: str, patch: CatalogPatch) -> CatalogItem:
-    repository = get_repository()
+    repository = catalog_store()
     found = repository.read_catalog_item(kind, item_id) if _ID.match(item_id) else None
     if found is None:
         raise _not_found(kind, item_id)
@@ -144,7 +144,7 @@ def delete_item(actor: Actor, kind: str, item_id: str) -> None:
     """Read (revision, own references), check nothing uses it, delete at that revision."""
     if kind == "roles" and item_id in BUILT_IN_ROLES:
         raise BuiltIn(f"The built-in role '{item_id}' cannot be deleted")
-    repository = get_repository()
+    repository = catalog_store()
     found = repository.read_catalog_item(kind, item_id) if _ID.match(item_id) else None
     if found is None:
         raise _not_found(kind, item_id)
@@ -160,7 +160,7 @@ def delete_item(actor: Actor, kind: str, item_id: str) -> None:
 
 # ------------------------------------------------------------------ audit
 def audit_page(agent_id: str | None, *, limit: int, cursor: str | None) -> AuditPage:
-    items, next_cursor = get_repository().list_audit(agent_id or None, limit=limit,
+    items, next_cursor = catalog_store().list_audit(agent_id or None, limit=limit,
                                                      cursor_token=cursor)
     return AuditPage(
         items=[AuditEntry(at=clock.iso(clock.parse(str(item["at"]))), actorId=item.get("actorId"),

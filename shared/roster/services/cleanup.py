@@ -16,7 +16,7 @@ from roster import clock
 from roster.models.audit import AuditEvent
 from roster.models.cleanup import CleanupSummary
 from roster.observability import logger, metrics
-from roster.repository import get_repository
+from roster.ports.cleanup import expiry_store
 
 
 def _expiry_audit(agent_id: str) -> AuditEvent:
@@ -29,7 +29,7 @@ SAFETY_MARGIN_MS = 30_000
 
 def run(time_left_ms: Callable[[], int] | None = None) -> CleanupSummary:
     """One pass over what has expired, until done or the invocation's time runs short."""
-    repository = get_repository()
+    repository = expiry_store()
     now = clock.iso(clock.now())
     summary = CleanupSummary()
     for page in repository.expired_pages(now):

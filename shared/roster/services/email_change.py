@@ -27,8 +27,8 @@ from roster.models.agent import AgentRecord, PendingEmail
 from roster.models.audit import AuditEvent
 from roster.models.email_change import EmailChange, ResendAnswer
 from roster.models.outbox import OutboxMessage
-from roster.ports.credentials import NOBODY
-from roster.repository import get_repository
+from roster.ports.agents import agent_store
+from roster.ports.email_change import email_change_store
 
 TOKEN_PURPOSE = "email-change"
 # The digest of a change no link can complete: a keyed digest is never empty, so
@@ -101,7 +101,7 @@ def start_change(actor_id: str, record: AgentRecord, new_email: str, *,
     no token (nothing can verify it); the holder is told someone asked for its address.
     Asking for the current address withdraws a pending change (nothing to verify).
     """
-    repository = get_repository()
+    repository = email_change_store()
     stamp = clock.iso(clock.now())
     if new_email == record.email:
         if record.pendingEmail is None:
@@ -116,7 +116,7 @@ def start_change(actor_id: str, record: AgentRecord, new_email: str, *,
         return record.model_copy(update={"pendingEmail": None, "version": record.version + 1,
                                          "updatedAt": stamp})
     change, secret = _new_change(actor_id, record.id, new_email)
-    holder = _holder(record.id, new_email) if self_service else None
+    holder = repository.email_holder(record.id, new_email) if self_service else None
     if holder is None:
         try:
             _store_change(record, change, [_verification_message(record, change, secret)],
@@ -124,7 +124,7 @@ def start_change(actor_id: str, record: AgentRecord, new_email: str, *,
         except EmailTaken:
             if not self_service:
                 raise
-            holder = _holder(record.id, new_email)  # claimed meanwhile
+            holder = repository.email_holder(record.id, new_email)  # claimed meanwhile
             if holder is None:
                 raise
     if holder is not None:
@@ -133,17 +133,6 @@ def start_change(actor_id: str, record: AgentRecord, new_email: str, *,
                       stamp=stamp, address_in_use=True)
     return record.model_copy(update={"pendingEmail": change.pending,
                                      "version": record.version + 1, "updatedAt": stamp})
-
-
-def _holder(agent_id: str, email: str) -> AgentRecord | None:
-    """The other agent whose verified address ``email`` is, if any. A free address reads
-    the profile of an agent that cannot exist: the same round trips either way, so the
-    response time does not tell them apart."""
-    repository = get_repository()
-    owner = repository.find_agent_id(email)
-    other = owner is not None and owner != agent_id
-    holder = repository.get_agent(owner if other and owner is not None else NOBODY)
-    return holder if other else None
 
 
 def _address_in_use_notices(record: AgentRecord, holder: AgentRecord | None,
@@ -160,7 +149,7 @@ def _address_in_use_notices(record: AgentRecord, holder: AgentRecord | None,
 
 def _store_change(record: AgentRecord, change: EmailChange, messages: list[OutboxMessage],
                   *, stamp: str, address_in_use: bool = False) -> None:
-    get_repository().start_email_change(
+    email_change_store().start_email_change(
         record, change, updated_at=stamp, on_stale=VersionConflict(),
         mail_limit=get_settings().email_change_requests_per_hour,
         address_in_use=address_in_use,
@@ -175,7 +164,7 @@ def _store_change(record: AgentRecord, change: EmailChange, messages: list[Outbo
 
 def _pending_of(actor: Actor, agent_id: str) -> tuple[AgentRecord, PendingEmail]:
     """The agent's live pending change, once ``actor`` may resend or cancel it."""
-    record = get_repository().get_agent(agent_id)
+    record = agent_store().get_agent(agent_id)
     if record is None:
         raise NotFound("No such agent")
     authorize(actor, record, Act.EMAIL_CHANGE)
@@ -190,12 +179,12 @@ def resend(actor: Actor, agent_id: str) -> ResendAnswer:
     holder is told again instead."""
     record, pending = _pending_of(actor, agent_id)
     change, secret = _new_change(actor.id, agent_id, pending.email)
-    repository = get_repository()
+    repository = email_change_store()
     previous = repository.load_email_change(agent_id)[1]
     if previous is not None and previous.digest == NO_TOKEN:
         change = change.model_copy(update={"digest": NO_TOKEN})
-        messages = _address_in_use_notices(record, _holder(agent_id, pending.email),
-                                           pending.email)
+        messages = _address_in_use_notices(
+            record, repository.email_holder(agent_id, pending.email), pending.email)
     else:
         messages = [_verification_message(record, change, secret)]
     repository.reissue_email_change(
@@ -211,7 +200,7 @@ def resend(actor: Actor, agent_id: str) -> ResendAnswer:
 def cancel(actor: Actor, agent_id: str) -> None:
     """Withdraw the pending change; its link dies with it."""
     _, pending = _pending_of(actor, agent_id)
-    get_repository().end_email_change(
+    email_change_store().end_email_change(
         agent_id, pending, updated_at=clock.iso(clock.now()),
         audit=[AuditEvent(actorId=actor.id, action="agent.email_change_cancelled",
                           targetId=agent_id, details={"email": pending.email})],
@@ -230,7 +219,7 @@ def verify(token: str) -> None:
     if match is None:
         raise InvalidVerificationToken()
     agent_id, secret = match["agent"], match["secret"]
-    repository = get_repository()
+    repository = email_change_store()
     record, change = repository.load_email_change(agent_id)
     if (record is None or change is None
             or not codes.matches(change.digest, secret, purpose=TOKEN_PURPOSE)

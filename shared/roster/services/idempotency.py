@@ -1,4 +1,5 @@
-"""``Idempotency-Key`` for ``POST /agents``: Powertools idempotency on the one table.
+"""``Idempotency-Key`` for ``POST /agents``: Powertools idempotency, on the table in
+production (``roster.ports.idempotency``).
 
 Records live in the partition ``IDEMPOTENCY#agents`` (sort key: the hashed, caller-scoped
 key), expire through the table's ``ttl`` after ``RECORD_SECONDS``, and remember a hash
@@ -9,43 +10,17 @@ the first answer's body: callers must not put anything secret in it.
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import cache, lru_cache
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from roster.errors import IdempotencyInProgress, IdempotencyKeyReused, ServiceUnavailable
-from roster.repository import keys
-from roster.repository.table import RETRY_AFTER_SECONDS, retryable
+from roster.ports.idempotency import idempotency_store
 
 if TYPE_CHECKING:
-    from aws_lambda_powertools.utilities.idempotency import (
-        DynamoDBPersistenceLayer,
-        IdempotencyConfig,
-    )
+    from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
 
 RECORD_SECONDS = 24 * 3600
 MAX_KEY_LENGTH = 128
-
-
-def _store(function: str) -> DynamoDBPersistenceLayer:
-    from roster.config import get_settings
-
-    return _table_store(function, get_settings().table_name)
-
-
-@cache
-def _table_store(function: str, table_name: str) -> DynamoDBPersistenceLayer:
-    from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
-
-    from roster import aws
-
-    return DynamoDBPersistenceLayer(
-        table_name=table_name,
-        key_attr="pk",
-        sort_key_attr="sk",
-        static_pk_value=keys.idempotency_partition(function),
-        expiry_attr="ttl",
-        boto3_client=aws.dynamodb(),
-    )
 
 
 @lru_cache(maxsize=1)
@@ -94,8 +69,8 @@ def run_once(function: str, key: str, payload: dict[str, Any],
         return action()
 
     once = idempotent_function(_run, data_keyword_argument="data",
-                               persistence_store=_store(function), config=config,
-                               key_prefix=function)
+                               persistence_store=idempotency_store().persistence(function),
+                               config=config, key_prefix=function)
     try:
         result = once(data={"key": key, "payload": payload})
     except IdempotencyValidationError as error:
@@ -103,8 +78,10 @@ def run_once(function: str, key: str, payload: dict[str, Any],
     except IdempotencyAlreadyInProgressError as error:
         raise IdempotencyInProgress() from error
     except IdempotencyPersistenceLayerError as error:
-        # The SDK does not retry DynamoDB (roster.aws): busy is a 503, as in Table.call.
-        if isinstance(error.__cause__, Exception) and retryable(error.__cause__):
-            raise ServiceUnavailable(retryAfter=RETRY_AFTER_SECONDS) from error
+        cause = error.__cause__
+        retry_after = (idempotency_store().busy_retry_after(cause)
+                       if isinstance(cause, Exception) else None)
+        if retry_after is not None:
+            raise ServiceUnavailable(retryAfter=retry_after) from error
         raise
     return dict(result), not ran

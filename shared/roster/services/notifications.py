@@ -8,7 +8,7 @@ Delivery, per item:
   marks it sent after (dropping the sealed secrets), so a record the stream delivers twice
   is sent once;
 - **transient failures** (throttling, 5xx, timeouts) are first retried by the SES/SNS
-  clients themselves (``roster.aws``: standard retry mode); if they still fail, the claim
+  clients themselves (the sender's adapter: standard retry mode); if they still fail, the claim
   is released and the error raised, so the record is reported as a batch item failure and
   the stream retries it; after the event source's retries it lands in the dead-letter
   queue (``DestinationConfig.OnFailure``);
@@ -19,25 +19,13 @@ Delivery, per item:
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
-from botocore.exceptions import BotoCoreError, ClientError
 
-from roster import aws, clock, messages, sealing
-from roster.config import get_settings
+from roster import clock, messages, sealing
 from roster.observability import logger, metrics
-from roster.repository import get_repository
-
-# Error codes that say "not now" rather than "never" (besides any 5xx / 429).
-TRANSIENT_CODES = frozenset({
-    "Throttling", "ThrottlingException", "ThrottledException", "TooManyRequestsException",
-    "RequestLimitExceeded", "LimitExceededException", "SendingPausedException",
-    "ServiceUnavailable", "ServiceUnavailableException", "InternalFailure", "InternalError",
-    "InternalErrorException", "RequestTimeout", "RequestTimeoutException",
-    "KMSThrottlingException", "ProvisionedThroughputExceededException",
-})
+from roster.ports.outbox import outbox_store, sender
 
 
 class PermanentFailure(Exception):
@@ -61,49 +49,28 @@ def render(item: dict[str, Any]) -> tuple[str, str, str]:
 
 def send(channel: str, to: str, subject: str, body: str, sms: str) -> None:
     if channel == "email":
-        aws.ses().send_email(
-            FromEmailAddress=get_settings().email_sender,
-            Destination={"ToAddresses": [to]},
-            Content={"Simple": {
-                "Subject": {"Data": subject, "Charset": "UTF-8"},
-                "Body": {"Text": {"Data": body, "Charset": "UTF-8"}},
-            }},
-        )
+        sender().send_email(to, subject, body)
     elif channel == "sms":
-        aws.sns().publish(
-            PhoneNumber=to,
-            Message=sms,
-            MessageAttributes={"AWS.SNS.SMS.SMSType": {"DataType": "String",
-                                                        "StringValue": "Transactional"}},
-        )
+        sender().send_sms(to, sms)
     else:
         raise PermanentFailure(f"unknown channel {channel!r}")
 
 
 def is_transient(error: Exception) -> bool:
-    """Would trying again later help? Connection problems and throttling: yes."""
-    if isinstance(error, ClientError):
-        code = str(error.response.get("Error", {}).get("Code", ""))
-        status = int(error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
-        return code in TRANSIENT_CODES or status >= 500 or status == 429
-    return isinstance(error, BotoCoreError)
+    """Would trying again later help? The sender's throttling and outages: yes."""
+    return not isinstance(error, PermanentFailure) and sender().is_transient(error)
 
 
 def _reason(error: Exception) -> str:
     """What went wrong, without the message text (it may quote the content)."""
     if isinstance(error, PermanentFailure):
         return error.reason
-    if isinstance(error, ClientError):
-        return str(error.response.get("Error", {}).get("Code", "ClientError"))
-    return type(error).__name__
+    return sender().failure_code(error) or type(error).__name__
 
 
 def dead_letter(item: dict[str, Any], reason: str) -> None:
     """Put a message that cannot be sent on the dead-letter queue (no secrets in it)."""
-    queue_url = get_settings().dead_letter_queue_url
-    if not queue_url:
-        raise RuntimeError("no dead-letter queue configured")
-    aws.sqs().send_message(QueueUrl=queue_url, MessageBody=json.dumps({
+    sender().dead_letter({
         "source": "roster.notifier",
         "outboxId": str(item["id"]),
         "agentId": item.get("agentId"),
@@ -111,7 +78,7 @@ def dead_letter(item: dict[str, Any], reason: str) -> None:
         "template": item.get("template"),
         "reason": reason,
         "failedAt": clock.iso(clock.now()),
-    }))
+    })
 
 
 def deliver(item: dict[str, Any]) -> bool:
@@ -120,7 +87,7 @@ def deliver(item: dict[str, Any]) -> bool:
     Raises when the send failed for a reason that may pass (the caller reports the record
     as failed, so it is retried); dead-letters what can never be sent.
     """
-    repository = get_repository()
+    repository = outbox_store()
     message_id = str(item["id"])
     if not repository.claim_outbox(message_id):
         if repository.outbox_status(message_id) == "sending":

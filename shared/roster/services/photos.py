@@ -1,13 +1,13 @@
-"""Profile photos in S3: presigned uploads whose policy enforces type and size, and
-short-lived presigned reads. The bucket is private; nothing is ever public."""
+"""Profile photos (``roster.ports.photos``; S3 in production): presigned uploads whose
+policy enforces type and size, and short-lived presigned reads. The bucket is private;
+nothing is ever public."""
 
 from __future__ import annotations
 
 import uuid
 
-from roster import aws
-from roster.config import get_settings
 from roster.models.agents_api import MAX_PHOTO_BYTES, PhotoUpload
+from roster.ports.photos import photo_storage
 
 UPLOAD_SECONDS = 300
 READ_SECONDS = 900
@@ -21,26 +21,16 @@ def photo_key(agent_id: str, content_type: str) -> str:
 def presign_upload(key: str, content_type: str, content_length: int) -> PhotoUpload:
     """A POST policy for exactly this key and type, at most ``content_length`` bytes."""
     limit = min(content_length, MAX_PHOTO_BYTES)
-    post = aws.s3().generate_presigned_post(
-        Bucket=get_settings().photo_bucket,
-        Key=key,
-        Fields={"Content-Type": content_type},
-        Conditions=[{"Content-Type": content_type}, ["content-length-range", 1, limit]],
-        ExpiresIn=UPLOAD_SECONDS,
-    )
-    fields = {name: str(value) for name, value in post["fields"].items()}
-    return PhotoUpload(uploadUrl=post["url"], headers=fields, fields=fields,
+    url, fields = photo_storage().presign_upload(key, content_type, limit, UPLOAD_SECONDS)
+    return PhotoUpload(uploadUrl=url, headers=fields, fields=fields,
                        expiresIn=UPLOAD_SECONDS, maxBytes=limit)
 
 
 def photo_url(key: str | None) -> str | None:
     if not key:
         return None
-    return aws.s3().generate_presigned_url(
-        "get_object", Params={"Bucket": get_settings().photo_bucket, "Key": key},
-        ExpiresIn=READ_SECONDS,
-    )
+    return photo_storage().presign_read(key, READ_SECONDS)
 
 
 def delete_photo(key: str) -> None:
-    aws.s3().delete_object(Bucket=get_settings().photo_bucket, Key=key)
+    photo_storage().delete(key)

@@ -34,49 +34,6 @@ def test_group_move_keeps_own_properties(admin: Caller) -> None:
     assert alone["groupId"] is None and alone["effectiveProperties"] == {"wrapUpSeconds": 60}
 
 
-def test_group_move_errors(admin: Caller) -> None:
-    catalog("groups", "oslo")
-    agent = new_agent(admin, "jdoe")
-    unknown = admin.call("PUT", f"/agents/{agent['id']}/group", {"groupId": "atlantis"})
-    assert unknown.status == 422 and unknown.json()["code"] == "unknown_reference"
-    assert admin.call("PUT", "/agents/nobody/group", {"groupId": "oslo"}).status == 404
-    me = signed_in(admin.runtime, "jdoe", AGENT_PASSWORD)
-    me.call("PUT", "/me/queue-status", {"status": "logged_on"})
-    busy = admin.call("PUT", f"/agents/{agent['id']}/group", {"groupId": "oslo"})
-    assert busy.status == 409 and busy.json()["code"] == "agent_logged_on"
-    patched = admin.call("PATCH", f"/agents/{agent['id']}", {"groupId": "oslo"})
-    assert patched.status == 409 and patched.json()["code"] == "agent_logged_on"
-
-
-def test_queue_status_with_profiles(admin: Caller) -> None:
-    # Given profiles of the agent's own and of its group
-    catalog("profiles", "mine")
-    catalog("profiles", "groups")
-    catalog("profiles", "elsewhere")
-    catalog("groups", "oslo", profiles=["groups"])
-    new_agent(admin, "jdoe", groupId="oslo", profiles=["mine"])
-    me = signed_in(admin.runtime, "jdoe", AGENT_PASSWORD)
-    # When it logs on with either, the profile is active
-    for profile in ("mine", "groups"):
-        response = me.call("PUT", "/me/queue-status",
-                           {"status": "logged_on", "profileId": profile})
-        assert response.status == 204
-        state = me.call("GET", "/me").json()
-        assert (state["queueStatus"], state["activeProfileId"]) == ("logged_on", profile)
-    # And logging off clears it
-    assert me.call("PUT", "/me/queue-status", {"status": "logged_off"}).status == 204
-    state = me.call("GET", "/me").json()
-    assert (state["queueStatus"], state["activeProfileId"]) == ("logged_off", None)
-    # But a profile it may not use is refused
-    for profile in ("elsewhere", "missing"):
-        response = me.call("PUT", "/me/queue-status",
-                           {"status": "logged_on", "profileId": profile})
-        assert response.status == 422
-        assert response.json()["code"] == "unknown_reference"
-    bad = me.call("PUT", "/me/queue-status", {"status": "away"})
-    assert bad.status == 422 and bad.json()["code"] == "validation_failed"
-
-
 def _policy(fields: dict[str, str]) -> dict[str, object]:
     return dict(json.loads(base64.b64decode(fields["policy"])))
 

@@ -1,24 +1,44 @@
 """In-memory fakes of the ports (``roster.ports``), for service tests with no AWS.
 
 They keep the adapters' conditional semantics (single-use codes, attempts spent before
-comparing, version and epoch conditions answering the same domain errors), on one
-shared ``World`` (the adapters share one table); ``tests/unit/ports`` runs the same
-contract against a fake and its DynamoDB adapter. ``bind_fakes`` puts them in the slots.
+comparing, uniqueness claims, version and epoch conditions answering the same domain
+errors), on one shared ``World`` (the adapters share one table); contract tests run the
+same cases against a fake and its DynamoDB adapter. ``bind_fakes`` puts the sign-in
+fakes in their slots; ``Fakes().install()`` puts every fake in every slot
+(``roster.wiring.install()`` binds the adapters back).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
+from roster.ports.agents import agent_store
 from roster.ports.attempts import password_attempts as attempts_slot
 from roster.ports.audit import audit_log as audit_slot
+from roster.ports.catalog import catalog_store
+from roster.ports.cleanup import expiry_store
 from roster.ports.credentials import credentials as credentials_slot
+from roster.ports.email_change import email_change_store
+from roster.ports.idempotency import idempotency_store
+from roster.ports.outbox import outbox_store, sender
+from roster.ports.photos import photo_storage
+from roster.ports.secrets import key_service
 from roster.ports.sessions import sessions as sessions_slot
 from roster.ports.two_factor import seed_vault as seed_vault_slot
 from roster.ports.two_factor import two_factor as two_factor_slot
 
 # (aliased: importing a fake's module sets the package attribute of its name)
+from support.fakes.agents import MemoryAgentStore
 from support.fakes.attempts import FakePasswordAttempts
 from support.fakes.audit import FakeAuditLog
+from support.fakes.catalog import MemoryCatalogStore
+from support.fakes.cleanup import MemoryExpiryStore
 from support.fakes.credentials import FakeCredentialStore
+from support.fakes.email_change import MemoryEmailChangeStore
+from support.fakes.idempotency import MemoryIdempotencyStore
+from support.fakes.outbox import MemoryOutboxStore, RecordingSender
+from support.fakes.photos import MemoryPhotoStorage
+from support.fakes.secrets import MemoryKeyService
 from support.fakes.sessions import FakeSessionStore
 from support.fakes.two_factor import FakeSeedVault, FakeTwoFactorStore
 from support.fakes.world import World
@@ -35,4 +55,28 @@ def bind_fakes(world: World) -> None:
     seed_vault_slot.bind(FakeSeedVault)
 
 
-__all__ = ["World", "bind_fakes"]
+@dataclass
+class Fakes:
+    """One fake of every port on one ``World``, with the sender, photo storage,
+    idempotency records and key service a test may look into."""
+
+    world: World = field(default_factory=World)
+    sender: RecordingSender = field(default_factory=RecordingSender)
+    photos: MemoryPhotoStorage = field(default_factory=MemoryPhotoStorage)
+    idempotency: MemoryIdempotencyStore = field(default_factory=MemoryIdempotencyStore)
+    keys: MemoryKeyService = field(default_factory=MemoryKeyService)
+
+    def install(self) -> None:
+        bind_fakes(self.world)
+        agent_store.bind(lambda: MemoryAgentStore(self.world))
+        catalog_store.bind(lambda: MemoryCatalogStore(self.world))
+        email_change_store.bind(lambda: MemoryEmailChangeStore(self.world))
+        expiry_store.bind(lambda: MemoryExpiryStore(self.world))
+        outbox_store.bind(lambda: MemoryOutboxStore(self.world))
+        sender.bind(lambda: self.sender)
+        photo_storage.bind(lambda: self.photos)
+        idempotency_store.bind(lambda: self.idempotency)
+        key_service.bind(lambda: self.keys)
+
+
+__all__ = ["Fakes", "World", "bind_fakes"]

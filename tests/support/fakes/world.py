@@ -1,11 +1,16 @@
-"""The state every fake shares: what the table would hold, as domain objects."""
+"""The state every fake shares: what the table would hold, as domain objects (an agent
+written through the agent store is what the email-change or the credential store reads).
+
+Every fake write checks all its conditions before it changes anything, in the order the
+adapter's transaction lists them (the first failing one's error is raised), so a refused
+write leaves no trace, as a cancelled transaction does."""
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from roster import clock
 from roster.errors import ConcurrentChange, NotFound
@@ -17,6 +22,7 @@ from roster.models.credentials import (
     PasswordCredential,
     SessionRecord,
 )
+from roster.models.email_change import EmailChange
 from roster.models.outbox import OutboxMessage
 from roster.repository import keys
 
@@ -36,6 +42,17 @@ class TwoFactorCount:
 
 
 @dataclass
+class Outboxed:
+    """An outbox message's delivery state (``claim_outbox`` and the marks)."""
+
+    message: OutboxMessage
+    status: str = "pending"
+    claimed_at: int | None = None
+    sent_at: str | None = None
+    failure: str | None = None
+
+
+@dataclass
 class World:
     agents: dict[str, AgentRecord] = field(default_factory=dict)
     logins: dict[str, str] = field(default_factory=dict)  # normal login -> agent id
@@ -49,8 +66,18 @@ class World:
     recovery_codes: dict[str, RecoveryCode] = field(default_factory=dict)
     recovery_requests: dict[tuple[str, str], int] = field(default_factory=dict)
     roles: dict[str, list[str]] = field(default_factory=dict)
+    numeric_ids: dict[int, str] = field(default_factory=dict)
+    # (kind, id) -> (public fields, revision)
+    catalog: dict[tuple[str, str], tuple[dict[str, Any], int]] = field(default_factory=dict)
+    # (kind, id) of the item used -> (owner kind, owner id) of the catalogue items using it
+    catalog_uses: dict[tuple[str, str], set[tuple[str, str]]] = field(default_factory=dict)
+    assignments: dict[str, dict[str, str]] = field(default_factory=dict)  # id -> kind#ref -> at
+    email_changes: dict[str, EmailChange] = field(default_factory=dict)
+    mails: dict[tuple[str, str], int] = field(default_factory=dict)  # (agent, hour) -> count
+    expiring: dict[tuple[str, str], str] = field(default_factory=dict)  # other items' expiry
     audit: list[AuditEvent] = field(default_factory=list)
     outbox: list[OutboxMessage] = field(default_factory=list)
+    deliveries: dict[str, Outboxed] = field(default_factory=dict)  # outbox id -> its state
     lock: threading.RLock = field(default_factory=threading.RLock)
 
     # ------------------------------------------------------------------ setup
@@ -62,6 +89,17 @@ class World:
         if password is not None:
             self.passwords[record.id] = password
         return record
+
+    # ------------------------------------------------------------------ guards
+    def owner_of(self, login: str) -> str | None:
+        return self.logins.get(keys.normal_login(login))
+
+    def claim(self, login: str, agent_id: str) -> None:
+        self.logins[keys.normal_login(login)] = agent_id
+
+    def release(self, login: str, agent_id: str) -> None:
+        if self.logins.get(keys.normal_login(login)) == agent_id:
+            del self.logins[keys.normal_login(login)]
 
     # ------------------------------------------------------------------ helpers
     def update_agent(self, agent_id: str, **changes: object) -> AgentRecord:
@@ -84,9 +122,18 @@ class World:
                messages: Sequence[OutboxMessage] = ()) -> None:
         self.audit.extend(audit)
         self.outbox.extend(messages)
+        self.deliveries.update((message.id, Outboxed(message)) for message in messages)
 
     def actions(self) -> list[str]:
         return [event.action for event in self.audit]
+
+    def templates(self) -> list[tuple[str, str]]:
+        """``(to, template)`` of every outbox message, in the order written."""
+        return [(message.to, message.template) for message in self.outbox]
+
+    def bump(self, record: AgentRecord, **changes: Any) -> AgentRecord:
+        """The stored agent with ``changes``, one version on."""
+        return self.update_agent(record.id, **changes, version=record.version + 1)
 
     def success(self, key: ThrottleKey, *, spent: bool, trusted_at: str | None = None,
                 ) -> None:

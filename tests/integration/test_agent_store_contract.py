@@ -1,0 +1,243 @@
+"""One contract, two implementations: the agent store's DynamoDB adapter (on moto) and
+its in-memory fake answer every operation alike, refusals included, so service tests
+on the fake say what the adapter would do."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from roster.errors import (
+    AccountTaken,
+    ConcurrentChange,
+    EmailTaken,
+    HasAssignments,
+    InvalidReassignTarget,
+    NotFound,
+    NumericIdTaken,
+    UnknownReference,
+    VersionConflict,
+)
+from roster.models.agent import AgentRecord
+from roster.models.audit import AuditEvent
+from roster.ports.agents import AgentFilter, AgentStore
+from roster.ports.catalog import CatalogStore
+from support.fakes import Fakes
+from support.fakes.agents import MemoryAgentStore
+from support.fakes.catalog import MemoryCatalogStore
+
+STAMP = "2026-01-01T00:00:00Z"
+
+
+@dataclass
+class Stores:
+    agents: AgentStore
+    catalog: CatalogStore
+
+    def add_catalog(self, kind: str, item_id: str, **fields: Any) -> None:
+        self.catalog.create_catalog_item(
+            kind, {"id": item_id, "name": item_id, **fields}, references=None,
+            audit=AuditEvent(actorId=None, action="catalog.created", targetId=None))
+
+    def add(self, account: str, **fields: Any) -> AgentRecord:
+        record = agent(account, **fields)
+        self.agents.create_agent(record, password=None)
+        return record
+
+
+def agent(name: str, **fields: Any) -> AgentRecord:
+    return AgentRecord.model_validate({
+        "id": str(uuid.uuid4()), "account": name, "email": f"{name}@example.com",
+        "firstName": name.title(), "alias": name.title(), "createdAt": STAMP,
+        "updatedAt": STAMP, **fields})
+
+
+@pytest.fixture(params=["memory", "dynamodb"])
+def stores(request: pytest.FixtureRequest) -> Iterator[Stores]:
+    if request.param == "memory":
+        world = Fakes().world
+        yield Stores(MemoryAgentStore(world), MemoryCatalogStore(world))
+        return
+    request.getfixturevalue("runtime")
+    from roster.repository import get_repository
+
+    yield Stores(get_repository(), get_repository())
+
+
+def _audit(action: str = "test") -> list[AuditEvent]:
+    return [AuditEvent(actorId=None, action=action, targetId=None)]
+
+
+def test_logins_and_numeric_ids_are_claimed_once(stores: Stores) -> None:
+    # Given an agent
+    jdoe = stores.add("jdoe", numericId=7)
+    assert stores.agents.get_agent(jdoe.id) == jdoe
+    assert stores.agents.find_agent_id("JDOE") == jdoe.id
+    assert stores.agents.find_agent_id("JDoe@Example.com") == jdoe.id
+    # When others claim its account, email or numeric id, each is refused, nothing written
+    for fields, refusal in (({"account": "Jdoe"}, AccountTaken),
+                            ({"email": "JDOE@example.com"}, EmailTaken),
+                            ({"numericId": 7}, NumericIdTaken)):
+        other = agent("other", **fields)
+        with pytest.raises(refusal):
+            stores.agents.create_agent(other, password=None)
+        assert stores.agents.get_agent(other.id) is None
+        assert stores.agents.find_agent_id("other@example.com") is None
+    assert stores.agents.numeric_ids() == [7]
+
+
+def test_references_must_exist_but_built_in_roles_always_do(stores: Stores) -> None:
+    stores.add_catalog("queues", "sales")
+    with pytest.raises(UnknownReference) as refused:
+        stores.add("jdoe", queues=["sales", "nowhere"], roles=["agent"])
+    assert refused.value.errors == [{"field": "queues", "message": "'nowhere' does not exist"}]
+    assert stores.agents.find_agent_id("jdoe") is None
+    created = stores.add("jdoe", queues=["sales"], roles=["agent"])
+    assert stores.agents.catalog_items([("queues", "sales"), ("queues", "nowhere")]) == {
+        ("queues", "sales"): stores.agents.get_catalog_item("queues", "sales")}
+    assert stores.catalog.catalog_item_in_use("queues", "sales")
+    assert stores.agents.get_agent(created.id) == created
+
+
+def test_an_update_is_conditional_on_the_version(stores: Stores) -> None:
+    # Given an agent at version 1
+    jdoe = stores.add("jdoe", numericId=1)
+    stores.add("taken", numericId=2)
+    # When it is changed at version 1: the new record, one version on
+    new = stores.agents.update_agent(jdoe, {"title": "Lead", "numericId": 3},
+                                     expected_version=1, revoke_sessions=True)
+    assert (new.title, new.version, new.sessionEpoch) == ("Lead", 2, 1)
+    assert stores.agents.get_agent(jdoe.id) == new
+    assert stores.agents.numeric_ids() == [2, 3]
+    # Then a change at the old version is the conflict given (412 by default)
+    with pytest.raises(VersionConflict):
+        stores.agents.update_agent(jdoe, {"title": "x"}, expected_version=1)
+    with pytest.raises(ConcurrentChange):
+        stores.agents.update_agent(jdoe, {"title": "x"}, expected_version=1,
+                                   conflict=ConcurrentChange())
+    # And a taken numeric id or a missing reference changes nothing
+    with pytest.raises(NumericIdTaken):
+        stores.agents.update_agent(new, {"numericId": 2}, expected_version=2)
+    with pytest.raises(UnknownReference):
+        stores.agents.update_agent(new, {"queues": ["nowhere"]}, expected_version=2)
+    assert stores.agents.get_agent(jdoe.id) == new
+
+
+def test_listings_filter_and_continue_after_an_account(stores: Stores) -> None:
+    stores.add_catalog("queues", "sales")
+    for account in ("carol", "alice", "bob", "dave"):
+        stores.add(account, queues=[] if account == "dave" else ["sales"],
+                   active=account != "carol", alias=f"{account} {account}")
+    every = AgentFilter()
+    page, after = stores.agents.agent_page(every, limit=3, after=None)
+    assert [r.account for r in page] == ["alice", "bob", "carol"] and after == "carol"
+    page, after = stores.agents.agent_page(every, limit=3, after=after)
+    assert [r.account for r in page] == ["dave"] and after is None
+    for wanted, accounts in ((AgentFilter(queue="sales"), ["alice", "bob", "carol"]),
+                             (AgentFilter(queue="sales", active=True), ["alice", "bob"]),
+                             (AgentFilter(active=False), ["carol"]),
+                             (AgentFilter(q="da"), ["dave"]),
+                             (AgentFilter(q="bob@example"), ["bob"]),
+                             (AgentFilter(role="agent", active=True),
+                              ["alice", "bob", "dave"])):
+        page, after = stores.agents.agent_page(wanted, limit=10, after=None)
+        assert ([r.account for r in page], after) == (accounts, None), wanted
+
+
+CROWD_FILTERS = [
+    (AgentFilter(active=False), ["Bob", "erik"]),
+    (AgentFilter(active=True), ["admin", "anna", "annabelle", "carl", "dina"]),
+    (AgentFilter(role="manager"), ["carl", "erik"]),
+    (AgentFilter(role="manager", active=True), ["carl"]),
+    (AgentFilter(queue="sales"), ["anna", "Bob"]),
+    (AgentFilter(queue="support", active=False), ["Bob"]),
+    (AgentFilter(group_id="oslo"), ["anna", "dina"]),
+    (AgentFilter(group_id="oslo", queue="support"), ["dina"]),
+    (AgentFilter(q="ann"), ["anna", "annabelle"]),
+    (AgentFilter(q="annab"), ["annabelle"]),
+    (AgentFilter(q="zorro@"), ["carl"]),  # email prefix
+    (AgentFilter(q="zed al"), ["anna"]),  # alias prefix, longer than the indexed prefix
+    (AgentFilter(q="z"), ["anna", "carl"]),
+    (AgentFilter(q="b", active=False), ["Bob"]),
+    (AgentFilter(q="an", queue="sales"), ["anna"]),
+    (AgentFilter(q="nobody"), []),
+    (AgentFilter(), ["admin", "anna", "annabelle", "Bob", "carl", "dina", "erik"]),
+]
+
+
+def test_every_filter_pages_one_agent_at_a_time(stores: Stores) -> None:
+    # Given agents across queues, groups, roles and activity
+    for kind, item_id in (("queues", "sales"), ("queues", "support"), ("groups", "oslo")):
+        stores.add_catalog(kind, item_id)
+    stores.add("admin", roles=["admin"])
+    stores.add("anna", queues=["sales"], groupId="oslo", alias="Zed Alpha")
+    stores.add("Bob", queues=["sales", "support"], active=False)
+    stores.add("carl", roles=["manager"], email="Zorro@Example.com")
+    stores.add("dina", queues=["support"], groupId="oslo")
+    stores.add("erik", active=False, roles=["agent", "manager"])
+    stores.add("annabelle")
+    # When each filter is read one agent per page (every source's paging exercised)
+    for wanted, expected in CROWD_FILTERS:
+        found: list[str] = []
+        after: str | None = None
+        while True:
+            page, after = stores.agents.agent_page(wanted, limit=1, after=after)
+            found += [record.account for record in page]
+            if after is None:
+                break
+        # Then exactly the matching agents come back, in account order
+        assert found == expected, wanted
+
+
+def test_assignments_are_idempotent_and_conditional(stores: Stores) -> None:
+    jdoe = stores.add("jdoe")
+    assert stores.agents.add_assignment(jdoe.id, "chat", "c1", _audit(), expected_version=1)
+    assert not stores.agents.add_assignment(jdoe.id, "chat", "c1", _audit())
+    assert stores.agents.add_assignment(jdoe.id, "ticket", "t1", _audit())
+    assert stores.agents.add_assignment(jdoe.id, "chat", "c2", _audit())
+    assert stores.agents.assignment_counts(jdoe.id) == {"chat": 2, "ticket": 1}
+    page, after = stores.agents.assignment_page(jdoe.id, limit=2, after=None)
+    assert [(a.kind, a.ref) for a in page] == [("chat", "c1"), ("chat", "c2")]
+    assert after == "chat#c2"
+    rest, _ = stores.agents.assignment_page(jdoe.id, limit=2, after=after)
+    assert [(a.kind, a.ref) for a in rest] == [("ticket", "t1")]
+    assert stores.agents.remove_assignment(jdoe.id, "chat", "c1", _audit())
+    assert not stores.agents.remove_assignment(jdoe.id, "chat", "c1", _audit())
+    with pytest.raises(ConcurrentChange):
+        stores.agents.add_assignment(jdoe.id, "chat", "c9", _audit(), expected_version=5)
+    with pytest.raises(NotFound):
+        stores.agents.add_assignment("nobody", "chat", "c9", _audit())
+    assert stores.agents.assignment_counts(jdoe.id) == {"chat": 1, "ticket": 1}
+
+
+def test_a_delete_needs_no_assignment_left_and_frees_the_logins(stores: Stores) -> None:
+    # Given an agent with assignments, an active and an inactive colleague
+    leaving = stores.add("leaving", numericId=4)
+    staying, idle = stores.add("staying"), stores.add("idle", active=False)
+    for ref in ("c1", "c2"):
+        stores.agents.add_assignment(leaving.id, "chat", ref, _audit())
+    stores.agents.add_assignment(staying.id, "chat", "c1", _audit())
+    assert stores.agents.load_for_delete(leaving.id, staying.id) == (
+        leaving, {"chat": 2}, staying)
+    # When it is deleted with its assignments: refused
+    with pytest.raises(HasAssignments):
+        stores.agents.delete_agent(leaving, _audit())
+    # And they go to an inactive agent: refused
+    with pytest.raises(InvalidReassignTarget):
+        stores.agents.move_assignments(leaving.id, idle.id, lambda moved: _audit()[0])
+    # But to an active one they move (one it already had is just dropped)
+    assert stores.agents.move_assignments(leaving.id, staying.id,
+                                          lambda moved: _audit()[0]) == {"chat": 2}
+    assert stores.agents.assignment_counts(staying.id) == {"chat": 2}
+    # Then a delete at a stale version is refused, at the current one it frees the logins
+    changed = stores.agents.update_agent(leaving, {"title": "x"}, expected_version=1)
+    with pytest.raises(ConcurrentChange):
+        stores.agents.delete_agent(leaving, _audit())
+    stores.agents.delete_agent(changed, _audit())
+    assert stores.agents.get_agent(leaving.id) is None
+    assert stores.agents.find_agent_id("leaving") is None
+    assert stores.agents.numeric_ids() == []
+    assert stores.add("leaving", numericId=4).account == "leaving"
