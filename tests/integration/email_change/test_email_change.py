@@ -138,8 +138,8 @@ def test_verification_swaps_the_email_and_the_sign_in_address(
     assert "agent.email_changed" in audit_actions(agent.id)
 
 
-def test_a_link_works_once(runtime: Runtime, make_agent: AgentFactory) -> None:
-    agent = make_agent("jane@example.com")
+def test_a_link_works_once(runtime: Runtime, agent_factory: AgentFactory) -> None:
+    agent = agent_factory("jane@example.com")
     token = start(runtime, agent, "new@example.com")
     assert verify(runtime, token).status == 204
     # When it is used again Then 400 invalid_token
@@ -155,8 +155,8 @@ def test_a_malformed_body_is_422(runtime: Runtime, body: dict[str, Any]) -> None
     assert response.status == 422 and response.json()["code"] == "validation_failed"
 
 
-def test_me_shows_the_pending_email(runtime: Runtime, make_agent: AgentFactory) -> None:
-    agent = make_agent("jane@example.com")
+def test_me_shows_the_pending_email(runtime: Runtime, agent_factory: AgentFactory) -> None:
+    agent = agent_factory("jane@example.com")
     start(runtime, agent, "new@example.com")
     token = access_token(runtime, "jane@example.com", AGENT_PASSWORD)
     me = runtime.invoke("GET", "/me", headers={"Authorization": f"Bearer {token}"}).json()
