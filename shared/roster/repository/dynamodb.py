@@ -314,10 +314,6 @@ class DynamoRepository(ExpiryStore, EmailChangeStore, AgentStore, CatalogStore, 
                         **challenge.model_dump(mode="json"),
                         "ttl": ttl_of(challenge.expiresAt)})
 
-    def get_challenge(self, digest: str) -> Challenge | None:
-        item = self.table.get(keys.challenge(digest))
-        return Challenge.model_validate(item) if item else None
-
     def finish_challenge_step(self, audit: Sequence[AuditEvent],
                               consume_challenge: str | None, *,
                               throttles: SignInThrottles | None) -> None:

@@ -1,4 +1,4 @@
-"""Each adapter implements its ports (and the remaining repository protocol) method for
+"""Each adapter implements its ports, method for
 method, with the same parameter names (mypy checks the types at the bindings in
 ``roster.wiring``; this also holds keyword names, which a ``Protocol`` match lets differ
 for positional parameters). An adapter may take more, defaulted, parameters after."""
@@ -27,11 +27,9 @@ from roster.ports.sessions import SessionStore
 from roster.ports.two_factor import SeedVault, TwoFactorStore
 from roster.repository.dynamodb import DynamoRepository
 from roster.repository.idempotency import TableIdempotencyStore
-from roster.repository.protocol import Repository
 
 
 @pytest.mark.parametrize(("protocol", "adapter"), [
-    (Repository, DynamoRepository),
     (AuditLog, DynamoRepository),
     (PasswordAttempts, DynamoRepository),
     (CredentialStore, DynamoRepository),
