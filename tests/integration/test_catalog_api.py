@@ -443,3 +443,18 @@ def test_a_group_swaps_its_full_list_of_profiles_in_one_change(rt: CatalogRuntim
     # And one more than the limit is refused
     reply = rt.invoke("PATCH", "/groups/g", body={"profiles": profiles[1:MAX_REFERENCES + 2]})
     assert problem(reply) == (422, "validation_failed")
+
+
+def test_a_skill_is_renamed_and_deleted_once_no_profile_uses_it(rt: CatalogRuntime) -> None:
+    # Given a skill a profile uses
+    seed(rt)
+    # When it is renamed, the new name reads back with the next revision
+    renamed = rt.invoke("PATCH", "/skills/billing", body={"name": "Invoicing"})
+    assert renamed.status == 200 and renamed.json()["name"] == "Invoicing"
+    assert rt.invoke("GET", "/skills/billing").json()["name"] == "Invoicing"
+    # Then deleting it while the profile uses it is 409 in_use
+    assert problem(rt.invoke("DELETE", "/skills/billing")) == (409, "in_use")
+    # And once the profile lets it go, it is deleted and gone
+    assert rt.invoke("PATCH", "/profiles/evening", body={"skills": []}).status == 200
+    assert rt.invoke("DELETE", "/skills/billing").status == 204
+    assert problem(rt.invoke("GET", "/skills/billing")) == (404, "not_found")

@@ -84,3 +84,22 @@ def test_photo_of_unknown_agent_is_404(admin: Caller) -> None:
     response = admin.call("POST", "/agents/nobody/photo",
                           {"contentType": "image/png", "contentLength": 1})
     assert response.status == 404
+
+
+def test_an_agent_logs_on_and_off_its_queues(admin: Caller) -> None:
+    # Given an agent of a group that offers the "evening" profile
+    catalog("skills", "billing")
+    catalog("profiles", "evening", skills=[{"skillId": "billing", "level": 3}])
+    catalog("groups", "oslo", profiles=["evening"])
+    agent = new_agent(admin, "jdoe", groupId="oslo")
+    me = signed_in(admin.runtime, "jdoe", AGENT_PASSWORD)
+    # When it logs on with a profile it may not use, it is 422 unknown_reference
+    refused = me.call("PUT", "/me/queue-status", {"status": "logged_on", "profileId": "night"})
+    assert refused.status == 422 and refused.json()["code"] == "unknown_reference"
+    # And with its group's profile it is logged on (204), as an admin sees it
+    assert me.call("PUT", "/me/queue-status",
+                   {"status": "logged_on", "profileId": "evening"}).status == 204
+    assert admin.call("GET", f"/agents/{agent['id']}").json()["queueStatus"] == "logged_on"
+    # And logging off is 204 too
+    assert me.call("PUT", "/me/queue-status", {"status": "logged_off"}).status == 204
+    assert me.call("GET", "/me").json()["queueStatus"] == "logged_off"
