@@ -4,13 +4,23 @@ headers as parameters, JSON bodies, and answers written as their models (no AWS)
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 import pytest
 from aws_lambda_powertools.event_handler.api_gateway import Response, Router
 from aws_lambda_powertools.event_handler.openapi.params import Header
 from pydantic import BaseModel
-from roster.api import JSON, Caller, IfMatch, SourceIp, as_json_request, create_app, route
+from roster.api import (
+    JSON,
+    Caller,
+    IfMatch,
+    SourceIp,
+    as_json_request,
+    create_app,
+    route,
+    serialize,
+)
 
 
 class Echo(BaseModel):
@@ -118,6 +128,17 @@ def test_a_response_of_a_model_keeps_its_status_and_headers() -> None:
     assert answer["multiValueHeaders"]["Location"] == ["/agents/1"]
     assert answer["multiValueHeaders"]["Content-Type"] == [JSON]
     assert answer["body"] == Echo(word=NON_ASCII.upper()).model_dump_json()
+
+
+def test_plain_data_is_written_compact_in_utf8_models_and_dataclasses_inside_it() -> None:
+    @dataclass
+    class Pair:
+        left: int
+        right: str
+
+    written = serialize({"echo": Echo(word=NON_ASCII), "pair": Pair(1, "ø"), "n": None})
+    assert written == ('{"echo":{"word":"' + NON_ASCII + '"},'
+                       '"pair":{"left":1,"right":"ø"},"n":null}')
 
 
 def test_an_undeclared_route_is_refused_to_everyone() -> None:
