@@ -9,14 +9,14 @@ from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Que
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponseHeader
 from roster.api import (
     ETAG_HEADER,
+    JSON,
     LOCATION_HEADER,
     Caller,
     IfMatch,
     SourceIp,
-    answer,
+    answer_with_headers,
     api_handler,
     create_app,
-    json_response,
     no_content,
     route,
 )
@@ -47,7 +47,7 @@ REPLAYED_HEADER: dict[str, OpenAPIResponseHeader] = {"Idempotent-Replayed": {
     "description": "`true` when the answer is the first creation's, replayed for a retry "
                    "with the same Idempotency-Key", "schema": {"type": "string"}}}
 
-AGENT_ANSWER = answer(200, "The agent; ETag carries its version", Agent, ETAG_HEADER)
+AGENT_ANSWER = answer_with_headers(200, "The agent; ETag carries its version", ETAG_HEADER)
 
 Limit = Annotated[int, Query(ge=1, le=100)]
 Cursor = Annotated[str | None, Query(max_length=MAX_CURSOR_LENGTH,
@@ -60,25 +60,26 @@ IdempotencyKey = Annotated[str | None, Header(
                 "answers the first creation again (Idempotent-Replayed: true) for 24 h")]
 
 
-def _agent(agent: AgentRecord | agents.Changed) -> Response[str]:
+def _agent(agent: AgentRecord | agents.Changed) -> Response[Agent]:
     changed = agent if isinstance(agent, agents.Changed) else agents.Changed(agent)
-    return json_response(200, changed.view(), {"ETag": agents.etag(changed.record)})
+    return Response(200, content_type=JSON, body=changed.view(),
+                    headers={"ETag": agents.etag(changed.record)})
 
 
 # ------------------------------------------------------------------ self-service
 @route(router, "GET /me", responses=AGENT_ANSWER)
-def get_me(caller: Caller) -> Response[str]:
+def get_me(caller: Caller) -> Response[Agent]:
     return _agent(agents.get_agent(caller.agent_id))
 
 
 @route(router, "PATCH /me", responses=AGENT_ANSWER)
 def patch_me(request: UpdateMeRequest, caller: Caller, source_ip: SourceIp,
-             if_match: IfMatch = None) -> Response[str]:
+             if_match: IfMatch = None) -> Response[Agent]:
     return _agent(agents.update_me(caller.agent_id, request, if_match, source_ip=source_ip))
 
 
 @route(router, "PUT /me/queue-status", status_code=204)
-def put_queue_status(request: QueueStatusRequest, caller: Caller) -> Response[str]:
+def put_queue_status(request: QueueStatusRequest, caller: Caller) -> Response[None]:
     agents.set_queue_status(caller.agent_id, request.status, request.profileId)
     return no_content()
 
@@ -89,22 +90,22 @@ def post_my_photo(request: PhotoRequest, caller: Caller) -> PhotoUpload:
 
 
 @route(router, "DELETE /me/photo", status_code=204)
-def delete_my_photo(caller: Caller) -> Response[str]:
+def delete_my_photo(caller: Caller) -> Response[None]:
     agents.delete_photo(caller.actor, caller.agent_id)
     return no_content()
 
 
 # ------------------------------------------------------------------ agents
 @route(router, "POST /agents", status_code=201,
-       responses=answer(201, "Created; Location and ETag headers", CreatedAgent,
-                        {**LOCATION_HEADER, **ETAG_HEADER, **REPLAYED_HEADER}))
+       responses=answer_with_headers(201, "Created; Location and ETag headers",
+                                     LOCATION_HEADER, ETAG_HEADER, REPLAYED_HEADER))
 def post_agent(request: CreateAgentRequest, caller: Caller,
-               idempotency_key: IdempotencyKey = None) -> Response[str]:
+               idempotency_key: IdempotencyKey = None) -> Response[CreatedAgent]:
     created = agents.create_agent(caller.actor, request, idempotency_key)
     headers = {"Location": f"/agents/{created.agent.id}", "ETag": agents.etag(created.agent)}
     if created.replayed:
         headers["Idempotent-Replayed"] = "true"
-    return json_response(201, created.body(), headers)
+    return Response(201, content_type=JSON, body=created.body(), headers=headers)
 
 
 @route(router, "GET /agents")
@@ -122,13 +123,13 @@ def get_numeric_ids() -> NumericIds:
 
 
 @route(router, "GET /agents/{id}", responses=AGENT_ANSWER)
-def get_agent(id: str) -> Response[str]:
+def get_agent(id: str) -> Response[Agent]:
     return _agent(agents.get_agent(id))
 
 
 @route(router, "PATCH /agents/{id}", responses=AGENT_ANSWER)
 def patch_agent(id: str, request: UpdateAgentRequest, caller: Caller,
-                if_match: IfMatch = None) -> Response[str]:
+                if_match: IfMatch = None) -> Response[Agent]:
     return _agent(agents.update_agent(caller.actor, id, request, if_match))
 
 
@@ -136,13 +137,13 @@ def patch_agent(id: str, request: UpdateAgentRequest, caller: Caller,
 def delete_agent(id: str, caller: Caller,
                  reassignTo: Annotated[str | None, Query(min_length=1,
                                                          max_length=64)] = None,
-                 ) -> Response[str]:
+                 ) -> Response[None]:
     assignments.delete_agent(caller.actor, id, reassignTo)
     return no_content()
 
 
 @route(router, "PUT /agents/{id}/group", responses=AGENT_ANSWER)
-def put_group(id: str, request: GroupRequest, caller: Caller) -> Response[str]:
+def put_group(id: str, request: GroupRequest, caller: Caller) -> Response[Agent]:
     return _agent(agents.set_group(caller.actor, id, request.groupId))
 
 
@@ -152,7 +153,7 @@ def post_photo(id: str, request: PhotoRequest, caller: Caller) -> PhotoUpload:
 
 
 @route(router, "DELETE /agents/{id}/photo", status_code=204)
-def delete_photo(id: str, caller: Caller) -> Response[str]:
+def delete_photo(id: str, caller: Caller) -> Response[None]:
     agents.delete_photo(caller.actor, id)
     return no_content()
 
@@ -166,14 +167,14 @@ def get_assignments(id: str, limit: Limit = 50,
 
 @route(router, "PUT /agents/{id}/assignments/{kind}/{ref}", status_code=204)
 def put_assignment(id: str, kind: Annotated[AssignmentKind, Path()], ref: Ref,
-                   caller: Caller) -> Response[str]:
+                   caller: Caller) -> Response[None]:
     assignments.assign(caller.actor, id, kind, ref)
     return no_content()
 
 
 @route(router, "DELETE /agents/{id}/assignments/{kind}/{ref}", status_code=204)
 def delete_assignment(id: str, kind: Annotated[AssignmentKind, Path()], ref: Ref,
-                      caller: Caller) -> Response[str]:
+                      caller: Caller) -> Response[None]:
     assignments.unassign(caller.actor, id, kind, ref)
     return no_content()
 

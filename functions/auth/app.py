@@ -35,13 +35,13 @@ def refresh(request: RefreshRequest, source_ip: SourceIp) -> Tokens:
 
 
 @route(router, "POST /auth/logout", status_code=204)
-def logout(caller: Caller) -> Response[str]:
+def logout(caller: Caller) -> Response[None]:
     sessions.logout(caller.agent_id, caller.session_id)
     return no_content()
 
 
 @route(router, "DELETE /agents/{id}/sessions", status_code=204)
-def revoke_sessions(id: str, caller: Caller) -> Response[str]:
+def revoke_sessions(id: str, caller: Caller) -> Response[None]:
     sessions.revoke_all(caller.actor, id)
     return no_content()
 

@@ -3,17 +3,7 @@
 from __future__ import annotations
 
 from aws_lambda_powertools.event_handler.api_gateway import Response, Router
-from roster.api import (
-    JSON,
-    Caller,
-    SourceIp,
-    answer,
-    api_handler,
-    create_app,
-    json_response,
-    no_content,
-    route,
-)
+from roster.api import JSON, Caller, SourceIp, api_handler, create_app, no_content, route
 from roster.models.passwords import (
     AdminPasswordRequest,
     ChangePasswordRequest,
@@ -38,29 +28,33 @@ def forgot(request: ForgotPasswordRequest) -> Response[ForgotPasswordAnswer]:
 
 
 @route(router, "POST /password/reset", status_code=204)
-def reset(request: ResetPasswordRequest) -> Response[str]:
+def reset(request: ResetPasswordRequest) -> Response[None]:
     recovery.reset(request)
     return no_content()
 
 
 @route(router, "POST /me/password", status_code=204)
 def change_own(request: ChangePasswordRequest, caller: Caller,
-               source_ip: SourceIp) -> Response[str]:
+               source_ip: SourceIp) -> Response[None]:
     credentials.change_own_password(caller.agent_id, caller.session_id, request,
                                     source_ip=source_ip)
     return no_content()
 
 
+# Two answers: the annotation (its ``None`` the 204's) cannot document them apart, so
+# the 200's model is named here.
 @route(router, "POST /agents/{id}/password",
-       responses={**answer(200, "A generated temporary password, shown once",
-                           TemporaryPasswordAnswer),
-                  **answer(204, "The password was set")})
-def set_by_admin(id: str, request: AdminPasswordRequest, caller: Caller) -> Response[str]:
+       responses={200: {"description": "A generated temporary password, shown once",
+                        "content": {JSON: {"model": TemporaryPasswordAnswer}}},
+                  204: {"description": "The password was set"}})
+def set_by_admin(id: str, request: AdminPasswordRequest,
+                 caller: Caller) -> Response[TemporaryPasswordAnswer | None]:
     generated = credentials.set_by_admin(caller.actor, id, request)
     if generated is None:
-        return no_content()
-    return json_response(200, TemporaryPasswordAnswer(temporaryPassword=generated),
-                         headers={"Cache-Control": "no-store"})
+        return Response(204)
+    return Response(200, content_type=JSON,
+                    body=TemporaryPasswordAnswer(temporaryPassword=generated),
+                    headers={"Cache-Control": "no-store"})
 
 
 app = create_app(router)

@@ -36,7 +36,7 @@ def confirm_enrolment(request: CodeRequest, caller: Caller) -> EnrolmentConfirme
 
 
 @route(router, "DELETE /me/two-factor", status_code=204)
-def disable_own(request: CodeRequest, caller: Caller, source_ip: SourceIp) -> Response[str]:
+def disable_own(request: CodeRequest, caller: Caller, source_ip: SourceIp) -> Response[None]:
     two_factor.disable_own(caller.agent_id, request.code, source_ip)
     return no_content()
 
@@ -49,13 +49,13 @@ def issue_backup_codes(id: str, caller: Caller,
 
 
 @route(router, "POST /agents/{id}/unlock", status_code=204)
-def unlock(id: str, caller: Caller) -> Response[str]:
+def unlock(id: str, caller: Caller) -> Response[None]:
     two_factor.unlock(caller.actor, id)
     return no_content()
 
 
 @route(router, "DELETE /agents/{id}/two-factor", status_code=204)
-def reset(id: str, caller: Caller) -> Response[str]:
+def reset(id: str, caller: Caller) -> Response[None]:
     two_factor.reset(caller.actor, id)
     return no_content()
 

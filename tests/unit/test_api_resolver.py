@@ -1,16 +1,26 @@
 """The shared resolver: the caller read once per request, its permission, request
-headers as parameters, and JSON bodies (no AWS)."""
+headers as parameters, JSON bodies, and answers written as their models (no AWS)."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 import pytest
 from aws_lambda_powertools.event_handler.api_gateway import Response, Router
 from aws_lambda_powertools.event_handler.openapi.params import Header
 from pydantic import BaseModel
-from roster.api import Caller, IfMatch, SourceIp, as_json_request, create_app, json_response, route
+from roster.api import (
+    JSON,
+    Caller,
+    IfMatch,
+    SourceIp,
+    as_json_request,
+    create_app,
+    route,
+    serialize,
+)
 
 
 class Echo(BaseModel):
@@ -22,8 +32,8 @@ router = Router()
 
 # Declared routes (roster.routes) served by this test's own handlers.
 @route(router, "POST /agents/{id}/unlock")
-def guarded(id: str, caller: Caller, if_match: IfMatch = None) -> Response[str]:
-    return json_response(200, {"caller": caller.agent_id, "target": id, "ifMatch": if_match})
+def guarded(id: str, caller: Caller, if_match: IfMatch = None) -> dict[str, str | None]:
+    return {"caller": caller.agent_id, "target": id, "ifMatch": if_match}
 
 
 @route(router, "POST /password/forgot")
@@ -33,14 +43,20 @@ def echo(request: Echo, source_ip: SourceIp) -> Echo:
 
 @route(router, "POST /auth/logout")
 def bounded(key: Annotated[str | None, Header(alias="Idempotency-Key", min_length=1,
-                                              max_length=3)] = None) -> Response[str]:
-    return json_response(200, {"key": key})
+                                              max_length=3)] = None) -> dict[str, str | None]:
+    return {"key": key}
 
 
 # A route nobody declared, registered around the registry: refused like the authorizer does.
 @router.post("/undeclared")
-def undeclared() -> Response[str]:
-    return json_response(200, {})
+def undeclared() -> dict[str, str]:
+    return {}
+
+
+@route(router, "POST /agents")
+def created(request: Echo) -> Response[Echo]:
+    return Response(201, content_type=JSON, body=Echo(word=request.word.upper()),
+                    headers={"Location": "/agents/1"})
 
 
 app = create_app(router)
@@ -88,6 +104,41 @@ def test_a_public_route_needs_no_caller() -> None:
     answer = app.resolve(event("/password/forgot", body='{"word": "hi"}', signed_in=False), {})
     assert answer["statusCode"] == 200
     assert json.loads(answer["body"]) == {"word": "hi from 127.0.0.1"}
+
+
+NON_ASCII = "Åse Øvergård, 東京 🙂"
+
+
+def test_a_model_answer_is_its_own_json_byte_for_byte() -> None:
+    # When a route answers a model holding text outside ASCII
+    answer = app.resolve(event("/password/forgot", body=json.dumps({"word": NON_ASCII}),
+                               signed_in=False), {})
+    # Then the body is the model's own JSON: compact, the text in UTF-8, nothing escaped
+    expected = Echo(word=f"{NON_ASCII} from 127.0.0.1").model_dump_json()
+    assert answer["statusCode"] == 200 and answer["body"] == expected
+    assert "\\u" not in answer["body"] and "Åse Øvergård" in answer["body"]
+
+
+def test_a_response_of_a_model_keeps_its_status_and_headers() -> None:
+    # When a route answers Response[Model] with a status and a header of its own
+    answer = app.resolve(event("/agents", permissions="agents:write",
+                               body=json.dumps({"word": NON_ASCII})), {})
+    # Then they are sent, with the model's JSON as the body
+    assert answer["statusCode"] == 201
+    assert answer["multiValueHeaders"]["Location"] == ["/agents/1"]
+    assert answer["multiValueHeaders"]["Content-Type"] == [JSON]
+    assert answer["body"] == Echo(word=NON_ASCII.upper()).model_dump_json()
+
+
+def test_plain_data_is_written_compact_in_utf8_models_and_dataclasses_inside_it() -> None:
+    @dataclass
+    class Pair:
+        left: int
+        right: str
+
+    written = serialize({"echo": Echo(word=NON_ASCII), "pair": Pair(1, "ø"), "n": None})
+    assert written == ('{"echo":{"word":"' + NON_ASCII + '"},'
+                       '"pair":{"left":1,"right":"ø"},"n":null}')
 
 
 def test_an_undeclared_route_is_refused_to_everyone() -> None:

@@ -301,7 +301,8 @@ class UpdateAgentRequest(_ProfilePatch):
 class CreatedAgent(Agent):
     """``201`` answer: the agent, plus ``temporaryPassword`` once when one was generated."""
 
-    temporaryPassword: str | None = None
+    # Left out of the body, not ``null``, when no password was generated.
+    temporaryPassword: str | None = Field(default=None, exclude_if=lambda value: value is None)
 
 
 class AgentPage(Model):

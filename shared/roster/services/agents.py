@@ -42,6 +42,7 @@ from roster.models.agent import (
 from roster.models.agents_api import (
     AgentPage,
     CreateAgentRequest,
+    CreatedAgent,
     PhotoRequest,
     PhotoUpload,
     UpdateAgentRequest,
@@ -142,11 +143,8 @@ class Created:
     temporary_password: str | None
     replayed: bool
 
-    def body(self) -> dict[str, Any]:
-        data = self.agent.model_dump(mode="json")
-        if self.temporary_password is not None:
-            data["temporaryPassword"] = self.temporary_password
-        return data
+    def body(self) -> CreatedAgent:
+        return CreatedAgent(**dict(self.agent), temporaryPassword=self.temporary_password)
 
 
 def create_agent(actor: Actor, request: CreateAgentRequest,

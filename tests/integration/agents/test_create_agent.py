@@ -8,7 +8,9 @@ from typing import Any
 import pytest
 from roster.authorization import Actor
 from roster.errors import RosterError
+from roster.models.agents_api import AgentPage, CreatedAgent
 from roster.permissions import ALL_PERMISSIONS
+from roster.services import agents
 from support.agents import AGENT_PASSWORD
 from support.api import Caller, new_agent, signed_in
 from support.catalog import catalog
@@ -269,3 +271,23 @@ def test_an_interrupted_create_frees_its_idempotency_key_when_its_invocation_end
     result, replayed = idempotency.run_once("agents", "caller:key-1", {"a": 1},
                                             lambda: {"ok": True})
     assert (result, replayed) == ({"ok": True}, False)
+
+
+def test_a_name_outside_ascii_is_answered_as_the_models_own_json(admin: Caller) -> None:
+    # Given an agent named outside ASCII
+    created = admin.call("POST", "/agents", {
+        **_body("aase"), "firstName": "Åse", "lastName": "Øvergård",
+        "password": AGENT_PASSWORD, "sendWelcome": False})
+    assert created.status == 201, created.json()
+    agent_id = created.json()["id"]
+    # When it is read
+    read = admin.call("GET", f"/agents/{agent_id}")
+    # Then each body is, byte for byte, its model's model_dump_json(): UTF-8, compact
+    view = agents.Changed(agents.get_agent(agent_id)).view()
+    assert read.body == view.model_dump_json().encode("utf-8")
+    assert "Åse Øvergård" in read.text and "\\u00" not in read.text
+    assert created.body == CreatedAgent.model_validate_json(
+        created.body).model_dump_json().encode("utf-8")
+    page = admin.call("GET", "/agents", query={"q": "åse"})
+    assert [a["alias"] for a in page.json()["items"]] == ["Åse Øvergård"]
+    assert page.body == AgentPage.model_validate_json(page.body).model_dump_json().encode()
