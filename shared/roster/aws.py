@@ -6,12 +6,9 @@ AWS; the clients honour ``AWS_ENDPOINT_URL`` (the local server points it at moto
 
 from __future__ import annotations
 
-import base64
 import threading
 from functools import cache
 from typing import TYPE_CHECKING, Any
-
-from roster.config import get_settings
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -93,19 +90,3 @@ def sqs() -> SQSClient:
 def reset_clients() -> None:
     """Forget the cached clients (tests switch endpoints between runs)."""
     _client.cache_clear()
-
-
-class KmsSeedVault:
-    """``roster.ports.two_factor.SeedVault`` on KMS: a seed encrypted under the secrets
-    key with the agent id as encryption context (base64 of the ciphertext blob)."""
-
-    def seal(self, agent_id: str, secret: str) -> str:
-        blob = kms().encrypt(KeyId=get_settings().kms_key_id, Plaintext=secret.encode(),
-                             EncryptionContext={"agentId": agent_id})["CiphertextBlob"]
-        return base64.b64encode(blob).decode()
-
-    def open(self, agent_id: str, sealed: str) -> str:
-        plaintext: bytes = kms().decrypt(
-            CiphertextBlob=base64.b64decode(sealed), KeyId=get_settings().kms_key_id,
-            EncryptionContext={"agentId": agent_id})["Plaintext"]
-        return plaintext.decode()

@@ -46,7 +46,7 @@ def _photos() -> PhotoStorage:
 
 
 def _seed_vault() -> SeedVault:
-    from roster.aws import KmsSeedVault
+    from roster.adapters.secrets import KmsSeedVault
 
     return KmsSeedVault()
 

@@ -65,7 +65,10 @@ def test_every_guess_counted_before_compare_the_right_password_in_a_burst(
         json={"login": account, "password": PASSWORD if index == CLIENTS - 1 else WRONG}))
     codes = statuses(answers)
     assert codes.count(401) <= 10 and codes.count(200) <= 1, codes
-    assert codes.count(429) >= 10 and set(codes) <= {200, 401, 429}
+    # every guess beyond the 10 wrong ones compared and the right one is refused unread
+    # (the right one, once it wins, may free its own slot for a wrong guess: still 10)
+    assert codes.count(429) >= CLIENTS - 10 - codes.count(200), codes
+    assert set(codes) <= {200, 401, 429}
 
 
 def enrolled_agent(server: LocalServer) -> tuple[str, str, pyotp.TOTP, list[str]]:

@@ -270,3 +270,21 @@ def test_a_right_code_forgives_the_failures_only_when_no_other_guess_is_in_fligh
     assert stores.agent(alone.id).twoFactorFailures == 0
     for _ in range(5):  # every attempt free again
         stores.two_factor.spend_two_factor_attempt(alone.id, max_failures=5)
+
+
+def test_a_right_code_after_an_unlock_reset_the_counts_still_passes(stores: Stores) -> None:
+    """An unlock between an attempt's spend and its right code resets the counts: the code
+    passes (nothing to give back), not ``423`` on an unlocked account."""
+    record = enrolled(stores)
+    stores.two_factor.spend_two_factor_attempt(record.id, max_failures=5)
+    stores.two_factor.record_two_factor_failure(record.id, max_failures=5, audit=[])
+    stores.two_factor.spend_two_factor_attempt(record.id, max_failures=5)  # the right one
+    stores.two_factor.unlock_agent(stores.agent(record.id), audit=[])  # counts reset
+    stores.two_factor.pass_second_factor(record.id, challenge_digest=None, enrolment_id="e1",
+                                         step=101, failures_seen=1)
+    after = stores.agent(record.id)
+    assert (after.locked, after.twoFactorFailures) == (False, 0)
+    for _ in range(5):  # and no attempt went below zero
+        stores.two_factor.spend_two_factor_attempt(record.id, max_failures=5)
+    with pytest.raises(TooManyAttempts):
+        stores.two_factor.spend_two_factor_attempt(record.id, max_failures=5)

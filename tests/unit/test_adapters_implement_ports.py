@@ -9,9 +9,8 @@ import inspect
 
 import pytest
 from roster.adapters.photos import S3PhotoStorage
-from roster.adapters.secrets import AwsKeyService
+from roster.adapters.secrets import AwsKeyService, KmsSeedVault
 from roster.adapters.sender import AwsSender
-from roster.aws import KmsSeedVault
 from roster.ports.agents import AgentStore
 from roster.ports.attempts import PasswordAttempts
 from roster.ports.audit import AuditLog

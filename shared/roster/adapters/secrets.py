@@ -1,8 +1,9 @@
 """``KeyService`` on AWS: KMS data keys, Secrets Manager secrets (the signing key through
-Powertools Parameters, cached for ``KEY_CACHE_SECONDS``)."""
+Powertools Parameters, cached for ``KEY_CACHE_SECONDS``); ``SeedVault`` on KMS."""
 
 from __future__ import annotations
 
+import base64
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -53,3 +54,19 @@ class AwsKeyService:
     def signing_key(self) -> str:
         return str(self._secrets.get(get_settings().token_secret_id,
                                      max_age=KEY_CACHE_SECONDS))
+
+
+class KmsSeedVault:
+    """``roster.ports.two_factor.SeedVault`` on KMS: a seed encrypted under the secrets
+    key with the agent id as encryption context (base64 of the ciphertext blob)."""
+
+    def seal(self, agent_id: str, secret: str) -> str:
+        blob = aws.kms().encrypt(KeyId=get_settings().kms_key_id, Plaintext=secret.encode(),
+                             EncryptionContext={"agentId": agent_id})["CiphertextBlob"]
+        return base64.b64encode(blob).decode()
+
+    def open(self, agent_id: str, sealed: str) -> str:
+        plaintext: bytes = aws.kms().decrypt(
+            CiphertextBlob=base64.b64decode(sealed), KeyId=get_settings().kms_key_id,
+            EncryptionContext={"agentId": agent_id})["Plaintext"]
+        return plaintext.decode()

@@ -39,7 +39,6 @@ from roster.repository.table import (
     Item,
     Table,
     TxOp,
-    check,
     delete,
     put,
     put_new,
@@ -48,12 +47,6 @@ from roster.repository.table import (
 from roster.repository.two_factor import TwoFactorStore
 
 SESSION_PREVIOUS_DIGESTS = 20
-
-
-def strip_keys(item: Item) -> Item:
-    return {k: v for k, v in item.items() if k not in {"pk", "sk", "gsi1pk", "gsi1sk",
-                                                        "gsi2pk", "gsi2sk", "ttl", "type",
-                                                        "expiryBucket"}}
 
 
 class DynamoRepository(ExpiryStore, EmailChangeStore, AgentStore, CatalogStore, CredentialStore,
@@ -303,11 +296,6 @@ class DynamoRepository(ExpiryStore, EmailChangeStore, AgentStore, CatalogStore, 
             *self.side_effects(audit, messages),
         ])
 
-    @staticmethod
-    def revoke_sessions_op(agent_id: str) -> TxOp:
-        """The 'revoke every session' write, for a caller's own transaction."""
-        return update(keys.agent(agent_id), "ADD sessionEpoch :one", values={":one": 1})
-
     # ------------------------------------------------------------------ challenges
     def create_challenge(self, challenge: Challenge) -> None:
         self.table.put({**keys.challenge(challenge.digest), "type": "challenge",
@@ -328,10 +316,6 @@ class DynamoRepository(ExpiryStore, EmailChangeStore, AgentStore, CatalogStore, 
     def consume_challenge_op(digest: str) -> TxOp:
         return delete(keys.challenge(digest), condition="attribute_exists(pk)",
                       on_condition_failure=ConcurrentChange("The sign-in session was used"))
-
-    @staticmethod
-    def agent_exists_op(agent_id: str) -> TxOp:
-        return check(keys.agent(agent_id), "attribute_exists(pk)")
 
 
 _repository: DynamoRepository | None = None

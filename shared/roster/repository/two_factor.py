@@ -65,6 +65,10 @@ class _GuessesInFlight(ConcurrentChange):
     read: the counts are not reset (the caller retries giving back its attempt only)."""
 
 
+class _NothingToGiveBack(ConcurrentChange):
+    """The counts were reset (an unlock) since this attempt was spent."""
+
+
 class TwoFactorStore(StoreBase):
     """Mixin of ``DynamoRepository``: two-factor operations on the single table."""
 
@@ -208,40 +212,48 @@ class TwoFactorStore(StoreBase):
         is the only one spent beyond them); otherwise this attempt alone is given back, so
         a right code cannot free the attempts that concurrent wrong guesses hold.
         """
+        key = keys.agent(agent_id)
+        unlocked = "attribute_exists(pk) AND (attribute_not_exists(locked) OR locked = :false)"
+        failures = ("(attribute_not_exists(twoFactorFailures) OR twoFactorFailures = :seen)"
+                    if failures_seen == 0 else "twoFactorFailures = :seen")
+        forgive = update(
+            key, "SET twoFactorFailures = :zero, twoFactorAttempts = :zero",
+            condition=f"{unlocked} AND {failures} AND (attribute_not_exists("
+                      "twoFactorAttempts) OR twoFactorAttempts <= :spent)",
+            values={":zero": 0, ":false": False, ":seen": failures_seen,
+                    ":spent": failures_seen + 1},
+            on_condition_failure=_GuessesInFlight())
+        give_back = update(
+            key, "SET twoFactorAttempts = twoFactorAttempts - :one",
+            condition=f"{unlocked} AND twoFactorAttempts > :zero",
+            values={":zero": 0, ":one": 1, ":false": False},
+            on_condition_failure=_NothingToGiveBack())
+        # An unlock between the spend and now reset the counts: nothing to give back.
+        unlocked_only = check(key, unlocked, values={":false": False},
+                              on_condition_failure=AccountLocked())
+        answer = (agent_id, challenge_digest, enrolment_id, step, backup_digest, audit,
+                  messages)
         try:
-            self._pass_second_factor(agent_id, challenge_digest, enrolment_id, step,
-                                     backup_digest, audit, messages,
-                                     forgive_after=failures_seen)
+            self._pass_second_factor(*answer, forgive)
+            return
         except _GuessesInFlight:
-            self._pass_second_factor(agent_id, challenge_digest, enrolment_id, step,
-                                     backup_digest, audit, messages, forgive_after=None)
+            pass
+        try:
+            self._pass_second_factor(*answer, give_back)
+        except _NothingToGiveBack:
+            self._pass_second_factor(*answer, unlocked_only)
 
     def _pass_second_factor(self, agent_id: str, challenge_digest: str | None,
                             enrolment_id: str, step: int | None, backup_digest: str | None,
                             audit: Sequence[AuditEvent], messages: Sequence[OutboxMessage],
-                            *, forgive_after: int | None) -> None:
+                            profile: TxOp) -> None:
+        """One try of ``pass_second_factor`` with ``profile`` as the counts' operation."""
         operations: list[TxOp] = []
         if challenge_digest is not None:
             operations.append(delete(keys.challenge(challenge_digest),
                                      condition="attribute_exists(pk)",
                                      on_condition_failure=InvalidSession()))
-        unlocked = "attribute_exists(pk) AND (attribute_not_exists(locked) OR locked = :false)"
-        if forgive_after is not None:
-            failures = ("(attribute_not_exists(twoFactorFailures) OR twoFactorFailures = :seen)"
-                        if forgive_after == 0 else "twoFactorFailures = :seen")
-            operations.append(update(
-                keys.agent(agent_id), "SET twoFactorFailures = :zero, twoFactorAttempts = :zero",
-                condition=f"{unlocked} AND {failures} AND (attribute_not_exists("
-                          "twoFactorAttempts) OR twoFactorAttempts <= :spent)",
-                values={":zero": 0, ":false": False, ":seen": forgive_after,
-                        ":spent": forgive_after + 1},
-                on_condition_failure=_GuessesInFlight()))
-        else:
-            operations.append(update(
-                keys.agent(agent_id), "SET twoFactorAttempts = twoFactorAttempts - :one",
-                condition=f"{unlocked} AND twoFactorAttempts > :zero",
-                values={":zero": 0, ":one": 1, ":false": False},
-                on_condition_failure=AccountLocked()))
+        operations.append(profile)
         if step is not None:
             operations.append(update(
                 keys.totp(agent_id), "SET lastStep = :step",

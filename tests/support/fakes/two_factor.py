@@ -118,7 +118,7 @@ class FakeTwoFactorStore:
             if record.twoFactorFailures == failures_seen and count.attempts <= failures_seen + 1:
                 world.update_agent(agent_id, twoFactorFailures=0)
                 count.attempts = 0
-            else:  # other guesses in flight or decided meanwhile: give back this one only
+            elif count.attempts > 0:  # others in flight or decided: give back this one only
                 count.attempts -= 1
             if step is not None and credential is not None:
                 world.totp[agent_id] = credential.model_copy(update={"lastStep": step})

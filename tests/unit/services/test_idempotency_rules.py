@@ -14,6 +14,19 @@ from roster.services import agents, idempotency
 from support.fakes import Fakes
 
 
+class Invocation:
+    """A Lambda context with a minute left, as every function registers at invocation."""
+
+    @staticmethod
+    def get_remaining_time_in_millis() -> int:
+        return 60_000
+
+
+@pytest.fixture(autouse=True)
+def invocation(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(idempotency, "_invocation", [Invocation()])
+
+
 def request(account: str, **fields: Any) -> CreateAgentRequest:
     return CreateAgentRequest.model_validate({
         "account": account, "firstName": "Jane", "email": f"{account}@example.com", **fields})
@@ -45,19 +58,9 @@ def test_a_failed_creation_does_not_burn_the_key(fakes: Fakes, admin: Actor) -> 
             agents.create_agent(admin, request("jdoe2", email="jdoe@example.com"), "k-409")
 
 
-class Invocation:
-    """A Lambda context with a minute left."""
-
-    @staticmethod
-    def get_remaining_time_in_millis() -> int:
-        return 60_000
-
-
-def test_a_key_still_in_progress_is_refused(fakes: Fakes,
-                                            monkeypatch: pytest.MonkeyPatch) -> None:
-    # Given an invocation with time left (an earlier test's may have run out: the claim
-    # of a first attempt lasts as long as its invocation)
-    monkeypatch.setattr(idempotency, "_invocation", [Invocation()])
+def test_a_key_still_in_progress_is_refused(fakes: Fakes) -> None:
+    # Given an invocation with time left (the ``invocation`` fixture: the claim of a
+    # first attempt lasts as long as its invocation)
     seen: list[str] = []
 
     def first() -> dict[str, Any]:
