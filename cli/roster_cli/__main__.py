@@ -1,0 +1,3 @@
+from roster_cli.main import main
+
+main()

@@ -1,0 +1,128 @@
+"""HTTP to a Roster API, and nothing else: the bearer token, one refresh on an ended
+access token, problem documents turned into ``Problem``, no answer into ``Unreachable``."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+
+from roster_cli import credentials
+from roster_cli.credentials import Credentials
+from roster_cli.errors import CliError, Problem, Unreachable
+
+TIMEOUT_SECONDS = 30.0
+PAGE_SIZE = 100
+# A 401 with one of these codes means the access token ended (API.md v2 decisions).
+SESSION_ENDED = frozenset({"unauthorized", "invalid_token"})
+UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
+                  r"[0-9a-fA-F]{12}$")
+
+
+def send(url: str, method: str, path: str, token: str | None = None,
+         **kwargs: Any) -> httpx.Response:
+    """One request; any failure to get an answer is ``Unreachable`` (exit 2)."""
+    headers = dict(kwargs.pop("headers", None) or {})
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    try:
+        return httpx.request(method, f"{url.rstrip('/')}{path}", headers=headers,
+                             timeout=TIMEOUT_SECONDS, **kwargs)
+    except httpx.TimeoutException:
+        raise Unreachable("timeout", f"{url} did not answer in {TIMEOUT_SECONDS:.0f}s"
+                          ) from None
+    except (httpx.TransportError, httpx.InvalidURL, httpx.UnsupportedProtocol) as error:
+        raise Unreachable("unreachable", f"cannot reach {url}: {error}") from None
+
+
+def body_of(response: httpx.Response) -> Any:
+    """The JSON body of a success, or the problem it carries raised."""
+    try:
+        body = response.json() if response.content else None
+    except ValueError:
+        body = None
+        if response.is_success:
+            raise Unreachable("not_roster", f"{response.request.url} did not answer "
+                              "JSON: is the URL a Roster API?") from None
+    if response.is_success:
+        return body
+    raise Problem(response.status_code, body if isinstance(body, dict) else
+                  {"detail": response.reason_phrase})
+
+
+class Client:
+    """A signed-in session (``credentials.json``)."""
+
+    def __init__(self, saved: Credentials | None = None) -> None:
+        self.saved = saved or credentials.load()
+
+    @property
+    def url(self) -> str:
+        return self.saved.url
+
+    def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        """The response of a request made with the saved access token; when the server
+        says that token ended, the refresh token is spent once (it rotates: the new pair
+        is saved) and the request sent again."""
+        response = send(self.url, method, path, self.saved.accessToken, **kwargs)
+        if response.status_code == 401 and self._code(response) in SESSION_ENDED:
+            self._refresh()
+            response = send(self.url, method, path, self.saved.accessToken, **kwargs)
+        return response
+
+    def call(self, method: str, path: str, **kwargs: Any) -> Any:
+        return body_of(self.request(method, path, **kwargs))
+
+    def pages(self, path: str, params: dict[str, Any] | None = None
+              ) -> Iterator[list[dict[str, Any]]]:
+        """Every page of a listing, following ``nextCursor`` until it is ``null`` (a
+        filtered page may be short or empty and still have one)."""
+        query: dict[str, Any] = {"limit": PAGE_SIZE, **(params or {})}
+        while True:
+            page = self.call("GET", path, params=query)
+            yield list(page.get("items") or [])
+            if not page.get("nextCursor"):
+                return
+            query["cursor"] = page["nextCursor"]
+
+    def items(self, path: str, params: dict[str, Any] | None = None
+              ) -> Iterator[dict[str, Any]]:
+        for page in self.pages(path, params):
+            yield from page
+
+    def agent_id(self, name: str) -> str:
+        """The id of the agent named by ``name``, an id or an account.
+
+        The one place that knows how: a UUID is an id; an account is looked up with the
+        exact ``account`` filter, then with ``q`` (a prefix search) for a server that
+        does not have that filter, keeping only the exact (ASCII case-folded) match.
+        Once every server accepts an account wherever an id goes, this returns ``name``.
+        """
+        if UUID.match(name):
+            return name
+        wanted = name.lower()
+        for params in ({"account": name}, {"q": name}):
+            for agent in self.items("/agents", params):
+                if str(agent.get("account", "")).lower() == wanted:
+                    return str(agent["id"])
+        raise CliError("not_found", f"no agent has the account {name!r}")
+
+    def _refresh(self) -> None:
+        response = send(self.url, "POST", "/auth/refresh",
+                        json={"refreshToken": self.saved.refreshToken})
+        if response.status_code == 401:
+            raise CliError("session_ended", "your session ended: run `roster login` again")
+        tokens = body_of(response)
+        self.saved.accessToken = tokens["accessToken"]
+        self.saved.refreshToken = tokens["refreshToken"]
+        credentials.save(self.saved)
+
+    @staticmethod
+    def _code(response: httpx.Response) -> str | None:
+        try:
+            body = response.json()
+        except ValueError:
+            return None
+        return body.get("code") if isinstance(body, dict) else None
