@@ -1,15 +1,14 @@
 """The two ways a command fails: the server said no (exit 1), or no server answered
-(exit 2). Both print one line on stderr, never a traceback."""
+(exit 2). ``roster_cli.main.main`` prints either as one line on stderr, never a
+traceback."""
 
 from __future__ import annotations
 
-from typing import IO, Any
-
-import click
+from typing import Any
 
 
-class CliError(click.ClickException):
-    """``error: <code>: <detail>`` on stderr (click prints it and exits)."""
+class CliError(Exception):
+    """Printed as ``error: <code>: <detail>``; the process exits with ``exit_code``."""
 
     exit_code = 1
 
@@ -18,12 +17,9 @@ class CliError(click.ClickException):
         self.code = code
         self.detail = detail
 
-    def show(self, file: IO[Any] | None = None) -> None:
-        click.echo(f"error: {self.format_message()}", err=True)
-
 
 class Problem(CliError):
-    """A problem document (RFC 9457) from the server."""
+    """A problem document (RFC 9457) from the server; the fields it names follow."""
 
     def __init__(self, status: int, body: dict[str, Any]) -> None:
         code = str(body.get("code") or f"http_{status}")

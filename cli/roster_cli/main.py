@@ -11,7 +11,6 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
-import click
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
@@ -55,7 +54,7 @@ class Stdin:
         self.lines = iter(sys.stdin.read().splitlines()) if not sys.stdin.isatty() else None
 
     def next(self, what: str) -> str:
-        line = next(self.lines, None) if self.lines is not None else None
+        line: str | None = next(self.lines, None) if self.lines is not None else None
         if not line:
             raise CliError("no_input", f"expected {what} on standard input")
         return line
@@ -68,6 +67,11 @@ def secret(stdin: Stdin | None, what: str, *, confirm: bool = False) -> str:
         return stdin.next(what)
     return str(typer.prompt(what.capitalize(), hide_input=True,
                             confirmation_prompt=confirm))
+
+
+def say(message: str) -> None:
+    """A line for the user, unwrapped and uncoloured."""
+    typer.echo(message)
 
 
 def print_json(value: Any) -> None:
@@ -100,7 +104,7 @@ def login(
             step["code" if code.isdigit() and len(code) == 6 else "backupCode"] = code
         elif answer["challenge"] == "NEW_PASSWORD_REQUIRED":
             if stdin is None or not new_password_stdin:
-                err.print("Your password is temporary: choose a new one.")
+                typer.echo("Your password is temporary: choose a new one.", err=True)
             step["newPassword"] = secret(stdin if new_password_stdin else None,
                                          "new password", confirm=True)
         else:
@@ -109,7 +113,7 @@ def login(
     path = credentials.save(Credentials(url=url.rstrip("/"), login=login_name,
                                         accessToken=answer["accessToken"],
                                         refreshToken=answer["refreshToken"]))
-    out.print(f"Signed in to {url} as {login_name} (tokens in {path}).", highlight=False)
+    say(f"Signed in to {url} as {login_name} (tokens in {path}).")
 
 
 @app.command()
@@ -118,13 +122,13 @@ def logout() -> None:
     try:
         client = Client()
     except CliError:
-        out.print("Not signed in.")
+        say("Not signed in.")
         return
     response = send(client.url, "POST", "/auth/logout", client.saved.accessToken)
     credentials.forget()
     if response.status_code not in (204, 401):
         body_of(response)
-    out.print("Signed out.")
+    say("Signed out.")
 
 
 # ----------------------------------------------------------------------------- agents
@@ -239,9 +243,9 @@ def agents_create(
     if output is not Output.table:
         print_agents([created], output.value, sys.stdout)
         return
-    out.print(f"Created {created['account']} ({created['id']}).", highlight=False)
+    say(f"Created {created['account']} ({created['id']}).")
     if created.get("temporaryPassword"):
-        out.print(f"Temporary password: {created['temporaryPassword']}", highlight=False)
+        say(f"Temporary password: {created['temporaryPassword']}")
 
 
 def nullable(value: str | None) -> str | None:
@@ -270,7 +274,7 @@ def agents_update(
         if value is not None:
             changes[field] = nullable(value)
     if not changes:
-        raise click.UsageError("nothing to change: give at least one field option")
+        raise typer.BadParameter("nothing to change: give at least one field option")
     client = Client()
     path = f"/agents/{client.agent_id(agent)}"
     current = client.request("GET", path)
@@ -278,8 +282,7 @@ def agents_update(
     updated = client.call("PATCH", path, json=changes,
                           headers={"If-Match": current.headers.get("ETag", "*")})
     if output is Output.table:
-        out.print(f"Updated {updated['account']} (version {updated['version']}).",
-                  highlight=False)
+        say(f"Updated {updated['account']} (version {updated['version']}).")
     else:
         print_agents([updated], output.value, sys.stdout)
 
@@ -298,7 +301,7 @@ def agents_delete(
     if not yes and sys.stdin.isatty():
         typer.confirm(f"Delete {agent}?", abort=True)
     client.call("DELETE", f"/agents/{agent_id}", params=params)
-    out.print(f"Deleted {agent}.", highlight=False)
+    say(f"Deleted {agent}.")
 
 
 @agents_app.command("export")
@@ -331,7 +334,7 @@ def agents_export(
         if not to_stdout:
             stream.close()
     if not to_stdout:
-        out.print(f"Exported {count} agents to {file}.", highlight=False)
+        say(f"Exported {count} agents to {file}.")
 
 
 # ----------------------------------------------------------------------------- credentials
@@ -346,18 +349,17 @@ def password_reset(
 ) -> None:
     """Set or generate an agent's password; its sessions end."""
     if generate and password_stdin:
-        raise click.UsageError("give --generate or --password-stdin, not both")
+        raise typer.BadParameter("give --generate or --password-stdin, not both")
     client = Client()
     path = f"/agents/{client.agent_id(agent)}/password"
     if generate:
         answer = client.call("POST", path, json={"generate": True})
-        out.print(f"Temporary password for {agent}: {answer['temporaryPassword']}",
-                  highlight=False)
+        say(f"Temporary password for {agent}: {answer['temporaryPassword']}")
         return
     password = secret(Stdin() if password_stdin else None, "new password", confirm=True)
     client.call("POST", path, json={"newPassword": password, "confirmPassword": password,
                                     "forcePasswordChange": force_change})
-    out.print(f"Password of {agent} reset.", highlight=False)
+    say(f"Password of {agent} reset.")
 
 
 @app.command()
@@ -365,7 +367,7 @@ def unlock(agent: Annotated[str, typer.Argument(help="Account or id")]) -> None:
     """Clear an agent's two-factor lock and failure counts."""
     client = Client()
     client.call("POST", f"/agents/{client.agent_id(agent)}/unlock")
-    out.print(f"Unlocked {agent}.", highlight=False)
+    say(f"Unlocked {agent}.")
 
 
 @app.command("backup-code")
@@ -378,8 +380,8 @@ def backup_code(
     answer = client.call("POST", f"/agents/{client.agent_id(agent)}/backup-codes",
                          json={"count": count})
     for code in answer.get("backupCodes") or answer.get("codes") or []:
-        out.print(code, highlight=False)
-    err.print(f"Valid until {answer.get('expiresAt')}.", highlight=False)
+        say(code)
+    typer.echo(f"Valid until {answer.get('expiresAt')}.", err=True)
 
 
 AUDIT_COLUMNS = ("at", "actor", "action", "target", "details")
@@ -448,13 +450,16 @@ def outbox(output: OutputOption = Output.table) -> None:
 
 
 def main() -> None:
-    """The console script: click reports ``CliError`` (one line, exit 1 or 2) and usage
-    errors; anything else unforeseen is one line too, never a traceback."""
+    """The console script: a ``CliError`` is one line on stderr (exit 1, or 2 when no
+    server answered); anything unforeseen is one line too, never a traceback."""
     try:
         app(prog_name="roster")
+    except CliError as error:
+        typer.echo(f"error: {error}", err=True)
+        sys.exit(error.exit_code)
     except (KeyboardInterrupt, EOFError):
         err.print("Aborted.")
         sys.exit(130)
     except Exception as error:  # the user gets one line, not a traceback
-        click.echo(f"error: unexpected: {type(error).__name__}: {error}", err=True)
+        typer.echo(f"error: unexpected: {type(error).__name__}: {error}", err=True)
         sys.exit(1)
