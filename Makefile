@@ -31,8 +31,8 @@ test: $(STAMP)
 
 ## lint: ruff, mypy --strict and the import contracts (layers: pyproject.toml)
 lint: $(STAMP)
-	$(VENV)/bin/ruff check shared local functions tests infra
-	$(VENV)/bin/mypy --strict shared/roster local/roster_local functions infra
+	$(VENV)/bin/ruff check shared local cli functions tests infra
+	$(VENV)/bin/mypy --strict shared/roster local/roster_local cli/roster_cli functions infra
 	$(VENV)/bin/lint-imports
 
 ## validate: cfn-lint and sam validate --lint
