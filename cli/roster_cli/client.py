@@ -48,8 +48,11 @@ def body_of(response: httpx.Response) -> Any:
                               "JSON: is the URL a Roster API?") from None
     if response.is_success:
         return body
-    raise Problem(response.status_code, body if isinstance(body, dict) else
-                  {"detail": response.reason_phrase})
+    if not (isinstance(body, dict) and body.get("code")):
+        raise Unreachable("not_roster", f"{response.request.url} answered "
+                          f"{response.status_code} {response.reason_phrase} without a "
+                          "problem document: is the URL a Roster API?")
+    raise Problem(response.status_code, body)
 
 
 class Client:

@@ -4,11 +4,13 @@ subprocess, a temporary HOME, passwords on standard input, against the local ser
 from __future__ import annotations
 
 import csv
+import http.server
 import io
 import json
 import stat
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -211,6 +213,34 @@ def test_a_wrong_url_is_one_line_and_exit_2(roster: Roster) -> None:
     done = roster("login", "--url", "no-such-scheme", "--password-stdin", stdin="x\n",
                   ok=False)
     assert_one_line_error(done, 2, "error: unreachable: ")
+
+
+class NotRoster(http.server.BaseHTTPRequestHandler):
+    """A web server that is not Roster: an HTML 404 for everything."""
+
+    def do_POST(self) -> None:
+        body = b"<html>no such page</html>"
+        self.send_response(404)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_a_url_that_is_not_roster_is_one_line_and_exit_2(roster: Roster) -> None:
+    server = http.server.HTTPServer(("127.0.0.1", 0), NotRoster)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        done = roster("login", "--url", f"http://127.0.0.1:{server.server_port}",
+                      "--password-stdin", stdin="x\n", ok=False)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert_one_line_error(done, 2, "error: not_roster: ")
 
 
 # ----------------------------------------------------------------------------- agents
