@@ -291,6 +291,42 @@ def test_create_show_update_delete_by_account(local_server: LocalServer,
     assert_one_line_error(gone, 1, "error: not_found: ")
 
 
+def test_filters_pass_through_and_export_writes_to_stdout(signed_in_roster: Roster) -> None:
+    account = new_account("cli-filter")
+    create(signed_in_roster, account)
+    signed_in_roster("agents", "update", account, "--inactive")
+
+    def found(*flags: str) -> list[str]:
+        listed = signed_in_roster("agents", "list", "--q", account, *flags, "-o", "json")
+        return [agent["account"] for agent in json.loads(listed.stdout)]
+
+    assert found("--inactive") == [account]
+    assert found("--active") == []
+    exported = signed_in_roster("agents", "export", "-", "--q", account, "--inactive")
+    assert [row["account"] for row in csv.DictReader(io.StringIO(exported.stdout))] == [
+        account]
+
+
+def test_delete_reassigns_to_an_account(local_server: LocalServer,
+                                        signed_in_roster: Roster) -> None:
+    leaving, taking_over = new_account("cli-leave"), new_account("cli-take")
+    create(signed_in_roster, leaving)
+    create(signed_in_roster, taking_over)
+    token = admin_token(local_server)
+    ids = {account: json.loads(signed_in_roster("agents", "show", account, "-o", "json"
+                                                ).stdout)[0]["id"]
+           for account in (leaving, taking_over)}
+    assigned = call(local_server, "PUT", f"/agents/{ids[leaving]}/assignments/chat/c-1", token)
+    assert assigned.status_code == 204, assigned.text
+
+    refused = signed_in_roster("agents", "delete", leaving, ok=False)
+    assert_one_line_error(refused, 1, "error: has_assignments: ")
+    signed_in_roster("agents", "delete", leaving, "--reassign-to", taking_over)
+
+    moved = call(local_server, "GET", f"/agents/{ids[taking_over]}/assignments", token)
+    assert [item["ref"] for item in moved.json()["items"]] == ["c-1"]
+
+
 def test_a_problem_prints_its_code_on_stderr_with_exit_1(signed_in_roster: Roster) -> None:
     done = signed_in_roster("agents", "create", "--account", "admin", "--email",
                             f"{new_account()}@example.com", "--first-name", "Dup",
@@ -417,3 +453,4 @@ def test_outbox_shows_the_local_servers_mail(signed_in_roster: Roster) -> None:
 def test_shell_completion_is_offered(roster: Roster) -> None:
     done = roster("--help")
     assert "--install-completion" in done.stdout and "--show-completion" in done.stdout
+    assert "_roster_completion" in roster("--show-completion", "bash").stdout
