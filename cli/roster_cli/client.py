@@ -113,14 +113,23 @@ class Client:
         raise CliError("not_found", f"no agent has the account {name!r}")
 
     def _refresh(self) -> None:
-        response = send(self.url, "POST", "/auth/refresh",
-                        json={"refreshToken": self.saved.refreshToken})
-        if response.status_code == 401:
-            raise CliError("session_ended", "your session ended: run `roster login` again")
-        tokens = body_of(response)
-        self.saved.accessToken = tokens["accessToken"]
-        self.saved.refreshToken = tokens["refreshToken"]
-        credentials.save(self.saved)
+        """Under the lock: if another process refreshed since this one read the file,
+        its new pair is used as it is; otherwise the refresh token is spent."""
+        with credentials.locked():
+            latest = credentials.load()
+            if (latest.url, latest.refreshToken) != (self.saved.url,
+                                                     self.saved.refreshToken):
+                self.saved = latest
+                return
+            response = send(self.url, "POST", "/auth/refresh",
+                            json={"refreshToken": self.saved.refreshToken})
+            if response.status_code == 401:
+                raise CliError("session_ended",
+                               "your session ended: run `roster login` again")
+            tokens = body_of(response)
+            self.saved.accessToken = tokens["accessToken"]
+            self.saved.refreshToken = tokens["refreshToken"]
+            credentials.save(self.saved)
 
     @staticmethod
     def _code(response: httpx.Response) -> str | None:

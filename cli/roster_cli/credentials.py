@@ -3,8 +3,11 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -62,3 +65,18 @@ def forget() -> bool:
     except FileNotFoundError:
         return False
     return True
+
+
+@contextmanager
+def locked() -> Iterator[None]:
+    """Held while a refresh token is spent: a refresh token is good for one use, and a
+    second presentation ends the session, so roster processes running side by side
+    (``xargs -P``) must refresh one at a time, each re-reading what the last one saved."""
+    folder = config_dir()
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    descriptor = os.open(folder / "credentials.lock", os.O_WRONLY | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(descriptor)

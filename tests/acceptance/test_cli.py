@@ -171,6 +171,26 @@ def test_an_ended_access_token_is_refreshed_once_and_the_new_pair_saved(
     signed_in_roster("agents", "show", "admin")
 
 
+def test_commands_side_by_side_refresh_one_session_once(signed_in_roster: Roster,
+                                                       home: Path) -> None:
+    # Given an ended access token, and several commands started at once
+    path = credentials_file(home)
+    saved = json.loads(path.read_text())
+    path.write_text(json.dumps({**saved, "accessToken": "expired"}))
+    processes = [subprocess.Popen(
+        [str(ROSTER), "agents", "show", "admin", "-o", "json"], text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        env={"HOME": str(home), "PATH": str(ROSTER.parent)}) for _ in range(4)]
+
+    # Then every one succeeds (one spends the refresh token, the others use its pair),
+    # and the session lives on
+    for process in processes:
+        stdout, stderr = process.communicate(timeout=120)
+        assert process.returncode == 0, stderr
+        assert json.loads(stdout)[0]["account"] == "admin"
+    signed_in_roster("agents", "show", "admin")
+
+
 def test_a_spent_session_asks_to_sign_in_again(local_server: LocalServer,
                                                signed_in_roster: Roster, home: Path) -> None:
     path = credentials_file(home)
