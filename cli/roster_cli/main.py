@@ -176,8 +176,15 @@ def agents_show(agent: Annotated[str, typer.Argument(help="Account or id")],
     """One agent."""
     client = Client()
     record = client.call("GET", f"/agents/{client.agent_id(agent)}")
+    print_agent(record, output)
+
+
+def print_agent(record: dict[str, Any], output: Output) -> None:
+    """One agent: field by field, the JSON object, or a CSV header and row."""
     if output is Output.table:
         print_fields(out, record)
+    elif output is Output.json:
+        print_json(record)
     else:
         print_agents([record], output.value, sys.stdout)
 
@@ -241,7 +248,7 @@ def agents_create(
     created = Client().call("POST", "/agents", json=body,
                             headers={"Idempotency-Key": str(uuid.uuid4())})
     if output is not Output.table:
-        print_agents([created], output.value, sys.stdout)
+        print_agent(created, output)
         return
     say(f"Created {created['account']} ({created['id']}).")
     if created.get("temporaryPassword"):
@@ -284,7 +291,7 @@ def agents_update(
     if output is Output.table:
         say(f"Updated {updated['account']} (version {updated['version']}).")
     else:
-        print_agents([updated], output.value, sys.stdout)
+        print_agent(updated, output)
 
 
 @agents_app.command("delete")

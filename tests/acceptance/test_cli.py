@@ -163,7 +163,7 @@ def test_an_ended_access_token_is_refreshed_once_and_the_new_pair_saved(
     done = signed_in_roster("agents", "show", "admin", "--output", "json")
 
     # Then it succeeded on a refreshed session, and the rotated pair replaced the old one
-    assert json.loads(done.stdout)[0]["account"] == "admin"
+    assert json.loads(done.stdout)["account"] == "admin"
     renewed = json.loads(path.read_text())
     assert renewed["refreshToken"] != saved["refreshToken"]
     assert renewed["accessToken"] != saved["accessToken"]
@@ -187,7 +187,7 @@ def test_commands_side_by_side_refresh_one_session_once(signed_in_roster: Roster
     for process in processes:
         stdout, stderr = process.communicate(timeout=120)
         assert process.returncode == 0, stderr
-        assert json.loads(stdout)[0]["account"] == "admin"
+        assert json.loads(stdout)["account"] == "admin"
     signed_in_roster("agents", "show", "admin")
 
 
@@ -303,7 +303,7 @@ def test_create_show_update_delete_by_account(local_server: LocalServer,
     updated = signed_in_roster("agents", "update", account, "--title", "Team lead",
                                "--phone", "+4712345678")
     assert "version 2" in updated.stdout
-    record = json.loads(signed_in_roster("agents", "show", account, "-o", "json").stdout)[0]
+    record = json.loads(signed_in_roster("agents", "show", account, "-o", "json").stdout)
     assert (record["title"], record["phone"]) == ("Team lead", "+4712345678")
 
     signed_in_roster("agents", "delete", account)
@@ -334,7 +334,7 @@ def test_delete_reassigns_to_an_account(local_server: LocalServer,
     create(signed_in_roster, taking_over)
     token = admin_token(local_server)
     ids = {account: json.loads(signed_in_roster("agents", "show", account, "-o", "json"
-                                                ).stdout)[0]["id"]
+                                                ).stdout)["id"]
            for account in (leaving, taking_over)}
     assigned = call(local_server, "PUT", f"/agents/{ids[leaving]}/assignments/chat/c-1", token)
     assert assigned.status_code == 204, assigned.text
