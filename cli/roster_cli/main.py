@@ -78,6 +78,16 @@ def print_json(value: Any) -> None:
     sys.stdout.write(json.dumps(value, indent=2, ensure_ascii=False) + "\n")
 
 
+def print_rows(columns: tuple[str, ...], rows: list[dict[str, str]], output: Output) -> None:
+    """Rows of text as a table or as CSV (JSON is printed from the API's own records)."""
+    if output is Output.csv:
+        writer = csv.DictWriter(sys.stdout, columns, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    else:
+        print_table(out, columns, rows)
+
+
 # ----------------------------------------------------------------------------- sessions
 @app.command()
 def login(
@@ -417,12 +427,7 @@ def audit(
              "target": accounts.of(entry.get("targetId")),
              "details": json.dumps(entry.get("details") or {}, ensure_ascii=False)}
             for entry in entries]
-    if output is Output.csv:
-        table = csv.DictWriter(sys.stdout, AUDIT_COLUMNS, lineterminator="\n")
-        table.writeheader()
-        table.writerows(rows)
-        return
-    print_table(out, AUDIT_COLUMNS, rows)
+    print_rows(AUDIT_COLUMNS, rows, output)
 
 
 class AccountNames:
@@ -451,9 +456,9 @@ def outbox(output: OutputOption = Output.table) -> None:
     if output is Output.json:
         print_json(messages)
         return
-    print_table(out, ("sentAt", "channel", "to", "subject"),
-                ({name: str(message.get(name) or "") for name in
-                  ("sentAt", "channel", "to", "subject")} for message in messages))
+    columns = ("sentAt", "channel", "to", "subject")
+    print_rows(columns, [{name: str(message.get(name) or "") for name in columns}
+                         for message in messages], output)
 
 
 def main() -> None:

@@ -457,6 +457,10 @@ def test_audit_of_one_agent_names_accounts(signed_in_roster: Roster) -> None:
 
     assert [entry["action"] for entry in entries] == ["agent.unlocked", "agent.created"]
     assert "agent.unlocked" in table and account in table and "admin" in table
+    as_csv = list(csv.DictReader(io.StringIO(
+        signed_in_roster("audit", "--agent", account, "-o", "csv").stdout)))
+    assert [(row["actor"], row["action"], row["target"]) for row in as_csv] == [
+        ("admin", "agent.unlocked", account), ("admin", "agent.created", account)]
 
 
 def test_outbox_shows_the_local_servers_mail(signed_in_roster: Roster) -> None:
@@ -468,6 +472,8 @@ def test_outbox_shows_the_local_servers_mail(signed_in_roster: Roster) -> None:
 
     assert any(message["to"] == f"{account}@example.com" for message in messages)
     assert f"{account}@example.com" in signed_in_roster("outbox").stdout
+    as_csv = csv.DictReader(io.StringIO(signed_in_roster("outbox", "-o", "csv").stdout))
+    assert f"{account}@example.com" in {row["to"] for row in as_csv}
 
 
 def test_shell_completion_is_offered(roster: Roster) -> None:
