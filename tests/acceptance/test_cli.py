@@ -23,6 +23,8 @@ from support.http import LocalServer, admin_token, call, login, sign_in
 
 pytestmark = pytest.mark.acceptance
 ROSTER = Path(sys.executable).with_name("roster")
+# The console script the install made; ``python -m roster_cli`` where there is none.
+COMMAND = [str(ROSTER)] if ROSTER.exists() else [sys.executable, "-m", "roster_cli"]
 AGENT_PASSWORD = "Cli-Agent-Passw0rd-7"
 
 Roster = Callable[..., subprocess.CompletedProcess[str]]
@@ -34,7 +36,7 @@ def run_roster(home: Path, *args: str, stdin: str = "", config_dir: Path | None 
            "LANG": "C.UTF-8"}
     if config_dir is not None:
         env["ROSTER_CONFIG_DIR"] = str(config_dir)
-    return subprocess.run([str(ROSTER), *args], input=stdin, capture_output=True,
+    return subprocess.run([*COMMAND, *args], input=stdin, capture_output=True,
                           text=True, env=env, timeout=120, check=False)
 
 
@@ -178,7 +180,7 @@ def test_commands_side_by_side_refresh_one_session_once(signed_in_roster: Roster
     saved = json.loads(path.read_text())
     path.write_text(json.dumps({**saved, "accessToken": "expired"}))
     processes = [subprocess.Popen(
-        [str(ROSTER), "agents", "show", "admin", "-o", "json"], text=True,
+        [*COMMAND, "agents", "show", "admin", "-o", "json"], text=True,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         env={"HOME": str(home), "PATH": str(ROSTER.parent)}) for _ in range(4)]
 
