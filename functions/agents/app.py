@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler.api_gateway import Response, Router
@@ -13,11 +14,13 @@ from roster.api import (
     LOCATION_HEADER,
     Caller,
     IfMatch,
+    QueryNames,
     SourceIp,
     answer_with_headers,
     api_handler,
     create_app,
     no_content,
+    refuse_unknown_query,
     route,
 )
 from roster.cursor import MAX_CURSOR_LENGTH
@@ -112,9 +115,14 @@ def post_agent(request: CreateAgentRequest, caller: Caller,
 def get_agents(limit: Limit = 50, cursor: Cursor = None,
                active: Annotated[bool | None, Query()] = None, role: Filter = None,
                queue: Filter = None, groupId: Filter = None,
-               q: Filter = None) -> AgentPage:
+               q: Filter = None, *, query: QueryNames) -> AgentPage:
+    refuse_unknown_query(query, LIST_PARAMETERS)
     return agents.list_agents(limit=limit, page_cursor=cursor, active=active, role=role,
                               queue=queue, group_id=groupId, q=q)
+
+
+# The query parameters ``GET /agents`` takes: its handler's, the dependency aside.
+LIST_PARAMETERS = frozenset(inspect.signature(get_agents).parameters) - {"query"}
 
 
 @route(router, "GET /agents/numeric-ids")

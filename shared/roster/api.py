@@ -12,7 +12,7 @@ malformed, is answered without one.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
@@ -107,9 +107,30 @@ def _source_ip(request: Request) -> str:
     return str(event.request_context.identity.source_ip or "")
 
 
-# A handler's parameters for the caller and its address (Powertools dependencies).
+def _query_names(request: Request) -> frozenset[str]:
+    """The names of the query parameters the request carries (values aside)."""
+    event = request.resolved_event
+    assert isinstance(event, APIGatewayProxyEvent)
+    return frozenset({**(event.query_string_parameters or {}),
+                      **(event.multi_value_query_string_parameters or {})})
+
+
+# A handler's parameters for the caller, its address and the query's names (Powertools
+# dependencies).
 Caller = Annotated[Principal, Depends(_caller)]
 SourceIp = Annotated[str, Depends(_source_ip)]
+QueryNames = Annotated[frozenset[str], Depends(_query_names)]
+
+
+def refuse_unknown_query(sent: frozenset[str], known: Collection[str]) -> None:
+    """``422 validation_failed`` naming each query parameter the route does not take
+    (API.md v2: a misspelt filter must not silently widen a listing)."""
+    unknown = sorted(sent - set(known))
+    if unknown:
+        raise ValidationFailed(
+            f"Unknown query parameter: {', '.join(unknown)}",
+            errors=[{"field": name, "message": "Is not a query parameter of this route"}
+                    for name in unknown])
 
 # ``If-Match`` as a handler parameter: read, validated and documented by Powertools.
 IfMatch = Annotated[str | None, Header(

@@ -64,12 +64,26 @@ def test_items_are_full_resources(admin: Caller, crowd: dict[str, Any]) -> None:
 
 
 @pytest.mark.parametrize("query", [
-    {"limit": "0"}, {"limit": "101"}, {"limit": "ten"}, {"active": "maybe"},
+    {"limit": "0"}, {"limit": "101"}, {"limit": "ten"}, {"active": "maybe"}, {"role": ""},
+    {"group": "oslo"}, {"Active": "true"}, {"limit": "2", "sort": "email"},
 ])
-def test_bad_query_is_422(admin: Caller, query: dict[str, str]) -> None:
+def test_bad_query_is_422_naming_the_parameter(admin: Caller, query: dict[str, str]) -> None:
+    # When a parameter is unknown (not silently ignored) or its value is bad
     response = admin.call("GET", "/agents", query=query)
+    # Then the answer is 422 naming that parameter
     assert response.status == 422
-    assert response.json()["code"] == "validation_failed"
+    problem = response.json()
+    assert problem["code"] == "validation_failed"
+    assert [error["field"] for error in problem["errors"]] == [list(query)[-1]]
+
+
+def test_filters_combine_with_and(admin: Caller, crowd: dict[str, Any]) -> None:
+    assert _accounts(admin, queue="sales") == ["anna", "Bob"]
+    assert _accounts(admin, queue="sales", active="true") == ["anna"]
+    assert _accounts(admin, queue="support", groupId="oslo") == ["dina"]
+    assert _accounts(admin, role="manager", active="false") == ["erik"]
+    assert _accounts(admin, q="ann", groupId="oslo") == ["anna"]
+    assert _accounts(admin, q="ann", queue="support") == []
 
 
 @pytest.mark.parametrize("cursor", ["garbage", "eyJhZnRlciI6ImEifQ.0000000000000000",
