@@ -43,6 +43,7 @@ from roster.errors import (
 )
 from roster.observability import logger
 from roster.permissions import allows
+from roster.services import targets
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -92,6 +93,24 @@ def read_caller(app: APIGatewayRestResolver, next_middleware: NextMiddleware) ->
         if not allows(needed, caller.permissions):
             raise Forbidden()
         app.append_context(caller=caller)
+    return next_middleware(app)
+
+
+# The route arguments that name an agent, on the routes under ``/agents/{id}``.
+AGENT_REFERENCES = ("id", "reassignTo")
+
+
+def resolve_agent_references(app: APIGatewayRestResolver,
+                             next_middleware: NextMiddleware) -> Response[Any]:
+    """An agent's account, where a route under ``/agents/{id}`` takes an agent (its
+    ``{id}``, ``?reassignTo=``), becomes that agent's id before the handler runs
+    (``roster.services.targets``): every such route takes either, in every function.
+    Runs after the caller is checked, so an unauthorized request reads nothing."""
+    if app.request.route.startswith("/agents/{id}"):
+        arguments: dict[str, Any] = app.context.get("_route_args", {})
+        for name in AGENT_REFERENCES:
+            if isinstance(arguments.get(name), str):
+                arguments[name] = targets.agent_id_for(arguments[name])
     return next_middleware(app)
 
 
@@ -309,7 +328,7 @@ def create_app(*routers: Router) -> APIGatewayRestResolver:
                         json_body_deserializer=json_limits.loads)
     for router in routers:
         app.include_router(router)
-    app.use([read_caller])
+    app.use([read_caller, resolve_agent_references])
 
     @app.exception_handler(RosterError)  # type: ignore[untyped-decorator]
     def _domain_error(error: RosterError) -> Response[str]:
