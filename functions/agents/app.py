@@ -27,6 +27,7 @@ from roster.cursor import MAX_CURSOR_LENGTH
 from roster.models.agent import Agent, AgentRecord, AssignmentKind
 from roster.models.agents_api import (
     AgentPage,
+    AgentQueueStatusRequest,
     AssignmentPage,
     CreateAgentRequest,
     CreatedAgent,
@@ -153,6 +154,13 @@ def delete_agent(id: str, caller: Caller,
 @route(router, "PUT /agents/{id}/group", responses=AGENT_ANSWER)
 def put_group(id: str, request: GroupRequest, caller: Caller) -> Response[Agent]:
     return _agent(agents.set_group(caller.actor, id, request.groupId))
+
+
+@route(router, "PUT /agents/{id}/queue-status", status_code=204)
+def put_agent_queue_status(id: str, request: AgentQueueStatusRequest,
+                           caller: Caller) -> Response[None]:
+    agents.log_off(caller.actor, id)
+    return no_content()
 
 
 @route(router, "POST /agents/{id}/photo")

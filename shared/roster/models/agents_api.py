@@ -319,6 +319,15 @@ class GroupRequest(Model):
     groupId: CatalogId | None
 
 
+class AgentQueueStatusRequest(Model):
+    """An administrator's change of another agent's queue status: logging it off only
+    (logging on is the agent's own act)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    status: Literal["logged_off"]
+
+
 class QueueStatusRequest(Model):
     model_config = ConfigDict(extra="forbid")
 

@@ -483,6 +483,18 @@ def set_group(actor: Actor, agent_id: str, group_id: str | None) -> Changed:
     return _with_retries(agent_id, None, apply, acting=(actor, Act.MANAGE))
 
 
+def log_off(actor: Actor, agent_id: str) -> Changed:
+    """An administrator logs an agent off its queues, so that it can be deleted or moved
+    to another group (audited as ``agent.logged_off``; already off: nothing written)."""
+
+    def apply(record: AgentRecord, expected: int, conflict: RosterError) -> Changed:
+        return change_agent(actor, record, {"queueStatus": "logged_off", "activeProfileId": None},
+                            expected_version=expected, conflict=conflict,
+                            action="agent.logged_off")
+
+    return _with_retries(agent_id, None, apply, acting=(actor, Act.MANAGE))
+
+
 def set_queue_status(agent_id: str, status: Literal["logged_on", "logged_off"],
                      profile_id: str | None) -> Changed:
     """Log on (optionally with one of the agent's or its group's skill profiles) or off."""
