@@ -24,7 +24,7 @@ from roster.api import (
     route,
 )
 from roster.cursor import MAX_CURSOR_LENGTH
-from roster.models.agent import Agent, AgentRecord, AssignmentKind
+from roster.models.agent import Agent, AgentRecord, AssignmentKind, QueueStatus
 from roster.models.agents_api import (
     AgentPage,
     AgentQueueStatusRequest,
@@ -39,6 +39,7 @@ from roster.models.agents_api import (
     UpdateAgentRequest,
     UpdateMeRequest,
 )
+from roster.ports.agents import AgentFilter
 from roster.services import agents, assignments, idempotency
 from roster.services.idempotency import MAX_KEY_LENGTH
 from roster.wiring import install
@@ -115,11 +116,16 @@ def post_agent(request: CreateAgentRequest, caller: Caller,
 @route(router, "GET /agents")
 def get_agents(limit: Limit = 50, cursor: Cursor = None,
                active: Annotated[bool | None, Query()] = None, role: Filter = None,
-               queue: Filter = None, groupId: Filter = None,
+               queue: Filter = None, skill: Filter = None, groupId: Filter = None,
+               language: Filter = None, businessUnit: Filter = None,
+               queueStatus: Annotated[QueueStatus | None, Query()] = None,
+               account: Filter = None, email: Filter = None,
                q: Filter = None, *, query: QueryNames) -> AgentPage:
     refuse_unknown_query(query, LIST_PARAMETERS)
-    return agents.list_agents(limit=limit, page_cursor=cursor, active=active, role=role,
-                              queue=queue, group_id=groupId, q=q)
+    return agents.list_agents(limit=limit, page_cursor=cursor, q=q, wanted=AgentFilter(
+        active=active, role=role, queue=queue, skill=skill, group_id=groupId,
+        language=language, business_unit=businessUnit, queue_status=queueStatus,
+        account=account, email=email))
 
 
 # The query parameters ``GET /agents`` takes: its handler's, the dependency aside.

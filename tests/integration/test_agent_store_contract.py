@@ -164,20 +164,38 @@ CROWD_FILTERS = [
     (AgentFilter(q="b", active=False), ["Bob"]),
     (AgentFilter(q="an", queue="sales"), ["anna"]),
     (AgentFilter(q="nobody"), []),
+    (AgentFilter(skill="billing"), ["anna", "dina"]),
+    (AgentFilter(skill="billing", queue="support"), ["dina"]),
+    (AgentFilter(language="nb"), ["Bob", "dina"]),
+    (AgentFilter(language="nb", active=True), ["dina"]),
+    (AgentFilter(business_unit="north"), ["anna", "erik"]),
+    (AgentFilter(business_unit="North"), []),  # exact
+    (AgentFilter(queue_status="logged_on"), ["dina"]),
+    (AgentFilter(queue_status="logged_off", language="nb"), ["Bob"]),
+    (AgentFilter(account="BOB"), ["Bob"]),  # exact, any letter case
+    (AgentFilter(account="bo"), []),
+    (AgentFilter(account="Bob", active=True), []),
+    (AgentFilter(email="zorro@example.COM"), ["carl"]),
+    (AgentFilter(email="zorro@example"), []),
+    (AgentFilter(account="carl", email="carl@example.com"), []),  # AND
     (AgentFilter(), ["admin", "anna", "annabelle", "Bob", "carl", "dina", "erik"]),
 ]
 
 
 def test_every_filter_pages_one_agent_at_a_time(stores: Stores) -> None:
-    # Given agents across queues, groups, roles and activity
-    for kind, item_id in (("queues", "sales"), ("queues", "support"), ("groups", "oslo")):
+    # Given agents across queues, skills, groups, roles, activity and attributes
+    for kind, item_id in (("queues", "sales"), ("queues", "support"), ("groups", "oslo"),
+                          ("skills", "billing")):
         stores.add_catalog(kind, item_id)
+    billing = [{"skillId": "billing", "level": 3}]
     stores.add("admin", roles=["admin"])
-    stores.add("anna", queues=["sales"], groupId="oslo", alias="Zed Alpha")
-    stores.add("Bob", queues=["sales", "support"], active=False)
+    stores.add("anna", queues=["sales"], groupId="oslo", alias="Zed Alpha", skills=billing,
+               businessUnit="north")
+    stores.add("Bob", queues=["sales", "support"], active=False, language="nb")
     stores.add("carl", roles=["manager"], email="Zorro@Example.com")
-    stores.add("dina", queues=["support"], groupId="oslo")
-    stores.add("erik", active=False, roles=["agent", "manager"])
+    stores.add("dina", queues=["support"], groupId="oslo", skills=billing, language="nb",
+               queueStatus="logged_on")
+    stores.add("erik", active=False, roles=["agent", "manager"], businessUnit="north")
     stores.add("annabelle")
     # When each filter is read one agent per page (every source's paging exercised)
     for wanted, expected in CROWD_FILTERS:
@@ -188,8 +206,27 @@ def test_every_filter_pages_one_agent_at_a_time(stores: Stores) -> None:
             found += [record.account for record in page]
             if after is None:
                 break
-        # Then exactly the matching agents come back, in account order
+        # Then exactly the matching agents come back (all conditions ANDed), in account order
         assert found == expected, wanted
+
+
+def test_attribute_filters_follow_updates(stores: Stores) -> None:
+    # Given an agent listed under its language and queue status
+    record = stores.add("jdoe", language="en")
+    assert [r.account for r in stores.agents.agent_page(
+        AgentFilter(language="en"), limit=5, after=None)[0]] == ["jdoe"]
+    # When its language and queue status change
+    stores.agents.update_agent(record, {"language": "nb", "queueStatus": "logged_on",
+                                        "businessUnit": "south"},
+                               expected_version=record.version, audit=_audit())
+    # Then it is listed under the new values only
+    for wanted, accounts in ((AgentFilter(language="en"), []),
+                             (AgentFilter(language="nb"), ["jdoe"]),
+                             (AgentFilter(queue_status="logged_off"), []),
+                             (AgentFilter(queue_status="logged_on"), ["jdoe"]),
+                             (AgentFilter(business_unit="south"), ["jdoe"])):
+        page, _ = stores.agents.agent_page(wanted, limit=5, after=None)
+        assert [r.account for r in page] == accounts, wanted
 
 
 def test_assignments_are_idempotent_and_conditional(stores: Stores) -> None:

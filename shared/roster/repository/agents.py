@@ -4,8 +4,10 @@ Listings are ``Query``s on a partition that holds exactly what is asked for, sor
 lower-case account, so their cost follows the page and not the table:
 
 - everyone: ``gsi1`` partition ``AGENTS``; by activity: ``gsi2`` ``AGENTS#ACTIVE#<bool>``;
-- by role, queue or group: the reference items ``REF#<kind>#<id>`` (sk ``account#id``,
-  carrying ``active``), then one ``BatchGetItem`` for the page's profiles;
+- by role, queue, skill or group: the reference items ``REF#<kind>#<id>`` (sk
+  ``account#id``, carrying ``active``), then one ``BatchGetItem`` for the page's profiles;
+  by language, business unit or queue status the same, ``REF#<attribute>#<value>``;
+- by exact account or email: the uniqueness guard, then the profile;
 - by ``q``: prefix items ``PREFIX#<first 1..4 characters>`` (sk ``account#id#field``, one
   per field: account, email, alias), filtered on the whole value for longer queries.
 
@@ -93,8 +95,9 @@ class ListSource:
 
 
 def list_source(wanted: AgentFilter) -> ListSource:
-    """The most selective partition for ``wanted`` (``q``, then group, queue, role, then
-    ``active``); the other conditions filter what it reads."""
+    """The most selective partition for ``wanted`` (``q``, then group, skill, queue,
+    business unit, role, language, queue status, then ``active``); the other conditions
+    filter what it reads."""
     if wanted.q:
         prefix = wanted.q[:keys.SEARCH_PREFIX_LENGTH]
         if len(wanted.q) > keys.SEARCH_PREFIX_LENGTH:
@@ -102,8 +105,10 @@ def list_source(wanted: AgentFilter) -> ListSource:
                               filter="begins_with(#value, :q)", names={"#value": "value"},
                               values={":q": wanted.q})
         return ListSource(keys.search_partition(prefix), fan_out=3)
-    for kind, value in (("groups", wanted.group_id), ("queues", wanted.queue),
-                        ("roles", wanted.role)):
+    for kind, value in (("groups", wanted.group_id), ("skills", wanted.skill),
+                        ("queues", wanted.queue), ("businessUnit", wanted.business_unit),
+                        ("roles", wanted.role), ("language", wanted.language),
+                        ("queueStatus", wanted.queue_status)):
         if value is not None:
             if wanted.active is None:
                 return ListSource(keys.reference_partition(kind, value),
@@ -113,6 +118,18 @@ def list_source(wanted: AgentFilter) -> ListSource:
     if wanted.active is not None:
         return ListSource(keys.active_partition(wanted.active), index="gsi2", profiles=True)
     return ListSource(keys.AGENT_LIST_PARTITION, index="gsi1", profiles=True)
+
+
+# Agent attributes listings filter on exactly, each value a partition like a catalogue
+# item's references (``REF#language#en``); none of them is a catalogue kind.
+ATTRIBUTE_FILTERS = ("language", "businessUnit", "queueStatus")
+
+
+def attribute_values(record: AgentRecord) -> set[tuple[str, str]]:
+    """The (attribute, value) pairs of ``ATTRIBUTE_FILTERS`` the agent has (unset ones
+    have no partition)."""
+    return {(name, str(getattr(record, name))) for name in ATTRIBUTE_FILTERS
+            if getattr(record, name) is not None}
 
 
 class AgentStore(StoreBase):
@@ -135,6 +152,8 @@ class AgentStore(StoreBase):
 
     @staticmethod
     def reference_items(record: AgentRecord) -> list[Item]:
+        """The agent's items in the ``REF#`` partitions its listings filter on: one per
+        catalogue item it refers to, and one per value of each attribute filter."""
         return [
             {
                 **keys.reference(kind, value, record.account, record.id),
@@ -143,7 +162,7 @@ class AgentStore(StoreBase):
                 "account": record.account,
                 "active": record.active,
             }
-            for kind, value in sorted(reference_values(record))
+            for kind, value in sorted(reference_values(record) | attribute_values(record))
         ]
 
     @staticmethod
@@ -233,6 +252,8 @@ class AgentStore(StoreBase):
                    after: str | None) -> tuple[list[AgentRecord], str | None]:
         """Up to ``limit`` agents ``wanted`` accepts after account ``after``, and the
         account to continue after."""
+        if wanted.account is not None or wanted.email is not None:
+            return self._exact_page(wanted, after), None
         source = list_source(wanted)
         pk_name, sk_name = source.attributes
         text = "#lp = :lp"
@@ -270,6 +291,17 @@ class AgentStore(StoreBase):
                     return page, (record.account.lower() if more else None)
             if start is None:
                 return page, None
+
+    def _exact_page(self, wanted: AgentFilter, after: str | None) -> list[AgentRecord]:
+        """At most one agent: the one whose account (else verified email) is asked for,
+        read through its uniqueness guard (two round trips, whatever the table's size)."""
+        guard = self.table.get(keys.account_guard(wanted.account) if wanted.account is not None
+                               else keys.email_guard(str(wanted.email)))
+        if guard is None:
+            return []
+        found = self.get_agents([str(guard["agentId"])]).values()
+        return [record for record in found if wanted.accepts(record)
+                and (after is None or record.account.lower() > after)]
 
     def _candidates(self, source: ListSource, items: list[Item],
                     seen: set[str]) -> list[AgentRecord]:

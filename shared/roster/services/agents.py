@@ -12,7 +12,7 @@ import re
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any, Literal
 
@@ -214,18 +214,17 @@ def get_agent(agent_id: str) -> AgentRecord:
     return record
 
 
-def list_agents(*, limit: int, page_cursor: str | None, active: bool | None,
-                role: str | None, queue: str | None, group_id: str | None,
-                q: str | None) -> AgentPage:
-    """A page ordered by account (the store reads the most selective of the filters)."""
+def list_agents(*, limit: int, page_cursor: str | None, q: str | None,
+                wanted: AgentFilter) -> AgentPage:
+    """A page ordered by account of the agents ``wanted`` and ``q`` accept (the store
+    reads the most selective of the filters)."""
     after: str | None = None
     position = cursor.position(page_cursor, scope=LIST_SCOPE)
     if position is not None:
         after = position.get("after")
         if not isinstance(after, str) or len(position) != 1:
             raise InvalidCursor()
-    wanted = AgentFilter(active=active, role=role, queue=queue, group_id=group_id,
-                         q=(q or "").strip().lower())
+    wanted = replace(wanted, q=(q or "").strip().lower())
     records, last = agent_store().agent_page(wanted, limit=limit, after=after)
     return AgentPage(items=agent_views(records),
                      nextCursor=(cursor.encode({"after": last}, scope=LIST_SCOPE)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from support.api import Caller, new_agent
+from support.agents import AGENT_PASSWORD
+from support.api import Caller, new_agent, signed_in
 from support.catalog import catalog
 
 
@@ -75,6 +76,29 @@ def test_bad_query_is_422_naming_the_parameter(admin: Caller, query: dict[str, s
     problem = response.json()
     assert problem["code"] == "validation_failed"
     assert [error["field"] for error in problem["errors"]] == [list(query)[-1]]
+
+
+def test_exact_and_attribute_filters(admin: Caller, crowd: dict[str, Any]) -> None:
+    # Given agents with skills, languages, business units and a queue status
+    catalog("skills", "billing")
+    billing = [{"skillId": "billing", "level": 2}]
+    assert admin.call("PATCH", "/agents/anna", {"skills": billing, "language": "nb",
+                                                 "businessUnit": "North"}).status == 200
+    assert admin.call("PATCH", "/agents/dina", {"skills": billing}).status == 200
+    dina = signed_in(admin.runtime, "dina", AGENT_PASSWORD)
+    assert dina.call("PUT", "/me/queue-status", {"status": "logged_on"}).status == 204
+    # Then each filter finds exactly its agents, ANDed with the others
+    assert _accounts(admin, skill="billing") == ["anna", "dina"]
+    assert _accounts(admin, skill="billing", queue="support") == ["dina"]
+    assert _accounts(admin, language="nb") == ["anna"]
+    assert _accounts(admin, businessUnit="North") == ["anna"]
+    assert _accounts(admin, businessUnit="north") == []
+    assert _accounts(admin, queueStatus="logged_on") == ["dina"]
+    assert _accounts(admin, account="BOB") == ["Bob"]
+    assert _accounts(admin, account="Bob", active="true") == []
+    assert _accounts(admin, email="zorro@example.com") == ["carl"]
+    bad = admin.call("GET", "/agents", query={"queueStatus": "away"})
+    assert bad.status == 422 and bad.json()["errors"][0]["field"] == "queueStatus"
 
 
 def test_filters_combine_with_and(admin: Caller, crowd: dict[str, Any]) -> None:
