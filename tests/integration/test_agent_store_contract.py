@@ -210,6 +210,50 @@ def test_every_filter_pages_one_agent_at_a_time(stores: Stores) -> None:
         assert found == expected, wanted
 
 
+@pytest.mark.parametrize(("q", "accounts"), [
+    ("doe", ["jdoe"]),  # a word of lastName and alias
+    ("DOE", ["jdoe"]),
+    ("ase", ["aase"]),  # Åse: accents folded
+    ("åse", ["aase"]),
+    ("oyst", ["aase"]),  # Øystein: ø -> o
+    ("strasse", ["sbauer"]),  # Straße: ß -> ss
+    ("lodz", ["sbauer"]),  # Łódź: ł -> l, accents
+    ("dakovic", ["mdj"]),  # Đaković
+    ("aerø", ["mdj"]),  # Ærø -> aero
+    ("jane d", ["jdoe"]),  # several terms ANDed
+    ("jane x", []),
+    ("jdo", ["jdoe"]),  # the start of the account
+    ("jane.doe@corp", ["jdoe"]),  # the start of the whole email
+    ("corp", ["jdoe"]),  # a word of the email
+    ("oe", []),  # only word starts
+], ids=lambda value: str(value))
+def test_q_matches_word_starts_folded(stores: Stores, q: str, accounts: list[str]) -> None:
+    stores.add("jdoe", firstName="Jane", lastName="Doe", alias="Jane Doe",
+               email="jane.doe@corp.example")
+    stores.add("aase", firstName="Åse", lastName="Øystein", alias="Åse Ø.")
+    stores.add("sbauer", firstName="Sepp", lastName="Bauer", alias="Sepp (Straße, Łódź)")
+    stores.add("mdj", firstName="Mia", lastName="Đaković", alias="Mia of Ærø")
+    found: list[str] = []
+    after: str | None = None
+    while True:
+        page, after = stores.agents.agent_page(AgentFilter(q=q), limit=1, after=after)
+        found += [record.account for record in page]
+        if after is None:
+            break
+    assert found == accounts
+
+
+def test_q_orders_by_matched_word_then_account(stores: Stores) -> None:
+    stores.add("zed", lastName="Berg", alias="Zed Berg")
+    stores.add("amy", lastName="Bakke", alias="Amy Bakke")
+    stores.add("bob", alias="Bob")
+    page, after = stores.agents.agent_page(AgentFilter(q="b"), limit=10, after=None)
+    # bakke (amy), berg (zed), bob (bob): by word first
+    assert [record.account for record in page] == ["amy", "zed", "bob"] and after is None
+    page, after = stores.agents.agent_page(AgentFilter(q="be"), limit=10, after=None)
+    assert [record.account for record in page] == ["zed"]
+
+
 def test_attribute_filters_follow_updates(stores: Stores) -> None:
     # Given an agent listed under its language and queue status
     record = stores.add("jdoe", language="en")

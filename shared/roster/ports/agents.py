@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
+from roster.models import search
 from roster.models.agent import fold_account
 from roster.ports import Port
 
@@ -50,7 +51,7 @@ class AgentFilter:
     queue_status: str | None = None
     account: str | None = None  # exact, any letter case
     email: str | None = None  # exact (a verified address), any letter case
-    q: str = ""  # a prefix of account, email or alias, lower case
+    q: str = ""  # terms, each the start of a word (``roster.models.search``)
 
     def accepts(self, record: AgentRecord) -> bool:
         return (
@@ -66,9 +67,16 @@ class AgentFilter:
             and (self.account is None
                  or fold_account(record.account) == fold_account(self.account))
             and (self.email is None or _folded_email(record.email) == _folded_email(self.email))
-            and (not self.q or any(str(value).lower().startswith(self.q) for value in
-                                   (record.account, record.email, record.alias)))
+            and (not self.terms or self.matches(search.words(record)))
         )
+
+    @property
+    def terms(self) -> tuple[str, ...]:
+        return search.terms(self.q)
+
+    def matches(self, words: set[str]) -> bool:
+        """Whether every term of ``q`` starts one of ``words``."""
+        return all(any(word.startswith(term) for word in words) for term in self.terms)
 
 
 class AgentStore(Protocol):

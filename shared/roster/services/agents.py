@@ -224,7 +224,10 @@ def list_agents(*, limit: int, page_cursor: str | None, q: str | None,
         after = position.get("after")
         if not isinstance(after, str) or len(position) != 1:
             raise InvalidCursor()
-    wanted = replace(wanted, q=(q or "").strip().lower())
+    wanted = replace(wanted, q=(q or "").strip())
+    if wanted.q and not wanted.terms:
+        raise ValidationFailed("q has no letter or digit to search for",
+                               errors=[{"field": "q", "message": "Needs a letter or digit"}])
     records, last = agent_store().agent_page(wanted, limit=limit, after=after)
     return AgentPage(items=agent_views(records),
                      nextCursor=(cursor.encode({"after": last}, scope=LIST_SCOPE)

@@ -101,6 +101,21 @@ def test_exact_and_attribute_filters(admin: Caller, crowd: dict[str, Any]) -> No
     assert bad.status == 422 and bad.json()["errors"][0]["field"] == "queueStatus"
 
 
+def test_q_finds_word_starts_without_case_or_accents(admin: Caller) -> None:
+    # Given agents with accented names
+    new_agent(admin, "aase", firstName="Åse", lastName="Ødegård")
+    new_agent(admin, "jdoe", firstName="Jane", lastName="Doe")
+    # Then q finds the start of any word, folded, several terms ANDed
+    assert _accounts(admin, q="ase") == ["aase"]
+    assert _accounts(admin, q="ODEG") == ["aase"]
+    assert _accounts(admin, q="doe") == ["jdoe"]
+    assert _accounts(admin, q="jane d") == ["jdoe"]
+    assert _accounts(admin, q="jane å") == []
+    # And a q without a letter or digit is 422 naming it
+    bad = admin.call("GET", "/agents", query={"q": "..."})
+    assert bad.status == 422 and bad.json()["errors"][0]["field"] == "q"
+
+
 def test_filters_combine_with_and(admin: Caller, crowd: dict[str, Any]) -> None:
     assert _accounts(admin, queue="sales") == ["anna", "Bob"]
     assert _accounts(admin, queue="sales", active="true") == ["anna"]
