@@ -254,6 +254,31 @@ def test_q_orders_by_matched_word_then_account(stores: Stores) -> None:
     assert [record.account for record in page] == ["zed"]
 
 
+def test_a_request_reads_a_bounded_number_of_items(stores: Stores,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given a filter the driving partition mostly does not satisfy, and a small budget
+    from roster.repository import agents as repository_agents
+
+    monkeypatch.setattr(repository_agents, "READ_BUDGET", 3)
+    for index in range(8):
+        stores.add(f"user{index}", language="nb" if index in (1, 6) else "en")
+    wanted = AgentFilter(q="user", language="nb")
+    # When the pages are followed to the end
+    found: list[str] = []
+    pages = 0
+    after: str | None = None
+    while True:
+        page, after = stores.agents.agent_page(wanted, limit=10, after=after)
+        pages += 1
+        found += [record.account for record in page]
+        if after is None:
+            break
+    # Then every match comes back, over as many short pages as the budget needs (the
+    # store reads at most the budget per request; the fake reads everything at once)
+    assert found == ["user1", "user6"]
+    assert pages == (1 if isinstance(stores.agents, MemoryAgentStore) else 3)
+
+
 def test_attribute_filters_follow_updates(stores: Stores) -> None:
     # Given an agent listed under its language and queue status
     record = stores.add("jdoe", language="en")
