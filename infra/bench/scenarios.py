@@ -190,6 +190,15 @@ def agent_scenarios() -> list[Scenario]:
         Scenario("GET", "/agents", 4, f"{AUTHORIZER}; Query of the role's references; batch "
                  f"of the page's profiles; the page's {GROUPS}", listing(role="agent"),
                  label="?role="),
+        Scenario("GET", "/agents", 4, f"{AUTHORIZER}; Query of the term's word items; batch "
+                 f"of the page's profiles; the page's {GROUPS}", listing(q="bench"),
+                 label="?q="),
+        Scenario("GET", "/agents", 4, f"{AUTHORIZER}; Query of the attribute's references; "
+                 f"batch of the page's profiles; the page's {GROUPS}",
+                 listing(language="en"), label="?language="),
+        Scenario("GET", "/agents", 3, f"{AUTHORIZER}; the account's guard; its profile "
+                 "(the admin has no group to read)", listing(account="admin"),
+                 label="?account="),
         Scenario("GET", "/agents/numeric-ids", 2, f"{AUTHORIZER}; Query of the ids partition",
                  admin("GET", "/agents/numeric-ids")),
         Scenario("GET", "/agents/{id}", 2, PROFILE, on_agent("GET", "/agents/{id}")),
