@@ -147,6 +147,20 @@ def test_listings_filter_and_continue_after_an_account(stores: Stores) -> None:
         assert ([r.account for r in page], after) == (accounts, None), wanted
 
 
+def _follow(stores: Stores, wanted: AgentFilter, *, limit: int) -> tuple[list[str], int]:
+    """The accounts of every page of ``wanted``, following the positions, and how many
+    pages that took."""
+    found: list[str] = []
+    pages = 0
+    after: str | None = None
+    while True:
+        page, after = stores.agents.agent_page(wanted, limit=limit, after=after)
+        pages += 1
+        found += [record.account for record in page]
+        if after is None:
+            return found, pages
+
+
 CROWD_FILTERS = [
     (AgentFilter(active=False), ["Bob", "erik"]),
     (AgentFilter(active=True), ["admin", "anna", "annabelle", "carl", "dina"]),
@@ -199,13 +213,7 @@ def test_every_filter_pages_one_agent_at_a_time(stores: Stores) -> None:
     stores.add("annabelle")
     # When each filter is read one agent per page (every source's paging exercised)
     for wanted, expected in CROWD_FILTERS:
-        found: list[str] = []
-        after: str | None = None
-        while True:
-            page, after = stores.agents.agent_page(wanted, limit=1, after=after)
-            found += [record.account for record in page]
-            if after is None:
-                break
+        found, _ = _follow(stores, wanted, limit=1)
         # Then exactly the matching agents come back (all conditions ANDed), in account order
         assert found == expected, wanted
 
@@ -233,14 +241,7 @@ def test_q_matches_word_starts_folded(stores: Stores, q: str, accounts: list[str
     stores.add("aase", firstName="Åse", lastName="Øystein", alias="Åse Ø.")
     stores.add("sbauer", firstName="Sepp", lastName="Bauer", alias="Sepp (Straße, Łódź)")
     stores.add("mdj", firstName="Mia", lastName="Đaković", alias="Mia of Ærø")
-    found: list[str] = []
-    after: str | None = None
-    while True:
-        page, after = stores.agents.agent_page(AgentFilter(q=q), limit=1, after=after)
-        found += [record.account for record in page]
-        if after is None:
-            break
-    assert found == accounts
+    assert _follow(stores, AgentFilter(q=q), limit=1)[0] == accounts
 
 
 def test_q_orders_by_matched_word_then_account(stores: Stores) -> None:
@@ -264,15 +265,7 @@ def test_a_request_reads_a_bounded_number_of_items(stores: Stores,
         stores.add(f"user{index}", language="nb" if index in (1, 6) else "en")
     wanted = AgentFilter(q="user", language="nb")
     # When the pages are followed to the end
-    found: list[str] = []
-    pages = 0
-    after: str | None = None
-    while True:
-        page, after = stores.agents.agent_page(wanted, limit=10, after=after)
-        pages += 1
-        found += [record.account for record in page]
-        if after is None:
-            break
+    found, pages = _follow(stores, wanted, limit=10)
     # Then every match comes back, over as many short pages as the budget needs (the
     # store reads at most the budget per request; the fake reads everything at once)
     assert found == ["user1", "user6"]
