@@ -24,7 +24,13 @@ from roster.api import (
     route,
 )
 from roster.cursor import MAX_CURSOR_LENGTH
-from roster.models.agent import Agent, AgentRecord, AssignmentKind, QueueStatus
+from roster.models.agent import (
+    Agent,
+    AgentRecord,
+    AssignmentKind,
+    PasswordStatus,
+    QueueStatus,
+)
 from roster.models.agents_api import (
     AgentPage,
     AgentQueueStatusRequest,
@@ -119,12 +125,14 @@ def get_agents(limit: Limit = 50, cursor: Cursor = None,
                queue: Filter = None, skill: Filter = None, groupId: Filter = None,
                language: Filter = None, businessUnit: Filter = None,
                queueStatus: Annotated[QueueStatus | None, Query()] = None,
+               passwordStatus: Annotated[PasswordStatus | None, Query()] = None,
                account: Filter = None, email: Filter = None,
                q: Filter = None, *, query: QueryNames) -> AgentPage:
     refuse_unknown_query(query, LIST_PARAMETERS)
     return agents.list_agents(limit=limit, page_cursor=cursor, q=q, wanted=AgentFilter(
         active=active, role=role, queue=queue, skill=skill, group_id=groupId,
         language=language, business_unit=businessUnit, queue_status=queueStatus,
+        password_status=passwordStatus,
         account=account, email=email))
 
 

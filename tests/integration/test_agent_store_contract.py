@@ -186,6 +186,8 @@ CROWD_FILTERS = [
     (AgentFilter(business_unit="North"), []),  # exact
     (AgentFilter(queue_status="logged_on"), ["dina"]),
     (AgentFilter(queue_status="logged_off", language="nb"), ["Bob"]),
+    (AgentFilter(password_status="set"), ["carl"]),
+    (AgentFilter(password_status="none", active=False), ["Bob", "erik"]),
     (AgentFilter(account="BOB"), ["Bob"]),  # exact, any letter case
     (AgentFilter(account="bo"), []),
     (AgentFilter(account="Bob", active=True), []),
@@ -206,7 +208,7 @@ def test_every_filter_pages_one_agent_at_a_time(stores: Stores) -> None:
     stores.add("anna", queues=["sales"], groupId="oslo", alias="Zed Alpha", skills=billing,
                businessUnit="north")
     stores.add("Bob", queues=["sales", "support"], active=False, language="nb")
-    stores.add("carl", roles=["manager"], email="Zorro@Example.com")
+    stores.add("carl", roles=["manager"], email="Zorro@Example.com", passwordStatus="set")
     stores.add("dina", queues=["support"], groupId="oslo", skills=billing, language="nb",
                queueStatus="logged_on")
     stores.add("erik", active=False, roles=["agent", "manager"], businessUnit="north")

@@ -49,6 +49,7 @@ class AgentFilter:
     language: str | None = None
     business_unit: str | None = None
     queue_status: str | None = None
+    password_status: str | None = None
     account: str | None = None  # exact, any letter case
     email: str | None = None  # exact (a verified address), any letter case
     q: str = ""  # terms, each the start of a word (``roster.models.search``)
@@ -64,6 +65,8 @@ class AgentFilter:
             and (self.language is None or record.language == self.language)
             and (self.business_unit is None or record.businessUnit == self.business_unit)
             and (self.queue_status is None or record.queueStatus == self.queue_status)
+            and (self.password_status is None
+                 or record.passwordStatus == self.password_status)
             and (self.account is None
                  or fold_account(record.account) == fold_account(self.account))
             and (self.email is None or _folded_email(record.email) == _folded_email(self.email))

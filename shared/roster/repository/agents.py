@@ -108,7 +108,8 @@ class ListSource:
 
 def list_source(wanted: AgentFilter) -> ListSource:
     """The most selective partition for ``wanted`` (``q``, then group, skill, queue,
-    business unit, role, language, queue status, then ``active``); the other conditions
+    business unit, role, language, queue status, password status, then ``active``); the
+    other conditions
     filter what it reads."""
     if wanted.terms:
         term = search.driving_term(wanted.terms)
@@ -116,7 +117,8 @@ def list_source(wanted: AgentFilter) -> ListSource:
     for kind, value in (("groups", wanted.group_id), ("skills", wanted.skill),
                         ("queues", wanted.queue), ("businessUnit", wanted.business_unit),
                         ("roles", wanted.role), ("language", wanted.language),
-                        ("queueStatus", wanted.queue_status)):
+                        ("queueStatus", wanted.queue_status),
+                        ("passwordStatus", wanted.password_status)):
         if value is not None:
             if wanted.active is None:
                 return ListSource(keys.reference_partition(kind, value),
@@ -130,7 +132,7 @@ def list_source(wanted: AgentFilter) -> ListSource:
 
 # Agent attributes listings filter on exactly, each value a partition like a catalogue
 # item's references (``REF#language#en``); none of them is a catalogue kind.
-ATTRIBUTE_FILTERS = ("language", "businessUnit", "queueStatus")
+ATTRIBUTE_FILTERS = ("language", "businessUnit", "queueStatus", "passwordStatus")
 
 
 def attribute_values(record: AgentRecord) -> set[tuple[str, str]]:
@@ -138,6 +140,16 @@ def attribute_values(record: AgentRecord) -> set[tuple[str, str]]:
     have no partition)."""
     return {(name, str(getattr(record, name))) for name in ATTRIBUTE_FILTERS
             if getattr(record, name) is not None}
+
+
+def attribute_moves(old: AgentRecord, **changes: Any) -> list[TxOp]:
+    """The reference items a write other than ``update_agent`` moves when it changes
+    filtered attributes (``passwordStatus`` in a password change): in its transaction."""
+    before = {(item["pk"], item["sk"]) for item in AgentStore.reference_items(old)}
+    after = {(item["pk"], item["sk"]): item
+             for item in AgentStore.reference_items(old.model_copy(update=changes))}
+    return ([delete({"pk": pk, "sk": sk}) for pk, sk in sorted(before - after.keys())]
+            + [put(item) for key, item in sorted(after.items()) if key not in before])
 
 
 class AgentStore(StoreBase):

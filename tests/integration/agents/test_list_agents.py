@@ -101,6 +101,25 @@ def test_exact_and_attribute_filters(admin: Caller, crowd: dict[str, Any]) -> No
     assert bad.status == 422 and bad.json()["errors"][0]["field"] == "queueStatus"
 
 
+def test_password_status_filter_follows_password_changes(admin: Caller) -> None:
+    # Given an invited agent (no password yet) and one with a set password
+    invited = admin.call("POST", "/agents", {"account": "inv", "email": "inv@example.com",
+                                             "firstName": "Inv", "passwordMode": "invite",
+                                             "sendWelcome": False})
+    assert invited.status == 201
+    new_agent(admin, "settled")
+    assert _accounts(admin, passwordStatus="none") == ["inv"]
+    assert "settled" in _accounts(admin, passwordStatus="set")
+    # When an administrator gives the invited one a temporary password
+    reset = admin.call("POST", "/agents/inv/password", {"generate": True})
+    assert reset.status == 200
+    # Then it moved from one status's listing to the other's
+    assert _accounts(admin, passwordStatus="none") == []
+    assert _accounts(admin, passwordStatus="temporary") == ["inv"]
+    bad = admin.call("GET", "/agents", query={"passwordStatus": "unknown"})
+    assert bad.status == 422 and bad.json()["errors"][0]["field"] == "passwordStatus"
+
+
 def test_q_finds_word_starts_without_case_or_accents(admin: Caller) -> None:
     # Given agents with accented names
     new_agent(admin, "aase", firstName="Åse", lastName="Ødegård")
