@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler.api_gateway import Response, Router
@@ -13,17 +14,26 @@ from roster.api import (
     LOCATION_HEADER,
     Caller,
     IfMatch,
+    QueryNames,
     SourceIp,
     answer_with_headers,
     api_handler,
     create_app,
     no_content,
+    refuse_unknown_query,
     route,
 )
 from roster.cursor import MAX_CURSOR_LENGTH
-from roster.models.agent import Agent, AgentRecord, AssignmentKind
+from roster.models.agent import (
+    Agent,
+    AgentRecord,
+    AssignmentKind,
+    PasswordStatus,
+    QueueStatus,
+)
 from roster.models.agents_api import (
     AgentPage,
+    AgentQueueStatusRequest,
     AssignmentPage,
     CreateAgentRequest,
     CreatedAgent,
@@ -35,6 +45,7 @@ from roster.models.agents_api import (
     UpdateAgentRequest,
     UpdateMeRequest,
 )
+from roster.ports.agents import AgentFilter
 from roster.services import agents, assignments, idempotency
 from roster.services.idempotency import MAX_KEY_LENGTH
 from roster.wiring import install
@@ -111,10 +122,22 @@ def post_agent(request: CreateAgentRequest, caller: Caller,
 @route(router, "GET /agents")
 def get_agents(limit: Limit = 50, cursor: Cursor = None,
                active: Annotated[bool | None, Query()] = None, role: Filter = None,
-               queue: Filter = None, groupId: Filter = None,
-               q: Filter = None) -> AgentPage:
-    return agents.list_agents(limit=limit, page_cursor=cursor, active=active, role=role,
-                              queue=queue, group_id=groupId, q=q)
+               queue: Filter = None, skill: Filter = None, groupId: Filter = None,
+               language: Filter = None, businessUnit: Filter = None,
+               queueStatus: Annotated[QueueStatus | None, Query()] = None,
+               passwordStatus: Annotated[PasswordStatus | None, Query()] = None,
+               account: Filter = None, email: Filter = None,
+               q: Filter = None, *, query: QueryNames) -> AgentPage:
+    refuse_unknown_query(query, LIST_PARAMETERS)
+    return agents.list_agents(limit=limit, page_cursor=cursor, q=q, wanted=AgentFilter(
+        active=active, role=role, queue=queue, skill=skill, group_id=groupId,
+        language=language, business_unit=businessUnit, queue_status=queueStatus,
+        password_status=passwordStatus,
+        account=account, email=email))
+
+
+# The query parameters ``GET /agents`` takes: its handler's, the dependency aside.
+LIST_PARAMETERS = frozenset(inspect.signature(get_agents).parameters) - {"query"}
 
 
 @route(router, "GET /agents/numeric-ids")
@@ -145,6 +168,13 @@ def delete_agent(id: str, caller: Caller,
 @route(router, "PUT /agents/{id}/group", responses=AGENT_ANSWER)
 def put_group(id: str, request: GroupRequest, caller: Caller) -> Response[Agent]:
     return _agent(agents.set_group(caller.actor, id, request.groupId))
+
+
+@route(router, "PUT /agents/{id}/queue-status", status_code=204)
+def put_agent_queue_status(id: str, request: AgentQueueStatusRequest,
+                           caller: Caller) -> Response[None]:
+    agents.log_off(caller.actor, id)
+    return no_content()
 
 
 @route(router, "POST /agents/{id}/photo")

@@ -160,6 +160,9 @@ def agent_scenarios() -> list[Scenario]:
     def own_photo(bench: Bench, agent: BenchAgent) -> None:
         bench.ok("POST", "/me/photo", agent.token, PHOTO)
 
+    def logged_on(bench: Bench, agent: BenchAgent) -> None:
+        bench.ok("PUT", "/me/queue-status", agent.token, {"status": "logged_on"})
+
     def in_group(bench: Bench, _: BenchAgent) -> dict[str, str]:
         return {"groupId": bench.catalog_item("groups")}
 
@@ -187,6 +190,15 @@ def agent_scenarios() -> list[Scenario]:
         Scenario("GET", "/agents", 4, f"{AUTHORIZER}; Query of the role's references; batch "
                  f"of the page's profiles; the page's {GROUPS}", listing(role="agent"),
                  label="?role="),
+        Scenario("GET", "/agents", 4, f"{AUTHORIZER}; Query of the term's word items; batch "
+                 f"of the page's profiles; the page's {GROUPS}", listing(q="bench"),
+                 label="?q="),
+        Scenario("GET", "/agents", 4, f"{AUTHORIZER}; Query of the attribute's references; "
+                 f"batch of the page's profiles; the page's {GROUPS}",
+                 listing(language="en"), label="?language="),
+        Scenario("GET", "/agents", 3, f"{AUTHORIZER}; the account's guard; its profile "
+                 "(the admin has no group to read)", listing(account="admin"),
+                 label="?account="),
         Scenario("GET", "/agents/numeric-ids", 2, f"{AUTHORIZER}; Query of the ids partition",
                  admin("GET", "/agents/numeric-ids")),
         Scenario("GET", "/agents/{id}", 2, PROFILE, on_agent("GET", "/agents/{id}")),
@@ -207,6 +219,9 @@ def agent_scenarios() -> list[Scenario]:
                  on_agent("GET", "/agents/{id}/assignments", then=assigned)),
         Scenario("PUT", "/agents/{id}/group", 4, f"{PROFILE}; group; transaction",
                  on_agent("PUT", "/agents/{id}/group", in_group)),
+        Scenario("PUT", "/agents/{id}/queue-status", 3, f"{PROFILE}; {update}",
+                 on_agent("PUT", "/agents/{id}/queue-status", {"status": "logged_off"},
+                          make=signed_in, then=logged_on)),
         Scenario("POST", "/agents/{id}/photo", 3, f"{PROFILE}; update (the S3 presign is "
                  "local)", on_agent("POST", "/agents/{id}/photo", PHOTO)),
         Scenario("DELETE", "/agents/{id}/photo", 3, f"{PROFILE}; update (the S3 delete is not "

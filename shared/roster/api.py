@@ -12,7 +12,7 @@ malformed, is answered without one.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
@@ -43,6 +43,7 @@ from roster.errors import (
 )
 from roster.observability import logger
 from roster.permissions import allows
+from roster.services import targets
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -95,6 +96,24 @@ def read_caller(app: APIGatewayRestResolver, next_middleware: NextMiddleware) ->
     return next_middleware(app)
 
 
+# The route arguments that name an agent, on the routes under ``/agents/{id}``.
+AGENT_REFERENCES = ("id", "reassignTo")
+
+
+def resolve_agent_references(app: APIGatewayRestResolver,
+                             next_middleware: NextMiddleware) -> Response[Any]:
+    """An agent's account, where a route under ``/agents/{id}`` takes an agent (its
+    ``{id}``, ``?reassignTo=``), becomes that agent's id before the handler runs
+    (``roster.services.targets``): every such route takes either, in every function.
+    Runs after the caller is checked, so an unauthorized request reads nothing."""
+    if app.request.route.startswith("/agents/{id}"):
+        arguments: dict[str, Any] = app.context.get("_route_args", {})
+        for name in AGENT_REFERENCES:
+            if isinstance(arguments.get(name), str):
+                arguments[name] = targets.agent_id_for(arguments[name])
+    return next_middleware(app)
+
+
 def _caller(request: Request) -> Principal:
     caller: Principal = request.context["caller"]
     return caller
@@ -107,9 +126,30 @@ def _source_ip(request: Request) -> str:
     return str(event.request_context.identity.source_ip or "")
 
 
-# A handler's parameters for the caller and its address (Powertools dependencies).
+def _query_names(request: Request) -> frozenset[str]:
+    """The names of the query parameters the request carries (values aside)."""
+    event = request.resolved_event
+    assert isinstance(event, APIGatewayProxyEvent)
+    return frozenset({**(event.query_string_parameters or {}),
+                      **(event.multi_value_query_string_parameters or {})})
+
+
+# A handler's parameters for the caller, its address and the query's names (Powertools
+# dependencies).
 Caller = Annotated[Principal, Depends(_caller)]
 SourceIp = Annotated[str, Depends(_source_ip)]
+QueryNames = Annotated[frozenset[str], Depends(_query_names)]
+
+
+def refuse_unknown_query(sent: frozenset[str], known: Collection[str]) -> None:
+    """``422 validation_failed`` naming each query parameter the route does not take
+    (API.md v2: a misspelt filter must not silently widen a listing)."""
+    unknown = sorted(sent - set(known))
+    if unknown:
+        raise ValidationFailed(
+            f"Unknown query parameter: {', '.join(unknown)}",
+            errors=[{"field": name, "message": "Is not a query parameter of this route"}
+                    for name in unknown])
 
 # ``If-Match`` as a handler parameter: read, validated and documented by Powertools.
 IfMatch = Annotated[str | None, Header(
@@ -288,7 +328,7 @@ def create_app(*routers: Router) -> APIGatewayRestResolver:
                         json_body_deserializer=json_limits.loads)
     for router in routers:
         app.include_router(router)
-    app.use([read_caller])
+    app.use([read_caller, resolve_agent_references])
 
     @app.exception_handler(RosterError)  # type: ignore[untyped-decorator]
     def _domain_error(error: RosterError) -> Response[str]:

@@ -179,6 +179,8 @@ ROUTES: Final[tuple[Route, ...]] = (
     Route("PUT", "/agents/{id}/group", "agents", _any(AGENTS_WRITE),
           "Move an agent to a group", "agents",
           (errors.AgentLoggedOn, errors.UnknownReference, errors.ConcurrentChange)),
+    Route("PUT", "/agents/{id}/queue-status", "agents", _any(AGENTS_WRITE),
+          "Log an agent off its queues", "agents", (errors.ConcurrentChange,)),
     Route("POST", "/agents/{id}/photo", "agents", _any(AGENTS_WRITE),
           "Start uploading an agent's photo", "agents"),
     Route("DELETE", "/agents/{id}/photo", "agents", _any(AGENTS_WRITE),

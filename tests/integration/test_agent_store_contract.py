@@ -147,6 +147,20 @@ def test_listings_filter_and_continue_after_an_account(stores: Stores) -> None:
         assert ([r.account for r in page], after) == (accounts, None), wanted
 
 
+def _follow(stores: Stores, wanted: AgentFilter, *, limit: int) -> tuple[list[str], int]:
+    """The accounts of every page of ``wanted``, following the positions, and how many
+    pages that took."""
+    found: list[str] = []
+    pages = 0
+    after: str | None = None
+    while True:
+        page, after = stores.agents.agent_page(wanted, limit=limit, after=after)
+        pages += 1
+        found += [record.account for record in page]
+        if after is None:
+            return found, pages
+
+
 CROWD_FILTERS = [
     (AgentFilter(active=False), ["Bob", "erik"]),
     (AgentFilter(active=True), ["admin", "anna", "annabelle", "carl", "dina"]),
@@ -164,32 +178,119 @@ CROWD_FILTERS = [
     (AgentFilter(q="b", active=False), ["Bob"]),
     (AgentFilter(q="an", queue="sales"), ["anna"]),
     (AgentFilter(q="nobody"), []),
+    (AgentFilter(skill="billing"), ["anna", "dina"]),
+    (AgentFilter(skill="billing", queue="support"), ["dina"]),
+    (AgentFilter(language="nb"), ["Bob", "dina"]),
+    (AgentFilter(language="nb", active=True), ["dina"]),
+    (AgentFilter(business_unit="north"), ["anna", "erik"]),
+    (AgentFilter(business_unit="North"), []),  # exact
+    (AgentFilter(queue_status="logged_on"), ["dina"]),
+    (AgentFilter(queue_status="logged_off", language="nb"), ["Bob"]),
+    (AgentFilter(password_status="set"), ["carl"]),
+    (AgentFilter(password_status="none", active=False), ["Bob", "erik"]),
+    (AgentFilter(account="BOB"), ["Bob"]),  # exact, any letter case
+    (AgentFilter(account="bo"), []),
+    (AgentFilter(account="Bob", active=True), []),
+    (AgentFilter(email="zorro@example.COM"), ["carl"]),
+    (AgentFilter(email="zorro@example"), []),
+    (AgentFilter(account="carl", email="carl@example.com"), []),  # AND
     (AgentFilter(), ["admin", "anna", "annabelle", "Bob", "carl", "dina", "erik"]),
 ]
 
 
 def test_every_filter_pages_one_agent_at_a_time(stores: Stores) -> None:
-    # Given agents across queues, groups, roles and activity
-    for kind, item_id in (("queues", "sales"), ("queues", "support"), ("groups", "oslo")):
+    # Given agents across queues, skills, groups, roles, activity and attributes
+    for kind, item_id in (("queues", "sales"), ("queues", "support"), ("groups", "oslo"),
+                          ("skills", "billing")):
         stores.add_catalog(kind, item_id)
+    billing = [{"skillId": "billing", "level": 3}]
     stores.add("admin", roles=["admin"])
-    stores.add("anna", queues=["sales"], groupId="oslo", alias="Zed Alpha")
-    stores.add("Bob", queues=["sales", "support"], active=False)
-    stores.add("carl", roles=["manager"], email="Zorro@Example.com")
-    stores.add("dina", queues=["support"], groupId="oslo")
-    stores.add("erik", active=False, roles=["agent", "manager"])
+    stores.add("anna", queues=["sales"], groupId="oslo", alias="Zed Alpha", skills=billing,
+               businessUnit="north")
+    stores.add("Bob", queues=["sales", "support"], active=False, language="nb")
+    stores.add("carl", roles=["manager"], email="Zorro@Example.com", passwordStatus="set")
+    stores.add("dina", queues=["support"], groupId="oslo", skills=billing, language="nb",
+               queueStatus="logged_on")
+    stores.add("erik", active=False, roles=["agent", "manager"], businessUnit="north")
     stores.add("annabelle")
     # When each filter is read one agent per page (every source's paging exercised)
     for wanted, expected in CROWD_FILTERS:
-        found: list[str] = []
-        after: str | None = None
-        while True:
-            page, after = stores.agents.agent_page(wanted, limit=1, after=after)
-            found += [record.account for record in page]
-            if after is None:
-                break
-        # Then exactly the matching agents come back, in account order
+        found, _ = _follow(stores, wanted, limit=1)
+        # Then exactly the matching agents come back (all conditions ANDed), in account order
         assert found == expected, wanted
+
+
+@pytest.mark.parametrize(("q", "accounts"), [
+    ("doe", ["jdoe"]),  # a word of lastName and alias
+    ("DOE", ["jdoe"]),
+    ("ase", ["aase"]),  # Åse: accents folded
+    ("åse", ["aase"]),
+    ("oyst", ["aase"]),  # Øystein: ø -> o
+    ("strasse", ["sbauer"]),  # Straße: ß -> ss
+    ("lodz", ["sbauer"]),  # Łódź: ł -> l, accents
+    ("dakovic", ["mdj"]),  # Đaković
+    ("aerø", ["mdj"]),  # Ærø -> aero
+    ("jane d", ["jdoe"]),  # several terms ANDed
+    ("jane x", []),
+    ("jdo", ["jdoe"]),  # the start of the account
+    ("jane.doe@corp", ["jdoe"]),  # the start of the whole email
+    ("corp", ["jdoe"]),  # a word of the email
+    ("oe", []),  # only word starts
+], ids=lambda value: str(value))
+def test_q_matches_word_starts_folded(stores: Stores, q: str, accounts: list[str]) -> None:
+    stores.add("jdoe", firstName="Jane", lastName="Doe", alias="Jane Doe",
+               email="jane.doe@corp.example")
+    stores.add("aase", firstName="Åse", lastName="Øystein", alias="Åse Ø.")
+    stores.add("sbauer", firstName="Sepp", lastName="Bauer", alias="Sepp (Straße, Łódź)")
+    stores.add("mdj", firstName="Mia", lastName="Đaković", alias="Mia of Ærø")
+    assert _follow(stores, AgentFilter(q=q), limit=1)[0] == accounts
+
+
+def test_q_orders_by_matched_word_then_account(stores: Stores) -> None:
+    stores.add("zed", lastName="Berg", alias="Zed Berg")
+    stores.add("amy", lastName="Bakke", alias="Amy Bakke")
+    stores.add("bob", alias="Bob")
+    page, after = stores.agents.agent_page(AgentFilter(q="b"), limit=10, after=None)
+    # bakke (amy), berg (zed), bob (bob): by word first
+    assert [record.account for record in page] == ["amy", "zed", "bob"] and after is None
+    page, after = stores.agents.agent_page(AgentFilter(q="be"), limit=10, after=None)
+    assert [record.account for record in page] == ["zed"]
+
+
+def test_a_request_reads_a_bounded_number_of_items(stores: Stores,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given a filter the driving partition mostly does not satisfy, and a small budget
+    from roster.repository import agents as repository_agents
+
+    monkeypatch.setattr(repository_agents, "READ_BUDGET", 3)
+    for index in range(8):
+        stores.add(f"user{index}", language="nb" if index in (1, 6) else "en")
+    wanted = AgentFilter(q="user", language="nb")
+    # When the pages are followed to the end
+    found, pages = _follow(stores, wanted, limit=10)
+    # Then every match comes back, over as many short pages as the budget needs (the
+    # store reads at most the budget per request; the fake reads everything at once)
+    assert found == ["user1", "user6"]
+    assert pages == (1 if isinstance(stores.agents, MemoryAgentStore) else 3)
+
+
+def test_attribute_filters_follow_updates(stores: Stores) -> None:
+    # Given an agent listed under its language and queue status
+    record = stores.add("jdoe", language="en")
+    assert [r.account for r in stores.agents.agent_page(
+        AgentFilter(language="en"), limit=5, after=None)[0]] == ["jdoe"]
+    # When its language and queue status change
+    stores.agents.update_agent(record, {"language": "nb", "queueStatus": "logged_on",
+                                        "businessUnit": "south"},
+                               expected_version=record.version, audit=_audit())
+    # Then it is listed under the new values only
+    for wanted, accounts in ((AgentFilter(language="en"), []),
+                             (AgentFilter(language="nb"), ["jdoe"]),
+                             (AgentFilter(queue_status="logged_off"), []),
+                             (AgentFilter(queue_status="logged_on"), ["jdoe"]),
+                             (AgentFilter(business_unit="south"), ["jdoe"])):
+        page, _ = stores.agents.agent_page(wanted, limit=5, after=None)
+        assert [r.account for r in page] == accounts, wanted
 
 
 def test_assignments_are_idempotent_and_conditional(stores: Stores) -> None:

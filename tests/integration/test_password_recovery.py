@@ -436,10 +436,10 @@ def test_an_unknown_login_reads_a_decoy_profile_as_large_as_an_agents(
     known, unknown = returned
     assert unknown > 0 and 0.5 < unknown / known < 2, returned
     # and no list or search shows it
+    from roster.ports.agents import AgentFilter
     from roster.services import agents
 
-    for query in ({}, {"q": "decoy"}, {"active": False}):
-        page = agents.list_agents(limit=100, page_cursor=None, **{
-            "active": None, "role": None, "queue": None, "group_id": None, "q": None,
-            **query})
-        assert [agent.account for agent in page.items] in (["jdoe"], []), query
+    for q, wanted in ((None, AgentFilter()), ("decoy", AgentFilter()),
+                      (None, AgentFilter(active=False))):
+        page = agents.list_agents(limit=100, page_cursor=None, q=q, wanted=wanted)
+        assert [agent.account for agent in page.items] in (["jdoe"], []), (q, wanted)

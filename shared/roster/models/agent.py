@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal, get_args
 
 from pydantic import ConfigDict, Field
@@ -16,6 +17,17 @@ TimeFormat = Literal["24h", "12h"]
 # The kinds of work assigned to an agent (the API's `{kind}`, the counts the repository keeps).
 AssignmentKind = Literal["chat", "ticket", "workflow", "view"]
 ASSIGNMENT_KINDS: tuple[AssignmentKind, ...] = get_args(AssignmentKind)
+
+
+# ASCII only: with re.IGNORECASE alone, [a-z] also matches dotless i, dotted I, long s, Kelvin sign.
+ACCOUNT_PATTERN = re.compile(r"[a-z0-9._-]{3,64}", re.IGNORECASE | re.ASCII)
+_UUID_SHAPE = re.compile(r"[0-9a-f]{32}", re.IGNORECASE | re.ASCII)
+
+
+def id_shaped(value: str) -> bool:
+    """Whether ``value`` has the shape of an agent id (a UUID's 32 hex digits, dashes
+    anywhere): never an account, so where either may name an agent, it is an id."""
+    return bool(_UUID_SHAPE.fullmatch(value.replace("-", "")))
 
 
 _ASCII_UPPER_TO_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")

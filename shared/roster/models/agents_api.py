@@ -15,21 +15,20 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, ConfigDict, Field, model_validator
 
 from roster.models.agent import (
+    ACCOUNT_PATTERN,
     Agent,
     AssignmentKind,
     ChatLimits,
     SkillLevel,
     TimeFormat,
     fold_account,
+    id_shaped,
 )
 from roster.models.base import Model, refuse_null_in_schema
 from roster.models.properties import Properties
 
-# ASCII only: with re.IGNORECASE alone, [a-z] also matches dotless i, dotted I, long s, Kelvin sign.
-ACCOUNT_PATTERN = re.compile(r"[a-z0-9._-]{3,64}", re.IGNORECASE | re.ASCII)
 # An account must never be read as an id or a fixed path segment (/agents/{id-or-account}).
 RESERVED_ACCOUNTS = frozenset({"me", "numeric-ids"})
-UUID_SHAPE = re.compile(r"[0-9a-f]{32}", re.IGNORECASE | re.ASCII)
 # language[-script][-region](-variant)*: the shape of a BCP 47 tag, not a registry lookup.
 LANGUAGE_PATTERN = re.compile(
     r"^[a-z]{2,3}(-[a-z]{4})?(-([a-z]{2}|[0-9]{3}))?(-([a-z0-9]{5,8}|[0-9][a-z0-9]{3}))*$",
@@ -55,7 +54,7 @@ def _account(value: str) -> str:
         raise ValueError("must be 3-64 characters of a-z, A-Z, 0-9, '.', '_' or '-'")
     if fold_account(value) in RESERVED_ACCOUNTS:
         raise ValueError(f"'{value}' is a word of the API's paths and cannot be an account")
-    if UUID_SHAPE.fullmatch(value.replace("-", "")):
+    if id_shaped(value):
         raise ValueError("cannot have the shape of an agent id (a UUID)")
     return value
 
@@ -318,6 +317,15 @@ class GroupRequest(Model):
     model_config = ConfigDict(extra="forbid")
 
     groupId: CatalogId | None
+
+
+class AgentQueueStatusRequest(Model):
+    """An administrator's change of another agent's queue status: logging it off only
+    (logging on is the agent's own act)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    status: Literal["logged_off"]
 
 
 class QueueStatusRequest(Model):

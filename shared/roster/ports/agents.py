@@ -9,10 +9,13 @@ on is the ``conflict`` given (``VersionConflict`` by default), against a missing
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
+from roster.models import search
+from roster.models.agent import fold_account
 from roster.ports import Port
 
 if TYPE_CHECKING:
@@ -23,6 +26,11 @@ if TYPE_CHECKING:
     from roster.models.credentials import PasswordCredential
     from roster.models.outbox import OutboxMessage
 
+def _folded_email(email: str) -> str:
+    """An address as uniqueness matches it (NFC, lower case)."""
+    return unicodedata.normalize("NFC", email).lower()
+
+
 # A catalogue item's public fields (what its resource model is validated from).
 CatalogData = dict[str, Any]
 CatalogRef = tuple[str, str]  # (kind, id)
@@ -30,23 +38,48 @@ CatalogRef = tuple[str, str]  # (kind, id)
 
 @dataclass(frozen=True)
 class AgentFilter:
-    """What an agent listing keeps; the store picks the cheapest way to read it."""
+    """What an agent listing keeps (every condition given, AND); the store picks the
+    cheapest way to read it."""
 
     active: bool | None = None
     role: str | None = None
     queue: str | None = None
+    skill: str | None = None
     group_id: str | None = None
-    q: str = ""  # a prefix of account, email or alias, lower case
+    language: str | None = None
+    business_unit: str | None = None
+    queue_status: str | None = None
+    password_status: str | None = None
+    account: str | None = None  # exact, any letter case
+    email: str | None = None  # exact (a verified address), any letter case
+    q: str = ""  # terms, each the start of a word (``roster.models.search``)
 
     def accepts(self, record: AgentRecord) -> bool:
         return (
             (self.active is None or record.active == self.active)
             and (self.role is None or self.role in record.roles)
             and (self.queue is None or self.queue in record.queues)
+            and (self.skill is None
+                 or any(skill.skillId == self.skill for skill in record.skills))
             and (self.group_id is None or record.groupId == self.group_id)
-            and (not self.q or any(str(value).lower().startswith(self.q) for value in
-                                   (record.account, record.email, record.alias)))
+            and (self.language is None or record.language == self.language)
+            and (self.business_unit is None or record.businessUnit == self.business_unit)
+            and (self.queue_status is None or record.queueStatus == self.queue_status)
+            and (self.password_status is None
+                 or record.passwordStatus == self.password_status)
+            and (self.account is None
+                 or fold_account(record.account) == fold_account(self.account))
+            and (self.email is None or _folded_email(record.email) == _folded_email(self.email))
+            and (not self.terms or self.matches(search.words(record)))
         )
+
+    @property
+    def terms(self) -> tuple[str, ...]:
+        return search.terms(self.q)
+
+    def matches(self, words: set[str]) -> bool:
+        """Whether every term of ``q`` starts one of ``words``."""
+        return all(any(word.startswith(term) for word in words) for term in self.terms)
 
 
 class AgentStore(Protocol):

@@ -4,13 +4,19 @@ Listings are ``Query``s on a partition that holds exactly what is asked for, sor
 lower-case account, so their cost follows the page and not the table:
 
 - everyone: ``gsi1`` partition ``AGENTS``; by activity: ``gsi2`` ``AGENTS#ACTIVE#<bool>``;
-- by role, queue or group: the reference items ``REF#<kind>#<id>`` (sk ``account#id``,
-  carrying ``active``), then one ``BatchGetItem`` for the page's profiles;
-- by ``q``: prefix items ``PREFIX#<first 1..4 characters>`` (sk ``account#id#field``, one
-  per field: account, email, alias), filtered on the whole value for longer queries.
+- by role, queue, skill or group: the reference items ``REF#<kind>#<id>`` (sk
+  ``account#id``, carrying ``active``), then one ``BatchGetItem`` for the page's profiles;
+  by language, business unit or queue status the same, ``REF#<attribute>#<value>``;
+- by exact account or email: the uniqueness guard, then the profile;
+- by ``q``: word items ``WORD#<first character>`` (sk ``word#account#id``, one per folded
+  word of the agent, ``roster.models.search``), read with ``begins_with(sk, term)`` for
+  the longest term; the other terms and filters are checked on the profiles.
 
-A page continues after an account: the cursor holds the last account returned and the
-next ``Query`` starts with ``sk > account#~`` (every key of that account sorts below).
+A page continues after a position: for account-ordered sources the last account read
+(the next ``Query`` starts with ``sk > account#~``: every key of that account sorts
+below), for ``q`` the last word item's sort key (``ExclusiveStartKey``). A request reads
+at most ``READ_BUDGET`` items: a page whose filters discard most of what it reads may be
+short, or empty, and still continue (API.md v2), so its cost stays flat.
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ from roster.errors import (
     ValidationFailed,
     VersionConflict,
 )
+from roster.models import search
 from roster.models.agent import (
     ASSIGNMENT_KINDS,
     REFERENCE_FIELDS,
@@ -59,7 +66,7 @@ from roster.repository.table import (
 )
 
 AGENT_REFERENCES_END = "~"  # catalogue references sort from here in a REF# partition
-SEARCH_FIELDS = ("account", "email", "alias")
+READ_BUDGET = 500  # items one listing request reads at most
 # Two operations per moved assignment, plus both counters and the batch's audit event.
 MOVE_BATCH = (TRANSACT_LIMIT - 3) // 2
 MOVE_RETRIES = 5
@@ -79,7 +86,8 @@ class ListSource:
     partition: str
     index: str | None = None  # None: the table itself
     profiles: bool = False  # items are profiles (index projections), not pointers
-    fan_out: int = 1  # items per agent in the partition (prefix items: one per field)
+    fan_out: int = 1  # items per agent in the partition (word items: one per word)
+    by_word: str | None = None  # the term whose word items are read (ordered by word)
     below: str | None = None  # sort keys from here on are not agents' (catalogue references)
     filter: str | None = None
     names: dict[str, str] = field(default_factory=dict)
@@ -91,19 +99,26 @@ class ListSource:
             return f"{self.index}pk", f"{self.index}sk"
         return "pk", "sk"
 
+    def position(self, item: Item) -> str:
+        """Where a page that ends with ``item`` continues from."""
+        if self.by_word is not None:
+            return str(item["sk"])
+        return str(item["account"]).lower()
+
 
 def list_source(wanted: AgentFilter) -> ListSource:
-    """The most selective partition for ``wanted`` (``q``, then group, queue, role, then
-    ``active``); the other conditions filter what it reads."""
-    if wanted.q:
-        prefix = wanted.q[:keys.SEARCH_PREFIX_LENGTH]
-        if len(wanted.q) > keys.SEARCH_PREFIX_LENGTH:
-            return ListSource(keys.search_partition(prefix), fan_out=3,
-                              filter="begins_with(#value, :q)", names={"#value": "value"},
-                              values={":q": wanted.q})
-        return ListSource(keys.search_partition(prefix), fan_out=3)
-    for kind, value in (("groups", wanted.group_id), ("queues", wanted.queue),
-                        ("roles", wanted.role)):
+    """The most selective partition for ``wanted`` (``q``, then group, skill, queue,
+    business unit, role, language, queue status, password status, then ``active``); the
+    other conditions
+    filter what it reads."""
+    if wanted.terms:
+        term = search.driving_term(wanted.terms)
+        return ListSource(keys.word_partition(term), fan_out=2, by_word=term)
+    for kind, value in (("groups", wanted.group_id), ("skills", wanted.skill),
+                        ("queues", wanted.queue), ("businessUnit", wanted.business_unit),
+                        ("roles", wanted.role), ("language", wanted.language),
+                        ("queueStatus", wanted.queue_status),
+                        ("passwordStatus", wanted.password_status)):
         if value is not None:
             if wanted.active is None:
                 return ListSource(keys.reference_partition(kind, value),
@@ -113,6 +128,28 @@ def list_source(wanted: AgentFilter) -> ListSource:
     if wanted.active is not None:
         return ListSource(keys.active_partition(wanted.active), index="gsi2", profiles=True)
     return ListSource(keys.AGENT_LIST_PARTITION, index="gsi1", profiles=True)
+
+
+# Agent attributes listings filter on exactly, each value a partition like a catalogue
+# item's references (``REF#language#en``); none of them is a catalogue kind.
+ATTRIBUTE_FILTERS = ("language", "businessUnit", "queueStatus", "passwordStatus")
+
+
+def attribute_values(record: AgentRecord) -> set[tuple[str, str]]:
+    """The (attribute, value) pairs of ``ATTRIBUTE_FILTERS`` the agent has (unset ones
+    have no partition)."""
+    return {(name, str(getattr(record, name))) for name in ATTRIBUTE_FILTERS
+            if getattr(record, name) is not None}
+
+
+def attribute_moves(old: AgentRecord, **changes: Any) -> list[TxOp]:
+    """The reference items a write other than ``update_agent`` moves when it changes
+    filtered attributes (``passwordStatus`` in a password change): in its transaction."""
+    before = {(item["pk"], item["sk"]) for item in AgentStore.reference_items(old)}
+    after = {(item["pk"], item["sk"]): item
+             for item in AgentStore.reference_items(old.model_copy(update=changes))}
+    return ([delete({"pk": pk, "sk": sk}) for pk, sk in sorted(before - after.keys())]
+            + [put(item) for key, item in sorted(after.items()) if key not in before])
 
 
 class AgentStore(StoreBase):
@@ -135,6 +172,8 @@ class AgentStore(StoreBase):
 
     @staticmethod
     def reference_items(record: AgentRecord) -> list[Item]:
+        """The agent's items in the ``REF#`` partitions its listings filter on: one per
+        catalogue item it refers to, and one per value of each attribute filter."""
         return [
             {
                 **keys.reference(kind, value, record.account, record.id),
@@ -143,19 +182,15 @@ class AgentStore(StoreBase):
                 "account": record.account,
                 "active": record.active,
             }
-            for kind, value in sorted(reference_values(record))
+            for kind, value in sorted(reference_values(record) | attribute_values(record))
         ]
 
     @staticmethod
     def search_items(record: AgentRecord) -> list[Item]:
-        """Prefix items for ``q``: first 1..4 characters of account, email and alias."""
-        items: list[Item] = []
-        for name in SEARCH_FIELDS:
-            value = str(getattr(record, name)).lower()
-            for length in range(1, min(keys.SEARCH_PREFIX_LENGTH, len(value)) + 1):
-                items.append({**keys.search(value[:length], record.account, record.id, name),
-                              "type": "search", "agentId": record.id, "value": value})
-        return items
+        """Word items for ``q``: one per folded word of the agent's searched fields."""
+        return [{**keys.word(word, record.account, record.id), "type": "search",
+                 "agentId": record.id}
+                for word in sorted(search.words(record))]
 
     @staticmethod
     def numeric_id_guard_item(record: AgentRecord) -> Item:
@@ -231,14 +266,49 @@ class AgentStore(StoreBase):
 
     def agent_page(self, wanted: AgentFilter, *, limit: int,
                    after: str | None) -> tuple[list[AgentRecord], str | None]:
-        """Up to ``limit`` agents ``wanted`` accepts after account ``after``, and the
-        account to continue after."""
+        """Up to ``limit`` agents ``wanted`` accepts after position ``after``, and the
+        position to continue after (``None``: nothing more)."""
+        if wanted.account is not None or wanted.email is not None:
+            return self._exact_page(wanted, after), None
         source = list_source(wanted)
+        condition = self._page_condition(source, after)
+        page: list[AgentRecord] = []
+        seen: set[str] = set()
+        start: Key | None = None
+        if source.by_word is not None and after is not None:
+            start = {"pk": source.partition, "sk": after}
+        read = 0
+        while True:
+            needed = (limit - len(page)) * source.fan_out + 1
+            items, start = self.table.query(condition, index=source.index,
+                                            limit=min(needed, READ_BUDGET - read),
+                                            start_key=start,
+                                            filter_expression=source.filter,
+                                            consistent=source.index is None)
+            read += len(items)
+            candidates = self._candidates(source, items, seen)
+            for index, (item, record) in enumerate(candidates):
+                if not wanted.accepts(record):
+                    continue
+                page.append(record)
+                if len(page) == limit:
+                    more = index < len(candidates) - 1 or start is not None
+                    return page, (source.position(item) if more else None)
+            if start is None:
+                return page, None
+            if read >= READ_BUDGET:  # bounded: a short page that continues
+                return page, source.position(items[-1])
+
+    @staticmethod
+    def _page_condition(source: ListSource, after: str | None) -> Expression:
         pk_name, sk_name = source.attributes
         text = "#lp = :lp"
         names = {"#lp": pk_name, **source.names}
         values: dict[str, Any] = {":lp": source.partition, **source.values}
-        if after is not None and source.below is not None:
+        if source.by_word is not None:  # continues through ExclusiveStartKey
+            text += " AND begins_with(#ls, :term)"
+            values[":term"] = source.by_word
+        elif after is not None and source.below is not None:
             text += " AND #ls BETWEEN :after AND :below"
             values[":after"] = keys.after_account(after)
             values[":below"] = source.below
@@ -248,41 +318,36 @@ class AgentStore(StoreBase):
         elif source.below is not None:
             text += " AND #ls < :below"
             values[":below"] = source.below
-        if after is not None or source.below is not None:
+        if "#ls" in text:
             names["#ls"] = sk_name
-        condition = Expression(text, names, values)
-        page: list[AgentRecord] = []
-        seen: set[str] = set()
-        start: Key | None = None
-        while True:
-            needed = (limit - len(page)) * source.fan_out + 1
-            items, start = self.table.query(condition, index=source.index,
-                                            limit=min(needed, 500), start_key=start,
-                                            filter_expression=source.filter,
-                                            consistent=source.index is None)
-            candidates = self._candidates(source, items, seen)
-            for position, record in enumerate(candidates):
-                if not wanted.accepts(record):
-                    continue
-                page.append(record)
-                if len(page) == limit:
-                    more = position < len(candidates) - 1 or start is not None
-                    return page, (record.account.lower() if more else None)
-            if start is None:
-                return page, None
+        return Expression(text, names, values)
+
+    def _exact_page(self, wanted: AgentFilter, after: str | None) -> list[AgentRecord]:
+        """At most one agent: the one whose account (else verified email) is asked for,
+        read through its uniqueness guard (two round trips, whatever the table's size)."""
+        guard = self.table.get(keys.account_guard(wanted.account) if wanted.account is not None
+                               else keys.email_guard(str(wanted.email)))
+        if guard is None:
+            return []
+        found = self.get_agents([str(guard["agentId"])]).values()
+        return [record for record in found if wanted.accepts(record)
+                and (after is None or record.account.lower() > after)]
 
     def _candidates(self, source: ListSource, items: list[Item],
-                    seen: set[str]) -> list[AgentRecord]:
+                    seen: set[str]) -> list[tuple[Item, AgentRecord]]:
+        """The agents ``items`` point at (or are), each with its first item, in order;
+        an agent already on the page (``seen``: several of its words match) once."""
         if source.profiles:
-            return [AgentRecord.model_validate(item) for item in items]
-        ordered: list[str] = []
+            return [(item, AgentRecord.model_validate(item)) for item in items]
+        first: dict[str, Item] = {}
         for item in items:
             agent_id = str(item["agentId"])
             if agent_id not in seen:
                 seen.add(agent_id)
-                ordered.append(agent_id)
-        records = self.get_agents(ordered)
-        return [records[agent_id] for agent_id in ordered if agent_id in records]
+                first[agent_id] = item
+        records = self.get_agents(list(first))
+        return [(item, records[agent_id]) for agent_id, item in first.items()
+                if agent_id in records]
 
     def numeric_ids(self) -> list[int]:
         """Every numeric id in use, ascending (the guards' list partition in ``gsi1``)."""

@@ -19,6 +19,7 @@ from roster.models.credentials import PasswordCredential, SessionRecord
 from roster.models.outbox import OutboxMessage
 from roster.ports.credentials import NOBODY, PasswordChange
 from roster.repository import keys
+from roster.repository.agents import attribute_moves
 from roster.repository.base import StoreBase, ttl_of
 from roster.repository.table import (
     ConditionFailed,
@@ -256,6 +257,8 @@ class CredentialStore(StoreBase):
                                      failure=failure if change.expected_epoch is not None
                                      or change.expected_version is not None else None),
         ]
+        if status != record.passwordStatus:  # its listing partition follows
+            operations += attribute_moves(record, passwordStatus=status)
         if change.keep_session is not None:
             assert change.expected_epoch is not None
             operations.append(update(

@@ -174,7 +174,6 @@ def idempotency_partition(function: str) -> str:
 
 # ---------------------------------------------------------------- agent listings (issue 3)
 NUMERIC_ID_LIST_PARTITION = "NUMERICIDS"  # gsi1pk of numeric-id guards: the ids in use
-SEARCH_PREFIX_LENGTH = 4  # q searches by prefixes of up to this many characters
 ASSIGNMENT_PREFIX = "ASSIGN#"
 
 
@@ -187,13 +186,15 @@ def active_partition(active: bool) -> str:
     return f"{AGENT_LIST_PARTITION}#ACTIVE#{str(active).lower()}"
 
 
-def search_partition(prefix: str) -> str:
-    return f"PREFIX#{prefix}"
+def word_partition(word: str) -> str:
+    """The partition of the search words starting with ``word``'s first character."""
+    return f"WORD#{word[:1]}"
 
 
-def search(prefix: str, account: str, agent_id: str, field: str) -> Key:
-    """One prefix (1..4 characters, lower case) of one field (account, email or alias)."""
-    return {"pk": search_partition(prefix), "sk": f"{account.lower()}#{agent_id}#{field}"}
+def word(word: str, account: str, agent_id: str) -> Key:
+    """One folded word of an agent (``roster.models.search``), sorted by word, then
+    account: ``q``'s results in that order, read with ``begins_with(sk, term)``."""
+    return {"pk": word_partition(word), "sk": f"{word}#{account.lower()}#{agent_id}"}
 
 
 def assignment_counts(agent_id: str) -> Key:

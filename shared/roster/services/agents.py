@@ -12,7 +12,7 @@ import re
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any, Literal
 
@@ -214,18 +214,20 @@ def get_agent(agent_id: str) -> AgentRecord:
     return record
 
 
-def list_agents(*, limit: int, page_cursor: str | None, active: bool | None,
-                role: str | None, queue: str | None, group_id: str | None,
-                q: str | None) -> AgentPage:
-    """A page ordered by account (the store reads the most selective of the filters)."""
+def list_agents(*, limit: int, page_cursor: str | None, q: str | None,
+                wanted: AgentFilter) -> AgentPage:
+    """A page ordered by account of the agents ``wanted`` and ``q`` accept (the store
+    reads the most selective of the filters)."""
     after: str | None = None
     position = cursor.position(page_cursor, scope=LIST_SCOPE)
     if position is not None:
         after = position.get("after")
         if not isinstance(after, str) or len(position) != 1:
             raise InvalidCursor()
-    wanted = AgentFilter(active=active, role=role, queue=queue, group_id=group_id,
-                         q=(q or "").strip().lower())
+    wanted = replace(wanted, q=(q or "").strip())
+    if wanted.q and not wanted.terms:
+        raise ValidationFailed("q has no letter or digit to search for",
+                               errors=[{"field": "q", "message": "Needs a letter or digit"}])
     records, last = agent_store().agent_page(wanted, limit=limit, after=after)
     return AgentPage(items=agent_views(records),
                      nextCursor=(cursor.encode({"after": last}, scope=LIST_SCOPE)
@@ -479,6 +481,18 @@ def set_group(actor: Actor, agent_id: str, group_id: str | None) -> Changed:
             raise AgentLoggedOn("Log the agent off its queues before moving it")
         return change_agent(actor, record, {"groupId": group_id}, expected_version=expected,
                             conflict=conflict, action="agent.group_changed")
+
+    return _with_retries(agent_id, None, apply, acting=(actor, Act.MANAGE))
+
+
+def log_off(actor: Actor, agent_id: str) -> Changed:
+    """An administrator logs an agent off its queues, so that it can be deleted or moved
+    to another group (audited as ``agent.logged_off``; already off: nothing written)."""
+
+    def apply(record: AgentRecord, expected: int, conflict: RosterError) -> Changed:
+        return change_agent(actor, record, {"queueStatus": "logged_off", "activeProfileId": None},
+                            expected_version=expected, conflict=conflict,
+                            action="agent.logged_off")
 
     return _with_retries(agent_id, None, apply, acting=(actor, Act.MANAGE))
 

@@ -1,4 +1,5 @@
-"""PUT /agents/{id}/group, PUT /me/queue-status and the photo routes."""
+"""PUT /agents/{id}/group, PUT /me/queue-status, PUT /agents/{id}/queue-status and the
+photo routes."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import json
 import pytest
 from support.agents import AGENT_PASSWORD
 from support.api import Caller, new_agent, signed_in
+from support.audit import audit_events
 from support.catalog import catalog
 
 
@@ -103,3 +105,36 @@ def test_an_agent_logs_on_and_off_its_queues(admin: Caller) -> None:
     # And logging off is 204 too
     assert me.call("PUT", "/me/queue-status", {"status": "logged_off"}).status == 204
     assert me.call("GET", "/me").json()["queueStatus"] == "logged_off"
+
+
+def test_an_admin_logs_an_agent_off_so_it_can_be_moved_and_deleted(admin: Caller) -> None:
+    # Given a logged-on agent, which therefore cannot be moved or deleted
+    catalog("groups", "bergen")
+    agent = new_agent(admin, "jdoe")
+    me = signed_in(admin.runtime, "jdoe", AGENT_PASSWORD)
+    assert me.call("PUT", "/me/queue-status", {"status": "logged_on"}).status == 204
+    moved = admin.call("PUT", f"/agents/{agent['id']}/group", {"groupId": "bergen"})
+    assert moved.status == 409 and moved.json()["code"] == "agent_logged_on"
+    # When an admin logs it off (by account: any agent reference works)
+    assert admin.call("PUT", "/agents/jdoe/queue-status",
+                      {"status": "logged_off"}).status == 204
+    # Then it is off, the act is audited, and it can be moved and deleted
+    assert admin.call("GET", f"/agents/{agent['id']}").json()["queueStatus"] == "logged_off"
+    assert [event["action"] for event in audit_events(agent["id"])].count(
+        "agent.logged_off") == 1
+    assert admin.call("PUT", f"/agents/{agent['id']}/group",
+                      {"groupId": "bergen"}).status == 200
+    assert admin.call("DELETE", f"/agents/{agent['id']}").status == 204
+
+
+@pytest.mark.parametrize("body", [{"status": "logged_on"}, {}, {"status": "logged_off",
+                                                                  "profileId": "x"}])
+def test_an_admin_cannot_log_an_agent_on(admin: Caller, body: dict[str, object]) -> None:
+    agent = new_agent(admin, "jdoe")
+    response = admin.call("PUT", f"/agents/{agent['id']}/queue-status", body)
+    assert response.status == 422 and response.json()["code"] == "validation_failed"
+
+
+def test_logging_off_an_unknown_agent_is_404(admin: Caller) -> None:
+    response = admin.call("PUT", "/agents/nobody-here/queue-status", {"status": "logged_off"})
+    assert response.status == 404

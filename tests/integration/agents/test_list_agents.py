@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from support.api import Caller, new_agent
+from support.agents import AGENT_PASSWORD
+from support.api import Caller, new_agent, signed_in
 from support.catalog import catalog
 
 
@@ -64,12 +65,83 @@ def test_items_are_full_resources(admin: Caller, crowd: dict[str, Any]) -> None:
 
 
 @pytest.mark.parametrize("query", [
-    {"limit": "0"}, {"limit": "101"}, {"limit": "ten"}, {"active": "maybe"},
+    {"limit": "0"}, {"limit": "101"}, {"limit": "ten"}, {"active": "maybe"}, {"role": ""},
+    {"group": "oslo"}, {"Active": "true"}, {"limit": "2", "sort": "email"},
 ])
-def test_bad_query_is_422(admin: Caller, query: dict[str, str]) -> None:
+def test_bad_query_is_422_naming_the_parameter(admin: Caller, query: dict[str, str]) -> None:
+    # When a parameter is unknown (not silently ignored) or its value is bad
     response = admin.call("GET", "/agents", query=query)
+    # Then the answer is 422 naming that parameter
     assert response.status == 422
-    assert response.json()["code"] == "validation_failed"
+    problem = response.json()
+    assert problem["code"] == "validation_failed"
+    assert [error["field"] for error in problem["errors"]] == [list(query)[-1]]
+
+
+def test_exact_and_attribute_filters(admin: Caller, crowd: dict[str, Any]) -> None:
+    # Given agents with skills, languages, business units and a queue status
+    catalog("skills", "billing")
+    billing = [{"skillId": "billing", "level": 2}]
+    assert admin.call("PATCH", "/agents/anna", {"skills": billing, "language": "nb",
+                                                 "businessUnit": "North"}).status == 200
+    assert admin.call("PATCH", "/agents/dina", {"skills": billing}).status == 200
+    dina = signed_in(admin.runtime, "dina", AGENT_PASSWORD)
+    assert dina.call("PUT", "/me/queue-status", {"status": "logged_on"}).status == 204
+    # Then each filter finds exactly its agents, ANDed with the others
+    assert _accounts(admin, skill="billing") == ["anna", "dina"]
+    assert _accounts(admin, skill="billing", queue="support") == ["dina"]
+    assert _accounts(admin, language="nb") == ["anna"]
+    assert _accounts(admin, businessUnit="North") == ["anna"]
+    assert _accounts(admin, businessUnit="north") == []
+    assert _accounts(admin, queueStatus="logged_on") == ["dina"]
+    assert _accounts(admin, account="BOB") == ["Bob"]
+    assert _accounts(admin, account="Bob", active="true") == []
+    assert _accounts(admin, email="zorro@example.com") == ["carl"]
+    bad = admin.call("GET", "/agents", query={"queueStatus": "away"})
+    assert bad.status == 422 and bad.json()["errors"][0]["field"] == "queueStatus"
+
+
+def test_password_status_filter_follows_password_changes(admin: Caller) -> None:
+    # Given an invited agent (no password yet) and one with a set password
+    invited = admin.call("POST", "/agents", {"account": "inv", "email": "inv@example.com",
+                                             "firstName": "Inv", "passwordMode": "invite",
+                                             "sendWelcome": False})
+    assert invited.status == 201
+    new_agent(admin, "settled")
+    assert _accounts(admin, passwordStatus="none") == ["inv"]
+    assert "settled" in _accounts(admin, passwordStatus="set")
+    # When an administrator gives the invited one a temporary password
+    reset = admin.call("POST", "/agents/inv/password", {"generate": True})
+    assert reset.status == 200
+    # Then it moved from one status's listing to the other's
+    assert _accounts(admin, passwordStatus="none") == []
+    assert _accounts(admin, passwordStatus="temporary") == ["inv"]
+    bad = admin.call("GET", "/agents", query={"passwordStatus": "unknown"})
+    assert bad.status == 422 and bad.json()["errors"][0]["field"] == "passwordStatus"
+
+
+def test_q_finds_word_starts_without_case_or_accents(admin: Caller) -> None:
+    # Given agents with accented names
+    new_agent(admin, "aase", firstName="Åse", lastName="Ødegård")
+    new_agent(admin, "jdoe", firstName="Jane", lastName="Doe")
+    # Then q finds the start of any word, folded, several terms ANDed
+    assert _accounts(admin, q="ase") == ["aase"]
+    assert _accounts(admin, q="ODEG") == ["aase"]
+    assert _accounts(admin, q="doe") == ["jdoe"]
+    assert _accounts(admin, q="jane d") == ["jdoe"]
+    assert _accounts(admin, q="jane å") == []
+    # And a q without a letter or digit is 422 naming it
+    bad = admin.call("GET", "/agents", query={"q": "..."})
+    assert bad.status == 422 and bad.json()["errors"][0]["field"] == "q"
+
+
+def test_filters_combine_with_and(admin: Caller, crowd: dict[str, Any]) -> None:
+    assert _accounts(admin, queue="sales") == ["anna", "Bob"]
+    assert _accounts(admin, queue="sales", active="true") == ["anna"]
+    assert _accounts(admin, queue="support", groupId="oslo") == ["dina"]
+    assert _accounts(admin, role="manager", active="false") == ["erik"]
+    assert _accounts(admin, q="ann", groupId="oslo") == ["anna"]
+    assert _accounts(admin, q="ann", queue="support") == []
 
 
 @pytest.mark.parametrize("cursor", ["garbage", "eyJhZnRlciI6ImEifQ.0000000000000000",

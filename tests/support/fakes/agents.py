@@ -17,6 +17,7 @@ from roster.errors import (
     UnknownReference,
     VersionConflict,
 )
+from roster.models import search
 from roster.models.agent import REFERENCE_FIELDS, AgentRecord, reference_values
 from roster.models.agents_api import Assignment
 from roster.models.audit import AuditEvent
@@ -87,12 +88,23 @@ class MemoryAgentStore:
 
     def agent_page(self, wanted: AgentFilter, *, limit: int,
                    after: str | None) -> tuple[list[AgentRecord], str | None]:
-        ordered = sorted((record for record in self.world.agents.values()
-                          if wanted.accepts(record)
-                          and (after is None or record.account.lower() > after)),
-                         key=lambda record: record.account.lower())
-        page = ordered[:limit]
-        return page, (page[-1].account.lower() if len(ordered) > limit else None)
+        accepted = [record for record in self.world.agents.values() if wanted.accepts(record)]
+        if wanted.terms:  # ordered by (matched word, account), an agent once per page
+            term = search.driving_term(wanted.terms)
+            entries = sorted((f"{word}#{record.account.lower()}#{record.id}", record)
+                             for record in accepted for word in search.words(record)
+                             if word.startswith(term))
+        else:
+            entries = sorted((record.account.lower(), record) for record in accepted)
+        remaining = [(position, record) for position, record in entries
+                     if after is None or position > after]
+        page: list[AgentRecord] = []
+        for index, (position, record) in enumerate(remaining):
+            if record not in page:
+                page.append(record)
+            if len(page) == limit:
+                return page, (position if index < len(remaining) - 1 else None)
+        return page, None
 
     def numeric_ids(self) -> list[int]:
         return sorted(self.world.numeric_ids)

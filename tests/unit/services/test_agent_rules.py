@@ -27,7 +27,7 @@ from roster.models.agents_api import (
     QueueStatusRequest,
     UpdateAgentRequest,
 )
-from roster.ports.agents import agent_store
+from roster.ports.agents import AgentFilter, agent_store
 from roster.services import agents, assignments
 from support.fakes import Fakes
 
@@ -278,12 +278,12 @@ def test_listings_filter_and_page_by_account(fakes: Fakes, admin: Actor) -> None
     for account in ("carol", "alice", "bob", "dave"):
         create(admin, account, queues=["sales"] if account != "dave" else [],
                active=account != "carol")
-    first = agents.list_agents(limit=2, page_cursor=None, active=None, role=None,
-                               queue="sales", group_id=None, q=None)
+    first = agents.list_agents(limit=2, page_cursor=None, q=None,
+                               wanted=AgentFilter(queue="sales"))
     assert [a.account for a in first.items] == ["alice", "bob"]
-    rest = agents.list_agents(limit=2, page_cursor=first.nextCursor, active=None, role=None,
-                              queue="sales", group_id=None, q=None)
+    rest = agents.list_agents(limit=2, page_cursor=first.nextCursor, q=None,
+                              wanted=AgentFilter(queue="sales"))
     assert [a.account for a in rest.items] == ["carol"] and rest.nextCursor is None
-    active = agents.list_agents(limit=10, page_cursor=None, active=True, role=None,
-                                queue=None, group_id=None, q=" B ")
+    active = agents.list_agents(limit=10, page_cursor=None, q=" B ",
+                                wanted=AgentFilter(active=True))
     assert [a.account for a in active.items] == ["bob"]
