@@ -99,17 +99,14 @@ class Client:
         """The id of the agent named by ``name``, an id or an account.
 
         The one place that knows how: a UUID is an id; an account is looked up with the
-        exact ``account`` filter, then with ``q`` (a prefix search) for a server that
-        does not have that filter, keeping only the exact (ASCII case-folded) match.
-        Once every server accepts an account wherever an id goes, this returns ``name``.
+        exact ``account`` filter of ``GET /agents`` (one request, read through the
+        account's uniqueness guard). Routes under ``/agents/{id}`` take an account as
+        well, but ``GET /audit?agentId=`` and the tables need the id.
         """
         if UUID.match(name):
             return name
-        wanted = name.lower()
-        for params in ({"account": name}, {"q": name}):
-            for agent in self.items("/agents", params):
-                if str(agent.get("account", "")).lower() == wanted:
-                    return str(agent["id"])
+        for agent in self.items("/agents", {"account": name}):
+            return str(agent["id"])
         raise CliError("not_found", f"no agent has the account {name!r}")
 
     def _refresh(self) -> None:
