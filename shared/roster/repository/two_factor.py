@@ -376,7 +376,8 @@ class TwoFactorStore(StoreBase):
             if not record.locked:
                 counted = ("twoFactorFailures = :seen" if seen else
                            "(attribute_not_exists(twoFactorFailures) OR twoFactorFailures = :seen)")
-                with suppress(_NotTheLock):
+                # _NotTheLock, or another transaction on the profile meanwhile: read again
+                with suppress(ConcurrentChange):
                     self.table.transact([
                         update(key, "SET locked = :true, updatedAt = :at "
                                     "ADD twoFactorFailures :one, version :one",
