@@ -49,12 +49,14 @@ def render_scale(rows: list[ScaleRow]) -> list[str]:
     lines += [f"| {r.agents:,} | {r.seconds:.0f} s | {r.list_reads} | {detail(r.list_calls)} | "
               f"{r.cleanup_reads} | {detail(r.cleanup_calls)} | {r.expired} |" for r in rows]
     lines += ["", "One page (50) of filtered `GET /agents`, items read (the seeded agents have "
-              "their reference, attribute and word items; half speak nb, half have the skill):",
+              "their reference, attribute and word items; half speak nb, half have the skill; "
+              "*short page*: fewer matches than 50, so flat is judged from the size before "
+              "the largest):",
               "", "| agents | " + " | ".join(f"`?{label}`" for label in FILTERED_PAGES) + " |",
               "|---|" + "---|" * len(FILTERED_PAGES)]
-    lines += [f"| {r.agents:,} | " + " | ".join(str(r.filtered_reads[label])
-                                                for label in FILTERED_PAGES) + " |"
-              for r in rows]
+    lines += [f"| {r.agents:,} | " + " | ".join(
+        f"{r.filtered_reads[label]}{'' if r.filtered_full[label] else ' (*short page*)'}"
+        for label in FILTERED_PAGES) + " |" for r in rows]
     lines += ["", f"Flat (no growth from {rows[0].agents:,} to {rows[-1].agents:,} agents): "
               f"{_yes(flat(rows))}."]
     return lines
