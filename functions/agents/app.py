@@ -126,13 +126,15 @@ def get_agents(limit: Limit = 50, cursor: Cursor = None,
                language: Filter = None, businessUnit: Filter = None,
                queueStatus: Annotated[QueueStatus | None, Query()] = None,
                passwordStatus: Annotated[PasswordStatus | None, Query()] = None,
+               locked: Annotated[bool | None, Query()] = None,
+               twoFactorEnabled: Annotated[bool | None, Query()] = None,
                account: Filter = None, email: Filter = None,
                q: Filter = None, *, query: QueryNames) -> AgentPage:
     refuse_unknown_query(query, LIST_PARAMETERS)
     return agents.list_agents(limit=limit, page_cursor=cursor, q=q, wanted=AgentFilter(
         active=active, role=role, queue=queue, skill=skill, group_id=groupId,
         language=language, business_unit=businessUnit, queue_status=queueStatus,
-        password_status=passwordStatus,
+        password_status=passwordStatus, locked=locked, two_factor_enabled=twoFactorEnabled,
         account=account, email=email))
 
 

@@ -1,6 +1,7 @@
 """``python -m infra.bench`` (``make bench``): the whole bench, report written into
 docs/performance.md; ``--routes [TEXT]``: only the round trips of the routes whose path
-contains TEXT (all without it), printed, nothing written."""
+contains TEXT (all without it), printed, nothing written; ``--scale-only``: only the
+cost as the table grows, its section replaced in docs/performance.md."""
 
 from __future__ import annotations
 
@@ -9,7 +10,14 @@ import time
 
 from infra.bench.footprint import measure_cold_imports, measure_sizes
 from infra.bench.harness import local_stack
-from infra.bench.report import render_imports, render_routes, render_scale, render_sizes, write_doc
+from infra.bench.report import (
+    render_imports,
+    render_routes,
+    render_scale,
+    render_sizes,
+    replace_section,
+    write_doc,
+)
 from infra.bench.routes import RouteRow, measure_routes
 from infra.bench.scale import measure_scale
 
@@ -30,8 +38,17 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m infra.bench", description=__doc__)
     parser.add_argument("--routes", nargs="?", const="", metavar="TEXT",
                         help="only the round trips of the routes whose path contains TEXT")
-    only = parser.parse_args(argv).routes
+    parser.add_argument("--scale-only", action="store_true",
+                        help="only the cost as the table grows (its section rewritten)")
+    arguments = parser.parse_args(argv)
+    only = arguments.routes
     started = time.perf_counter()
+    if arguments.scale_only:
+        with local_stack() as bench:
+            section = "\n".join(render_scale(measure_scale(bench)))
+        print(section)
+        replace_section(section)
+        return 0
     with local_stack() as bench:
         routes = measure_routes(bench, only or None)
         if only is not None:

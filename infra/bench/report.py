@@ -7,7 +7,7 @@ from infra.bench import ROOT
 from infra.bench.footprint import RATIO_GOAL, RUNS, ImportRow, Size
 from infra.bench.harness import detail
 from infra.bench.routes import RouteRow
-from infra.bench.scale import EXPIRED_CHANGES, ScaleRow, flat
+from infra.bench.scale import EXPIRED_CHANGES, FILTERED_PAGES, ScaleRow, flat
 
 PERFORMANCE_DOC = ROOT / "docs" / "performance.md"
 BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
@@ -48,6 +48,15 @@ def render_scale(rows: list[ScaleRow]) -> list[str]:
              "read | its calls | changes ended |", "|---|---|---|---|---|---|---|"]
     lines += [f"| {r.agents:,} | {r.seconds:.0f} s | {r.list_reads} | {detail(r.list_calls)} | "
               f"{r.cleanup_reads} | {detail(r.cleanup_calls)} | {r.expired} |" for r in rows]
+    lines += ["", "One page (50) of filtered `GET /agents`, items read (the seeded agents have "
+              "their reference, attribute and word items; half speak nb, half have the skill; "
+              "*short page*: fewer matches than 50, so flat is judged from the size before "
+              "the largest):",
+              "", "| agents | " + " | ".join(f"`?{label}`" for label in FILTERED_PAGES) + " |",
+              "|---|" + "---|" * len(FILTERED_PAGES)]
+    lines += [f"| {r.agents:,} | " + " | ".join(
+        f"{r.filtered_reads[label]}{'' if r.filtered_full[label] else ' (*short page*)'}"
+        for label in FILTERED_PAGES) + " |" for r in rows]
     lines += ["", f"Flat (no growth from {rows[0].agents:,} to {rows[-1].agents:,} agents): "
               f"{_yes(flat(rows))}."]
     return lines
@@ -83,3 +92,18 @@ def write_doc(report: str) -> None:
         head, _, rest = text.partition(BEGIN)
         _, _, tail = rest.partition(END)
         PERFORMANCE_DOC.write_text(f"{head}{BEGIN}\n{report}{END}{tail}", encoding="utf-8")
+
+
+def replace_section(section: str) -> None:
+    """Put ``section`` (a rendered report section) in place of the one with its heading in
+    the bench's part of docs/performance.md, the rest as the last run wrote it."""
+    if not PERFORMANCE_DOC.exists():
+        return
+    text = PERFORMANCE_DOC.read_text(encoding="utf-8")
+    heading = section.split("\n", 1)[0]
+    start = text.find(heading)
+    if start < 0 or BEGIN not in text or END not in text:
+        raise SystemExit(f"no {heading!r} section in {PERFORMANCE_DOC}: run the whole bench")
+    following = text.find("\n## ", start + len(heading))
+    end = text.index(END) if following < 0 else min(following + 1, text.index(END))
+    PERFORMANCE_DOC.write_text(f"{text[:start]}{section}\n\n{text[end:]}", encoding="utf-8")

@@ -188,6 +188,10 @@ CROWD_FILTERS = [
     (AgentFilter(queue_status="logged_off", language="nb"), ["Bob"]),
     (AgentFilter(password_status="set"), ["carl"]),
     (AgentFilter(password_status="none", active=False), ["Bob", "erik"]),
+    (AgentFilter(locked=True), ["Bob", "dina"]),
+    (AgentFilter(locked=False, active=False), ["erik"]),
+    (AgentFilter(two_factor_enabled=True), ["anna", "dina"]),
+    (AgentFilter(two_factor_enabled=False, locked=True), ["Bob"]),
     (AgentFilter(account="BOB"), ["Bob"]),  # exact, any letter case
     (AgentFilter(account="bo"), []),
     (AgentFilter(account="Bob", active=True), []),
@@ -206,11 +210,11 @@ def test_every_filter_pages_one_agent_at_a_time(stores: Stores) -> None:
     billing = [{"skillId": "billing", "level": 3}]
     stores.add("admin", roles=["admin"])
     stores.add("anna", queues=["sales"], groupId="oslo", alias="Zed Alpha", skills=billing,
-               businessUnit="north")
-    stores.add("Bob", queues=["sales", "support"], active=False, language="nb")
+               businessUnit="north", twoFactorEnabled=True)
+    stores.add("Bob", queues=["sales", "support"], active=False, language="nb", locked=True)
     stores.add("carl", roles=["manager"], email="Zorro@Example.com", passwordStatus="set")
     stores.add("dina", queues=["support"], groupId="oslo", skills=billing, language="nb",
-               queueStatus="logged_on")
+               queueStatus="logged_on", locked=True, twoFactorEnabled=True)
     stores.add("erik", active=False, roles=["agent", "manager"], businessUnit="north")
     stores.add("annabelle")
     # When each filter is read one agent per page (every source's paging exercised)

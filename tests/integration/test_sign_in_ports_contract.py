@@ -16,12 +16,14 @@ from roster.errors import AccountLocked, InvalidSession, InvalidTwoFactorCode, T
 from roster.models.agent import AgentRecord
 from roster.models.credentials import Challenge, LoginThrottle
 from roster.models.two_factor import BackupCode, TotpCredential
+from roster.ports.agents import AgentFilter, AgentStore
 from roster.ports.attempts import PasswordAttempts, Throttle
 from roster.ports.sessions import SessionStore
 from roster.ports.two_factor import TwoFactorStore
 from roster.repository import get_repository
 from roster.repository.password_attempts import throttle_key
 from support.clocks import SteerableClock, steer_clock
+from support.fakes.agents import MemoryAgentStore
 from support.fakes.attempts import FakePasswordAttempts
 from support.fakes.attempts import throttle_key as fake_throttle_key
 from support.fakes.sessions import FakeSessionStore
@@ -39,13 +41,15 @@ class Stores:
     add: Any  # (AgentRecord) -> None
     agent: Any  # (agent id) -> AgentRecord
     throttle: Any  # (Throttle) -> LoginThrottle
+    listed: Any  # (AgentFilter) -> the ids of the agents its first page lists
 
 
 def fake_stores() -> Stores:
     world = World()
     return Stores(FakePasswordAttempts(world), FakeTwoFactorStore(world),
                   FakeSessionStore(world), world.add_agent, world.agents.__getitem__,
-                  lambda t: world.throttles.get(fake_throttle_key(t), LoginThrottle()))
+                  lambda t: world.throttles.get(fake_throttle_key(t), LoginThrottle()),
+                  lambda wanted: _ids(MemoryAgentStore(world), wanted))
 
 
 def dynamodb_stores() -> Stores:
@@ -59,7 +63,13 @@ def dynamodb_stores() -> Stores:
     return Stores(repository, repository, repository,
                   lambda record: repository.create_agent(record, password=None), agent,
                   lambda t: LoginThrottle.model_validate(
-                      repository.table.get(throttle_key(t)) or {}))
+                      repository.table.get(throttle_key(t)) or {}),
+                  lambda wanted: _ids(repository, wanted))
+
+
+def _ids(agents: AgentStore, wanted: AgentFilter) -> list[str]:
+    page, _ = agents.agent_page(wanted, limit=50, after=None)
+    return [record.id for record in page]
 
 
 @pytest.fixture(params=["fake", "dynamodb"])
@@ -155,7 +165,7 @@ def enrolled(stores: Stores, **fields: Any) -> AgentRecord:
     credential = TotpCredential(encryptedSeed="c2VlZA==", enrolmentId="e1",
                                 createdAt=clock.iso(clock.now()))
     stores.two_factor.start_totp_enrolment(record.id, credential, audit=[])
-    stores.two_factor.enable_totp(record.id, "e1", 100, [("digest-1", BackupCode(
+    stores.two_factor.enable_totp(record, "e1", 100, [("digest-1", BackupCode(
         source="enrolment", enrolmentId="e1", createdAt=clock.iso(clock.now())))],
         audit=[], messages=[])
     return stores.agent(record.id)
@@ -175,7 +185,7 @@ def test_wrong_codes_are_counted_exactly_and_the_limit_locks(stores: Stores) -> 
     for _ in range(5):
         stores.two_factor.spend_two_factor_attempt(record.id, max_failures=5)
         counts.append(stores.two_factor.record_two_factor_failure(
-            record.id, max_failures=5, audit=[]))
+            record, max_failures=5, audit=[]))
     assert counts == [1, 2, 3, 4, 5]
     assert stores.agent(record.id).locked
     with pytest.raises(AccountLocked):
@@ -186,6 +196,44 @@ def test_wrong_codes_are_counted_exactly_and_the_limit_locks(stores: Stores) -> 
     stores.two_factor.unlock_agent(stores.agent(record.id), audit=[])
     after = stores.agent(record.id)
     assert (after.locked, after.twoFactorFailures) == (False, 0)
+
+
+def test_the_lock_and_two_factor_writes_move_the_listings(stores: Stores) -> None:
+    # Given an agent with 2FA on (enabled through the port)
+    record = enrolled(stores)
+    assert stores.listed(AgentFilter(two_factor_enabled=True)) == [record.id]
+    assert stores.listed(AgentFilter(two_factor_enabled=False)) == []
+    assert stores.listed(AgentFilter(locked=False)) == [record.id]
+    # When wrong codes reach the limit, Then it is listed as locked only
+    for _ in range(3):
+        stores.two_factor.record_two_factor_failure(record, max_failures=3, audit=[])
+    assert stores.listed(AgentFilter(locked=True)) == [record.id]
+    assert stores.listed(AgentFilter(locked=False)) == []
+    # And a failure past the limit (already locked) moves nothing more
+    assert stores.two_factor.record_two_factor_failure(record, max_failures=3, audit=[]) == 4
+    assert stores.listed(AgentFilter(locked=True)) == [record.id]
+    # When it is unlocked and 2FA reset by an administrator, Then both move back
+    stores.two_factor.unlock_agent(stores.agent(record.id), audit=[])
+    assert stores.listed(AgentFilter(locked=True)) == []
+    assert stores.listed(AgentFilter(locked=False)) == [record.id]
+    current = stores.agent(record.id)
+    stores.two_factor.disable_totp(current, was_enabled=True, audit=[], messages=[],
+                                   expected_version=current.version)
+    assert stores.listed(AgentFilter(two_factor_enabled=True)) == []
+    assert stores.listed(AgentFilter(two_factor_enabled=False, locked=False)) == [record.id]
+
+
+def test_a_lock_counts_from_what_is_there_when_the_read_is_stale(stores: Stores) -> None:
+    # Given an agent read before its failures were counted elsewhere (a lowered limit)
+    record = enrolled(stores)
+    for _ in range(3):
+        stores.two_factor.record_two_factor_failure(record, max_failures=5, audit=[])
+    # When a failure is counted against a limit already passed
+    count = stores.two_factor.record_two_factor_failure(record, max_failures=2, audit=[])
+    # Then it counts exactly once, locks, and the lock's listing follows
+    assert count == 4
+    assert stores.agent(record.id).locked
+    assert stores.listed(AgentFilter(locked=True)) == [record.id]
 
 
 def test_in_flight_attempts_hold_the_limit_until_reclaimed(
@@ -228,9 +276,9 @@ def test_turning_off_with_a_used_step_fails_and_with_a_new_one_removes_everythin
         stores: Stores) -> None:
     record = enrolled(stores)
     with pytest.raises(InvalidTwoFactorCode):
-        stores.two_factor.disable_totp(record.id, was_enabled=True, audit=[], messages=[],
+        stores.two_factor.disable_totp(record, was_enabled=True, audit=[], messages=[],
                                        enrolment_id="e1", step=100)
-    stores.two_factor.disable_totp(record.id, was_enabled=True, audit=[], messages=[],
+    stores.two_factor.disable_totp(record, was_enabled=True, audit=[], messages=[],
                                    enrolment_id="e1", step=101)
     after, credential = stores.two_factor.load_two_factor(record.id)
     assert after is not None and not after.twoFactorEnabled and credential is None
@@ -246,7 +294,7 @@ def test_a_right_code_forgives_the_failures_only_when_no_other_guess_is_in_fligh
     wrong guesses hold: the TOTP burst then got more than 5 comparisons)."""
     record = enrolled(stores)
     stores.two_factor.spend_two_factor_attempt(record.id, max_failures=5)
-    stores.two_factor.record_two_factor_failure(record.id, max_failures=5, audit=[])
+    stores.two_factor.record_two_factor_failure(record, max_failures=5, audit=[])
     stores.two_factor.spend_two_factor_attempt(record.id, max_failures=5)  # in flight
     stores.two_factor.spend_two_factor_attempt(record.id, max_failures=5)  # the right one
     stores.two_factor.pass_second_factor(record.id, challenge_digest=None, enrolment_id="e1",
@@ -257,13 +305,13 @@ def test_a_right_code_forgives_the_failures_only_when_no_other_guess_is_in_fligh
     with pytest.raises(TooManyAttempts):
         stores.two_factor.spend_two_factor_attempt(record.id, max_failures=5)
     for _ in range(4):  # the in-flight guess and the three decided wrong
-        stores.two_factor.record_two_factor_failure(record.id, max_failures=5, audit=[])
+        stores.two_factor.record_two_factor_failure(record, max_failures=5, audit=[])
     assert stores.agent(record.id).locked
 
     # alone, a right code forgives the failures it saw
     alone = enrolled(stores)
     stores.two_factor.spend_two_factor_attempt(alone.id, max_failures=5)
-    stores.two_factor.record_two_factor_failure(alone.id, max_failures=5, audit=[])
+    stores.two_factor.record_two_factor_failure(alone, max_failures=5, audit=[])
     stores.two_factor.spend_two_factor_attempt(alone.id, max_failures=5)
     stores.two_factor.pass_second_factor(alone.id, challenge_digest=None, enrolment_id="e1",
                                          step=101, failures_seen=1)
@@ -277,7 +325,7 @@ def test_a_right_code_after_an_unlock_reset_the_counts_still_passes(stores: Stor
     passes (nothing to give back), not ``423`` on an unlocked account."""
     record = enrolled(stores)
     stores.two_factor.spend_two_factor_attempt(record.id, max_failures=5)
-    stores.two_factor.record_two_factor_failure(record.id, max_failures=5, audit=[])
+    stores.two_factor.record_two_factor_failure(record, max_failures=5, audit=[])
     stores.two_factor.spend_two_factor_attempt(record.id, max_failures=5)  # the right one
     stores.two_factor.unlock_agent(stores.agent(record.id), audit=[])  # counts reset
     stores.two_factor.pass_second_factor(record.id, challenge_digest=None, enrolment_id="e1",

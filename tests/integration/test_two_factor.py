@@ -667,3 +667,38 @@ def test_admin_issued_codes_are_backup_codes_by_their_one_name(runtime: Runtime,
     assert issued.status == 201
     assert issued.json()["backupCodes"] == issued.json()["codes"]
     assert len(issued.json()["backupCodes"]) == 2
+
+
+def _listed(runtime: Runtime, admin: str, **query: str) -> list[str]:
+    response = runtime.invoke("GET", "/agents", headers=bearer(admin), query=query)
+    assert response.status == 200, response.json()
+    return [agent["account"] for agent in response.json()["items"]]
+
+
+def test_the_locked_and_two_factor_filters_follow_enrolment_lock_unlock_and_reset(
+        runtime: Runtime, steered: SteerableClock) -> None:
+    # Rule: GET /agents?locked= and ?twoFactorEnabled= (true|false) list by the flags the
+    # 2FA writes change, each moved with its change.
+    agent = make_agent("jdoe")
+    admin = owner_token(runtime)
+    assert "jdoe" in _listed(runtime, admin, twoFactorEnabled="false")
+    secret, _ = enrol(runtime, tokens_for(runtime, "jdoe"), steered)
+    assert _listed(runtime, admin, twoFactorEnabled="true") == ["jdoe"]
+    assert "jdoe" not in _listed(runtime, admin, twoFactorEnabled="false")
+    # When five wrong codes lock the account, Then it is listed as locked
+    assert _listed(runtime, admin, locked="true") == []
+    session = challenge_session(runtime, "jdoe")
+    for _ in range(5):
+        answer(runtime, session, code=wrong_code(secret, steered.epoch))
+    assert _listed(runtime, admin, locked="true") == ["jdoe"]
+    assert _listed(runtime, admin, locked="true", twoFactorEnabled="true") == ["jdoe"]
+    # When an administrator unlocks it and resets its 2FA, Then both listings move back
+    path = f"/agents/{agent.id}"
+    assert runtime.invoke("POST", f"{path}/unlock", headers=bearer(admin)).status == 204
+    assert _listed(runtime, admin, locked="true") == []
+    assert "jdoe" in _listed(runtime, admin, locked="false")
+    assert runtime.invoke("DELETE", f"{path}/two-factor", headers=bearer(admin)).status == 204
+    assert _listed(runtime, admin, twoFactorEnabled="true") == []
+    for name in ("locked", "twoFactorEnabled"):
+        bad = runtime.invoke("GET", "/agents", headers=bearer(admin), query={name: "maybe"})
+        assert bad.status == 422 and bad.json()["errors"][0]["field"] == name

@@ -138,5 +138,6 @@ def test_derived_items_follow_only_what_changed() -> None:
     assert {o.item["pk"] for o in flipped if o.item} == {
         "REF#queues#a", "REF#queues#b", "REF#roles#agent",
         "REF#language#en", "REF#queueStatus#logged_off",
-        "REF#passwordStatus#none"}  # attribute references too
+        "REF#passwordStatus#none", "REF#locked#false",
+        "REF#twoFactorEnabled#false"}  # attribute references too (flags spelt lower case)
 

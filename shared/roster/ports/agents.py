@@ -50,6 +50,8 @@ class AgentFilter:
     business_unit: str | None = None
     queue_status: str | None = None
     password_status: str | None = None
+    locked: bool | None = None
+    two_factor_enabled: bool | None = None
     account: str | None = None  # exact, any letter case
     email: str | None = None  # exact (a verified address), any letter case
     q: str = ""  # terms, each the start of a word (``roster.models.search``)
@@ -67,6 +69,9 @@ class AgentFilter:
             and (self.queue_status is None or record.queueStatus == self.queue_status)
             and (self.password_status is None
                  or record.passwordStatus == self.password_status)
+            and (self.locked is None or record.locked == self.locked)
+            and (self.two_factor_enabled is None
+                 or record.twoFactorEnabled == self.two_factor_enabled)
             and (self.account is None
                  or fold_account(record.account) == fold_account(self.account))
             and (self.email is None or _folded_email(record.email) == _folded_email(self.email))

@@ -30,9 +30,11 @@ class TwoFactorStore(Protocol):
         """A pending seed, replacing a pending one, never an enabled one."""
         ...
 
-    def enable_totp(self, agent_id: str, enrolment_id: str, step: int,
+    def enable_totp(self, record: AgentRecord, enrolment_id: str, step: int,
                     backup_codes: Sequence[tuple[str, BackupCode]],
                     audit: Sequence[AuditEvent], messages: Sequence[OutboxMessage]) -> None:
+        """2FA on for ``record`` (the agent as read: its ``twoFactorEnabled`` listing
+        item moves with the flag)."""
         ...
 
     def pass_second_factor(self, agent_id: str, *, challenge_digest: str | None,
@@ -55,11 +57,12 @@ class TwoFactorStore(Protocol):
 
     def give_back_two_factor_attempt(self, agent_id: str) -> None: ...
 
-    def record_two_factor_failure(self, agent_id: str, *, max_failures: int,
+    def record_two_factor_failure(self, record: AgentRecord, *, max_failures: int,
                                   audit: Sequence[AuditEvent],
                                   on_lock: Sequence[AuditEvent] = (),
                                   lock_messages: Sequence[OutboxMessage] = ()) -> int:
-        """Count a wrong code (the count after it); the one reaching the limit locks."""
+        """Count a wrong code (the count after it); the one reaching the limit locks
+        (``record``, the agent as read, says which ``locked`` listing item moves)."""
         ...
 
     def issue_backup_codes(self, agent_id: str, enrolment_id: str,
@@ -70,7 +73,7 @@ class TwoFactorStore(Protocol):
         enrolment and the agent is at ``expected_version``."""
         ...
 
-    def disable_totp(self, agent_id: str, *, was_enabled: bool,
+    def disable_totp(self, record: AgentRecord, *, was_enabled: bool,
                      audit: Sequence[AuditEvent], messages: Sequence[OutboxMessage],
                      enrolment_id: str | None = None, step: int | None = None,
                      expected_version: int | None = None) -> None:

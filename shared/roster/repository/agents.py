@@ -108,9 +108,8 @@ class ListSource:
 
 def list_source(wanted: AgentFilter) -> ListSource:
     """The most selective partition for ``wanted`` (``q``, then group, skill, queue,
-    business unit, role, language, queue status, password status, then ``active``); the
-    other conditions
-    filter what it reads."""
+    business unit, role, language, queue status, password status, two-factor, locked, then
+    ``active``); the other conditions filter what it reads."""
     if wanted.terms:
         term = search.driving_term(wanted.terms)
         return ListSource(keys.word_partition(term), fan_out=2, by_word=term)
@@ -118,12 +117,14 @@ def list_source(wanted: AgentFilter) -> ListSource:
                         ("queues", wanted.queue), ("businessUnit", wanted.business_unit),
                         ("roles", wanted.role), ("language", wanted.language),
                         ("queueStatus", wanted.queue_status),
-                        ("passwordStatus", wanted.password_status)):
+                        ("passwordStatus", wanted.password_status),
+                        ("twoFactorEnabled", wanted.two_factor_enabled),
+                        ("locked", wanted.locked)):
         if value is not None:
+            partition = keys.reference_partition(kind, attribute_value(value))
             if wanted.active is None:
-                return ListSource(keys.reference_partition(kind, value),
-                                  below=AGENT_REFERENCES_END)
-            return ListSource(keys.reference_partition(kind, value), below=AGENT_REFERENCES_END,
+                return ListSource(partition, below=AGENT_REFERENCES_END)
+            return ListSource(partition, below=AGENT_REFERENCES_END,
                               filter="active = :active", values={":active": wanted.active})
     if wanted.active is not None:
         return ListSource(keys.active_partition(wanted.active), index="gsi2", profiles=True)
@@ -132,19 +133,26 @@ def list_source(wanted: AgentFilter) -> ListSource:
 
 # Agent attributes listings filter on exactly, each value a partition like a catalogue
 # item's references (``REF#language#en``); none of them is a catalogue kind.
-ATTRIBUTE_FILTERS = ("language", "businessUnit", "queueStatus", "passwordStatus")
+ATTRIBUTE_FILTERS = ("language", "businessUnit", "queueStatus", "passwordStatus", "locked",
+                     "twoFactorEnabled")
+
+
+def attribute_value(value: object) -> str:
+    """An attribute's value as its partition spells it (``true``/``false`` for flags)."""
+    return str(value).lower() if isinstance(value, bool) else str(value)
 
 
 def attribute_values(record: AgentRecord) -> set[tuple[str, str]]:
     """The (attribute, value) pairs of ``ATTRIBUTE_FILTERS`` the agent has (unset ones
     have no partition)."""
-    return {(name, str(getattr(record, name))) for name in ATTRIBUTE_FILTERS
+    return {(name, attribute_value(getattr(record, name))) for name in ATTRIBUTE_FILTERS
             if getattr(record, name) is not None}
 
 
 def attribute_moves(old: AgentRecord, **changes: Any) -> list[TxOp]:
     """The reference items a write other than ``update_agent`` moves when it changes
-    filtered attributes (``passwordStatus`` in a password change): in its transaction."""
+    filtered attributes (``passwordStatus`` in a password change, ``locked`` and
+    ``twoFactorEnabled`` in the 2FA writes): in its transaction."""
     before = {(item["pk"], item["sk"]) for item in AgentStore.reference_items(old)}
     after = {(item["pk"], item["sk"]): item
              for item in AgentStore.reference_items(old.model_copy(update=changes))}

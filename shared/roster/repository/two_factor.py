@@ -27,6 +27,7 @@ from roster.models.audit import AuditEvent
 from roster.models.credentials import Challenge, PasswordCredential
 from roster.models.outbox import OutboxMessage
 from roster.repository import keys
+from roster.repository.agents import attribute_moves
 from roster.repository.base import StoreBase, ttl_of
 from roster.repository.table import (
     TRANSACT_LIMIT,
@@ -67,6 +68,14 @@ class _GuessesInFlight(ConcurrentChange):
 
 class _NothingToGiveBack(ConcurrentChange):
     """The counts were reset (an unlock) since this attempt was spent."""
+
+
+class _NotTheLock(ConcurrentChange):
+    """The locking write found the agent other than it was read (already locked, another
+    count): the failure is counted again from what is there now."""
+
+
+LOCK_ROUNDS = 5  # locking writes re-read and tried again at most this often
 
 
 class TwoFactorStore(StoreBase):
@@ -165,10 +174,12 @@ class TwoFactorStore(StoreBase):
             *self.side_effects(audit),
         ])
 
-    def enable_totp(self, agent_id: str, enrolment_id: str, step: int,
+    def enable_totp(self, record: AgentRecord, enrolment_id: str, step: int,
                     backup_codes: Sequence[tuple[str, BackupCode]],
                     audit: Sequence[AuditEvent], messages: Sequence[OutboxMessage]) -> None:
-        """Turn the pending enrolment on, with its backup codes, in one transaction."""
+        """Turn the pending enrolment on, with its backup codes and the agent's
+        ``twoFactorEnabled`` listing item moved, in one transaction."""
+        agent_id = record.id
         moment = clock.iso(clock.now())
         self.table.transact([
             update(keys.agent(agent_id),
@@ -190,6 +201,7 @@ class TwoFactorStore(StoreBase):
                        "The enrolment was replaced meanwhile; start again")),
             *[put_new(self.backup_code_item(agent_id, code_digest, code))
               for code_digest, code in backup_codes],
+            *attribute_moves(record, twoFactorEnabled=True),
             *self.side_effects(audit, messages),
         ])
 
@@ -324,40 +336,76 @@ class TwoFactorStore(StoreBase):
                                  condition="twoFactorAttempts > :zero",
                                  values={":minus": -1, ":zero": 0})
 
-    def record_two_factor_failure(self, agent_id: str, *, max_failures: int,
+    def record_two_factor_failure(self, record: AgentRecord, *, max_failures: int,
                                   audit: Sequence[AuditEvent],
                                   on_lock: Sequence[AuditEvent] = (),
                                   lock_messages: Sequence[OutboxMessage] = ()) -> int:
         """Count one wrong code atomically and return the new count.
 
-        Below the limit it is a plain conditional ``ADD``. The increment that reaches the
-        limit (and any after it) fails that condition and is made by a second update that
-        sets ``locked`` in the same write, so the count and the lock never disagree and
-        concurrent wrong codes are each counted exactly once.
+        Below the limit it is a plain conditional ``ADD`` (one write, as ever). The
+        increment that reaches the limit (and any after it) fails that condition and is
+        made by ``_count_locked``, which sets ``locked`` in the same write, so the count
+        and the lock never disagree and concurrent wrong codes are each counted exactly
+        once.
         """
-        key = keys.agent(agent_id)
-        locked_now = False
         try:
             item = self.table.update(
-                key, "ADD twoFactorFailures :one",
+                keys.agent(record.id), "ADD twoFactorFailures :one",
                 condition="attribute_exists(pk) AND (attribute_not_exists(twoFactorFailures) "
                           "OR twoFactorFailures < :last)",
                 values={":one": 1, ":last": max_failures - 1},
             )
+            failures = int(item["twoFactorFailures"])
         except ConditionFailed:
-            try:
-                item = self.table.update(
-                    key, "SET locked = :true, updatedAt = :at ADD twoFactorFailures :one, "
-                         "version :one",
-                    condition="attribute_exists(pk)",
-                    values={":true": True, ":one": 1, ":at": clock.iso(clock.now())},
-                )
-            except ConditionFailed as error:
-                raise InvalidSession() from error
-            locked_now = int(item["twoFactorFailures"]) == max_failures
+            failures = self._count_locked(record, seen=max_failures - 1)
+        locked_now = failures == max_failures
         events = [*audit, *on_lock] if locked_now else list(audit)
         self.record_events(events, lock_messages if locked_now else ())
-        return int(item["twoFactorFailures"])
+        return failures
+
+    def _count_locked(self, record: AgentRecord, *, seen: int) -> int:
+        """Count a failure at or past the limit, locking (the count after it).
+
+        The agent still unlocked with ``seen`` failures: one transaction sets ``locked``,
+        counts, and moves its ``REF#locked#`` listing item. Already locked: a plain
+        ``ADD`` (nothing moves). Neither (an unlock, a lowered limit, a rename raced it):
+        the profile is read again and the transaction retried on what is there.
+        """
+        key = keys.agent(record.id)
+        for _ in range(LOCK_ROUNDS):
+            if not record.locked:
+                counted = ("twoFactorFailures = :seen" if seen else
+                           "(attribute_not_exists(twoFactorFailures) OR twoFactorFailures = :seen)")
+                # _NotTheLock, or another transaction on the profile meanwhile: read again
+                with suppress(ConcurrentChange):
+                    self.table.transact([
+                        update(key, "SET locked = :true, updatedAt = :at "
+                                    "ADD twoFactorFailures :one, version :one",
+                               condition="attribute_exists(pk) AND (attribute_not_exists(locked) "
+                                         f"OR locked = :false) AND {counted} AND "
+                                         "#account = :account AND active = :active",
+                               names={"#account": "account"},
+                               values={":true": True, ":false": False, ":one": 1,
+                                       ":seen": seen, ":account": record.account,
+                                       ":active": record.active,
+                                       ":at": clock.iso(clock.now())},
+                               on_condition_failure=_NotTheLock()),
+                        *attribute_moves(record, locked=True),
+                    ])
+                    return seen + 1
+            else:
+                with suppress(ConditionFailed):
+                    item = self.table.update(
+                        key, "SET updatedAt = :at ADD twoFactorFailures :one, version :one",
+                        condition="attribute_exists(pk) AND locked = :true",
+                        values={":true": True, ":one": 1, ":at": clock.iso(clock.now())})
+                    return int(item["twoFactorFailures"])
+            current = self.table.get(key)
+            if current is None:
+                raise InvalidSession()
+            record = AgentRecord.model_validate(current)
+            seen = record.twoFactorFailures
+        raise ConcurrentChange("The agent changed meanwhile; try again")
 
     # ------------------------------------------------------------------ admin
     def issue_backup_codes(self, agent_id: str, enrolment_id: str,
@@ -379,7 +427,7 @@ class TwoFactorStore(StoreBase):
             *self.side_effects(audit, messages),
         ])
 
-    def disable_totp(self, agent_id: str, *, was_enabled: bool,
+    def disable_totp(self, record: AgentRecord, *, was_enabled: bool,
                      audit: Sequence[AuditEvent], messages: Sequence[OutboxMessage],
                      enrolment_id: str | None = None, step: int | None = None,
                      expected_version: int | None = None) -> None:
@@ -387,8 +435,10 @@ class TwoFactorStore(StoreBase):
 
         With ``step`` (the agent's own request) the seed is deleted only if that code's
         step is later than the last accepted one, so a replayed code cannot do it; with
-        ``expected_version`` (an administrator's) only while the agent is at it.
+        ``expected_version`` (an administrator's) only while the agent is at it. The
+        agent's ``twoFactorEnabled`` listing item moves in the same transaction.
         """
+        agent_id = record.id
         revoke = self.backup_code_keys(agent_id)
         operations: list[TxOp] = []
         if was_enabled:
@@ -401,6 +451,7 @@ class TwoFactorStore(StoreBase):
                 values={":false": False, ":zero": 0, ":at": clock.iso(clock.now()), ":one": 1,
                         **values},
                 on_condition_failure=self.version_failure(expected_version)))
+            operations += attribute_moves(record, twoFactorEnabled=False)
         else:
             operations.append(self.at_version_op(agent_id, expected_version))
         if step is not None:
@@ -415,8 +466,8 @@ class TwoFactorStore(StoreBase):
         self.table.transact([*operations, *self.side_effects(audit, messages)])
 
     def unlock_agent(self, record: AgentRecord, audit: Sequence[AuditEvent]) -> None:
-        """Clear the 2FA lock and counts, and every password throttle of the agent's
-        sign-in (from every source)."""
+        """Clear the 2FA lock and counts (moving the ``REF#locked#`` listing item), and
+        every password throttle of the agent's sign-in (from every source)."""
         expression = "SET locked = :false, twoFactorFailures = :zero, twoFactorAttempts = :zero"
         values: dict[str, object] = {":false": False, ":zero": 0}
         if record.locked:
@@ -424,11 +475,13 @@ class TwoFactorStore(StoreBase):
             values.update({":at": clock.iso(clock.now()), ":one": 1})
         condition, expected = self.version_condition(record.version)
         throttles = self.sign_in_throttle_keys(record.id)
-        room = TRANSACT_LIMIT - 1 - len(audit)
+        moves = attribute_moves(record, locked=False)  # its ``REF#locked#`` item
+        room = TRANSACT_LIMIT - 1 - len(moves) - len(audit)
         self.table.transact([
             update(keys.agent(record.id), expression, condition=condition,
                    values={**values, **expected},
                    on_condition_failure=self.version_failure(record.version)),
+            *moves,
             *[delete(key) for key in throttles[:room]],
             *self.side_effects(audit),
         ])

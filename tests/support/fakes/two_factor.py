@@ -66,10 +66,10 @@ class FakeTwoFactorStore:
             self.world.totp[agent_id] = credential
             self.world.record(audit)
 
-    def enable_totp(self, agent_id: str, enrolment_id: str, step: int,
+    def enable_totp(self, record: AgentRecord, enrolment_id: str, step: int,
                     backup_codes: Sequence[tuple[str, BackupCode]],
                     audit: Sequence[AuditEvent], messages: Sequence[OutboxMessage]) -> None:
-        world = self.world
+        world, agent_id = self.world, record.id
         with world.lock:
             record = world.agents.get(agent_id)
             if record is None or record.twoFactorEnabled:
@@ -153,21 +153,22 @@ class FakeTwoFactorStore:
             if count.attempts > 0:
                 count.attempts -= 1
 
-    def record_two_factor_failure(self, agent_id: str, *, max_failures: int,
+    def record_two_factor_failure(self, record: AgentRecord, *, max_failures: int,
                                   audit: Sequence[AuditEvent],
                                   on_lock: Sequence[AuditEvent] = (),
                                   lock_messages: Sequence[OutboxMessage] = ()) -> int:
+        agent_id = record.id
         with self.world.lock:
-            record = self.world.agents.get(agent_id)
-            if record is None:
+            current = self.world.agents.get(agent_id)
+            if current is None:
                 raise InvalidSession()
-            failures = record.twoFactorFailures + 1
+            failures = current.twoFactorFailures + 1
             if failures < max_failures:
                 self.world.update_agent(agent_id, twoFactorFailures=failures)
                 self.world.record(audit)
                 return failures
             self.world.update_agent(agent_id, twoFactorFailures=failures, locked=True,
-                                    updatedAt=now_iso(), version=record.version + 1)
+                                    updatedAt=now_iso(), version=current.version + 1)
             if failures == max_failures:
                 self.world.record([*audit, *on_lock], lock_messages)
             else:
@@ -189,11 +190,11 @@ class FakeTwoFactorStore:
                 self.world.backup_codes[(agent_id, digest)] = code
             self.world.record(audit, messages)
 
-    def disable_totp(self, agent_id: str, *, was_enabled: bool,
+    def disable_totp(self, record: AgentRecord, *, was_enabled: bool,
                      audit: Sequence[AuditEvent], messages: Sequence[OutboxMessage],
                      enrolment_id: str | None = None, step: int | None = None,
                      expected_version: int | None = None) -> None:
-        world = self.world
+        world, agent_id = self.world, record.id
         with world.lock:
             record = world.at_version(agent_id, expected_version)
             credential = world.totp.get(agent_id)

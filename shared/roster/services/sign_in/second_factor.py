@@ -89,7 +89,7 @@ def wrong_code(record: AgentRecord, *, reason: str, action: str,
     if source_ip is not None:
         details["sourceIp"] = source_ip
     failures = two_factor().record_two_factor_failure(
-        record.id,
+        record,
         max_failures=limit,
         audit=[AuditEvent(actorId=record.id, action=action, targetId=record.id,
                           details=details)],

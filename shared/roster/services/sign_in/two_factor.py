@@ -101,7 +101,7 @@ def _confirm_enrolment(agent_id: str, code: str) -> EnrolmentConfirmed:
         agent_id, ENROLMENT_BACKUP_CODES, source="enrolment",
         enrolment_id=credential.enrolmentId, expires_at=None)
     store.enable_totp(
-        agent_id, credential.enrolmentId, step, stored,
+        record, credential.enrolmentId, step, stored,
         audit=[AuditEvent(actorId=agent_id, action="two_factor.enabled", targetId=agent_id,
                           details={"backupCodes": len(plain)})],
         messages=[second_factor.notice(record, "two_factor.enabled")],
@@ -128,7 +128,7 @@ def _disable_own(agent_id: str, code: str, source_ip: str) -> None:
         second_factor.already_used(record, action=action, source_ip=source_ip)
     try:
         store.disable_totp(
-            agent_id, was_enabled=True,
+            record, was_enabled=True,
             enrolment_id=credential.enrolmentId, step=step,
             audit=[AuditEvent(actorId=agent_id, action="two_factor.disabled",
                               targetId=agent_id, details={"sourceIp": source_ip})],
@@ -185,7 +185,7 @@ def reset(actor: Actor, agent_id: str) -> None:
     """Lost device: 2FA off, seed and every backup code gone. The lock is left to unlock."""
     record, _ = _target(actor, agent_id, Act.TWO_FACTOR)
     two_factor().disable_totp(
-        agent_id, was_enabled=record.twoFactorEnabled, expected_version=record.version,
+        record, was_enabled=record.twoFactorEnabled, expected_version=record.version,
         audit=[AuditEvent(actorId=actor.id, action="two_factor.reset", targetId=agent_id,
                           details={"wasEnabled": record.twoFactorEnabled})],
         messages=([second_factor.notice(record, "two_factor.reset")]
