@@ -57,7 +57,9 @@ def render_scale(rows: list[ScaleRow]) -> list[str]:
     lines += [f"| {r.agents:,} | " + " | ".join(
         f"{r.filtered_reads[label]}{'' if r.filtered_full[label] else ' (*short page*)'}"
         for label in FILTERED_PAGES) + " |" for r in rows]
-    lines += ["", f"Flat (no growth from {rows[0].agents:,} to {rows[-1].agents:,} agents): "
+    lines += ["", f"Flat (the unfiltered page and the cleanup: no growth from "
+              f"{rows[0].agents:,} to {rows[-1].agents:,} agents; the filtered pages: from "
+              f"{rows[max(len(rows) - 2, 0)].agents:,} to {rows[-1].agents:,}): "
               f"{_yes(flat(rows))}."]
     return lines
 
