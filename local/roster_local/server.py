@@ -46,9 +46,7 @@ from roster_local.loopback import (
     origin_allowed,
     single_host,
 )
-from roster_local.runtime import DEFAULT_PORT, DEFAULT_REGION, Runtime
-
-log = logging.getLogger("local_aws")  # Powertools mutes loggers named after its service
+from roster_local.runtime import DEFAULT_PORT, DEFAULT_REGION, Runtime, log
 
 HOST = "127.0.0.1"
 OUTBOX_PATH = "/_local/outbox"
