@@ -41,6 +41,7 @@ from roster_local.gateway import (
 )
 from roster_local.outbox import Outbox, utc_stamp
 from roster_local.provision import Stack, aws_client, provision
+from roster_local.queues import QueuePump, QueueSubscription
 from roster_local.streams import StreamPump, Subscription
 from roster_local.template import ApiRoute, AuthorizerSpec, FunctionSpec, Resolver, Template
 
@@ -49,6 +50,8 @@ log = logging.getLogger("local_aws")  # Powertools mutes loggers named after its
 DEFAULT_ACCOUNT_ID = "123456789012"
 DEFAULT_REGION = "us-east-1"
 DEFAULT_PORT = 3000
+MAX_DELIVERY_ROUNDS = 50
+MAX_PAYLOAD_BYTES = 10 * 1024 * 1024  # API Gateway (REST) refuses larger bodies: 413
 LOCAL_PARAMETERS = {
     "OwnerAccount": "admin",
     "OwnerEmail": "admin@example.com",
@@ -85,6 +88,8 @@ class Runtime:
         self._stack: Stack | None = None
         self._pools = {spec.name: FunctionPool(spec) for spec in self.template.functions}
         self._streams = StreamPump()
+        self._queues = QueuePump()
+        self._queue_lock = threading.Lock()
         self._outbox = Outbox(account_id, region)
         self._background: BackgroundDelivery | None = None
 
@@ -135,6 +140,13 @@ class Runtime:
             )
             for spec in self.template.functions
             for event in spec.stream_events
+        ]
+        self._queues.subscriptions = [
+            QueueSubscription(spec, event, queue_arn=str(resolver.resolve(event.queue)),
+                              queue_url=str(resolver.resolve({"Ref": _logical_id(event.queue)})),
+                              region=self.region)
+            for spec in self.template.functions
+            for event in spec.queue_events
         ]
         return self
 
@@ -242,6 +254,25 @@ class Runtime:
             return 0
         return self._streams.pump(self._call)
 
+    def pump_queues(self) -> int:
+        """Deliver the SQS messages waiting now (and those due a retry) to the queue
+        functions; return how many were delivered. Thread-safe."""
+        if self._stack is None:
+            return 0
+        with self._queue_lock:
+            return self._queues.pump(self._call)
+
+    def deliver_events(self) -> int:
+        """Streams and queues until neither has anything more (a queue function's writes
+        feed the stream, and so on), within ``MAX_DELIVERY_ROUNDS``."""
+        delivered = 0
+        for _ in range(MAX_DELIVERY_ROUNDS):
+            now = self.pump_streams() + self.pump_queues()
+            if not now:
+                break
+            delivered += now
+        return delivered
+
     def outbox(self) -> list[dict[str, Any]]:
         """Every email (SES) and SMS (SNS) sent, oldest first. With background delivery,
         the records written so far are delivered first: a reader sees what was sent."""
@@ -255,7 +286,7 @@ class Runtime:
         it; it also polls every ``interval_seconds``. Without it (the integration
         tests), each invocation delivers its records before it returns."""
         if self._background is None:
-            self._background = BackgroundDelivery(self.pump_streams, interval_seconds)
+            self._background = BackgroundDelivery(self.deliver_events, interval_seconds)
 
     def stop_background_delivery(self) -> None:
         if self._background is not None:
@@ -270,7 +301,7 @@ class Runtime:
 
     def _streams_written(self) -> None:
         if self._background is None:
-            self.pump_streams()
+            self.deliver_events()
 
     # ------------------------------------------------------------------ API Gateway
 
@@ -297,7 +328,15 @@ class Runtime:
             body = json.dumps(body)
             if _find(multi_headers, "content-type") is None:
                 multi_headers["Content-Type"] = ["application/json"]
-        if isinstance(body, bytes):
+        raw = body.encode("utf-8") if isinstance(body, str) else body
+        if raw is not None and len(raw) > MAX_PAYLOAD_BYTES:
+            return self.gateway_response("REQUEST_TOO_LARGE", request_id)
+        declared = (_find(multi_headers, "content-type") or [""])[-1]
+        binary = (raw is not None and declared.partition(";")[0].strip().lower()
+                  in self.template.binary_media_types)
+        if binary and raw is not None:
+            body = base64.b64encode(raw).decode("ascii")
+        elif isinstance(body, bytes):
             body = body.decode("utf-8", errors="replace")
         multi_query = (
             _multi(query)
@@ -324,7 +363,7 @@ class Runtime:
                 route, method, path, request_id, source_ip, multi_headers
             ),
             "body": body,
-            "isBase64Encoded": False,
+            "isBase64Encoded": binary,
         }
         try:
             if route.authorizer is not None:
@@ -541,3 +580,13 @@ def _forget_settings() -> None:
     except ImportError:  # a template whose functions do not use the roster package
         return
     get_settings.cache_clear()
+
+
+def _logical_id(reference: Any) -> str:
+    """The resource an ``!GetAtt Resource.Attribute`` names."""
+    target = reference.get("Fn::GetAtt") if isinstance(reference, dict) else None
+    if isinstance(target, list) and target:
+        return str(target[0])
+    if isinstance(target, str):
+        return target.split(".", 1)[0]
+    raise ValueError(f"expected !GetAtt <Queue>.Arn, got {reference!r}")

@@ -46,7 +46,7 @@ from roster_local.loopback import (
     origin_allowed,
     single_host,
 )
-from roster_local.runtime import DEFAULT_PORT, DEFAULT_REGION, Runtime, log
+from roster_local.runtime import DEFAULT_PORT, DEFAULT_REGION, MAX_PAYLOAD_BYTES, Runtime, log
 
 HOST = "127.0.0.1"
 OUTBOX_PATH = "/_local/outbox"
@@ -196,7 +196,8 @@ def _read_body(environ: dict[str, Any]) -> bytes:
     length = environ.get("CONTENT_LENGTH")
     if length and not environ.get("wsgi.input_terminated"):
         int(length)
-    return get_input_stream(environ).read()
+    # API Gateway takes 10 MB at most: one byte more is enough for the runtime's 413.
+    return get_input_stream(environ).read(MAX_PAYLOAD_BYTES + 1)
 
 
 def _reason(status: int) -> str:

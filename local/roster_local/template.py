@@ -30,6 +30,7 @@ DEFAULT_GATEWAY_STATUS = {
     "ACCESS_DENIED": 403,
     "MISSING_AUTHENTICATION_TOKEN": 403,
     "THROTTLED": 429,
+    "REQUEST_TOO_LARGE": 413,
     "AUTHORIZER_FAILURE": 500,
     "AUTHORIZER_CONFIGURATION_ERROR": 500,
     "BAD_REQUEST_BODY": 400,
@@ -99,6 +100,16 @@ class StreamEvent:
 
 
 @dataclass(frozen=True)
+class QueueEvent:
+    """An SQS event source mapping (``Type: SQS``)."""
+
+    name: str
+    queue: Any  # the queue's ARN intrinsic, resolved once provisioned
+    batch_size: int
+    report_batch_item_failures: bool
+
+
+@dataclass(frozen=True)
 class ScheduleEvent:
     name: str
     schedule: str
@@ -117,6 +128,7 @@ class FunctionSpec:
     routes: tuple[ApiRoute, ...] = ()
     stream_events: tuple[StreamEvent, ...] = ()
     schedule_events: tuple[ScheduleEvent, ...] = ()
+    queue_events: tuple[QueueEvent, ...] = ()
 
     @property
     def module_file(self) -> Path:
@@ -256,6 +268,12 @@ class Template:
         return logical_id, dict(resource.get("Properties") or {})
 
     @property
+    def binary_media_types(self) -> tuple[str, ...]:
+        """The body types the API hands over in base64 (SAM writes ``/`` as ``~1``)."""
+        return tuple(str(value).replace("~1", "/").lower()
+                     for value in self.api[1].get("BinaryMediaTypes") or ())
+
+    @property
     def stage(self) -> str:
         return str(self.api[1].get("StageName", "Prod"))
 
@@ -342,6 +360,7 @@ class Template:
         routes: list[ApiRoute] = []
         streams: list[StreamEvent] = []
         schedules: list[ScheduleEvent] = []
+        queues: list[QueueEvent] = []
         for event_name, event in (properties.get("Events") or {}).items():
             event_type = event.get("Type")
             config = event.get("Properties") or {}
@@ -349,6 +368,12 @@ class Template:
                 routes.append(self._route(name, config))
             elif event_type == "DynamoDB":
                 streams.append(_stream_event(event_name, config))
+            elif event_type == "SQS":
+                queues.append(QueueEvent(
+                    name=event_name, queue=config["Queue"],
+                    batch_size=int(config.get("BatchSize", 10)),
+                    report_batch_item_failures="ReportBatchItemFailures"
+                    in (config.get("FunctionResponseTypes") or ())))
             elif event_type in ("Schedule", "ScheduleV2"):
                 schedules.append(
                     ScheduleEvent(
@@ -368,6 +393,7 @@ class Template:
             routes=tuple(routes),
             stream_events=tuple(streams),
             schedule_events=tuple(schedules),
+            queue_events=tuple(queues),
         )
 
     def _route(self, function: str, config: dict[str, Any]) -> ApiRoute:

@@ -11,6 +11,7 @@ malformed, is answered without one.
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
@@ -41,6 +42,7 @@ from roster.errors import (
     ValidationFailed,
     problem_document,
 )
+from roster.models.validation import validation_errors
 from roster.observability import logger
 from roster.permissions import allows
 from roster.services import targets
@@ -134,9 +136,30 @@ def _query_names(request: Request) -> frozenset[str]:
                       **(event.multi_value_query_string_parameters or {})})
 
 
-# A handler's parameters for the caller, its address and the query's names (Powertools
-# dependencies).
+@dataclass(frozen=True)
+class Upload:
+    """A body that is not JSON (a CSV file), as sent: its declared type and its bytes."""
+
+    content_type: str | None
+    body: bytes
+
+
+def _upload(request: Request) -> Upload:
+    """The body's bytes: API Gateway hands ``BinaryMediaTypes`` (``text/csv``) over in
+    base64, so bytes that are not UTF-8 reach the service (and get a 422), not a 500."""
+    event = request.resolved_event
+    assert isinstance(event, APIGatewayProxyEvent)
+    raw = event.body or ""
+    body = base64.b64decode(raw) if event.is_base64_encoded else raw.encode("utf-8")
+    declared = next((value for name, value in (event.headers or {}).items()
+                     if name.lower() == "content-type"), None)
+    return Upload(declared, body)
+
+
+# A handler's parameters for the caller, its address, the query's names and a raw body
+# (Powertools dependencies).
 Caller = Annotated[Principal, Depends(_caller)]
+RawBody = Annotated[Upload, Depends(_upload)]
 SourceIp = Annotated[str, Depends(_source_ip)]
 QueryNames = Annotated[frozenset[str], Depends(_query_names)]
 
@@ -209,50 +232,6 @@ def problem_response(document: dict[str, Any], headers: dict[str, str] | None = 
                     body=json.dumps(document), headers=headers or {})
 
 
-def header_name(name: str) -> str:
-    """A header as clients spell it (Powertools lower-cases them): ``If-Match``."""
-    return "-".join(word.capitalize() for word in name.split("-"))
-
-
-def _field_of(location: tuple[Any, ...] | list[Any]) -> str:
-    # pydantic names a bad dict key as (..., key, "[key]"): the field is the key's path.
-    parts = [str(part) for part in location if part != "[key]"]
-    if parts[:1] == ["header"]:
-        return header_name(parts[-1])
-    if parts and parts[0] in {"body", "query", "path"}:
-        parts = parts[1:]
-    return ".".join(parts) or "body"
-
-
-# pydantic prefixes the message of an error raised in a validator with its kind.
-_LIBRARY_PREFIXES = ("Value error, ", "Assertion failed, ")
-
-
-def plain_sentence(message: str) -> str:
-    """A validation message as a plain sentence (API.md v2: no library prefixes)."""
-    for prefix in _LIBRARY_PREFIXES:
-        if message.startswith(prefix):
-            message = message[len(prefix):]
-            return message[:1].upper() + message[1:]
-    return message
-
-
-def validation_errors(errors: list[dict[str, Any]]) -> list[dict[str, str]]:
-    """One ``errors[]`` entry per bad field, from pydantic's error list."""
-    entries: list[dict[str, str]] = []
-    seen: set[str] = set()
-    for error in errors:
-        field = _field_of(error.get("loc", ()))
-        if error.get("type") == "json_invalid":
-            field, message = "body", "The body is not valid JSON"
-        else:
-            message = plain_sentence(str(error.get("msg", "is not valid")))
-        if field not in seen:
-            seen.add(field)
-            entries.append({"field": field, "message": message})
-    return entries
-
-
 def api_handler(app: APIGatewayRestResolver, *,
                 on_invoke: Callable[[Any], None] | None = None,
                 ) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
@@ -272,6 +251,13 @@ def api_handler(app: APIGatewayRestResolver, *,
     return handler
 
 
+def _takes_raw_body(event: Mapping[str, Any]) -> bool:
+    """Whether the route reads its body as sent (``RawBody``: a CSV file), not as JSON."""
+    route = routes.BY_KEY.get((str(event.get("httpMethod", "")).upper(),
+                               str(event.get("resource", ""))))
+    return route is not None and route.raw_body
+
+
 def as_json_request(event: Mapping[str, Any]) -> Mapping[str, Any]:
     """The event with its body declared as JSON, whatever ``Content-Type`` it came with.
 
@@ -280,7 +266,7 @@ def as_json_request(event: Mapping[str, Any]) -> Mapping[str, Any]:
     every body JSON means a JSON body works however it was labelled, and anything else
     is ``422 validation_failed`` ("The body is not valid JSON"), never a form or a 5xx.
     """
-    if not event.get("body"):
+    if not event.get("body") or _takes_raw_body(event):
         return event
     declared = {**(event.get("headers") or {})}
     multi = {**(event.get("multiValueHeaders") or {})}

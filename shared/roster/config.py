@@ -34,6 +34,7 @@ class Settings(BaseModel):
     photo_bucket: str
     verification_url_base: str = Field(default="http://127.0.0.1:3000/verify-email")
     dead_letter_queue_url: str = ""
+    import_queue_url: str = ""
 
     # The contract's configuration variables.
     otp_ttl_seconds: int = Field(default=600, ge=60, le=86400)
@@ -54,6 +55,10 @@ class Settings(BaseModel):
     # Roster's own additions (documented in docs/api.md).
     session_ttl_seconds: int = Field(default=43200, ge=300)
     challenge_ttl_seconds: int = Field(default=300, ge=30)
+    # Bulk import: welcome mails one worker writes per second (x the workers the queue
+    # runs at once = the rate SES sees), and the receives after which a batch is final.
+    import_welcomes_per_second: float = Field(default=5.0, gt=0, le=1000)
+    import_max_receives: int = Field(default=5, ge=1, le=1000)
 
     @model_validator(mode="before")
     @classmethod

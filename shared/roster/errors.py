@@ -189,6 +189,13 @@ class ConcurrentChange(RosterError):
     status, code, title = 409, "concurrent_change", "The item changed meanwhile; try again"
 
 
+class RowAlreadyDone(RosterError):
+    """An import row's marker is there: an earlier delivery of it committed (internal:
+    the worker skips the row; never an HTTP answer)."""
+
+    status, code, title = 409, "row_already_done", "The import row was already done"
+
+
 # 412
 class VersionConflict(RosterError):
     status, code, title = 412, "version_conflict", "The agent was changed by someone else"
@@ -211,12 +218,25 @@ class UnknownReference(RosterError):
     status, code, title = 422, "unknown_reference", "A referenced item does not exist"
 
 
+class InvalidCsv(RosterError):
+    status, code, title = 422, "invalid_csv", "The file is not a CSV file Roster can read"
+
+
+class UnknownColumn(RosterError):
+    status, code, title = 422, "unknown_column", "The file has a column Roster does not know"
+
+
 class ImmutableField(RosterError):
     status, code, title = 422, "immutable_field", "The field cannot be changed"
 
 
 class InvalidReassignTarget(RosterError):
     status, code, title = 422, "invalid_reassign_target", "The reassignment target is not valid"
+
+
+# 413
+class PayloadTooLarge(RosterError):
+    status, code, title = 413, "payload_too_large", "The request body is too large"
 
 
 # 423 / 429

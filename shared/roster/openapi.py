@@ -14,6 +14,7 @@ from typing import Any
 
 from roster import errors, routes
 from roster.errors import PROBLEM_CONTENT_TYPE
+from roster.models.validation import header_name
 
 DOCUMENT = Path(__file__).with_name("openapi.json")
 TITLE = "Roster"
@@ -117,7 +118,7 @@ def problem_codes(method: str, path: str, operation: dict[str, Any]) -> dict[int
         found.append(_GATEWAY_FORBIDDEN)
     if "{" in path:
         found.append((errors.NotFound.status, errors.NotFound.code))
-    if operation.get("parameters") or "requestBody" in operation:
+    if operation.get("parameters") or "requestBody" in operation or declared.raw_body:
         found.append((errors.ValidationFailed.status, errors.ValidationFailed.code))
     found += [(error.status, error.code) for error in declared.errors]
     codes: dict[int, set[str]] = {}
@@ -132,7 +133,6 @@ def with_problem_responses(document: dict[str, Any]) -> dict[str, Any]:
     requirement. The only 5xx declared is 503 service_unavailable (DynamoDB busy through
     every retry, with ``Retry-After``): answering any other is a bug. Header parameters
     are named as clients spell them (``If-Match``; Powertools lower-cases them)."""
-    from roster import api
 
     document.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
     # Powertools' own validation-error shapes: Roster answers problem+json instead, so
@@ -157,10 +157,19 @@ def with_problem_responses(document: dict[str, Any]) -> dict[str, Any]:
                     responses[str(status)]["headers"] = RETRY_AFTER_HEADER
             for parameter in operation.get("parameters", []):
                 if parameter.get("in") == "header":
-                    parameter["name"] = api.header_name(parameter["name"])
-            if routes.BY_KEY[(method.upper(), path)].public:
+                    parameter["name"] = header_name(parameter["name"])
+            declared = routes.BY_KEY[(method.upper(), path)]
+            if declared.public:
                 operation["security"] = []
+            if declared.raw_body:
+                operation["requestBody"] = CSV_BODY
     return document
+
+
+# A route that reads its body as sent (``raw_body``): the CSV file itself.
+CSV_BODY: dict[str, Any] = {"required": True, "description": "The CSV file (UTF-8, with or "
+                            "without BOM; `,` or `;`; at most 4 MB)",
+                            "content": {"text/csv": {"schema": {"type": "string"}}}}
 
 
 def render() -> str:

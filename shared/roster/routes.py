@@ -41,7 +41,8 @@ class Route:
     ``PUBLIC`` (no token), ``SIGNED_IN`` (any agent) or any one of a set of permissions;
     ``errors`` the problems it answers beyond those every route of its kind shares
     (``roster.openapi.problem_codes``); ``resolver`` False for a plain Lambda handler
-    outside the Powertools resolver (no router, not in ``openapi.json``)."""
+    outside the Powertools resolver (no router, not in ``openapi.json``); ``raw_body``
+    True for a route that reads its body as sent (a CSV file), not as JSON."""
 
     method: str
     path: str
@@ -51,6 +52,7 @@ class Route:
     tag: str
     errors: Errors = ()
     resolver: bool = True
+    raw_body: bool = False
 
     @property
     def key(self) -> tuple[str, str]:
@@ -191,6 +193,17 @@ ROUTES: Final[tuple[Route, ...]] = (
           "Assign work to an agent", "assignments"),
     Route("DELETE", "/agents/{id}/assignments/{kind}/{ref}", "agents", _any(AGENTS_WRITE),
           "Take an assignment away", "assignments"),
+    # ------------------------------------------------------------ bulk import
+    Route("POST", "/imports", "imports", _any(AGENTS_WRITE), "Start a bulk import of agents",
+          "imports", (errors.InvalidCsv, errors.UnknownColumn, errors.PayloadTooLarge,
+                      errors.IdempotencyKeyReused, errors.IdempotencyInProgress,
+                      errors.ServiceUnavailable), raw_body=True),
+    Route("GET", "/imports", "imports", _any(AGENTS_READ), "List bulk imports, newest first",
+          "imports", _LIST),
+    Route("GET", "/imports/{id}", "imports", _any(AGENTS_READ),
+          "Read a bulk import's progress and first errors", "imports"),
+    Route("GET", "/imports/{id}/errors", "imports", _any(AGENTS_READ),
+          "List every row error of a bulk import", "imports", _LIST),
     # ------------------------------------------------------------ catalogues and audit
     *(route for kind in CATALOG_KINDS for route in _catalog(kind)),
     Route("GET", "/audit", "catalog", _any(AUDIT_READ), "Read the audit log", "audit", _LIST),

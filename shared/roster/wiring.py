@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from roster.ports.idempotency import IdempotencyStore
+    from roster.ports.imports import ImportQueue
     from roster.ports.outbox import Sender
     from roster.ports.photos import PhotoStorage
     from roster.ports.secrets import KeyService
@@ -51,6 +52,12 @@ def _seed_vault() -> SeedVault:
     return KmsSeedVault()
 
 
+def _import_queue() -> ImportQueue:
+    from roster.adapters.import_queue import SqsImportQueue
+
+    return SqsImportQueue()
+
+
 def _keys() -> KeyService:
     from roster.adapters.secrets import AwsKeyService
 
@@ -65,6 +72,7 @@ def install() -> None:
     from roster.ports.cleanup import expiry_store
     from roster.ports.email_change import email_change_store
     from roster.ports.idempotency import idempotency_store
+    from roster.ports.imports import import_queue, import_store
     from roster.ports.outbox import outbox_store, sender
     from roster.ports.photos import photo_storage
     from roster.ports.secrets import key_service
@@ -75,6 +83,7 @@ def install() -> None:
     email_change_store.bind(_table)
     expiry_store.bind(_table)
     outbox_store.bind(_table)
+    import_store.bind(_table)
     audit.audit_log.bind(_table)
     attempts.password_attempts.bind(_table)
     credentials.credentials.bind(_table)
@@ -83,5 +92,6 @@ def install() -> None:
     two_factor.seed_vault.bind(_seed_vault)
     idempotency_store.bind(_idempotency)
     sender.bind(_sender)
+    import_queue.bind(_import_queue)
     photo_storage.bind(_photos)
     key_service.bind(_keys)

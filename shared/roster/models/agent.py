@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any, Literal, get_args
 
 from pydantic import ConfigDict, Field
@@ -31,6 +32,12 @@ def id_shaped(value: str) -> bool:
 
 
 _ASCII_UPPER_TO_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def fold_email(email: str) -> str:
+    """An address as uniqueness and sign-in match it: Unicode NFC (``ü`` typed as one
+    character or as ``u`` + a combining diaeresis is one address), then lower case."""
+    return unicodedata.normalize("NFC", email).lower()
 
 
 def fold_account(account: str) -> str:

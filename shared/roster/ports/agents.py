@@ -9,13 +9,12 @@ on is the ``conflict`` given (``VersionConflict`` by default), against a missing
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from roster.models import search
-from roster.models.agent import fold_account
+from roster.models.agent import fold_account, fold_email
 from roster.ports import Port
 
 if TYPE_CHECKING:
@@ -25,11 +24,7 @@ if TYPE_CHECKING:
     from roster.models.audit import AuditEvent
     from roster.models.credentials import PasswordCredential
     from roster.models.outbox import OutboxMessage
-
-def _folded_email(email: str) -> str:
-    """An address as uniqueness matches it (NFC, lower case)."""
-    return unicodedata.normalize("NFC", email).lower()
-
+    from roster.ports.imports import RowMark
 
 # A catalogue item's public fields (what its resource model is validated from).
 CatalogData = dict[str, Any]
@@ -74,7 +69,7 @@ class AgentFilter:
                  or record.twoFactorEnabled == self.two_factor_enabled)
             and (self.account is None
                  or fold_account(record.account) == fold_account(self.account))
-            and (self.email is None or _folded_email(record.email) == _folded_email(self.email))
+            and (self.email is None or fold_email(record.email) == fold_email(self.email))
             and (not self.terms or self.matches(search.words(record)))
         )
 
@@ -90,9 +85,11 @@ class AgentFilter:
 class AgentStore(Protocol):
     def create_agent(self, record: AgentRecord, *, password: PasswordCredential | None,
                      audit: Sequence[AuditEvent] = (),
-                     messages: Sequence[OutboxMessage] = ()) -> None:
+                     messages: Sequence[OutboxMessage] = (),
+                     row: RowMark | None = None) -> None:
         """The agent, its guards (account, email, numeric id), password, references
-        (each must exist) and events, at once."""
+        (each must exist) and events, at once; with an import ``row``'s marker and
+        counter too (``RowAlreadyDone`` when the row has its outcome already)."""
 
     def get_agent(self, agent_id: str) -> AgentRecord | None: ...
 

@@ -14,6 +14,7 @@ from roster.errors import (
     ConcurrentChange,
     EmailTaken,
     NumericIdTaken,
+    ValidationFailed,
 )
 from roster.models.agent import AgentRecord, reference_values
 from roster.models.audit import AuditEvent
@@ -26,6 +27,7 @@ from roster.models.credentials import (
 )
 from roster.models.outbox import OutboxMessage
 from roster.ports.credentials import NOBODY
+from roster.ports.imports import RowMark
 from roster.repository import keys
 from roster.repository.agents import AgentStore
 from roster.repository.base import ttl_of
@@ -33,8 +35,10 @@ from roster.repository.catalog import CatalogStore, public
 from roster.repository.cleanup import ExpiryStore
 from roster.repository.credentials import CredentialStore
 from roster.repository.email_change import EmailChangeStore
+from roster.repository.imports import ImportStore
 from roster.repository.password_attempts import PasswordAttemptStore
 from roster.repository.table import (
+    TRANSACT_LIMIT,
     ConditionFailed,
     Item,
     Table,
@@ -50,7 +54,7 @@ SESSION_PREVIOUS_DIGESTS = 20
 
 
 class DynamoRepository(ExpiryStore, EmailChangeStore, AgentStore, CatalogStore, CredentialStore,
-                       TwoFactorStore, PasswordAttemptStore):
+                       TwoFactorStore, PasswordAttemptStore, ImportStore):
     """Every area's store on one table (``StoreBase`` gives them the table and the
     audit/outbox side effects; a store that builds on another's items inherits it)."""
 
@@ -107,8 +111,10 @@ class DynamoRepository(ExpiryStore, EmailChangeStore, AgentStore, CatalogStore, 
         password: PasswordCredential | None,
         audit: Sequence[AuditEvent] = (),
         messages: Sequence[OutboxMessage] = (),
+        row: RowMark | None = None,
     ) -> None:
-        """Agent, uniqueness guards, credential, references and events in one transaction."""
+        """Agent, uniqueness guards, credential, references and events (and an import
+        row's marker and counter) in one transaction."""
         guard = {"type": "guard", "agentId": record.id}
         operations: list[TxOp] = [
             put_new({**keys.account_guard(record.account), **guard}, AccountTaken()),
@@ -123,6 +129,13 @@ class DynamoRepository(ExpiryStore, EmailChangeStore, AgentStore, CatalogStore, 
         operations += self.reference_use_ops(reference_values(record))
         operations += [put(item) for item in self.search_items(record)]
         operations += self.side_effects(audit, messages)
+        if row is not None:
+            operations += self.row_ops(row)
+        if len(operations) > TRANSACT_LIMIT:
+            raise ValidationFailed(
+                "This agent has too many memberships to create at once; create it with "
+                "fewer and assign the rest", errors=[{"field": "body", "message":
+                                                      "too many memberships at once"}])
         self.table.transact(operations)
 
     def get_agent(self, agent_id: str) -> AgentRecord | None:

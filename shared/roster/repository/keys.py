@@ -7,9 +7,7 @@ reading a profile never reads a hash or a seed.
 
 from __future__ import annotations
 
-import unicodedata
-
-from roster.models.agent import fold_account
+from roster.models.agent import fold_account, fold_email
 from roster.repository.table import Key
 
 PROFILE = "PROFILE"
@@ -63,12 +61,6 @@ def assignment(agent_id: str, kind: str, ref: str) -> Key:
 def account_guard(account: str) -> Key:
     """Accounts are unique and found under ASCII case folding only (``fold_account``)."""
     return {"pk": f"ACCOUNT#{fold_account(account)}", "sk": GUARD}
-
-
-def fold_email(email: str) -> str:
-    """An address as uniqueness and sign-in match it: Unicode NFC (``ü`` typed as one
-    character or as ``u`` + a combining diaeresis is one address), then lower case."""
-    return unicodedata.normalize("NFC", email).lower()
 
 
 def email_guard(email: str) -> Key:
@@ -205,3 +197,33 @@ def assignment_counts(agent_id: str) -> Key:
 def after_account(account_lower: str) -> str:
     """A sort-key bound just past every key of ``account`` (``account``, ``account#...``)."""
     return f"{account_lower}#~"
+
+
+# ---------------------------------------------------------------------- bulk import
+IMPORT_LIST_PARTITION = "IMPORTS"  # gsi1pk of every job: the list, newest first
+IMPORT_JOB = "#JOB"  # sorts after the counters and before the errors of its partition
+IMPORT_COUNTER_PREFIX = "#COUNT#"
+IMPORT_ERROR_PREFIX = "ERROR#"
+IMPORT_ROW_PREFIX = "ROW#"
+
+
+def import_partition(import_id: str) -> str:
+    return f"IMPORT#{import_id}"
+
+
+def import_job(import_id: str) -> Key:
+    return {"pk": import_partition(import_id), "sk": IMPORT_JOB}
+
+
+def import_counter(import_id: str, shard: int) -> Key:
+    return {"pk": import_partition(import_id), "sk": f"{IMPORT_COUNTER_PREFIX}{shard:02d}"}
+
+
+def import_row(import_id: str, row: int) -> Key:
+    """The row's marker: its outcome is written once, under this key's condition."""
+    return {"pk": import_partition(import_id), "sk": f"{IMPORT_ROW_PREFIX}{row:07d}"}
+
+
+def import_error(import_id: str, row: int, index: int) -> Key:
+    return {"pk": import_partition(import_id),
+            "sk": f"{IMPORT_ERROR_PREFIX}{row:07d}#{index:02d}"}

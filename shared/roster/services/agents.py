@@ -53,6 +53,7 @@ from roster.models.credentials import PasswordCredential
 from roster.models.outbox import OutboxMessage
 from roster.permissions import ADMIN_ROLE
 from roster.ports.agents import AgentFilter, CatalogData, CatalogRef, agent_store
+from roster.ports.imports import RowMark
 
 PasswordMode = Literal["set", "generate", "invite"]
 UPDATE_RETRIES = 3
@@ -118,12 +119,15 @@ def welcome_message(record: AgentRecord, mode: PasswordMode,
 
 # ---------------------------------------------------------------------- references
 def require_references(record: AgentRecord,
-                       new: Iterable[tuple[str, str]] | None = None,
+                       new: Iterable[tuple[str, str]] | None = None, *,
+                       known: dict[CatalogRef, CatalogData] | None = None,
                        ) -> dict[CatalogRef, CatalogData]:
-    """Read every catalogue item ``record`` refers to (one round trip); raise
-    ``422 unknown_reference`` naming each of ``new`` (default: all) that does not exist."""
+    """Read every catalogue item ``record`` refers to (one round trip, none when
+    ``known`` holds every item read for a batch); raise ``422 unknown_reference`` naming
+    each of ``new`` (default: all) that does not exist."""
     wanted = sorted(reference_values(record))
-    found = agent_store().catalog_items(wanted)
+    found = (agent_store().catalog_items(wanted) if known is None
+             else {pair: known[pair] for pair in wanted if pair in known})
     checked = set(wanted if new is None else new)
     missing = [pair for pair in wanted if pair in checked and pair not in found]
     if missing:
@@ -175,35 +179,67 @@ def create_agent(actor: Actor, request: CreateAgentRequest,
                    replayed)
 
 
-def _create(actor: Actor, request: CreateAgentRequest) -> tuple[Agent, str | None]:
+def new_record(request: CreateAgentRequest) -> AgentRecord:
+    """The record ``request`` creates (a new id; nothing read or written)."""
     mode = request.effective_password_mode
-    if mode == "set":
-        assert request.password is not None
-        password_policy.check(request.password, account=request.account, email=request.email)
-    moment = clock.now()
-    stamp = clock.iso(moment)
-    expiry = clock.iso(moment + timedelta(seconds=get_settings().temp_password_ttl_seconds))
+    stamp = clock.iso(clock.now())
     temporary = mode == "generate" or (mode == "set" and request.forcePasswordChange)
     status = "none" if mode == "invite" else ("temporary" if temporary else "set")
     fields = request.model_dump(exclude={"passwordMode", "password", "forcePasswordChange",
                                          "sendWelcome", "alias"})
     alias = request.alias or f"{request.firstName} {request.lastName}".strip()
-    record = AgentRecord(id=str(uuid.uuid4()), alias=alias, passwordStatus=status,
-                         createdAt=stamp, updatedAt=stamp, **fields)
-    found = require_references(record)
+    return AgentRecord(id=str(uuid.uuid4()), alias=alias, passwordStatus=status,
+                       createdAt=stamp, updatedAt=stamp, **fields)
+
+
+def check_creatable(actor: Actor, record: AgentRecord, *,
+                    catalog: dict[CatalogRef, CatalogData] | None = None,
+                    ) -> dict[CatalogRef, CatalogData]:
+    """The references exist and ``actor`` may grant every role (privilege dominance);
+    the catalogue items read (``catalog``: already read for a batch of rows)."""
+    found = require_references(record, known=catalog)
     authorize_role_grant(actor, record.roles, found)
+    return found
+
+
+def _create(actor: Actor, request: CreateAgentRequest, *,
+            catalog: dict[CatalogRef, CatalogData] | None = None,
+            row: RowMark | None = None) -> tuple[Agent, str | None]:
+    """``catalog``: the catalogue items already read for a batch of rows (the write
+    still checks that each exists); ``row``: the import row this creation is the outcome
+    of, written with it (``RowAlreadyDone`` when an earlier delivery wrote it)."""
+    mode = request.effective_password_mode
+    if mode == "set":
+        assert request.password is not None
+        password_policy.check(request.password, account=request.account, email=request.email)
+    record = new_record(request)
+    found = check_creatable(actor, record, catalog=catalog)
+    expiry = clock.iso(clock.parse(record.createdAt)
+                       + timedelta(seconds=get_settings().temp_password_ttl_seconds))
+    temporary = record.passwordStatus == "temporary"
     generated = passwords.generate_password() if mode == "generate" else None
     secret = request.password if mode == "set" else generated
     credential = None if secret is None else PasswordCredential(
-        hash=passwords.hash_password(secret), temporary=temporary, setAt=stamp,
+        hash=passwords.hash_password(secret), temporary=temporary, setAt=record.createdAt,
         expiresAt=expiry if temporary else None)
+    details: dict[str, Any] = {"account": record.account, "roles": record.roles,
+                               "passwordMode": mode, "welcome": request.sendWelcome}
+    if row is not None:
+        details["importId"] = row.import_id
+        row = replace(row, agent_id=record.id)
     audit = AuditEvent(actorId=actor.id, action="agent.created", targetId=record.id,
-                       details={"account": record.account, "roles": record.roles,
-                                "passwordMode": mode, "welcome": request.sendWelcome})
+                       details=details)
     messages = [welcome_message(record, mode, generated)] if request.sendWelcome else []
     agent_store().create_agent(record, password=credential, audit=[audit],
-                                  messages=messages)
+                               messages=messages, row=row)
     return agent_view(record, groups=found), generated
+
+
+def create_imported(actor: Actor, request: CreateAgentRequest, row: RowMark,
+                    catalog: dict[CatalogRef, CatalogData]) -> None:
+    """An agent from an import row: every rule of ``POST /agents``, with the row's
+    marker and counter in the same transaction (``roster.services.imports``)."""
+    _create(actor, request, catalog=catalog, row=row)
 
 
 # ---------------------------------------------------------------------- read
