@@ -32,6 +32,11 @@ MAX_PUMP_ROUNDS = 10  # stream functions that write to the table feed further ro
 Invoke = Callable[[FunctionSpec, Any], Any]
 
 
+def now() -> float:
+    """Epoch seconds, which records' ages are measured against (a test may move it)."""
+    return time.time()
+
+
 def matches_pattern(pattern: Mapping[str, Any], event: Mapping[str, Any]) -> bool:
     """EventBridge-style pattern matching, the subset Lambda filter criteria use.
 
@@ -134,7 +139,6 @@ class Subscription:
     # shard id -> sequence number of the last record read (None: from the shard's start)
     positions: dict[str, str | None] = field(default_factory=dict)
     retry: list[Pending] = field(default_factory=list)
-    clock: Callable[[], float] = time.time  # epoch seconds: records' age
 
     @classmethod
     def start(
@@ -206,11 +210,11 @@ class Subscription:
         limit = self.event.maximum_record_age_seconds
         if limit < 0:
             return pending
-        now = self.clock()
+        moment = now()
         live: list[Pending] = []
         expired: dict[str, list[Pending]] = {}  # per shard, as Lambda reports them
         for item in pending:
-            if item.created is not None and now - item.created > limit:
+            if item.created is not None and moment - item.created > limit:
                 expired.setdefault(item.shard_id, []).append(item)
             else:
                 live.append(item)
