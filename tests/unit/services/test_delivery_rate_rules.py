@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from roster.models.outbox import OutboxMessage
+from outbox_builders import queued
 from roster.services import notifications
 from roster.services.notifications import DELIVERY_ATTEMPTS, Patience, Throttled
 from support.fakes import Fakes
@@ -32,15 +32,6 @@ class Invocation:
     def patience(self, jitter: Any = None) -> Patience:
         return Patience(time_left_ms=lambda: self.left_ms, reserve_ms=RESERVE_MS,
                         sleep=self.sleep, jitter=jitter or (lambda ceiling: ceiling))
-
-
-def queued(fakes: Fakes) -> dict[str, Any]:
-    message = OutboxMessage(channel="email", to="jane@example.com",
-                            template="email_change.notice",
-                            params={"firstName": "Jane", "account": "jdoe",
-                                    "maskedNewEmail": "n***@example.com"})
-    fakes.world.record(messages=[message])
-    return message.model_dump(mode="json")
 
 
 def attempts(fakes: Fakes, record: dict[str, Any]) -> int:
