@@ -83,10 +83,10 @@ class Patience:
         spare = (self.time_left_ms() - self.reserve_ms) / 1000
         if spare <= 0:
             return False
-        wait = min(spare, self.jitter(min(self.max_pause,
-                                          self.first_pause * 2 ** len(self.pauses))))
-        self.pauses.append(wait)
-        self.sleep(wait)
+        seconds = min(spare, self.jitter(min(self.max_pause,
+                                             self.first_pause * 2 ** len(self.pauses))))
+        self.pauses.append(seconds)
+        self.sleep(seconds)
         return True
 
 
