@@ -14,12 +14,14 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from roster.observability import logger, metrics
-from roster.services.notifications import deliver
+from roster.services.notifications import Patience, deliver
 from roster.wiring import install
 
 install()  # every port bound to its adapter, before anything runs
 
-SEND_BUDGET_MS = 20_000  # 5 attempts with standard backoff: at most ~15 s, plus the calls
+# One send: 5 client attempts with standard backoff, at most ~15 s, plus the calls. A
+# throttled send waits and tries again while more than this is left of the invocation.
+SEND_BUDGET_MS = 20_000
 
 
 class OutOfTime(Exception):
@@ -37,17 +39,21 @@ def record_handler(record: DynamoDBRecord, lambda_context: LambdaContext | None 
 
     A send may take up to ``SEND_BUDGET_MS`` with the client's retries; with less time
     left the record is failed untouched (and retried), rather than cut off mid-send by
-    the timeout, which would fail the whole batch.
+    the timeout, which would fail the whole batch. A throttled send is retried while the
+    invocation has more than that left.
     """
     if record.event_name is None or record.event_name.name != "INSERT":
         return
     image = record.dynamodb.new_image if record.dynamodb else None
     if not image or image.get("sk") != "OUTBOX":
         return
-    remaining = lambda_context.get_remaining_time_in_millis() if lambda_context else None
-    if remaining is not None and remaining < SEND_BUDGET_MS:
+    if lambda_context is None:  # no deadline known: a throttled send is not waited out
+        deliver(dict(image))
+        return
+    if lambda_context.get_remaining_time_in_millis() < SEND_BUDGET_MS:
         raise OutOfTime(str(image.get("id")))
-    deliver(dict(image))
+    deliver(dict(image), Patience(time_left_ms=lambda_context.get_remaining_time_in_millis,
+                                  reserve_ms=SEND_BUDGET_MS))
 
 
 @logger.inject_lambda_context

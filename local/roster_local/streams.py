@@ -3,8 +3,9 @@
 Each stream event of a function becomes a ``Subscription`` that reads the table's
 stream with the ``dynamodbstreams`` client, turns records into the Lambda event format,
 applies the filter criteria and the batch size, invokes the function, redelivers the
-records it reports as failed and, once they have used their retries, sends them to the
-on-failure destination (an SQS queue).
+records it reports as failed and, once they have used their retries
+(``MaximumRetryAttempts``, -1: no limit) or are older than ``MaximumRecordAgeInSeconds``,
+sends them to the on-failure destination (an SQS queue).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import base64
 import json
 import logging
 import threading
+import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -28,6 +30,11 @@ log = logging.getLogger("local_aws")  # Powertools mutes loggers named after its
 MAX_PUMP_ROUNDS = 10  # stream functions that write to the table feed further rounds
 
 Invoke = Callable[[FunctionSpec, Any], Any]
+
+
+def now() -> float:
+    """Epoch seconds, which records' ages are measured against (a test may move it)."""
+    return time.time()
 
 
 def matches_pattern(pattern: Mapping[str, Any], event: Mapping[str, Any]) -> bool:
@@ -112,6 +119,12 @@ class Pending:
     def sequence_number(self) -> str:
         return str(self.record["dynamodb"]["SequenceNumber"])
 
+    @property
+    def created(self) -> int | None:
+        """When the record was written (epoch seconds), if the stream says."""
+        created = self.record["dynamodb"].get("ApproximateCreationDateTime")
+        return int(created) if created is not None else None
+
 
 @dataclass
 class Subscription:
@@ -191,7 +204,26 @@ class Subscription:
                     break
         return found
 
+    def _drop_expired(self, pending: list[Pending]) -> list[Pending]:
+        """Send the records older than the mapping's maximum age to the on-failure
+        destination (as Lambda does, without invoking); return the others."""
+        limit = self.event.maximum_record_age_seconds
+        if limit < 0:
+            return pending
+        moment = now()
+        live: list[Pending] = []
+        expired: dict[str, list[Pending]] = {}  # per shard, as Lambda reports them
+        for item in pending:
+            if item.created is not None and moment - item.created > limit:
+                expired.setdefault(item.shard_id, []).append(item)
+            else:
+                live.append(item)
+        for records in expired.values():
+            self._dead_letter(records, "RecordAgeExceeded")
+        return live
+
     def _deliver(self, invoke: Invoke, pending: list[Pending]) -> int:
+        pending = self._drop_expired(pending)
         size = max(1, self.event.batch_size)
         limit = self.event.maximum_retry_attempts
         for start in range(0, len(pending), size):
@@ -230,7 +262,8 @@ class Subscription:
             return everything
         return reported
 
-    def _dead_letter(self, records: list[Pending]) -> None:
+    def _dead_letter(self, records: list[Pending],
+                     condition: str = "RetryAttemptsExhausted") -> None:
         if self.dead_letter_arn is None:
             log.error(
                 "%d stream records dropped after their retries (no on-failure destination)",
@@ -245,7 +278,7 @@ class Subscription:
             "requestContext": {
                 "requestId": str(uuid.uuid4()),
                 "functionArn": self.function_arn,
-                "condition": "RetryAttemptsExhausted",
+                "condition": condition,
                 "approximateInvokeCount": max(item.failures for item in records),
             },
             "responseContext": {"statusCode": 200, "executedVersion": "$LATEST"},
@@ -265,10 +298,11 @@ class Subscription:
         }
         client.send_message(QueueUrl=url, MessageBody=json.dumps(message))
         log.warning(
-            "%d stream records sent to %s after %d failures",
+            "%d stream records sent to %s after %d failures (%s)",
             len(records),
             queue_name,
             max(item.failures for item in records),
+            condition,
         )
 
 

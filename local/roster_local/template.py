@@ -96,6 +96,7 @@ class StreamEvent:
     filters: tuple[dict[str, Any], ...]
     report_batch_item_failures: bool
     maximum_retry_attempts: int  # -1: until the record expires, as Lambda
+    maximum_record_age_seconds: int  # -1: as long as the stream keeps it, as Lambda
     on_failure: Any  # destination intrinsic or None
 
 
@@ -431,6 +432,7 @@ def _stream_event(name: str, config: dict[str, Any]) -> StreamEvent:
         report_batch_item_failures="ReportBatchItemFailures"
         in (config.get("FunctionResponseTypes") or ()),
         maximum_retry_attempts=int(config.get("MaximumRetryAttempts", -1)),
+        maximum_record_age_seconds=int(config.get("MaximumRecordAgeInSeconds", -1)),
         on_failure=((config.get("DestinationConfig") or {}).get("OnFailure") or {}).get(
             "Destination"
         ),

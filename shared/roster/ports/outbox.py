@@ -2,8 +2,9 @@
 
 ``OutboxStore``: a message is claimed before it is sent (a conditional write: one
 delivery at a time; a claim older than ``stale_after_seconds`` is abandoned and may be
-taken again), then marked sent or failed. ``Sender``: email, SMS and the dead-letter
-queue; it says which of its own errors may pass with time.
+taken again; each claim counts a delivery attempt), then marked sent or failed, or
+released for a later try. ``Sender``: email, SMS and the dead-letter queue; it says
+which of its own errors may pass with time, and which of those are its rate or quota.
 """
 
 from __future__ import annotations
@@ -14,9 +15,13 @@ from roster.ports import Port
 
 
 class OutboxStore(Protocol):
-    def claim_outbox(self, message_id: str, *, stale_after_seconds: int = 120) -> bool: ...
+    def claim_outbox(self, message_id: str, *, stale_after_seconds: int = 120) -> int | None:
+        """Take the message for sending: the attempt this is (1 for the first claim,
+        counted in the same write), or None when it is sent, failed or held by another."""
 
-    def release_outbox(self, message_id: str) -> None: ...
+    def release_outbox(self, message_id: str, *, attempt_counts: bool = True) -> None:
+        """Give the message back for a later try; ``attempt_counts=False`` takes back the
+        attempt its claim counted (the sender was only throttled)."""
 
     def mark_outbox_sent(self, message_id: str, sent_at: str) -> None: ...
 
@@ -35,6 +40,9 @@ class Sender(Protocol):
 
     def is_transient(self, error: Exception) -> bool:
         """Would trying again later help (throttling, 5xx, connection)?"""
+
+    def is_throttling(self, error: Exception) -> bool:
+        """Is ``error`` the service's sending rate or quota (transient: wait, then retry)?"""
 
     def failure_code(self, error: Exception) -> str | None:
         """The service's error code for ``error`` (never its text), if it is one of its."""

@@ -62,28 +62,34 @@ class DynamoRepository(ExpiryStore, EmailChangeStore, AgentStore, CatalogStore, 
         self.table = table
 
     # ------------------------------------------------------------------ outbox
-    def claim_outbox(self, message_id: str, *, stale_after_seconds: int = 120) -> bool:
-        """Take a message for sending; a claim older than ``stale_after_seconds`` is
-        considered abandoned (the sender died) and may be taken again."""
+    def claim_outbox(self, message_id: str, *, stale_after_seconds: int = 120) -> int | None:
+        """Take a message for sending and count the attempt, in one conditional write; a
+        claim older than ``stale_after_seconds`` is considered abandoned (the sender died:
+        that attempt stays counted) and may be taken again."""
         moment = clock.now()
         try:
-            self.table.update(
+            item = self.table.update(
                 keys.outbox(message_id),
-                "SET #status = :sending, claimedAt = :now",
+                "SET #status = :sending, claimedAt = :now ADD attempts :one",
                 condition="attribute_exists(pk) AND (#status = :pending OR "
                           "(#status = :sending AND claimedAt < :stale))",
                 names={"#status": "status"},
-                values={":sending": "sending", ":pending": "pending",
+                values={":sending": "sending", ":pending": "pending", ":one": 1,
                         ":now": clock.epoch(moment),
                         ":stale": clock.epoch(moment) - stale_after_seconds},
             )
         except ConditionFailed:
-            return False
-        return True
+            return None
+        return int(item["attempts"])
 
-    def release_outbox(self, message_id: str) -> None:
-        self.table.update(keys.outbox(message_id), "SET #status = :pending",
-                          names={"#status": "status"}, values={":pending": "pending"})
+    def release_outbox(self, message_id: str, *, attempt_counts: bool = True) -> None:
+        values: dict[str, object] = {":pending": "pending"}
+        if not attempt_counts:
+            values[":minus_one"] = -1
+        self.table.update(keys.outbox(message_id),
+                          "SET #status = :pending" + ("" if attempt_counts
+                                                      else " ADD attempts :minus_one"),
+                          names={"#status": "status"}, values=values)
 
     def mark_outbox_sent(self, message_id: str, sent_at: str) -> None:
         """Sent: the sealed secrets are dropped, the item stays (until TTL) as a record."""

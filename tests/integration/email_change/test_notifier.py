@@ -1,7 +1,7 @@
 """Notifications are never lost and never doubled: SES/SNS failures are injected into the
 real clients (a botocore ``before-send`` hook answering like the service would), so the
-clients' own retry configuration, the stream's retries and the dead-letter queue are what
-is tested."""
+clients' own retry configuration, the notifier's waiting out of throttling, its count of
+failed deliveries, the stream's retries and the dead-letter queue are what is tested."""
 
 from __future__ import annotations
 
@@ -18,13 +18,17 @@ from roster.models.outbox import OutboxMessage
 from roster.repository import get_repository, keys
 from roster.repository.table import serialize
 from roster.services import email_change
+from roster.services.notifications import DELIVERY_ATTEMPTS
 from roster.templates import Template
+from roster_local import streams
+from roster_local.functions import LocalLambdaContext
 from roster_local.runtime import Runtime
 from support.agents import AgentFactory
 from support.mail import emails_to
 
 ADMIN_ID = "admin-actor"
-STREAM_RETRIES = 5  # MaximumRetryAttempts of the notifier's stream event in template.yaml
+CLIENT_ATTEMPTS = 5  # the SES/SNS clients' standard retry mode
+A_DAY = 86_400  # SES's daily quota resets within one
 
 
 class _Body:
@@ -35,11 +39,11 @@ class _Body:
         yield self.data
 
 
-def ses_error(code: str, status: int) -> AWSResponse:
+def ses_error(code: str, status: int, text: str = "") -> AWSResponse:
     """An SES v2 (REST-JSON) error response."""
     return AWSResponse("https://email.us-east-1.amazonaws.com", status,
                        {"x-amzn-ErrorType": code, "Content-Type": "application/json"},
-                       _Body(json.dumps({"message": code}).encode()))
+                       _Body(json.dumps({"message": text or code}).encode()))
 
 
 def sns_error(code: str, status: int) -> AWSResponse:
@@ -94,6 +98,32 @@ def outage(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., Outage]]:
     yield install
     for client, _event, handler in installed:
         client.meta.events.unregister("before-send", handler)
+
+
+@dataclass
+class PausedTime:
+    """Sleeps (the clients' backoff, the notifier's pauses) take no real time, but use up
+    the notifier invocation's time as they would in Lambda."""
+
+    slept: float = 0.0
+
+    def sleep(self, seconds: float) -> None:
+        self.slept += seconds
+
+
+@pytest.fixture
+def paused_time(outage: Callable[..., Outage],
+                monkeypatch: pytest.MonkeyPatch) -> PausedTime:
+    paused = PausedTime()
+    monkeypatch.setattr("roster.services.notifications.time.sleep", paused.sleep)
+    real = LocalLambdaContext.get_remaining_time_in_millis
+
+    def remaining(context: LocalLambdaContext) -> int:
+        started = vars(context).setdefault("paused_at_start", paused.slept)
+        return real(context) - int((paused.slept - started) * 1000)
+
+    monkeypatch.setattr(LocalLambdaContext, "get_remaining_time_in_millis", remaining)
+    return paused
 
 
 def dead_letters(runtime: Runtime) -> list[dict[str, Any]]:
@@ -200,8 +230,8 @@ def test_throttled_sends_are_retried_by_the_client(
 
 def test_ses_down_the_change_stands_the_message_is_retried_then_dead_lettered(
         runtime: Runtime, agent_factory: AgentFactory, outage: Callable[..., Outage]) -> None:
-    # Given SES is throttling every call to the new address
-    ses = outage("ses", lambda: ses_error("TooManyRequestsException", 429),
+    # Given SES fails every call to the new address (an outage, not throttling)
+    ses = outage("ses", lambda: ses_error("InternalFailure", 500),
                  lambda _, body: b"new@example.com" in body)
     agent = agent_factory("jane@example.com")
     # When an email change is made
@@ -211,24 +241,26 @@ def test_ses_down_the_change_stands_the_message_is_retried_then_dead_lettered(
     assert get_repository().get_agent(agent.id).pendingEmail == updated.pendingEmail  # type: ignore[union-attr]
     assert len(emails_to(runtime, "jane@example.com")) == 1
     # And the link mail was tried 5 times by the client, then released for a retry
-    assert ses.calls.count(True) == 5
+    assert ses.calls.count(True) == CLIENT_ATTEMPTS
     assert emails_to(runtime, "new@example.com") == []
     assert dead_letters(runtime) == []
-    # When the stream retries it until its retries are exhausted
-    for _ in range(STREAM_RETRIES):
+    # When the stream brings it back until the notifier's attempts are spent
+    for _ in range(DELIVERY_ATTEMPTS - 1):
         runtime.pump_streams()
-    # Then it was tried on every delivery, never sent, and the dead-letter queue has it
-    assert ses.calls.count(True) == 5 * (1 + STREAM_RETRIES)
+    # Then it was tried on every delivery, never sent, and the notifier dead-lettered it
+    assert ses.calls.count(True) == CLIENT_ATTEMPTS * DELIVERY_ATTEMPTS
     assert emails_to(runtime, "new@example.com") == []
     (letter,) = dead_letters(runtime)
-    (record,) = letter["Records"]
-    image = record["dynamodb"]["NewImage"]
-    assert letter["requestContext"]["condition"] == "RetryAttemptsExhausted"
-    assert image["template"] == {"S": "email_change.verify"}
-    # And the outbox item is still there, pending, its secret sealed (for a redrive)
-    item = outbox_item(image["id"]["S"])
-    assert item["status"] == "pending" and "sealed" in item
+    assert letter["source"] == "roster.notifier" and letter["agentId"] == agent.id
+    assert letter["template"] == "email_change.verify"
+    assert letter["reason"] == f"InternalFailure after {DELIVERY_ATTEMPTS} attempts"
+    # And the outbox item is marked failed, its secret dropped, never in the letter
+    item = outbox_item(letter["outboxId"])
+    assert item["status"] == "failed" and "sealed" not in item
     assert "token=" not in json.dumps(letter)
+    # And the stream does not bring it back
+    runtime.pump_streams()
+    assert ses.calls.count(True) == CLIENT_ATTEMPTS * DELIVERY_ATTEMPTS
 
 
 def test_a_rejected_message_is_dead_lettered_at_once(
@@ -251,15 +283,15 @@ def test_a_rejected_message_is_dead_lettered_at_once(
     assert item["failure"] == "MessageRejected"
     assert get_repository().get_agent(agent.id).pendingEmail is not None  # type: ignore[union-attr]
     # And the stream does not retry it
-    for _ in range(STREAM_RETRIES + 1):
+    for _ in range(DELIVERY_ATTEMPTS + 1):
         runtime.pump_streams()
     assert ses.calls.count(True) == 1 and dead_letters(runtime) == []
 
 
 def test_one_failing_message_does_not_hold_up_the_others(
         runtime: Runtime, outage: Callable[..., Outage]) -> None:
-    # Given a batch of two emails, one to an address SES is throttling
-    outage("ses", lambda: ses_error("TooManyRequestsException", 429),
+    # Given a batch of two emails, one to an address SES fails
+    outage("ses", lambda: ses_error("ServiceUnavailable", 503),
            lambda _, body: b"stuck@example.com" in body)
     params = {"firstName": "Jane", "account": "jdoe", "maskedNewEmail": "n***@example.com"}
     stuck = queue(OutboxMessage(channel="email", to="stuck@example.com",
@@ -308,16 +340,97 @@ def test_sns_down_the_sms_is_retried_then_dead_lettered(
     message = OutboxMessage(channel="sms", to="+4798765432", template=sms_template,
                             params={"name": "Jane"}, secret_params={"code": "864209"})
     queue(message)
-    # When the stream delivers and retries it
-    for _ in range(1 + STREAM_RETRIES):
+    # When the stream delivers it, and brings it back as often as the notifier tries
+    for _ in range(DELIVERY_ATTEMPTS):
         runtime.pump_streams()
     # Then it was tried 5 times per delivery, never sent, and dead-lettered
-    assert len(sns.calls) == 5 * (1 + STREAM_RETRIES)
+    assert len(sns.calls) == CLIENT_ATTEMPTS * DELIVERY_ATTEMPTS
     assert sms_sent("+4798765432") == []
     (letter,) = dead_letters(runtime)
-    assert letter["Records"][0]["dynamodb"]["NewImage"]["id"] == {"S": message.id}
+    assert letter["outboxId"] == message.id and letter["channel"] == "sms"
+    assert outbox_item(message.id)["status"] == "failed"
     # And the code never appears in clear in the dead letter
     assert "864209" not in json.dumps(letter)
+
+
+# ------------------------------------------------------------------ rate and quota
+
+
+def test_a_throttled_send_is_waited_out_and_sent_once(
+        runtime: Runtime, outage: Callable[..., Outage], paused_time: PausedTime) -> None:
+    # Given SES throttles more calls in a row than its client retries
+    throttled = CLIENT_ATTEMPTS + 2
+    ses = outage("ses", lambda: ses_error("TooManyRequestsException", 429),
+                 lambda number, _: number < throttled)
+    item = queue(OutboxMessage(channel="email", to="jane@example.com",
+                               template="email_change.notice",
+                               params={"firstName": "Jane", "account": "jdoe",
+                                       "maskedNewEmail": "n***@example.com"}))
+    # When the stream delivers it
+    runtime.pump_streams()
+    # Then the notifier paused and tried again in the same delivery: sent once, counted once
+    assert ses.calls == [True] * throttled + [False]
+    assert len(emails_to(runtime, "jane@example.com")) == 1
+    assert outbox_item(item["id"])["status"] == "sent"
+    assert outbox_item(item["id"])["attempts"] == 1
+    assert paused_time.slept > 0 and dead_letters(runtime) == []
+
+
+def test_with_the_daily_quota_spent_mail_waits_and_is_never_dead_lettered(
+        runtime: Runtime, outage: Callable[..., Outage], paused_time: PausedTime) -> None:
+    # Given SES refuses every call: the account's daily quota is spent
+    quota = {"spent": True}
+    ses = outage("ses", lambda: ses_error("LimitExceededException", 400,
+                                          "Daily message quota exceeded."),
+                 lambda _number, _body: quota["spent"])
+    item = queue(OutboxMessage(channel="email", to="jane@example.com",
+                               template="email_change.notice",
+                               params={"firstName": "Jane", "account": "jdoe",
+                                       "maskedNewEmail": "n***@example.com"}))
+    # When the stream delivers it more often than a failing message is tried
+    for _ in range(DELIVERY_ATTEMPTS + 2):
+        runtime.pump_streams()
+    # Then each delivery waited as long as its invocation allowed, then gave it back
+    assert len(ses.calls) > CLIENT_ATTEMPTS * (DELIVERY_ATTEMPTS + 2)
+    assert paused_time.slept > 30 * (DELIVERY_ATTEMPTS + 2)
+    # And nothing was sent or dead-lettered, nor counted against the message
+    assert emails_to(runtime, "jane@example.com") == [] and dead_letters(runtime) == []
+    assert outbox_item(item["id"])["status"] == "pending"
+    assert outbox_item(item["id"])["attempts"] == 0
+    # When the quota resets, the next delivery sends it once
+    quota["spent"] = False
+    runtime.pump_streams()
+    assert len(emails_to(runtime, "jane@example.com")) == 1
+    assert outbox_item(item["id"])["status"] == "sent"
+
+
+def test_a_message_throttled_for_over_a_day_is_dead_lettered_by_the_stream_for_replay(
+        runtime: Runtime, outage: Callable[..., Outage], paused_time: PausedTime,
+        sms_template: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given SNS throttles every SMS, and an SMS the stream has delivered once
+    sns = outage("sns", lambda: sns_error("Throttling", 400), lambda _number, _body: True)
+    message = OutboxMessage(channel="sms", to="+4798765432", template=sms_template,
+                            params={"name": "Jane"}, secret_params={"code": "864209"})
+    queue(message)
+    runtime.pump_streams()
+    tried = len(sns.calls)
+    assert tried >= CLIENT_ATTEMPTS and dead_letters(runtime) == []
+    # When its record is older than the stream event's maximum age (a day: the stream
+    # retries it until then)
+    (event,) = runtime.function("notifier").stream_events
+    assert (event.maximum_retry_attempts, event.maximum_record_age_seconds) == (-1, A_DAY)
+    later = streams.now() + A_DAY + 1
+    monkeypatch.setattr(streams, "now", lambda: later)
+    runtime.pump_streams()
+    # Then the stream sent it to the dead-letter queue without trying it again
+    assert len(sns.calls) == tried
+    (letter,) = dead_letters(runtime)
+    assert letter["requestContext"]["condition"] == "RecordAgeExceeded"
+    assert letter["Records"][0]["dynamodb"]["NewImage"]["id"] == {"S": message.id}
+    assert "864209" not in json.dumps(letter)
+    # And the outbox item is still pending with its code sealed, for a replay
+    item = outbox_item(message.id)
+    assert item["status"] == "pending" and "sealed" in item
 
 
 def test_with_too_little_time_left_a_record_is_failed_untouched(runtime: Runtime) -> None:

@@ -1,5 +1,6 @@
-"""``OutboxStore`` and ``Sender`` in memory: claims as the adapter makes them; a sender
-that records what it sent and can be told to fail."""
+"""``OutboxStore`` and ``Sender`` in memory: claims (and their attempt counts) as the
+adapter makes them; a sender that records what it sent and can be told to fail, or to
+throttle as SES and SNS do."""
 
 from __future__ import annotations
 
@@ -23,19 +24,23 @@ class MemoryOutboxStore:
             record["sealed"] = sealing.seal(message.secret_params, bound_to=message_id)
         return record
 
-    def claim_outbox(self, message_id: str, *, stale_after_seconds: int = 120) -> bool:
+    def claim_outbox(self, message_id: str, *, stale_after_seconds: int = 120) -> int | None:
         entry = self.world.deliveries.get(message_id)
         now = clock.epoch(clock.now())
         if entry is None or not (
                 entry.status == "pending" or (entry.status == "sending"
                                               and entry.claimed_at is not None
                                               and entry.claimed_at < now - stale_after_seconds)):
-            return False
+            return None
         entry.status, entry.claimed_at = "sending", now
-        return True
+        entry.attempts += 1
+        return entry.attempts
 
-    def release_outbox(self, message_id: str) -> None:
-        self.world.deliveries[message_id].status = "pending"
+    def release_outbox(self, message_id: str, *, attempt_counts: bool = True) -> None:
+        entry = self.world.deliveries[message_id]
+        entry.status = "pending"
+        if not attempt_counts:
+            entry.attempts -= 1
 
     def mark_outbox_sent(self, message_id: str, sent_at: str) -> None:
         entry = self.world.deliveries[message_id]
@@ -51,11 +56,16 @@ class MemoryOutboxStore:
 
 
 class SendFailure(Exception):
-    """What a ``RecordingSender`` told to fail raises."""
+    """What a ``RecordingSender`` told to fail raises (throttling is transient too)."""
 
-    def __init__(self, code: str, *, transient: bool) -> None:
+    def __init__(self, code: str, *, transient: bool, throttling: bool = False) -> None:
         super().__init__(code)
-        self.code, self.transient = code, transient
+        self.code, self.transient, self.throttling = code, transient or throttling, throttling
+
+    @classmethod
+    def throttled(cls, code: str = "TooManyRequestsException") -> SendFailure:
+        """The account's sending rate or daily quota, as SES (or SNS) answers it."""
+        return cls(code, transient=True, throttling=True)
 
 
 @dataclass
@@ -80,6 +90,9 @@ class RecordingSender:
 
     def is_transient(self, error: Exception) -> bool:
         return isinstance(error, SendFailure) and error.transient
+
+    def is_throttling(self, error: Exception) -> bool:
+        return isinstance(error, SendFailure) and error.throttling
 
     def failure_code(self, error: Exception) -> str | None:
         return error.code if isinstance(error, SendFailure) else None

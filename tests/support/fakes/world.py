@@ -48,6 +48,7 @@ class Outboxed:
     message: OutboxMessage
     status: str = "pending"
     claimed_at: int | None = None
+    attempts: int = 0  # claims made, less those given back after throttling
     sent_at: str | None = None
     failure: str | None = None
 

@@ -9,25 +9,15 @@ from typing import Any
 
 import pytest
 from agent_builders import create
+from outbox_builders import queued
 from roster import clock
 from roster.authorization import Actor
 from roster.models.audit import AuditEvent
-from roster.models.outbox import OutboxMessage
 from roster.ports.cleanup import expiry_store
 from roster.ports.outbox import outbox_store
 from roster.services import cleanup, email_change, notifications
 from support.fakes import Fakes
 from support.fakes.outbox import MemoryOutboxStore, SendFailure
-
-
-def queued(fakes: Fakes, channel: str = "email", to: str = "jane@example.com") -> dict[str, Any]:
-    """An outbox message written as a change writes it; the record the stream carries."""
-    message = OutboxMessage(channel=channel, to=to,  # type: ignore[arg-type]
-                            template="email_change.notice",
-                            params={"firstName": "Jane", "account": "jdoe",
-                                    "maskedNewEmail": "n***@example.com"})
-    fakes.world.record(messages=[message])
-    return message.model_dump(mode="json")
 
 
 def status(fakes: Fakes, record: dict[str, Any]) -> str:
