@@ -3,7 +3,6 @@ job, follow the job until it ends, read its row errors page by page."""
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -53,16 +52,15 @@ def job_of(client: Client, job_id: str) -> Job:
     return job
 
 
-def follow(client: Client, job: Job, on_progress: Callable[[Job], None],
-           sleep: Callable[[float], None] = time.sleep) -> Job:
+def follow(client: Client, job: Job, on_progress: Callable[[Job], None]) -> Job:
     """Poll ``GET /imports/{id}`` until the job is done or failed, calling
     ``on_progress`` with each state read. Every half second while rows move, backing off
     to every 2 seconds while they do not (a ``429``/``503`` waits its ``Retry-After``
-    in the client)."""
+    in the client, which also does the sleeping)."""
     interval = FIRST_POLL_SECONDS
     on_progress(job)
     while job.get("status") not in ENDED:
-        sleep(interval)
+        client.sleep(interval)
         before = job.get("processed")
         job = job_of(client, str(job["id"]))
         on_progress(job)
