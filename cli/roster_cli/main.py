@@ -8,6 +8,7 @@ import json
 import sys
 import uuid
 from enum import StrEnum
+from itertools import islice
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -456,11 +457,7 @@ def imports_list(
 ) -> None:
     """Recent imports, newest first."""
     client = Client(retries=imports.RETRIES)
-    jobs: list[dict[str, Any]] = []
-    for job in client.items("/imports"):
-        jobs.append(job)
-        if len(jobs) >= limit:
-            break
+    jobs = list(islice(client.items("/imports"), limit))
     if output is Output.json:
         print_json(jobs)
         return
@@ -549,11 +546,7 @@ def audit(
     """The audit trail, newest first."""
     client = Client()
     params = {"agentId": client.agent_id(agent)} if agent else {}
-    entries: list[dict[str, Any]] = []
-    for entry in client.items("/audit", params):
-        entries.append(entry)
-        if len(entries) >= limit:
-            break
+    entries = list(islice(client.items("/audit", params), limit))
     if output is Output.json:
         print_json(entries)
         return

@@ -91,22 +91,30 @@ def sleeps() -> list[float]:
     return []
 
 
-def run(fake: FakeRoster, sleeps: list[float], monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str], *args: str,
-        sleep: Callable[[float], None] | None = None) -> tuple[int, str, str]:
-    """``roster ARGS`` through the console script's ``main`` against ``fake``: the exit
-    status, stdout and stderr."""
+Roster = Callable[..., tuple[int, str, str]]
 
-    def client(saved: Credentials | None = None, **options: Any) -> Client:
-        return Client(SAVED, transport=httpx.MockTransport(fake),
-                      sleep=sleep or sleeps.append, **options)
 
-    monkeypatch.setattr(main, "Client", client)
-    monkeypatch.setattr(sys, "argv", ["roster", *args])
-    with pytest.raises(SystemExit) as exited:
-        main.main()
-    captured = capsys.readouterr()
-    return int(exited.value.code or 0), captured.out, captured.err
+@pytest.fixture
+def roster(sleeps: list[float], monkeypatch: pytest.MonkeyPatch,
+           capsys: pytest.CaptureFixture[str]) -> Roster:
+    """``roster(fake, ARGS...)``: ``roster ARGS`` through the console script's ``main``
+    against ``fake``, waits kept in ``sleeps`` (or given to ``sleep=``); the exit status,
+    stdout and stderr."""
+
+    def run(fake: FakeRoster, *args: str, sleep: Callable[[float], None] | None = None
+            ) -> tuple[int, str, str]:
+        def client(saved: Credentials | None = None, **options: Any) -> Client:
+            return Client(SAVED, transport=httpx.MockTransport(fake),
+                          sleep=sleep or sleeps.append, **options)
+
+        monkeypatch.setattr(main, "Client", client)
+        monkeypatch.setattr(sys, "argv", ["roster", *args])
+        with pytest.raises(SystemExit) as exited:
+            main.main()
+        captured = capsys.readouterr()
+        return int(exited.value.code or 0), captured.out, captured.err
+
+    return run
 
 
 @pytest.fixture
@@ -136,7 +144,10 @@ def test_follow_polls_until_done_backing_off_while_nothing_moves() -> None:
 
 def test_a_job_already_ended_is_not_polled() -> None:
     fake = FakeRoster([], [])
-    client = Client(SAVED, transport=httpx.MockTransport(fake), sleep=pytest.fail)
+    def never(seconds: float) -> None:
+        pytest.fail(f"waited {seconds}s for a job already ended")
+
+    client = Client(SAVED, transport=httpx.MockTransport(fake), sleep=never)
     done = {"id": "job-1", "status": "done", "processed": 0}
     assert imports.follow(client, done, lambda _: None) is done
     assert fake.requests == []
@@ -144,12 +155,10 @@ def test_a_job_already_ended_is_not_polled() -> None:
 
 # ----------------------------------------------------------------------------- exit status
 def test_every_row_in_is_exit_0_with_a_summary_and_no_error_table(
-        csv_file: Path, sleeps: list[float], monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+        csv_file: Path, roster: Roster) -> None:
     fake = FakeRoster([state("running", 2, 2, 0), state("done", 4, 4, 0)], [])
 
-    status, out, err = run(fake, sleeps, monkeypatch, capsys, "agents", "import",
-                           str(csv_file))
+    status, out, err = roster(fake, "agents", "import", str(csv_file))
 
     assert status == 0, err
     assert out == "Import job-1 done: 4/4 rows, 0 failed, 4 created.\n"
@@ -158,14 +167,12 @@ def test_every_row_in_is_exit_0_with_a_summary_and_no_error_table(
 
 
 def test_a_failed_row_is_exit_1_with_every_error_read_page_by_page(
-        csv_file: Path, sleeps: list[float], monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+        csv_file: Path, roster: Roster, tmp_path: Path) -> None:
     many = [error(row, "account_taken", "account") for row in range(2, 152)]
     fake = FakeRoster([state("done", 160, 10, 150, total=160)],
                       [*many[:1], error(500, "invalid_csv", None), *many[1:]])
 
-    status, out, _ = run(fake, sleeps, monkeypatch, capsys, "agents", "import",
-                         str(csv_file), "-o", "csv")
+    status, out, _ = roster(fake, "agents", "import", str(csv_file), "-o", "csv")
 
     assert status == 1
     pages = [request for request in fake.requests if request.url.path.endswith("errors")]
@@ -177,13 +184,10 @@ def test_a_failed_row_is_exit_1_with_every_error_read_page_by_page(
     assert len(lines) == 152
 
 
-def test_the_error_table_names_rows_fields_and_codes(
-        csv_file: Path, sleeps: list[float], monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_error_table_names_rows_fields_and_codes(csv_file: Path, roster: Roster) -> None:
     fake = FakeRoster(RUN, [error(3), error(5, "unknown_role", "roles")])
 
-    status, out, _ = run(fake, sleeps, monkeypatch, capsys, "agents", "import",
-                         str(csv_file))
+    status, out, _ = roster(fake, "agents", "import", str(csv_file))
 
     assert status == 1
     lines = out.splitlines()
@@ -196,14 +200,11 @@ def test_the_error_table_names_rows_fields_and_codes(
                                           ["5", "roles", "unknown_role"]]
 
 
-def test_json_output_is_the_job_with_all_its_errors(
-        csv_file: Path, sleeps: list[float], monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+def test_json_output_is_the_job_with_all_its_errors(csv_file: Path, roster: Roster) -> None:
     row_errors = [error(row) for row in range(2, 250)]
     fake = FakeRoster([state("done", 300, 52, 248, total=300)], row_errors)
 
-    status, out, _ = run(fake, sleeps, monkeypatch, capsys, "agents", "import",
-                         str(csv_file), "--output", "json")
+    status, out, _ = roster(fake, "agents", "import", str(csv_file), "--output", "json")
 
     assert status == 1
     job = json.loads(out)
@@ -211,14 +212,11 @@ def test_json_output_is_the_job_with_all_its_errors(
     assert job["errors"] == row_errors  # all of them, not the job's first 100
 
 
-def test_a_dry_run_says_what_would_be_created(
-        csv_file: Path, sleeps: list[float], monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_dry_run_says_what_would_be_created(csv_file: Path, roster: Roster) -> None:
     fake = FakeRoster([{**state("done", 4, 4, 0), "dryRun": True}], [])
 
-    status, out, _ = run(fake, sleeps, monkeypatch, capsys, "agents", "import",
-                         str(csv_file), "--dry-run", "--no-send-welcome",
-                         "--password-mode", "generate")
+    status, out, _ = roster(fake, "agents", "import", str(csv_file), "--dry-run",
+                            "--no-send-welcome", "--password-mode", "generate")
 
     assert status == 0
     assert out == ("Dry run job-1: 4/4 rows, 0 failed, 4 would be created; nothing was "
@@ -230,28 +228,22 @@ def test_a_dry_run_says_what_would_be_created(
     assert sent.content == GOOD_CSV
 
 
-def test_a_refused_file_is_the_problems_code_on_stderr(
-        csv_file: Path, sleeps: list[float], monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_refused_file_is_the_problems_code_on_stderr(csv_file: Path, roster: Roster) -> None:
     refusal = httpx.Response(422, json={"code": "unknown_column", "status": 422,
                                         "detail": "unknown column 'nickname'"})
     fake = FakeRoster([], [], before=[refusal])
 
-    status, out, err = run(fake, sleeps, monkeypatch, capsys, "agents", "import",
-                           str(csv_file))
+    status, out, err = roster(fake, "agents", "import", str(csv_file))
 
     assert (status, out) == (1, "")
     assert err == "error: unknown_column: unknown column 'nickname'\n"
     assert len(fake.requests) == 1  # a 422 is not asked again
 
 
-def test_a_job_that_failed_as_a_whole_is_an_error(
-        csv_file: Path, sleeps: list[float], monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_job_that_failed_as_a_whole_is_an_error(csv_file: Path, roster: Roster) -> None:
     fake = FakeRoster([state("running", 1, 1, 0), state("failed", 1, 1, 0)], [])
 
-    status, out, err = run(fake, sleeps, monkeypatch, capsys, "agents", "import",
-                           str(csv_file))
+    status, out, err = roster(fake, "agents", "import", str(csv_file))
 
     assert status == 1
     assert out.startswith("Import job-1 failed: 1/4 rows")
@@ -261,14 +253,12 @@ def test_a_job_that_failed_as_a_whole_is_an_error(
 
 # ----------------------------------------------------------------------------- size
 def test_a_file_over_4_mb_is_refused_before_anything_is_sent(
-        tmp_path: Path, sleeps: list[float], monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+        tmp_path: Path, roster: Roster) -> None:
     large = tmp_path / "large.csv"
     large.write_bytes(b"x" * (imports.MAX_BYTES + 1))
     fake = FakeRoster(RUN, [])
 
-    status, out, err = run(fake, sleeps, monkeypatch, capsys, "agents", "import",
-                           str(large))
+    status, out, err = roster(fake, "agents", "import", str(large))
 
     assert (status, out, fake.requests) == (2, "", [])
     assert err.startswith("error: file_too_large: ")
@@ -283,16 +273,14 @@ def test_a_file_of_exactly_4_mb_is_sent(tmp_path: Path) -> None:
 
 # ----------------------------------------------------------------------------- retries
 def test_retry_after_is_honoured_and_a_retried_post_keeps_its_key(
-        csv_file: Path, sleeps: list[float], monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+        csv_file: Path, roster: Roster, sleeps: list[float]) -> None:
     busy = httpx.Response(503, json={"code": "service_unavailable", "status": 503},
                           headers={"Retry-After": "3"})
     slow_down = httpx.Response(429, json={"code": "too_many_requests", "status": 429},
                                headers={"Retry-After": "7"})
     fake = FakeRoster(RUN, [], before=[httpx.ConnectError("reset"), busy, slow_down])
 
-    status, _, err = run(fake, sleeps, monkeypatch, capsys, "agents", "import",
-                         str(csv_file))
+    status, _, err = roster(fake, "agents", "import", str(csv_file))
 
     assert status == 1, err
     assert sleeps[:3] == [0.5, 3.0, 7.0]  # no answer: a short wait; then Retry-After
@@ -339,12 +327,10 @@ def test_a_write_without_an_idempotency_key_is_never_repeated(sleeps: list[float
     assert (len(fake.requests), sleeps) == (1, [])
 
 
-def test_each_import_gets_its_own_key_unless_one_is_given(
-        csv_file: Path, sleeps: list[float], monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+def test_each_import_gets_its_own_key_unless_one_is_given(csv_file: Path, roster: Roster) -> None:
     def key_of(*extra: str) -> str:
         fake = FakeRoster([state("done", 4, 4, 0)], [])
-        run(fake, sleeps, monkeypatch, capsys, "agents", "import", str(csv_file), *extra)
+        roster(fake, "agents", "import", str(csv_file), *extra)
         return fake.requests[0].headers["Idempotency-Key"]
 
     first, second = key_of(), key_of()
@@ -354,15 +340,13 @@ def test_each_import_gets_its_own_key_unless_one_is_given(
 
 # ----------------------------------------------------------------------------- Ctrl-C
 def test_ctrl_c_while_polling_says_the_import_goes_on_and_exits_130(
-        csv_file: Path, sleeps: list[float], monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+        csv_file: Path, roster: Roster) -> None:
     def interrupted(seconds: float) -> None:
         raise KeyboardInterrupt
 
     fake = FakeRoster(RUN, [])
 
-    status, out, err = run(fake, sleeps, monkeypatch, capsys, "agents", "import",
-                           str(csv_file), sleep=interrupted)
+    status, out, err = roster(fake, "agents", "import", str(csv_file), sleep=interrupted)
 
     assert (status, out) == (130, "")
     assert ("Import job-1 continues on the server: follow it with "
@@ -370,12 +354,10 @@ def test_ctrl_c_while_polling_says_the_import_goes_on_and_exits_130(
 
 
 # ----------------------------------------------------------------------------- imports
-def test_imports_list_names_the_importer(
-        sleeps: list[float], monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+def test_imports_list_names_the_importer(roster: Roster) -> None:
     fake = FakeRoster([state("done", 4, 2, 2)], [])
 
-    status, out, _ = run(fake, sleeps, monkeypatch, capsys, "imports", "list", "-o", "csv")
+    status, out, _ = roster(fake, "imports", "list", "-o", "csv")
 
     assert status == 0
     assert out.splitlines() == [
@@ -383,13 +365,10 @@ def test_imports_list_names_the_importer(
         "job-1,done,false,4,4,2,2,2026-11-29T21:00:00Z,,admin"]
 
 
-def test_imports_show_has_the_imports_exit_status_once_ended(
-        sleeps: list[float], monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+def test_imports_show_has_the_imports_exit_status_once_ended(roster: Roster) -> None:
     def show(states: list[dict[str, Any]], *extra: str) -> Iterator[Any]:
         fake = FakeRoster(states, [error(3)])
-        yield from run(fake, sleeps, monkeypatch, capsys, "imports", "show", "job-1",
-                       *extra)
+        yield from roster(fake, "imports", "show", "job-1", *extra)
         yield fake
 
     running, out, _, _ = show([state("running", 1, 1, 0)])
