@@ -34,14 +34,18 @@ def read_file(path: Path) -> bytes:
     return path.read_bytes()
 
 
+def new_key() -> str:
+    """An ``Idempotency-Key`` for one run of the command."""
+    return str(uuid.uuid4())
+
+
 def start(client: Client, data: bytes, *, dry_run: bool, send_welcome: bool,
-          password_mode: str, idempotency_key: str | None = None) -> Job:
-    """``POST /imports``: the queued job. One ``Idempotency-Key`` per call (a fresh one
-    unless given), the same on every retry of this call."""
+          password_mode: str, idempotency_key: str) -> Job:
+    """``POST /imports``: the queued job. The client sends the same ``Idempotency-Key``
+    on every retry, so the server starts one job however often the request arrives."""
     params = {"dryRun": str(dry_run).lower(), "sendWelcome": str(send_welcome).lower(),
               "passwordMode": password_mode}
-    headers = {"Content-Type": "text/csv",
-               "Idempotency-Key": idempotency_key or str(uuid.uuid4())}
+    headers = {"Content-Type": "text/csv", "Idempotency-Key": idempotency_key}
     job: Job = client.call("POST", "/imports", params=params, headers=headers,
                            content=data)
     return job
@@ -98,3 +102,10 @@ def outcome(job: Job) -> int:
 def still_running(job_id: str) -> str:
     return (f"Import {job_id} continues on the server: follow it with "
             f"`roster imports show {job_id} --wait`.")
+
+
+def maybe_sent(path: Path, key: str) -> str:
+    """Said when sending stopped before an answer: the server may have the file."""
+    return (f"If the server got the file, `roster agents import {path} --idempotency-key "
+            f"{key}` (with the same options) shows that import instead of starting "
+            "another.")

@@ -7,6 +7,8 @@ import csv
 import json
 import sys
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from itertools import islice
 from pathlib import Path
@@ -19,7 +21,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from roster_cli import credentials, imports
 from roster_cli.client import Client, body_of, send
 from roster_cli.credentials import Credentials
-from roster_cli.errors import CliError
+from roster_cli.errors import CliError, Unreachable
 from roster_cli.table import csv_row, csv_writer, print_agents, print_fields, print_table
 
 app = typer.Typer(name="roster", no_args_is_help=True, pretty_exceptions_enable=False,
@@ -391,8 +393,10 @@ def agents_import(
     Exit 0 when every row went in, 1 when a row failed."""
     data = imports.read_file(file)
     client = Client(retries=imports.RETRIES)
-    job = imports.start(client, data, dry_run=dry_run, send_welcome=send_welcome,
-                        password_mode=password_mode.value, idempotency_key=idempotency_key)
+    key = idempotency_key or imports.new_key()
+    with stopped_saying(imports.maybe_sent(file, key), Unreachable):
+        job = imports.start(client, data, dry_run=dry_run, send_welcome=send_welcome,
+                            password_mode=password_mode.value, idempotency_key=key)
     job = follow_with_a_bar(client, job)
     print_job(client, job, output)
     raise typer.Exit(imports.outcome(job))
@@ -400,28 +404,33 @@ def agents_import(
 
 def follow_with_a_bar(client: Client, job: imports.Job) -> imports.Job:
     """``imports.follow`` drawing rows processed of the total, created and failed.
-    Stopped (Ctrl-C) or cut off, it says that the import goes on and how to follow it;
-    Ctrl-C exits 130."""
+    Stopped (Ctrl-C) or cut off, it says that the import goes on and how to follow it."""
+    bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                   TextColumn("created {task.fields[created]}, failed {task.fields[failed]}"),
+                   console=err)
+    with stopped_saying(imports.still_running(str(job["id"])), CliError), bar as progress:
+        task = progress.add_task("Checking" if job.get("dryRun") else "Importing",
+                                 total=None, created=0, failed=0)
+
+        def show(state: imports.Job) -> None:
+            progress.update(task, total=state.get("total") or None,
+                            completed=state.get("processed") or 0,
+                            created=state.get("created") or 0,
+                            failed=state.get("failed") or 0)
+
+        return imports.follow(client, job, show)
+
+
+@contextmanager
+def stopped_saying(message: str, failure: type[CliError]) -> Iterator[None]:
+    """On Ctrl-C (then exit 130) or a ``failure`` inside, ``message`` on stderr first."""
     try:
-        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                      TextColumn("created {task.fields[created]}, "
-                                 "failed {task.fields[failed]}"),
-                      console=err) as progress:
-            task = progress.add_task("Checking" if job.get("dryRun") else "Importing",
-                                     total=None, created=0, failed=0)
-
-            def show(state: imports.Job) -> None:
-                progress.update(task, total=state.get("total") or None,
-                                completed=state.get("processed") or 0,
-                                created=state.get("created") or 0,
-                                failed=state.get("failed") or 0)
-
-            return imports.follow(client, job, show)
+        yield
     except KeyboardInterrupt:
-        typer.echo(imports.still_running(str(job["id"])), err=True)
+        typer.echo(message, err=True)
         raise typer.Exit(130) from None
-    except CliError:
-        typer.echo(imports.still_running(str(job["id"])), err=True)
+    except failure:
+        typer.echo(message, err=True)
         raise
 
 

@@ -92,6 +92,7 @@ def sleeps() -> list[float]:
 
 
 Roster = Callable[..., tuple[int, str, str]]
+Handler = Callable[[httpx.Request], httpx.Response]
 
 
 @pytest.fixture
@@ -101,7 +102,7 @@ def roster(sleeps: list[float], monkeypatch: pytest.MonkeyPatch,
     against ``fake``, waits kept in ``sleeps`` (or given to ``sleep=``); the exit status,
     stdout and stderr."""
 
-    def run(fake: FakeRoster, *args: str, sleep: Callable[[float], None] | None = None
+    def run(fake: Handler, *args: str, sleep: Callable[[float], None] | None = None
             ) -> tuple[int, str, str]:
         def client(saved: Credentials | None = None, **options: Any) -> Client:
             return Client(SAVED, transport=httpx.MockTransport(fake),
@@ -379,3 +380,25 @@ def test_imports_show_has_the_imports_exit_status_once_ended(roster: Roster) -> 
 
     waited, out, _, fake = show(RUN, "--wait", "-o", "json")
     assert (waited, json.loads(out)["status"], fake.polls) == (1, "done", 3)
+
+
+def test_stopped_while_sending_says_how_to_pick_the_import_up(csv_file: Path,
+                                                             roster: Roster) -> None:
+    # Given a server that never answers: the POST is tried 1 + RETRIES times
+    fake = FakeRoster(RUN, [], before=[httpx.ReadTimeout("slow")] * 10)
+
+    status, out, err = roster(fake, "agents", "import", str(csv_file))
+
+    assert (status, out, len(fake.requests)) == (2, "", 1 + imports.RETRIES)
+    key = fake.requests[0].headers["Idempotency-Key"]
+    assert f"`roster agents import {csv_file} --idempotency-key {key}`" in err
+    assert err.splitlines()[-1].startswith("error: timeout: ")
+
+    # and Ctrl-C while sending exits 130 with the same advice
+    def interrupted(request: httpx.Request) -> httpx.Response:
+        raise KeyboardInterrupt
+
+    status, out, err = roster(interrupted, "agents", "import", str(csv_file),
+                              "--idempotency-key", "k-1")
+    assert (status, out) == (130, "")
+    assert "--idempotency-key k-1`" in err
