@@ -4,7 +4,8 @@ access token, problem documents turned into ``Problem``, no answer into ``Unreac
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
@@ -17,24 +18,39 @@ TIMEOUT_SECONDS = 30.0
 PAGE_SIZE = 100
 # A 401 with one of these codes means the access token ended (API.md v2 decisions).
 SESSION_ENDED = frozenset({"unauthorized", "invalid_token"})
+# Answers that say "later" (API.md v2 decisions: both carry ``Retry-After``).
+RETRYABLE = frozenset({429, 503})
+LONGEST_WAIT_SECONDS = 60.0
 UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
                   r"[0-9a-fA-F]{12}$")
 
 
 def send(url: str, method: str, path: str, token: str | None = None,
-         **kwargs: Any) -> httpx.Response:
-    """One request; any failure to get an answer is ``Unreachable`` (exit 2)."""
+         transport: httpx.BaseTransport | None = None, **kwargs: Any) -> httpx.Response:
+    """One request; any failure to get an answer is ``Unreachable`` (exit 2).
+    ``transport`` is httpx's default unless given (tests give a ``MockTransport``)."""
     headers = dict(kwargs.pop("headers", None) or {})
     if token:
         headers["Authorization"] = f"Bearer {token}"
     try:
-        return httpx.request(method, f"{url.rstrip('/')}{path}", headers=headers,
-                             timeout=TIMEOUT_SECONDS, **kwargs)
+        with httpx.Client(transport=transport, timeout=TIMEOUT_SECONDS) as http:
+            return http.request(method, f"{url.rstrip('/')}{path}", headers=headers,
+                                **kwargs)
     except httpx.TimeoutException:
         raise Unreachable("timeout", f"{url} did not answer in {TIMEOUT_SECONDS:.0f}s"
                           ) from None
     except (httpx.TransportError, httpx.InvalidURL, httpx.UnsupportedProtocol) as error:
         raise Unreachable("unreachable", f"cannot reach {url}: {error}") from None
+
+
+def retry_after(response: httpx.Response, default: float) -> float:
+    """Seconds to wait from ``Retry-After`` (delta-seconds; an HTTP date or nothing
+    means ``default``), never more than ``LONGEST_WAIT_SECONDS``."""
+    try:
+        seconds = float(response.headers.get("Retry-After", ""))
+    except ValueError:
+        seconds = default
+    return min(max(seconds, 0.0), LONGEST_WAIT_SECONDS)
 
 
 def body_of(response: httpx.Response) -> Any:
@@ -56,10 +72,21 @@ def body_of(response: httpx.Response) -> Any:
 
 
 class Client:
-    """A signed-in session (``credentials.json``)."""
+    """A signed-in session (``credentials.json``).
 
-    def __init__(self, saved: Credentials | None = None) -> None:
+    With ``retries``, a ``429`` or ``503`` is asked again after its ``Retry-After``, and
+    a request that got no answer is sent again, up to ``retries`` more times: only for
+    reads and for writes that carry an ``Idempotency-Key`` (the server answers a repeat
+    with the first result, so nothing is done twice).
+    """
+
+    def __init__(self, saved: Credentials | None = None, *,
+                 transport: httpx.BaseTransport | None = None, retries: int = 0,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
         self.saved = saved or credentials.load()
+        self.transport = transport
+        self.retries = retries
+        self.sleep = sleep
 
     @property
     def url(self) -> str:
@@ -69,10 +96,30 @@ class Client:
         """The response of a request made with the saved access token; when the server
         says that token ended, the refresh token is spent once (it rotates: the new pair
         is saved) and the request sent again."""
-        response = send(self.url, method, path, self.saved.accessToken, **kwargs)
+        repeatable = method in ("GET", "HEAD") or "Idempotency-Key" in (
+            kwargs.get("headers") or {})
+        retries = self.retries if repeatable else 0
+        for attempt in range(retries + 1):
+            wait = 0.5 * 2 ** attempt
+            try:
+                response = self._authorized(method, path, **kwargs)
+            except Unreachable:
+                if attempt == retries:
+                    raise
+                self.sleep(wait)
+                continue
+            if response.status_code not in RETRYABLE or attempt == retries:
+                break
+            self.sleep(retry_after(response, wait))
+        return response
+
+    def _authorized(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        response = send(self.url, method, path, self.saved.accessToken, self.transport,
+                        **kwargs)
         if response.status_code == 401 and self._code(response) in SESSION_ENDED:
             self._refresh()
-            response = send(self.url, method, path, self.saved.accessToken, **kwargs)
+            response = send(self.url, method, path, self.saved.accessToken,
+                            self.transport, **kwargs)
         return response
 
     def call(self, method: str, path: str, **kwargs: Any) -> Any:
@@ -118,7 +165,7 @@ class Client:
                                                      self.saved.refreshToken):
                 self.saved = latest
                 return
-            response = send(self.url, "POST", "/auth/refresh",
+            response = send(self.url, "POST", "/auth/refresh", transport=self.transport,
                             json={"refreshToken": self.saved.refreshToken})
             if response.status_code == 401:
                 raise CliError("session_ended",

@@ -1,6 +1,6 @@
-"""The two ways a command fails: the server said no (exit 1), or no server answered
-(exit 2). ``roster_cli.main.main`` prints either as one line on stderr, never a
-traceback."""
+"""The ways a command fails: the server said no (exit 1), no server answered (exit 2),
+or the command refused its input before sending anything (exit 2).
+``roster_cli.main.main`` prints each as one line on stderr, never a traceback."""
 
 from __future__ import annotations
 
@@ -34,5 +34,12 @@ class Problem(CliError):
 
 class Unreachable(CliError):
     """No Roster answered: connection refused, a wrong URL, a timeout (exit 2)."""
+
+    exit_code = 2
+
+
+class NotSent(CliError):
+    """Input the server would refuse, refused before a byte is sent (a file too large
+    to import): a usage error, exit 2 like Typer's own."""
 
     exit_code = 2

@@ -7,7 +7,10 @@ import csv
 import json
 import sys
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import StrEnum
+from itertools import islice
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -15,19 +18,21 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-from roster_cli import credentials
+from roster_cli import credentials, imports
 from roster_cli.client import Client, body_of, send
 from roster_cli.credentials import Credentials
-from roster_cli.errors import CliError
+from roster_cli.errors import CliError, Unreachable
 from roster_cli.table import csv_row, csv_writer, print_agents, print_fields, print_table
 
 app = typer.Typer(name="roster", no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Manage a Roster installation's agents from the terminal.")
-agents_app = typer.Typer(no_args_is_help=True, help="Find, show, create, change, delete "
-                         "and export agents.")
+agents_app = typer.Typer(no_args_is_help=True, help="Find, show, create, change, delete, "
+                         "import and export agents.")
 password_app = typer.Typer(no_args_is_help=True, help="Agents' passwords.")
+imports_app = typer.Typer(no_args_is_help=True, help="Bulk imports and their row errors.")
 app.add_typer(agents_app, name="agents")
 app.add_typer(password_app, name="password")
+app.add_typer(imports_app, name="imports")
 out = Console()
 err = Console(stderr=True)
 
@@ -42,6 +47,11 @@ class PasswordMode(StrEnum):
     set = "set"
     generate = "generate"
     invite = "invite"
+
+
+class ImportPasswordMode(StrEnum):
+    invite = "invite"
+    generate = "generate"
 
 
 OutputOption = Annotated[Output, typer.Option("--output", "-o", help="table, json or csv")]
@@ -354,6 +364,138 @@ def agents_export(
         say(f"Exported {count} agents to {file}.")
 
 
+# ----------------------------------------------------------------------------- imports
+ERROR_COLUMNS = ("row", "field", "code", "message")
+JOB_COLUMNS = ("id", "status", "dryRun", "total", "processed", "created", "failed",
+               "createdAt", "finishedAt", "createdBy")
+JobId = Annotated[str, typer.Argument(help="The import's id")]
+
+
+@agents_app.command("import")
+def agents_import(
+    file: Annotated[Path, typer.Argument(help="CSV with the export's columns (at most "
+                                         "4 MB)", exists=True, dir_okay=False,
+                                         readable=True)],
+    dry_run: Annotated[bool, typer.Option(
+        help="Check every row, write nothing")] = False,
+    send_welcome: Annotated[bool, typer.Option(
+        help="Mail each new agent its account details")] = True,
+    password_mode: Annotated[ImportPasswordMode, typer.Option(
+        help="invite (a link to choose one) or generate (in the welcome mail)")
+    ] = ImportPasswordMode.invite,
+    idempotency_key: Annotated[str | None, typer.Option(
+        help="Send the same import again without a second job (default: a new key)")
+    ] = None,
+    output: OutputOption = Output.table,
+) -> None:
+    """Create agents from a CSV file, with a progress bar, then the rows that failed.
+
+    Exit 0 when every row went in, 1 when a row failed."""
+    data = imports.read_file(file)
+    client = Client(retries=imports.RETRIES)
+    key = idempotency_key or imports.new_key()
+    with stopped_saying(imports.maybe_sent(file, key), Unreachable):
+        job = imports.start(client, data, dry_run=dry_run, send_welcome=send_welcome,
+                            password_mode=password_mode.value, idempotency_key=key)
+    job = follow_with_a_bar(client, job)
+    print_job(client, job, output)
+    raise typer.Exit(imports.outcome(job))
+
+
+def follow_with_a_bar(client: Client, job: imports.Job) -> imports.Job:
+    """``imports.follow`` drawing rows processed of the total, created and failed.
+    Stopped (Ctrl-C) or cut off, it says that the import goes on and how to follow it."""
+    bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                   TextColumn("created {task.fields[created]}, failed {task.fields[failed]}"),
+                   console=err)
+    with stopped_saying(imports.still_running(str(job["id"])), CliError), bar as progress:
+        task = progress.add_task("Checking" if job.get("dryRun") else "Importing",
+                                 total=None, created=0, failed=0)
+
+        def show(state: imports.Job) -> None:
+            progress.update(task, total=state.get("total") or None,
+                            completed=state.get("processed") or 0,
+                            created=state.get("created") or 0,
+                            failed=state.get("failed") or 0)
+
+        return imports.follow(client, job, show)
+
+
+@contextmanager
+def stopped_saying(message: str, failure: type[CliError]) -> Iterator[None]:
+    """On Ctrl-C (then exit 130) or a ``failure`` inside, ``message`` on stderr first."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        typer.echo(message, err=True)
+        raise typer.Exit(130) from None
+    except failure:
+        typer.echo(message, err=True)
+        raise
+
+
+def text(value: Any) -> str:
+    """A JSON value as a table cell: null empty, booleans as JSON writes them."""
+    if value is None:
+        return ""
+    return json.dumps(value) if isinstance(value, bool) else str(value)
+
+
+def print_job(client: Client, job: imports.Job, output: Output) -> None:
+    """The job and every row error: a summary line and a table of errors, the job as
+    JSON with all its errors (not only the first 100), or the errors as CSV."""
+    found = list(imports.errors(client, str(job["id"]))) if job.get("failed") else []
+    if output is Output.json:
+        print_json({**job, "errors": found})
+        return
+    rows = [{column: text(error.get(column)) for column in ERROR_COLUMNS}
+            for error in found]
+    if output is Output.csv:
+        typer.echo(imports.summary(job), err=True)
+        print_rows(ERROR_COLUMNS, rows, output)
+        return
+    say(imports.summary(job))
+    if rows:
+        print_rows(ERROR_COLUMNS, rows, output)
+
+
+@imports_app.command("list")
+def imports_list(
+    limit: Annotated[int, typer.Option(min=1, help="How many, newest first")] = 20,
+    output: OutputOption = Output.table,
+) -> None:
+    """Recent imports, newest first."""
+    client = Client(retries=imports.RETRIES)
+    jobs = list(islice(client.items("/imports"), limit))
+    if output is Output.json:
+        print_json(jobs)
+        return
+    accounts = AccountNames(client)
+    rows = [{column: text(job.get(column)) for column in JOB_COLUMNS}
+            | {"createdBy": accounts.of(job.get("createdBy"))} for job in jobs]
+    print_rows(JOB_COLUMNS, rows, output)
+
+
+@imports_app.command("show")
+def imports_show(
+    job_id: JobId,
+    wait: Annotated[bool, typer.Option(
+        help="Follow it with a progress bar until it ends")] = False,
+    output: OutputOption = Output.table,
+) -> None:
+    """One import: its counters and every row error.
+
+    Once it has ended, the exit status is the import's: 0 when every row went in, 1 when
+    a row failed."""
+    client = Client(retries=imports.RETRIES)
+    job = imports.job_of(client, job_id)
+    if wait:
+        job = follow_with_a_bar(client, job)
+    print_job(client, job, output)
+    if job.get("status") in imports.ENDED:
+        raise typer.Exit(imports.outcome(job))
+
+
 # ----------------------------------------------------------------------------- credentials
 @password_app.command("reset")
 def password_reset(
@@ -413,11 +555,7 @@ def audit(
     """The audit trail, newest first."""
     client = Client()
     params = {"agentId": client.agent_id(agent)} if agent else {}
-    entries: list[dict[str, Any]] = []
-    for entry in client.items("/audit", params):
-        entries.append(entry)
-        if len(entries) >= limit:
-            break
+    entries = list(islice(client.items("/audit", params), limit))
     if output is Output.json:
         print_json(entries)
         return

@@ -7,6 +7,7 @@ import csv
 import http.server
 import io
 import json
+import re
 import stat
 import subprocess
 import sys
@@ -390,6 +391,137 @@ def test_export_writes_the_import_columns_with_the_formula_prefix(
     assert (mine["skills"], mine["roles"]) == (f"{skill}:3", "agent|agent_test")
     assert "admin" in {row["account"] for row in rows}
     assert f"Exported {len(rows)} agents" in done.stdout
+
+
+# ----------------------------------------------------------------------------- imports
+IMPORT_HEADER = ("account,email,firstName,lastName,alias,phone,mobilePhone,landlinePhone,"
+                 "roles,queues,skills,groupId,language,timeFormat,businessUnit,numericId,"
+                 "title,active")
+
+
+def import_file(folder: Path, *rows: str) -> Path:
+    """A CSV with the import's columns; each row given as ``account,email,firstName,
+    lastName,roles`` (the other columns empty)."""
+    path = folder / f"import-{uuid.uuid4().hex[:6]}.csv"
+    lines = [IMPORT_HEADER]
+    for row in rows:
+        account, email, first, last, roles = row.split(",")
+        lines.append(f"{account},{email},{first},{last},,,,,{roles},,,,,,,,,true")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def job_id_of(summary: str) -> str:
+    found = re.search(r"^(?:Import|Dry run) ([^ :]+)", summary, re.MULTILINE)
+    assert found, summary
+    return found.group(1)
+
+
+def accounts_found(roster: Roster, *accounts: str) -> set[str]:
+    found = set()
+    for account in accounts:
+        listed = json.loads(roster("agents", "list", "--account", account, "-o", "json"
+                                   ).stdout)
+        found.update(agent["account"] for agent in listed)
+    return found
+
+
+def test_import_creates_the_good_rows_and_names_each_bad_one(signed_in_roster: Roster,
+                                                             tmp_path: Path) -> None:
+    # Given a file with good rows and bad rows of several kinds (row 1 is the header)
+    first, second = new_account("imp"), new_account("imp")
+    path = import_file(
+        tmp_path,
+        f"{first},{first}@example.com,Ada,Lind,agent",                       # row 2
+        f"{second},{second}@example.com,Bo,Berg,agent",                      # row 3
+        f"{new_account('imp')},not-an-email,Cy,Dahl,agent",                  # row 4
+        f"admin,{new_account('imp')}@example.com,Di,Ek,agent",               # row 5
+        f"{new_account('imp')},{new_account('imp')}@example.com,Ed,Fa,no-such-role",  # 6
+        f"{second},{new_account('imp')}@example.com,Fi,Gu,agent",            # row 7
+    )
+
+    # When it is imported
+    done = signed_in_roster("agents", "import", str(path), ok=False)
+
+    # Then the exit status says a row failed, and the table names each row and its code
+    assert done.returncode == 1, (done.stdout, done.stderr)
+    assert "Traceback" not in done.stdout + done.stderr
+    job_id = job_id_of(done.stdout)
+    for code in ("account_taken", "unknown_reference", "duplicate_in_file"):
+        assert code in done.stdout
+    job = json.loads(signed_in_roster("imports", "show", job_id, "-o", "json",
+                                      ok=False).stdout)
+    codes = {error["row"]: error["code"] for error in job["errors"]}
+    assert codes[4] == "validation_failed"
+    assert codes[5] == "account_taken"
+    assert codes[6] == "unknown_reference"
+    assert codes[7] == "duplicate_in_file"
+    assert [error["field"] for error in job["errors"] if error["row"] == 4] == ["email"]
+    assert (job["status"], job["total"], job["processed"]) == ("done", 6, 6)
+    # and the rows without an error were created, the others not
+    created = accounts_found(signed_in_roster, first, second)
+    assert created == {account for row, account in ((2, first), (3, second))
+                       if row not in codes}
+    assert job["created"] == len(created) and job["failed"] == len(codes)
+    listed = json.loads(signed_in_roster("imports", "list", "-o", "json").stdout)
+    assert job_id in [entry["id"] for entry in listed]
+
+
+def test_a_dry_run_checks_the_rows_and_creates_nobody(signed_in_roster: Roster,
+                                                     tmp_path: Path) -> None:
+    accounts = [new_account("imp-dry") for _ in range(2)]
+    path = import_file(tmp_path, *(f"{account},{account}@example.com,Ada,Lind,agent"
+                                   for account in accounts))
+
+    done = signed_in_roster("agents", "import", str(path), "--dry-run")
+
+    assert f"Dry run {job_id_of(done.stdout)}: 2/2 rows, 0 failed, 2 would be created" in \
+        done.stdout
+    assert accounts_found(signed_in_roster, *accounts) == set()
+
+
+def test_an_export_imported_again_is_account_taken_on_every_row(signed_in_roster: Roster,
+                                                                tmp_path: Path) -> None:
+    # Given agents exported to a file (with a formula-looking title)
+    prefix = new_account("imp-again")
+    accounts = [f"{prefix}-{n}" for n in range(3)]
+    for account in accounts:
+        create(signed_in_roster, account, "--role", "agent", "--title", "=1+2")
+    exported = tmp_path / "agents.csv"
+    signed_in_roster("agents", "export", str(exported), "--q", prefix)
+
+    # When that file is imported as it is
+    done = signed_in_roster("agents", "import", str(exported), "-o", "json", ok=False)
+
+    # Then every column was understood, and every row is an account already taken
+    assert done.returncode == 1, done.stderr
+    job = json.loads(done.stdout)
+    assert (job["total"], job["created"], job["failed"]) == (3, 0, 3)
+    assert {error["row"] for error in job["errors"]} == {2, 3, 4}
+    assert {error["row"] for error in job["errors"] if error["code"] == "account_taken"
+            } == {2, 3, 4}
+
+
+def test_generated_passwords_nobody_would_learn_are_refused(signed_in_roster: Roster,
+                                                            tmp_path: Path) -> None:
+    account = new_account("imp")
+    path = import_file(tmp_path, f"{account},{account}@example.com,Ada,Lind,agent")
+
+    done = signed_in_roster("agents", "import", str(path), "--password-mode", "generate",
+                            "--no-send-welcome", ok=False)
+
+    assert_one_line_error(done, 1, "error: validation_failed: ")
+    assert accounts_found(signed_in_roster, account) == set()
+
+
+def test_a_file_over_4_mb_is_refused_before_sending(signed_in_roster: Roster,
+                                                     tmp_path: Path) -> None:
+    path = tmp_path / "large.csv"
+    path.write_bytes(IMPORT_HEADER.encode() + b"\n" + b"x" * (4 * 1024 * 1024))
+
+    done = signed_in_roster("agents", "import", str(path), ok=False)
+
+    assert_one_line_error(done, 2, "error: file_too_large: ")
 
 
 # ----------------------------------------------------------------------------- credentials

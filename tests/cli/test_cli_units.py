@@ -11,7 +11,7 @@ import pytest
 from roster_cli import credentials
 from roster_cli.credentials import Credentials
 from roster_cli.errors import CliError
-from roster_cli.table import cell, csv_row
+from roster_cli.table import COLUMNS, cell, csv_row
 
 ROOT = Path(__file__).resolve().parents[2]
 CLI = ROOT / "cli" / "roster_cli"
@@ -43,6 +43,14 @@ def test_lists_skills_booleans_and_nulls() -> None:
                    "skills": "billing:3|nb:1", "active": "false", "numericId": "1234",
                    "groupId": ""}
     assert len(csv_row(agent)) == 18
+
+
+def test_the_export_columns_are_the_imports_in_their_order() -> None:
+    """API.md "Bulk import (v2)": an exported file imports as it is."""
+    assert COLUMNS == ("account", "email", "firstName", "lastName", "alias", "phone",
+                       "mobilePhone", "landlinePhone", "roles", "queues", "skills",
+                       "groupId", "language", "timeFormat", "businessUnit", "numericId",
+                       "title", "active")
 
 
 def test_credentials_are_written_for_the_user_only(tmp_path: Path,
