@@ -8,6 +8,7 @@ cannot be done is recorded as failed rather than dead-lettered undone.
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch import (
@@ -33,7 +34,7 @@ def record_handler(record: SQSRecord) -> None:
     receives = int(record.attributes.approximate_receive_count or 1)
     try:
         imports.process_batch(batch, final=receives >= get_settings().import_max_receives,
-                              pacer=pacer)
+                              pacer=welcome_pacer())
     except Exception:
         logger.exception("import batch failed; the queue will deliver it again",
                          extra={"import_id": batch.importId, "batch": batch.batch,
@@ -41,7 +42,10 @@ def record_handler(record: SQSRecord) -> None:
         raise
 
 
-pacer = imports.welcome_pacer()  # one per container: its spacing holds across batches
+@cache
+def welcome_pacer() -> imports.WelcomePacer:
+    """One per container (made on the first batch): its spacing holds across batches."""
+    return imports.welcome_pacer()
 
 
 @logger.inject_lambda_context

@@ -47,7 +47,7 @@ AREA_MODELS = {
     "roster.models.passwords": {"password"},
     "roster.models.email_change": {"email_verification"},
     "roster.models.catalog": {"catalog"},
-    "roster.models.agents_api": {"agents", "bootstrap"},
+    "roster.models.agents_api": {"agents", "bootstrap", "imports", "import_worker"},
     "roster.models.auth": {"auth", "password", "two_factor"},
 }
 

@@ -135,8 +135,8 @@ class DynamoRepository(ExpiryStore, EmailChangeStore, AgentStore, CatalogStore, 
         operations += self.reference_use_ops(reference_values(record))
         operations += [put(item) for item in self.search_items(record)]
         operations += self.side_effects(audit, messages)
-        if row is not None:
-            operations += self.row_ops(row)
+        if row is not None:  # first: a row done before is that, not a taken account
+            operations = self.row_ops(row) + operations
         if len(operations) > TRANSACT_LIMIT:
             raise ValidationFailed(
                 "This agent has too many memberships to create at once; create it with "

@@ -20,6 +20,7 @@ from roster.ports.cleanup import expiry_store
 from roster.ports.credentials import credentials as credentials_slot
 from roster.ports.email_change import email_change_store
 from roster.ports.idempotency import idempotency_store
+from roster.ports.imports import import_queue, import_store
 from roster.ports.outbox import outbox_store, sender
 from roster.ports.photos import photo_storage
 from roster.ports.secrets import key_service
@@ -36,6 +37,7 @@ from support.fakes.cleanup import MemoryExpiryStore
 from support.fakes.credentials import FakeCredentialStore
 from support.fakes.email_change import MemoryEmailChangeStore
 from support.fakes.idempotency import MemoryIdempotencyStore
+from support.fakes.imports import MemoryImportQueue, MemoryImportStore
 from support.fakes.outbox import MemoryOutboxStore, RecordingSender
 from support.fakes.photos import MemoryPhotoStorage
 from support.fakes.secrets import MemoryKeyService
@@ -65,6 +67,7 @@ class Fakes:
     photos: MemoryPhotoStorage = field(default_factory=MemoryPhotoStorage)
     idempotency: MemoryIdempotencyStore = field(default_factory=MemoryIdempotencyStore)
     keys: MemoryKeyService = field(default_factory=MemoryKeyService)
+    queue: MemoryImportQueue = field(default_factory=MemoryImportQueue)
 
     def install(self) -> None:
         bind_fakes(self.world)
@@ -77,6 +80,8 @@ class Fakes:
         photo_storage.bind(lambda: self.photos)
         idempotency_store.bind(lambda: self.idempotency)
         key_service.bind(lambda: self.keys)
+        import_store.bind(lambda: MemoryImportStore(self.world))
+        import_queue.bind(lambda: self.queue)
 
 
 __all__ = ["Fakes", "World", "bind_fakes"]

@@ -14,6 +14,7 @@ from roster.errors import (
     InvalidReassignTarget,
     NumericIdTaken,
     RosterError,
+    RowAlreadyDone,
     UnknownReference,
     VersionConflict,
 )
@@ -25,8 +26,10 @@ from roster.models.credentials import PasswordCredential
 from roster.models.outbox import OutboxMessage
 from roster.permissions import BUILT_IN_ROLES
 from roster.ports.agents import AgentFilter, CatalogData, CatalogRef
+from roster.ports.imports import RowMark
 from roster.repository.agents import MOVE_BATCH
 
+from support.fakes.imports import apply_row
 from support.fakes.world import World
 
 
@@ -53,8 +56,11 @@ class MemoryAgentStore:
     # ------------------------------------------------------------------ agents
     def create_agent(self, record: AgentRecord, *, password: PasswordCredential | None,
                      audit: Sequence[AuditEvent] = (),
-                     messages: Sequence[OutboxMessage] = ()) -> None:
+                     messages: Sequence[OutboxMessage] = (),
+                     row: RowMark | None = None) -> None:
         world = self.world
+        if row is not None and (row.import_id, row.row) in world.import_rows:
+            raise RowAlreadyDone()  # the adapter lists the row's marker first
         if world.owner_of(record.account) is not None:
             raise AccountTaken()
         if world.owner_of(record.email) is not None:
@@ -72,6 +78,8 @@ class MemoryAgentStore:
         if password is not None:
             world.passwords[record.id] = password
         world.record(audit, messages)
+        if row is not None:
+            apply_row(world, row)
 
     def get_agent(self, agent_id: str) -> AgentRecord | None:
         return self.world.agents.get(agent_id)

@@ -27,6 +27,7 @@ from roster.models.outbox import OutboxMessage
 from roster.repository import keys
 
 if TYPE_CHECKING:
+    from roster.models.imports import ImportSummary, RowError
     from roster.models.passwords import RecoveryCode
     from roster.models.two_factor import BackupCode, TotpCredential
 
@@ -79,6 +80,10 @@ class World:
     audit: list[AuditEvent] = field(default_factory=list)
     outbox: list[OutboxMessage] = field(default_factory=list)
     deliveries: dict[str, Outboxed] = field(default_factory=dict)  # outbox id -> its state
+    imports: dict[str, ImportSummary] = field(default_factory=dict)
+    import_rows: dict[tuple[str, int], str] = field(default_factory=dict)  # -> outcome
+    import_errors: dict[str, list[RowError]] = field(default_factory=dict)
+    import_counters: dict[tuple[str, int], dict[str, int]] = field(default_factory=dict)
     lock: threading.RLock = field(default_factory=threading.RLock)
 
     # ------------------------------------------------------------------ setup
