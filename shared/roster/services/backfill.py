@@ -1,0 +1,118 @@
+"""The search-items backfill: a one-off migration after upgrading to issue 13's listings.
+
+A table written by the previous release has agents without word items (``?q=``) and
+without the attribute reference items (``?language=``, ``?locked=``...), and still holds
+that release's prefix items, which nothing reads any more. Two phases, each resumable:
+
+1. ``agents``: every profile, page by page in account order; the items an agent lacks
+   are written as its own writes write them, while it is still at the version read (a
+   profile that moved meanwhile is read again and tried again).
+2. ``sweep``: one pass over the table: the prefix items are deleted, and so are word and
+   reference items that no profile accounts for any more.
+
+The progress is stored after each page, held by one run at a time (a lease as long as
+the run's time); a run stops ``SAFETY_MARGIN_MS`` before its time is up and answers
+``done: false``: run it again and it continues. A finished migration answers
+``done: true`` and writes nothing. Every write is idempotent, so a page done twice
+(a run that died before saving it) changes nothing the second time.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+
+from roster import clock
+from roster.errors import ConcurrentChange
+from roster.models.backfill import BackfillProgress, BackfillReport
+from roster.observability import logger
+from roster.ports.backfill import SearchItemsBackfill, backfill_store
+
+SAFETY_MARGIN_MS = 30_000  # stop paging with this much of the invocation left
+UNTIMED_LEASE_MS = 900_000  # a run with no time limit (local mode) holds it this long
+PROFILE_PAGE = 25
+SWEEP_PAGE = 500
+INDEX_ROUNDS = 5  # reads of an agent that keeps changing before the run gives up on it
+
+
+def run(time_left_ms: Callable[[], int] | None = None) -> BackfillReport:
+    """One run: claim the migration, advance it page by page until it is done or the
+    time runs short, and say which (``BackfillReport``)."""
+    store = backfill_store()
+    stored = store.backfill_progress()
+    if stored is not None and stored.phase == "done":
+        return BackfillReport(done=True, phase="done")
+    run_id = uuid.uuid4().hex
+    now = clock.epoch(clock.now())
+    lease = (time_left_ms() if time_left_ms is not None else UNTIMED_LEASE_MS) // 1000
+    progress = store.claim_backfill(run_id, now=now, until=now + lease)
+    if progress is None:
+        phase = stored.phase if stored is not None else "agents"
+        return BackfillReport(done=False, phase=phase, busy=True,
+                              next=stored.position if stored is not None else None)
+    report = BackfillReport(done=progress.phase == "done", phase=progress.phase)
+    try:
+        while progress.phase != "done":
+            if time_left_ms is not None and time_left_ms() < SAFETY_MARGIN_MS:
+                break
+            advanced = _advance(store, progress, report)
+            if advanced is None:
+                break
+            progress = advanced
+            store.save_backfill(run_id, progress, until=now + lease)
+    except ConcurrentChange:  # the lease was lost (this run outlived it): stop here
+        logger.warning("backfill: another run holds the migration; stopping")
+    except Exception:
+        store.save_backfill(run_id, progress, until=0)  # the next run need not wait
+        raise
+    else:
+        store.save_backfill(run_id, progress, until=0)  # released: the next run may start
+    report.done = progress.phase == "done"
+    report.phase = progress.phase
+    report.next = progress.position
+    logger.info("backfill run finished", extra=report.model_dump())
+    return report
+
+
+def _advance(store: SearchItemsBackfill, progress: BackfillProgress,
+             report: BackfillReport) -> BackfillProgress | None:
+    """One page of the current phase; the progress after it (``None``: stop this run
+    where it is)."""
+    if progress.phase == "agents":
+        return _index_page(store, progress, report)
+    swept = store.sweep_page(progress.position, limit=SWEEP_PAGE)
+    report.itemsDeleted += swept.deleted
+    report.skipped += swept.skipped
+    changes = {"position": swept.next, "itemsDeleted": progress.itemsDeleted + swept.deleted,
+               "skipped": progress.skipped + swept.skipped}
+    if swept.next is None:
+        changes.update(phase="done", finishedAt=clock.iso(clock.now()))
+    return progress.model_copy(update=changes)
+
+
+def _index_page(store: SearchItemsBackfill, progress: BackfillProgress,
+                report: BackfillReport) -> BackfillProgress | None:
+    page, more = store.profile_page(progress.position, limit=PROFILE_PAGE)
+    records = [record for record, _ in page]
+    written = 0
+    for _ in range(INDEX_ROUNDS):
+        outcome = store.index_agents(records)
+        written += len(outcome.written)
+        if not outcome.moved:
+            break
+        records = store.current_agents(outcome.moved)  # read again, tried again
+    else:
+        # Agents that changed at every read: the page is not passed, the next run tries
+        # them again (their own writes keep the items they have meanwhile).
+        logger.warning("backfill: agents kept changing; stopping", extra={"agents": [r.id for r in records]})
+        return None
+    report.agentsRead += len(page)
+    report.agentsIndexed += written
+    changes: dict[str, object] = {
+        "agentsRead": progress.agentsRead + len(page),
+        "agentsIndexed": progress.agentsIndexed + written,
+        "position": page[-1][1] if page else progress.position,
+    }
+    if not more:
+        changes.update(phase="sweep", position=None)
+    return progress.model_copy(update=changes)
