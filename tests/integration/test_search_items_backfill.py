@@ -10,7 +10,9 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from roster.errors import ConcurrentChange
 from roster.models.agent import AgentRecord
+from roster.ports.backfill import SearchItemsBackfill
 from roster.repository import get_repository, keys
 from roster.repository.agents import attribute_values
 from roster.repository.backfill import TableBackfill, derived_items
@@ -19,6 +21,8 @@ from roster.services import backfill
 from roster_local.runtime import Runtime, UnknownFunction
 from support.agents import make_agent, stored_agent
 from support.api import Caller
+from support.fakes.backfill import MemoryBackfill
+from support.fakes.world import World
 
 OLD_PREFIX_LENGTH = 4  # the previous release's prefix items: 1..4 characters
 OLD_SEARCH_FIELDS = ("account", "email", "alias")
@@ -207,3 +211,39 @@ def test_only_a_function_with_no_trigger_at_all_runs_by_hand(runtime: Runtime,
     # resource invokes them through their ARN: POST /_local/run does not.
     with pytest.raises(UnknownFunction):
         runtime.run_function(function)
+
+
+@pytest.fixture(params=["fake", "dynamodb"])
+def progress_store(request: pytest.FixtureRequest) -> SearchItemsBackfill:
+    if request.param == "fake":
+        return MemoryBackfill(World())
+    request.getfixturevalue("runtime")
+    return TableBackfill(get_repository().table)
+
+
+def test_the_progress_is_held_by_one_run_at_a_time(progress_store: SearchItemsBackfill) -> None:
+    """Contract (fake and DynamoDB): the claim and the saves of the progress."""
+    assert progress_store.backfill_progress() is None
+    # A first run claims it: the progress starts
+    claimed = progress_store.claim_backfill("run-a", now=1000, until=1900)
+    assert claimed is not None and claimed.phase == "agents" and claimed.position is None
+    # Another run cannot while the first holds it, nor save over it
+    assert progress_store.claim_backfill("run-b", now=1500, until=2400) is None
+    with pytest.raises(ConcurrentChange):
+        progress_store.save_backfill("run-b", claimed.model_copy(update={"position": "x"}),
+                                     until=2400)
+    # The holder saves, and may claim again (a re-invocation of itself)
+    progress_store.save_backfill("run-a", claimed.model_copy(update={
+        "position": "p1", "agentsRead": 3}), until=1900)
+    again = progress_store.claim_backfill("run-a", now=1600, until=2500)
+    assert again is not None and (again.position, again.agentsRead) == ("p1", 3)
+    # Past its lease another run takes over, and the first can no longer save
+    taken = progress_store.claim_backfill("run-b", now=2600, until=3500)
+    assert taken is not None and taken.position == "p1"
+    with pytest.raises(ConcurrentChange):
+        progress_store.save_backfill("run-a", again, until=2500)
+    # A released hold (until 0) lets the next run start at once
+    progress_store.save_backfill("run-b", taken.model_copy(update={"phase": "done"}), until=0)
+    assert progress_store.claim_backfill("run-c", now=2700, until=3600) is not None
+    stored = progress_store.backfill_progress()
+    assert stored is not None and stored.phase == "done"

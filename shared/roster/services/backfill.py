@@ -104,7 +104,8 @@ def _index_page(store: SearchItemsBackfill, progress: BackfillProgress,
     else:
         # Agents that changed at every read: the page is not passed, the next run tries
         # them again (their own writes keep the items they have meanwhile).
-        logger.warning("backfill: agents kept changing; stopping", extra={"agents": [r.id for r in records]})
+        logger.warning("backfill: agents kept changing; stopping",
+                       extra={"agents": [record.id for record in records]})
         return None
     report.agentsRead += len(page)
     report.agentsIndexed += written

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 
 from roster.ports.agents import agent_store
 from roster.ports.attempts import password_attempts as attempts_slot
-from roster.ports.backfill import backfill_store
 from roster.ports.audit import audit_log as audit_slot
+from roster.ports.backfill import backfill_store
 from roster.ports.catalog import catalog_store
 from roster.ports.cleanup import expiry_store
 from roster.ports.credentials import credentials as credentials_slot
