@@ -50,6 +50,17 @@ def listed(runtime: Runtime, admin: str, **query: str) -> list[str]:
     return [agent["account"] for agent in response.json()["items"]]
 
 
+def assert_listed_as_stored(runtime: Runtime, admin: str, agent: AgentRecord, *,
+                            enabled: bool) -> None:
+    """The agent is stored deactivated with 2FA ``enabled``, and listed so (only)."""
+    stored = stored_agent(agent.id)
+    assert (stored.twoFactorEnabled, stored.active) == (enabled, False)
+    flag, other = str(enabled).lower(), str(not enabled).lower()
+    assert listed(runtime, admin, twoFactorEnabled=flag, active="false") == [agent.account]
+    assert agent.account not in listed(runtime, admin, twoFactorEnabled=flag, active="true")
+    assert agent.account not in listed(runtime, admin, twoFactorEnabled=other)
+
+
 def test_enabling_follows_a_deactivation_between_read_and_write(
         runtime: Runtime, steered: SteerableClock, monkeypatch: pytest.MonkeyPatch) -> None:
     # Given an agent with a pending enrolment
@@ -65,11 +76,7 @@ def test_enabling_follows_a_deactivation_between_read_and_write(
                                body={"code": pyotp.TOTP(secret).at(steered.epoch)})
     # Then 2FA is on, written after a second read, and the listing says what is stored
     assert confirmed.status == 200, confirmed.json()
-    stored = stored_agent(agent.id)
-    assert (stored.twoFactorEnabled, stored.active) == (True, False)
-    assert listed(runtime, admin, twoFactorEnabled="true", active="false") == ["jdoe"]
-    assert listed(runtime, admin, twoFactorEnabled="true", active="true") == []
-    assert "jdoe" not in listed(runtime, admin, twoFactorEnabled="false")
+    assert_listed_as_stored(runtime, admin, agent, enabled=True)
     assert len(reads) == 2
 
 
@@ -87,10 +94,7 @@ def test_turning_off_follows_a_deactivation_between_read_and_write(
                               body={"code": pyotp.TOTP(secret).at(steered.epoch)})
     # Then 2FA is off, written after a second read, and the listing follows
     assert response.status == 204, response.json()
-    stored = stored_agent(agent.id)
-    assert (stored.twoFactorEnabled, stored.active) == (False, False)
-    assert listed(runtime, admin, twoFactorEnabled="false", active="false") == ["jdoe"]
-    assert listed(runtime, admin, twoFactorEnabled="true") == []
+    assert_listed_as_stored(runtime, admin, agent, enabled=False)
     assert len(reads) == 2
     # And the attempt it spent was not charged (the code was right)
     profile = get_repository().table.get(keys.agent(agent.id))
