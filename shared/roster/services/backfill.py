@@ -22,10 +22,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 
+from aws_lambda_powertools.metrics import MetricUnit
+
 from roster import clock
 from roster.errors import ConcurrentChange
 from roster.models.backfill import BackfillProgress, BackfillReport
-from roster.observability import logger
+from roster.observability import logger, metrics
 from roster.ports.backfill import SearchItemsBackfill, backfill_store
 
 SAFETY_MARGIN_MS = 30_000  # stop paging with this much of the invocation left
@@ -70,6 +72,11 @@ def run(time_left_ms: Callable[[], int] | None = None) -> BackfillReport:
     report.done = progress.phase == "done"
     report.phase = progress.phase
     report.next = progress.position
+    for name, value in (("BackfillAgentsRead", report.agentsRead),
+                        ("BackfillAgentsIndexed", report.agentsIndexed),
+                        ("BackfillItemsDeleted", report.itemsDeleted),
+                        ("BackfillItemsSkipped", report.skipped)):
+        metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
     logger.info("backfill run finished", extra=report.model_dump())
     return report
 
