@@ -46,32 +46,31 @@ def run(time_left_ms: Callable[[], int] | None = None) -> BackfillReport:
         return BackfillReport(done=True, phase="done")
     run_id = uuid.uuid4().hex
     now = clock.epoch(clock.now())
-    lease = (time_left_ms() if time_left_ms is not None else UNTIMED_LEASE_MS) // 1000
-    progress = store.claim_backfill(run_id, now=now, until=now + lease)
-    if progress is None:
-        phase = stored.phase if stored is not None else "agents"
-        return BackfillReport(done=False, phase=phase, busy=True,
+    until = now + (time_left_ms() if time_left_ms is not None else UNTIMED_LEASE_MS) // 1000
+    saved = store.claim_backfill(run_id, now=now, until=until)  # as stored under this hold
+    if saved is None:
+        return BackfillReport(done=False, busy=True,
+                              phase=stored.phase if stored is not None else "agents",
                               next=stored.position if stored is not None else None)
-    report = BackfillReport(done=progress.phase == "done", phase=progress.phase)
+    report = BackfillReport(done=False, phase=saved.phase)
+    held = True
     try:
-        while progress.phase != "done":
+        while held and saved.phase != "done":
             if time_left_ms is not None and time_left_ms() < SAFETY_MARGIN_MS:
                 break
-            advanced = _advance(store, progress, report)
+            advanced = _advance(store, saved, report)
             if advanced is None:
                 break
-            progress = advanced
-            store.save_backfill(run_id, progress, until=now + lease)
-    except ConcurrentChange:  # the lease was lost (this run outlived it): stop here
-        logger.warning("backfill: another run holds the migration; stopping")
+            held = _save(store, run_id, advanced, until=until)
+            saved = advanced if held else saved
+        if held:
+            _save(store, run_id, saved, until=0)  # released: the next run may start at once
     except Exception:
-        store.save_backfill(run_id, progress, until=0)  # the next run need not wait
+        _save(store, run_id, saved, until=0)
         raise
-    else:
-        store.save_backfill(run_id, progress, until=0)  # released: the next run may start
-    report.done = progress.phase == "done"
-    report.phase = progress.phase
-    report.next = progress.position
+    report.done = saved.phase == "done"
+    report.phase = saved.phase
+    report.next = saved.position
     for name, value in (("BackfillAgentsRead", report.agentsRead),
                         ("BackfillAgentsIndexed", report.agentsIndexed),
                         ("BackfillItemsDeleted", report.itemsDeleted),
@@ -79,6 +78,18 @@ def run(time_left_ms: Callable[[], int] | None = None) -> BackfillReport:
         metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
     logger.info("backfill run finished", extra=report.model_dump())
     return report
+
+
+def _save(store: SearchItemsBackfill, run_id: str, progress: BackfillProgress, *,
+          until: int) -> bool:
+    """Store ``progress`` under this run's hold; ``False`` when the hold was lost (the
+    run outlived its lease and another took over: that one carries on)."""
+    try:
+        store.save_backfill(run_id, progress, until=until)
+    except ConcurrentChange:
+        logger.warning("backfill: another run holds the migration; stopping")
+        return False
+    return True
 
 
 def _advance(store: SearchItemsBackfill, progress: BackfillProgress,

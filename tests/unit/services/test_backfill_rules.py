@@ -174,3 +174,23 @@ def test_agents_that_keep_changing_stop_the_run_on_their_page(
     assert not first.done and first.phase == "agents" and anna.id in fakes.world.unindexed
     busy = False
     assert backfill.run(lambda: PLENTY).done and not fakes.world.unindexed
+
+
+def test_a_run_that_fails_keeps_what_it_did_and_lets_the_next_start_at_once(
+        fakes: Fakes, admin: Actor, monkeypatch: pytest.MonkeyPatch) -> None:
+    written_before(fakes, admin, "anna", "bob", "carl")
+    store = MemoryBackfill(fakes.world)
+
+    def broken(after: str | None, *, limit: int) -> None:
+        raise RuntimeError("the table went away")
+
+    monkeypatch.setattr(store, "sweep_page", broken)
+    monkeypatch.setattr(backfill, "backfill_store", lambda: store)
+    with pytest.raises(RuntimeError):
+        backfill.run(lambda: PLENTY)
+    progress = fakes.world.backfill
+    assert progress is not None and progress.phase == "sweep" and progress.agentsIndexed == 3
+    monkeypatch.undo()
+    report = backfill.run(lambda: PLENTY)
+    assert report.done and not report.busy and report.agentsRead == 0
+    assert not fakes.world.legacy_items
