@@ -205,8 +205,11 @@ class Runtime:
             self._outbox.observe()
 
     def run_function(self, name: str) -> Any:
-        """Run a scheduled function now, with its EventBridge event; return its result."""
+        """Run a scheduled function now, with its EventBridge event, or a function with
+        no trigger (invoked by hand) with an empty event; return its result."""
         spec = self.template.function(name)
+        if spec is not None and spec.manual:
+            return self.invoke_function(spec.name, {})
         if spec is None or not spec.schedule_events:
             raise UnknownFunction(name)
         schedule = spec.schedule_events[0]

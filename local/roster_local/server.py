@@ -217,11 +217,11 @@ def _method_not_allowed(allowed: list[str]) -> LocalResponse:
 
 
 def _run(runtime: Runtime, name: str) -> LocalResponse:
-    """``POST /_local/run/{function}``: run a scheduled function now."""
+    """``POST /_local/run/{function}``: run a scheduled (or hand-run) function now."""
     try:
         return _json(200, {"function": name, "result": runtime.run_function(name)})
     except UnknownFunction:
-        detail = f"There is no scheduled function named {name!r}"
+        detail = f"There is no scheduled or hand-run function named {name!r}"
         problem = problem_document(404, "not_found", "Not found", detail)
         return _json(404, problem, PROBLEM_CONTENT_TYPE)
     except FunctionFailed:

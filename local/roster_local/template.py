@@ -130,6 +130,7 @@ class FunctionSpec:
     stream_events: tuple[StreamEvent, ...] = ()
     schedule_events: tuple[ScheduleEvent, ...] = ()
     queue_events: tuple[QueueEvent, ...] = ()
+    manual: bool = False  # no trigger at all: invoked by hand (a one-off migration)
 
     @property
     def module_file(self) -> Path:
@@ -247,6 +248,13 @@ class Template:
         if duplicates:
             raise ValueError(f"two functions share the code directory name {duplicates}")
         return specs
+
+    @cached_property
+    def arns_taken(self) -> set[str]:
+        """Logical ids whose ARN another resource takes (``!GetAtt X.Arn``): the
+        functions an authorizer or a custom resource invokes."""
+        return {logical_id for resource in self.resources.values()
+                for logical_id in _arns_in(resource)}
 
     def function(self, name: str) -> FunctionSpec | None:
         """The function whose CodeUri directory is ``name``, or whose logical id it is."""
@@ -395,6 +403,7 @@ class Template:
             stream_events=tuple(streams),
             schedule_events=tuple(schedules),
             queue_events=tuple(queues),
+            manual=not properties.get("Events") and logical_id not in self.arns_taken,
         )
 
     def _route(self, function: str, config: dict[str, Any]) -> ApiRoute:
@@ -575,6 +584,23 @@ class _NoValue:
 
 
 _NO_VALUE: Any = _NoValue()
+
+
+def _arns_in(value: Any) -> set[str]:
+    """Logical ids whose ``Arn`` a value takes through ``Fn::GetAtt``."""
+    if isinstance(value, list):
+        return {found for item in value for found in _arns_in(item)}
+    if not isinstance(value, dict):
+        return set()
+    found: set[str] = set()
+    for key, argument in value.items():
+        if key == "Fn::GetAtt":
+            parts = argument.split(".") if isinstance(argument, str) else list(argument)
+            if parts[1:] == ["Arn"]:
+                found.add(str(parts[0]))
+        else:
+            found |= _arns_in(argument)
+    return found
 
 
 def referenced_resources(value: Any) -> set[str]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from roster.ports.backfill import SearchItemsBackfill
     from roster.ports.idempotency import IdempotencyStore
     from roster.ports.imports import ImportQueue
     from roster.ports.outbox import Sender
@@ -26,6 +27,12 @@ def _table() -> DynamoRepository:
     from roster.repository import get_repository
 
     return get_repository()
+
+
+def _backfill() -> SearchItemsBackfill:
+    from roster.repository.backfill import TableBackfill
+
+    return TableBackfill(_table().table)
 
 
 def _idempotency() -> IdempotencyStore:
@@ -68,6 +75,7 @@ def install() -> None:
     """Bind every port to its production adapter (idempotent)."""
     from roster.ports import attempts, audit, credentials, sessions, two_factor
     from roster.ports.agents import agent_store
+    from roster.ports.backfill import backfill_store
     from roster.ports.catalog import catalog_store
     from roster.ports.cleanup import expiry_store
     from roster.ports.email_change import email_change_store
@@ -90,6 +98,7 @@ def install() -> None:
     sessions.sessions.bind(_table)
     two_factor.two_factor.bind(_table)
     two_factor.seed_vault.bind(_seed_vault)
+    backfill_store.bind(_backfill)
     idempotency_store.bind(_idempotency)
     sender.bind(_sender)
     import_queue.bind(_import_queue)

@@ -12,7 +12,13 @@ from typing import Any
 
 import pytest
 from roster import clock
-from roster.errors import AccountLocked, InvalidSession, InvalidTwoFactorCode, TooManyAttempts
+from roster.errors import (
+    AccountLocked,
+    ConcurrentChange,
+    InvalidSession,
+    InvalidTwoFactorCode,
+    TooManyAttempts,
+)
 from roster.models.agent import AgentRecord
 from roster.models.credentials import Challenge, LoginThrottle
 from roster.models.two_factor import BackupCode, TotpCredential
@@ -221,6 +227,33 @@ def test_the_lock_and_two_factor_writes_move_the_listings(stores: Stores) -> Non
                                    expected_version=current.version)
     assert stores.listed(AgentFilter(two_factor_enabled=True)) == []
     assert stores.listed(AgentFilter(two_factor_enabled=False, locked=False)) == [record.id]
+
+
+@pytest.mark.parametrize("stale", [{"version": 0}, {"active": False}],
+                         ids=["version-moved", "deactivated"])
+def test_two_factor_writes_hold_the_agent_to_the_record_read(
+        stores: Stores, stale: dict[str, Any]) -> None:
+    # Given a record read before the agent changed (its listing items come from it)
+    record = new_agent(stores)
+    credential = TotpCredential(encryptedSeed="c2VlZA==", enrolmentId="e1",
+                                createdAt=clock.iso(clock.now()))
+    stores.two_factor.start_totp_enrolment(record.id, credential, audit=[])
+    # When 2FA is turned on from it, Then nothing is written: the caller reads again
+    with pytest.raises(ConcurrentChange):
+        stores.two_factor.enable_totp(record.model_copy(update=stale), "e1", 100, [],
+                                      audit=[], messages=[])
+    assert not stores.agent(record.id).twoFactorEnabled
+    assert stores.listed(AgentFilter(two_factor_enabled=False)) == [record.id]
+    assert stores.listed(AgentFilter(two_factor_enabled=True)) == []
+    # And so for turning it off with a code (the agent's own request)
+    on = enrolled(stores)
+    read = on.model_copy(update=stale)
+    with pytest.raises(ConcurrentChange):
+        stores.two_factor.disable_totp(read, was_enabled=True, audit=[], messages=[],
+                                       enrolment_id="e1", step=101,
+                                       expected_version=read.version)
+    assert stores.agent(on.id).twoFactorEnabled
+    assert stores.listed(AgentFilter(two_factor_enabled=True)) == [on.id]
 
 
 def test_a_lock_counts_from_what_is_there_when_the_read_is_stale(stores: Stores) -> None:

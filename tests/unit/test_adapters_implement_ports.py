@@ -14,6 +14,7 @@ from roster.adapters.sender import AwsSender
 from roster.ports.agents import AgentStore
 from roster.ports.attempts import PasswordAttempts
 from roster.ports.audit import AuditLog
+from roster.ports.backfill import SearchItemsBackfill
 from roster.ports.catalog import CatalogStore
 from roster.ports.cleanup import ExpiryStore
 from roster.ports.credentials import CredentialStore
@@ -24,6 +25,7 @@ from roster.ports.photos import PhotoStorage
 from roster.ports.secrets import KeyService
 from roster.ports.sessions import SessionStore
 from roster.ports.two_factor import SeedVault, TwoFactorStore
+from roster.repository.backfill import TableBackfill
 from roster.repository.dynamodb import DynamoRepository
 from roster.repository.idempotency import TableIdempotencyStore
 
@@ -39,6 +41,7 @@ from roster.repository.idempotency import TableIdempotencyStore
     (CatalogStore, DynamoRepository),
     (EmailChangeStore, DynamoRepository),
     (ExpiryStore, DynamoRepository),
+    (SearchItemsBackfill, TableBackfill),
     (OutboxStore, DynamoRepository),
     (IdempotencyStore, TableIdempotencyStore),
     (Sender, AwsSender),

@@ -178,18 +178,22 @@ class TwoFactorStore(StoreBase):
                     backup_codes: Sequence[tuple[str, BackupCode]],
                     audit: Sequence[AuditEvent], messages: Sequence[OutboxMessage]) -> None:
         """Turn the pending enrolment on, with its backup codes and the agent's
-        ``twoFactorEnabled`` listing item moved, in one transaction."""
+        ``twoFactorEnabled`` listing item moved, in one transaction, while the agent is
+        still as read (``version``, ``active``: the item carries ``active``; else
+        ``ConcurrentChange``, and the caller reads it again)."""
         agent_id = record.id
         moment = clock.iso(clock.now())
         self.table.transact([
             update(keys.agent(agent_id),
                    "SET twoFactorEnabled = :true, twoFactorFailures = :zero, "
                    "updatedAt = :at ADD version :one",
-                   condition="attribute_exists(pk) AND (attribute_not_exists(twoFactorEnabled)"
+                   condition="attribute_exists(pk) AND version = :version AND "
+                             "active = :active AND (attribute_not_exists(twoFactorEnabled)"
                              " OR twoFactorEnabled = :false)",
                    values={":true": True, ":false": False, ":zero": 0, ":at": moment,
-                           ":one": 1},
-                   on_condition_failure=TwoFactorAlreadyEnabled()),
+                           ":one": 1, ":version": record.version, ":active": record.active},
+                   on_condition_failure=ConcurrentChange(
+                       "The agent changed meanwhile; try again")),
             update(keys.totp(agent_id),
                    "SET pending = :false, lastStep = :step, enabledAt = :at "
                    "REMOVE expiresAt, #ttl",
@@ -435,14 +439,18 @@ class TwoFactorStore(StoreBase):
 
         With ``step`` (the agent's own request) the seed is deleted only if that code's
         step is later than the last accepted one, so a replayed code cannot do it; with
-        ``expected_version`` (an administrator's) only while the agent is at it. The
-        agent's ``twoFactorEnabled`` listing item moves in the same transaction.
+        ``expected_version`` (an administrator's reset, the agent's own request) only while
+        the agent is at it, as active as read. The agent's ``twoFactorEnabled`` listing
+        item, derived from ``record``, moves in the same transaction.
         """
         agent_id = record.id
         revoke = self.backup_code_keys(agent_id)
         operations: list[TxOp] = []
         if was_enabled:
             condition, values = self.version_condition(expected_version)
+            if expected_version is not None:  # the moved item carries ``active``
+                condition += " AND active = :active"
+                values[":active"] = record.active
             operations.append(update(
                 keys.agent(agent_id),
                 "SET twoFactorEnabled = :false, twoFactorFailures = :zero, "

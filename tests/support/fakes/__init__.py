@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from roster.ports.agents import agent_store
 from roster.ports.attempts import password_attempts as attempts_slot
 from roster.ports.audit import audit_log as audit_slot
+from roster.ports.backfill import backfill_store
 from roster.ports.catalog import catalog_store
 from roster.ports.cleanup import expiry_store
 from roster.ports.credentials import credentials as credentials_slot
@@ -32,6 +33,7 @@ from roster.ports.two_factor import two_factor as two_factor_slot
 from support.fakes.agents import MemoryAgentStore
 from support.fakes.attempts import FakePasswordAttempts
 from support.fakes.audit import FakeAuditLog
+from support.fakes.backfill import MemoryBackfill
 from support.fakes.catalog import MemoryCatalogStore
 from support.fakes.cleanup import MemoryExpiryStore
 from support.fakes.credentials import FakeCredentialStore
@@ -75,6 +77,7 @@ class Fakes:
         catalog_store.bind(lambda: MemoryCatalogStore(self.world))
         email_change_store.bind(lambda: MemoryEmailChangeStore(self.world))
         expiry_store.bind(lambda: MemoryExpiryStore(self.world))
+        backfill_store.bind(lambda: MemoryBackfill(self.world))
         outbox_store.bind(lambda: MemoryOutboxStore(self.world))
         sender.bind(lambda: self.sender)
         photo_storage.bind(lambda: self.photos)

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from roster import clock
 from roster.errors import (
     AccountLocked,
+    ConcurrentChange,
     InvalidSession,
     InvalidTwoFactorCode,
     NotFound,
@@ -71,9 +72,11 @@ class FakeTwoFactorStore:
                     audit: Sequence[AuditEvent], messages: Sequence[OutboxMessage]) -> None:
         world, agent_id = self.world, record.id
         with world.lock:
-            record = world.agents.get(agent_id)
-            if record is None or record.twoFactorEnabled:
-                raise TwoFactorAlreadyEnabled()
+            current = world.agents.get(agent_id)
+            if (current is None or current.twoFactorEnabled
+                    or (current.version, current.active) != (record.version, record.active)):
+                raise ConcurrentChange("The agent changed meanwhile; try again")
+            record = current
             current = world.totp.get(agent_id)
             if current is None or not current.pending or current.enrolmentId != enrolment_id:
                 raise InvalidTwoFactorCode("The enrolment was replaced meanwhile; start again")
@@ -196,7 +199,10 @@ class FakeTwoFactorStore:
                      expected_version: int | None = None) -> None:
         world, agent_id = self.world, record.id
         with world.lock:
+            read_active = record.active
             record = world.at_version(agent_id, expected_version)
+            if was_enabled and expected_version is not None and record.active != read_active:
+                raise ConcurrentChange("The agent changed meanwhile; try again")
             credential = world.totp.get(agent_id)
             if step is not None and (credential is None or credential.pending
                                      or credential.enrolmentId != enrolment_id

@@ -16,6 +16,7 @@ from roster import clock
 from roster.errors import ConcurrentChange, NotFound
 from roster.models.agent import AgentRecord
 from roster.models.audit import AuditEvent
+from roster.models.backfill import BackfillProgress
 from roster.models.credentials import (
     Challenge,
     LoginThrottle,
@@ -84,6 +85,13 @@ class World:
     import_rows: dict[tuple[str, int], str] = field(default_factory=dict)  # -> outcome
     import_errors: dict[str, list[RowError]] = field(default_factory=dict)
     import_counters: dict[tuple[str, int], dict[str, int]] = field(default_factory=dict)
+    # The search-items backfill: agents written before their word and reference items
+    # existed, the previous release's items still in the table, the migration's progress
+    # and who holds it until when.
+    unindexed: set[str] = field(default_factory=set)
+    legacy_items: set[tuple[str, str]] = field(default_factory=set)
+    backfill: BackfillProgress | None = None
+    backfill_lease: tuple[str, int] | None = None
     lock: threading.RLock = field(default_factory=threading.RLock)
 
     # ------------------------------------------------------------------ setup

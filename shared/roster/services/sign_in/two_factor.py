@@ -16,6 +16,7 @@ from roster.authorization import Act, Actor, authorize
 from roster.config import get_settings
 from roster.errors import (
     AccountLocked,
+    ConcurrentChange,
     InvalidCode,
     InvalidTwoFactorCode,
     NotFound,
@@ -37,6 +38,9 @@ from roster.services.sign_in.reauth import reauthenticate
 
 ENROLMENT_TTL_SECONDS = 900
 ENROLMENT_BACKUP_CODES = 10
+# Reads of an agent that changed under a 2FA write (its ``twoFactorEnabled`` listing item
+# is derived from the read, so the write is conditional on it) before 409 concurrent_change.
+WRITE_ROUNDS = 3
 
 
 # ---------------------------------------------------------------------- self-service
@@ -73,9 +77,18 @@ def _as_bearer_route() -> Iterator[None]:
 
 
 def confirm_enrolment(agent_id: str, code: str) -> EnrolmentConfirmed:
-    """A valid code turns 2FA on and gives the agent ten backup codes, shown this once."""
+    """A valid code turns 2FA on and gives the agent ten backup codes, shown this once.
+
+    The write holds the agent to the record read (its listing item is derived from it);
+    when a concurrent change got in first, everything is read and checked again."""
     with _as_bearer_route():
-        return _confirm_enrolment(agent_id, code)
+        for attempt in range(WRITE_ROUNDS):
+            try:
+                return _confirm_enrolment(agent_id, code)
+            except ConcurrentChange:
+                if attempt == WRITE_ROUNDS - 1:
+                    raise
+        raise ConcurrentChange()  # pragma: no cover - the loop returns or raises
 
 
 def disable_own(agent_id: str, code: str, source_ip: str) -> None:
@@ -109,35 +122,58 @@ def _confirm_enrolment(agent_id: str, code: str) -> EnrolmentConfirmed:
     return EnrolmentConfirmed(backupCodes=plain)
 
 
-def _disable_own(agent_id: str, code: str, source_ip: str) -> None:
-    store = two_factor()
-    record, credential = store.load_two_factor(agent_id)
+def _enabled(agent_id: str) -> tuple[AgentRecord, TotpCredential]:
+    """The agent and its TOTP credential, read for turning 2FA off: it must be on and
+    the agent not locked."""
+    record, credential = two_factor().load_two_factor(agent_id)
     if record is None:
         raise NotFound("No such agent")
     if not record.twoFactorEnabled or credential is None or credential.pending:
         raise TwoFactorNotEnabled()
     if record.locked:
         raise AccountLocked()
+    return record, credential
+
+
+def _disable_own(agent_id: str, code: str, source_ip: str) -> None:
+    store = two_factor()
+    record, credential = _enabled(agent_id)
     action = "two_factor.disable_failed"
     second_factor.spend_attempt(record)
     step = totp.matching_step(second_factor.open_seed(agent_id, credential.encryptedSeed), code,
                               clock.now())
     if step is None:
         second_factor.wrong_code(record, reason="wrong_code", action=action, source_ip=source_ip)
-    if step <= credential.lastStep:
-        second_factor.already_used(record, action=action, source_ip=source_ip)
-    try:
-        store.disable_totp(
-            record, was_enabled=True,
-            enrolment_id=credential.enrolmentId, step=step,
-            audit=[AuditEvent(actorId=agent_id, action="two_factor.disabled",
-                              targetId=agent_id, details={"sourceIp": source_ip})],
-            messages=[second_factor.notice(record, "two_factor.disabled")],
-        )
-    except InvalidTwoFactorCode:
-        # A concurrent request used this step first: a lost race, not a failure.
-        store.give_back_two_factor_attempt(agent_id)
-        raise
+    for attempt in range(WRITE_ROUNDS):
+        if step <= credential.lastStep:
+            second_factor.already_used(record, action=action, source_ip=source_ip)
+        try:
+            store.disable_totp(
+                record, was_enabled=True, expected_version=record.version,
+                enrolment_id=credential.enrolmentId, step=step,
+                audit=[AuditEvent(actorId=agent_id, action="two_factor.disabled",
+                                  targetId=agent_id, details={"sourceIp": source_ip})],
+                messages=[second_factor.notice(record, "two_factor.disabled")],
+            )
+            return
+        except InvalidTwoFactorCode:
+            # A concurrent request used this step first: a lost race, not a failure.
+            store.give_back_two_factor_attempt(agent_id)
+            raise
+        except ConcurrentChange:
+            # The agent changed since it was read (its listing item comes from the read):
+            # read and check again; the code was right, so a refusal now is no failure.
+            enrolment = credential.enrolmentId
+            try:
+                if attempt == WRITE_ROUNDS - 1:
+                    raise
+                record, credential = _enabled(agent_id)
+                if credential.enrolmentId != enrolment:
+                    raise InvalidTwoFactorCode("Two-factor was enrolled again meanwhile")
+            except (ConcurrentChange, InvalidTwoFactorCode, TwoFactorNotEnabled, AccountLocked,
+                    NotFound):
+                store.give_back_two_factor_attempt(agent_id)
+                raise
 
 
 # ---------------------------------------------------------------------- admin
