@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler.api_gateway import Response, Router
-from aws_lambda_powertools.event_handler.openapi.params import Header, Query
+from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Query
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponseHeader
 from roster.api import (
     JSON,
@@ -31,7 +31,7 @@ router = Router()
 Limit = Annotated[int, Query(ge=1, le=100)]
 Cursor = Annotated[str | None, Query(max_length=MAX_CURSOR_LENGTH,
                                      description="Opaque cursor from the previous page")]
-ImportId = Annotated[str, Query(min_length=1, max_length=64)]
+ImportId = Annotated[str, Path(min_length=1, max_length=64, description="The job's id")]
 IdempotencyKey = Annotated[str | None, Header(
     alias="Idempotency-Key", min_length=1, max_length=MAX_KEY_LENGTH,
     description=f"1-{MAX_KEY_LENGTH} characters: a retry with the same key and file "
@@ -69,12 +69,13 @@ def get_imports(limit: Limit = 50, cursor: Cursor = None) -> ImportPage:
 
 
 @route(router, "GET /imports/{id}")
-def get_import(id: str) -> ImportJob:
+def get_import(id: ImportId) -> ImportJob:
     return imports.get_import(id)
 
 
 @route(router, "GET /imports/{id}/errors")
-def get_import_errors(id: str, limit: Limit = 50, cursor: Cursor = None) -> RowErrorPage:
+def get_import_errors(id: ImportId, limit: Limit = 50,
+                      cursor: Cursor = None) -> RowErrorPage:
     return imports.list_errors(id, limit=limit, page_cursor=cursor)
 
 

@@ -1,13 +1,15 @@
 """``python -m infra.bench`` (``make bench``): the whole bench, report written into
 docs/performance.md; ``--routes [TEXT]``: only the round trips of the routes whose path
 contains TEXT (all without it), printed, nothing written; ``--scale-only``: only the
-cost as the table grows, its section replaced in docs/performance.md."""
+cost as the table grows, its section replaced in docs/performance.md; ``--bulk-only``:
+only bulk import through the worker, likewise."""
 
 from __future__ import annotations
 
 import argparse
 import time
 
+from infra.bench.bulk import measure_bulk, render_bulk
 from infra.bench.footprint import measure_cold_imports, measure_sizes
 from infra.bench.harness import local_stack
 from infra.bench.report import (
@@ -38,11 +40,19 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m infra.bench", description=__doc__)
     parser.add_argument("--routes", nargs="?", const="", metavar="TEXT",
                         help="only the round trips of the routes whose path contains TEXT")
+    parser.add_argument("--bulk-only", action="store_true",
+                        help="only bulk import through the worker (its section rewritten)")
     parser.add_argument("--scale-only", action="store_true",
                         help="only the cost as the table grows (its section rewritten)")
     arguments = parser.parse_args(argv)
     only = arguments.routes
     started = time.perf_counter()
+    if arguments.bulk_only:
+        with local_stack() as bench:
+            section = "\n".join(render_bulk(measure_bulk(bench)))
+        print(section)
+        replace_section(section)
+        return 0
     if arguments.scale_only:
         with local_stack() as bench:
             section = "\n".join(render_scale(measure_scale(bench)))
@@ -54,10 +64,11 @@ def main(argv: list[str] | None = None) -> int:
         if only is not None:
             print("\n".join([*render_routes(routes), *checks(routes)]))
             return 0
+        bulk = measure_bulk(bench)
         scale = measure_scale(bench)
     baseline, imports = measure_cold_imports()
-    sections = [render_routes(routes), render_scale(scale), render_imports(baseline, imports),
-                render_sizes(measure_sizes())]
+    sections = [render_routes(routes), render_bulk(bulk), render_scale(scale),
+                render_imports(baseline, imports), render_sizes(measure_sizes())]
     report = "\n\n".join("\n".join(section) for section in sections)
     report += f"\n\n`make bench` ran in {time.perf_counter() - started:.0f} s.\n"
     print(report)

@@ -103,9 +103,13 @@ def replace_section(section: str) -> None:
         return
     text = PERFORMANCE_DOC.read_text(encoding="utf-8")
     heading = section.split("\n", 1)[0]
+    if BEGIN not in text or END not in text:
+        raise SystemExit(f"no bench part in {PERFORMANCE_DOC}: run the whole bench")
     start = text.find(heading)
-    if start < 0 or BEGIN not in text or END not in text:
-        raise SystemExit(f"no {heading!r} section in {PERFORMANCE_DOC}: run the whole bench")
+    if start < 0:  # a section the last whole run did not have yet: it goes last
+        end = text.index(END)
+        PERFORMANCE_DOC.write_text(f"{text[:end]}\n{section}\n{text[end:]}", encoding="utf-8")
+        return
     following = text.find("\n## ", start + len(heading))
     end = text.index(END) if following < 0 else min(following + 1, text.index(END))
     PERFORMANCE_DOC.write_text(f"{text[:start]}{section}\n\n{text[end:]}", encoding="utf-8")

@@ -352,8 +352,38 @@ def catalog_scenarios() -> list[Scenario]:
     return scenarios
 
 
+def import_scenarios() -> list[Scenario]:
+    """Bulk import's routes (the worker's own cost: infra.bench.bulk)."""
+
+    def file(bench: Bench) -> str:
+        account = bench.name("imported")
+        return ("account,email,firstName\n"
+                f"{account},{account}@example.com,Imp\nbad,not-an-email,\n")
+
+    def started(bench: Bench) -> str:
+        response = bench.send(Request("POST", "/imports", bench.admin, file(bench),
+                                      {"sendWelcome": "false"}, "text/csv"))
+        return str(response.json()["id"])
+
+    def on_job(suffix: str = "") -> Prepare:
+        return lambda bench: Request("GET", f"/imports/{started(bench)}{suffix}", bench.admin)
+
+    return [
+        Scenario("POST", "/imports", 2, f"{AUTHORIZER}; job + audit (one transaction); the "
+                 "rows go to SQS (not counted)", lambda bench: Request(
+                     "POST", "/imports", bench.admin, file(bench), {"sendWelcome": "false"},
+                     "text/csv")),
+        Scenario("GET", "/imports", 2, f"{AUTHORIZER}; one Query of the jobs' index partition",
+                 admin("GET", "/imports")),
+        Scenario("GET", "/imports/{id}", 2, f"{AUTHORIZER}; one Query: counters, job and "
+                 "first errors", on_job()),
+        Scenario("GET", "/imports/{id}/errors", 3, f"{AUTHORIZER}; the job (404); one Query "
+                 "of its errors", on_job("/errors")),
+    ]
+
+
 def scenarios() -> list[Scenario]:
     return [*session_scenarios(), *agent_scenarios(), *credential_scenarios(),
-            *email_scenarios(), *catalog_scenarios(),
+            *email_scenarios(), *catalog_scenarios(), *import_scenarios(),
             Scenario("GET", "/audit", 2, f"{AUTHORIZER}; one Query of the feed index",
                      admin("GET", "/audit"))]

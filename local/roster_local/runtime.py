@@ -266,14 +266,16 @@ class Runtime:
             return self._queues.pump(self._call)
 
     def deliver_events(self) -> int:
-        """Streams and queues until neither has anything more (a queue function's writes
-        feed the stream, and so on), within ``MAX_DELIVERY_ROUNDS``."""
-        delivered = 0
+        """The stream once, then the queues until they are empty (a batch that failed
+        comes back at once), each round followed by the stream (the queue function's
+        writes feed it), within ``MAX_DELIVERY_ROUNDS``. Stream records that failed wait
+        for the next call, as before the queues existed."""
+        delivered = self.pump_streams()
         for _ in range(MAX_DELIVERY_ROUNDS):
-            now = self.pump_streams() + self.pump_queues()
-            if not now:
+            taken = self.pump_queues()
+            if not taken:
                 break
-            delivered += now
+            delivered += taken + self.pump_streams()
         return delivered
 
     def outbox(self) -> list[dict[str, Any]]:

@@ -225,3 +225,66 @@ def test_row_markers_and_counters_live_in_the_job_s_partition(catalog: Caller) -
     done = post_import(catalog, HEADER + "\nmark1,m1@example.com,M,1,agent,,,,\n").json()
     marker = get_repository().table.get(keys.import_row(done["id"], 2))
     assert marker is not None and marker["outcome"] == "created" and marker["agentId"]
+
+
+def test_a_worker_that_dies_mid_batch_is_redelivered_and_loses_or_doubles_no_row(
+        catalog: Caller, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given a worker that dies once, right after its third row's transaction committed
+    from roster.repository.dynamodb import DynamoRepository
+
+    original = DynamoRepository.create_agent
+    commits = 0
+
+    def dies_once_after_the_third(self: DynamoRepository, *args: Any, **kwargs: Any) -> None:
+        nonlocal commits
+        original(self, *args, **kwargs)
+        commits += 1
+        if commits == 3:
+            raise RuntimeError("the worker died right after this row committed")
+
+    monkeypatch.setattr(DynamoRepository, "create_agent", dies_once_after_the_third)
+    text = HEADER + "\n" + "".join(f"crash{n},crash{n}@example.com,C,{n},agent,,,,\n"
+                                   for n in range(5))
+    # When the file is imported (SQS hands the failed batch to the worker again)
+    done = job(catalog, post_import(catalog, text).json()["id"])
+    # Then every row has one outcome: five agents, each created once
+    assert (done["status"], done["processed"], done["created"], done["failed"]) == (
+        "done", 5, 5, 0)
+    assert commits == 5
+    found = catalog.call("GET", "/agents", query={"q": "crash"}).json()["items"]
+    assert sorted(agent["account"] for agent in found) == [f"crash{n}" for n in range(5)]
+    audit = catalog.call("GET", "/audit", query={"limit": "100"}).json()["items"]
+    created = [item for item in audit if item["action"] == "agent.created"
+               and item["details"].get("importId") == done["id"]]
+    assert len(created) == 5
+
+
+def test_a_row_that_stays_busy_is_failed_on_the_queue_s_last_delivery(
+        catalog: Caller, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given a row whose write the table refuses as busy every time
+    from roster.errors import ServiceUnavailable
+    from roster.repository.dynamodb import DynamoRepository
+
+    original = DynamoRepository.create_agent
+    tries = 0
+
+    def busy_for_stuck(self: DynamoRepository, record: Any, **kwargs: Any) -> None:
+        nonlocal tries
+        if record.account == "stuck":
+            tries += 1
+            raise ServiceUnavailable(retryAfter=1)
+        original(self, record, **kwargs)
+
+    monkeypatch.setattr(DynamoRepository, "create_agent", busy_for_stuck)
+    text = HEADER + "\nfine,fine@example.com,F,I,agent,,,,\nstuck,stuck@example.com,S,T,agent,,,,\n"
+    done = job(catalog, post_import(catalog, text).json()["id"])
+    # Then the batch came back until its last delivery, and the row failed there
+    assert (done["status"], done["created"], done["failed"]) == ("done", 1, 1)
+    assert [(e["row"], e["code"]) for e in done["errors"]] == [(3, "service_unavailable")]
+    assert tries == 5 * 4  # 5 deliveries (maxReceiveCount), each with the row's 4 tries
+
+
+def test_an_import_id_longer_than_any_job_s_is_422_not_a_key_error(admin: Caller) -> None:
+    for path in (f"/imports/{'x' * 3000}", f"/imports/{'x' * 3000}/errors"):
+        reply = admin.call("GET", path)
+        assert (reply.status, reply.json()["code"]) == (422, "validation_failed")

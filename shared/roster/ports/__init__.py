@@ -29,7 +29,12 @@ class Port(Generic[T]):
         _SLOTS.append(self)  # type: ignore[arg-type]
 
     def bind(self, factory: Callable[[], T]) -> None:
-        """Use ``factory()``'s result from now on (made again after ``forget``)."""
+        """Use ``factory()``'s result from now on (made again after ``forget``). Binding
+        the factory already bound keeps what it made: ``install()`` is idempotent, so a
+        function's cold start does not drop another's cached keys (locally they share a
+        process)."""
+        if factory is self._factory:
+            return
         self._factory = factory
         self._made = None
 
