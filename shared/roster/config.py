@@ -57,6 +57,8 @@ class Settings(BaseModel):
     challenge_ttl_seconds: int = Field(default=300, ge=30)
     # Bulk import: welcome mails one worker writes per second (x the workers the queue
     # runs at once = the rate SES sees), and the receives after which a batch is final.
+    # SCIM: whether agents an identity provider creates get the welcome mail.
+    scim_send_welcome: bool = True
     import_welcomes_per_second: float = Field(default=5.0, gt=0, le=1000)
     import_max_receives: int = Field(default=5, ge=1, le=1000)
 

@@ -137,6 +137,11 @@ class NumericIdTaken(RosterError):
     status, code, title = 409, "numeric_id_taken", "The numeric id is already in use"
 
 
+class ExternalIdTaken(RosterError):
+    status, code, title = (409, "external_id_taken",
+                           "Another agent has this identity provider id (externalId)")
+
+
 class OwnerProtected(RosterError):
     status, code, title = 409, "owner_protected", "The owner account cannot be changed this way"
 

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from roster.ports.imports import ImportQueue
     from roster.ports.outbox import Sender
     from roster.ports.photos import PhotoStorage
+    from roster.ports.scim import DeactivationCounter
     from roster.ports.secrets import KeyService
     from roster.ports.two_factor import SeedVault
     from roster.repository import DynamoRepository
@@ -33,6 +34,12 @@ def _backfill() -> SearchItemsBackfill:
     from roster.repository.backfill import TableBackfill
 
     return TableBackfill(_table().table)
+
+
+def _deactivations() -> DeactivationCounter:
+    from roster.repository.scim import TableDeactivationCounter
+
+    return TableDeactivationCounter(_table().table)
 
 
 def _idempotency() -> IdempotencyStore:
@@ -83,6 +90,7 @@ def install() -> None:
     from roster.ports.imports import import_queue, import_store
     from roster.ports.outbox import outbox_store, sender
     from roster.ports.photos import photo_storage
+    from roster.ports.scim import deactivation_counter
     from roster.ports.secrets import key_service
 
     # One DynamoDB repository serves every store of the table (mypy checks each binding).
@@ -99,6 +107,7 @@ def install() -> None:
     two_factor.two_factor.bind(_table)
     two_factor.seed_vault.bind(_seed_vault)
     backfill_store.bind(_backfill)
+    deactivation_counter.bind(_deactivations)
     idempotency_store.bind(_idempotency)
     sender.bind(_sender)
     import_queue.bind(_import_queue)

@@ -117,6 +117,9 @@ class AgentRecord(Model):
     # When mobilePhone last changed: no SMS recovery code goes to a number changed
     # in the last 24 hours.
     mobilePhoneChangedAt: str | None = None
+    # The identity provider's id of the agent (SCIM ``externalId``, case-exact), unique
+    # through its guard item; never in the agent resource.
+    externalId: str | None = None
     # When a provisioning DELETE found the agent could not be deleted (assignments, logged
     # on) and deactivated it instead: hidden from SCIM, listed for admins to reassign.
     deprovisionedAt: str | None = None
@@ -128,7 +131,8 @@ class AgentRecord(Model):
         return True if self.deprovisionedAt else None
 
 
-INTERNAL_FIELDS = {"photoKey", "sessionEpoch", "twoFactorFailures", "mobilePhoneChangedAt"}
+INTERNAL_FIELDS = {"photoKey", "sessionEpoch", "twoFactorFailures", "mobilePhoneChangedAt",
+                   "externalId"}
 
 # The catalogue kinds an agent refers to, and the field of the agent naming each.
 REFERENCE_FIELDS = {"roles": "roles", "queues": "queues", "skills": "skills",

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 from roster import clock
 from roster.errors import (
     ConcurrentChange,
+    ExternalIdTaken,
     HasAssignments,
     InvalidReassignTarget,
     NumericIdTaken,
@@ -229,7 +230,7 @@ class AgentStore(StoreBase):
         ]
 
     def derived_item_ops(self, old: AgentRecord, new: AgentRecord) -> list[TxOp]:
-        """Reference, prefix and numeric-id items that follow a profile change.
+        """Reference, prefix, numeric-id and external-id items that follow a profile change.
 
         Only differences are written; reference items carry ``active``, so they are all
         rewritten when it changes. Email prefix items follow ``email`` wherever it
@@ -252,6 +253,14 @@ class AgentStore(StoreBase):
                                          condition="agentId = :me", values={":me": old.id}))
             if new.numericId is not None:
                 operations.append(put_new(self.numeric_id_guard_item(new), NumericIdTaken()))
+        if old.externalId != new.externalId:
+            if old.externalId is not None:
+                operations.append(delete(keys.external_id_guard(old.externalId),
+                                         condition="agentId = :me", values={":me": old.id}))
+            if new.externalId is not None:
+                operations.append(put_new({**keys.external_id_guard(new.externalId),
+                                           "type": "guard", "agentId": new.id},
+                                          ExternalIdTaken()))
         return operations
 
     # ------------------------------------------------------------------ reads
@@ -278,7 +287,8 @@ class AgentStore(StoreBase):
                    after: str | None) -> tuple[list[AgentRecord], str | None]:
         """Up to ``limit`` agents ``wanted`` accepts after position ``after``, and the
         position to continue after (``None``: nothing more)."""
-        if wanted.account is not None or wanted.email is not None:
+        if wanted.account is not None or wanted.email is not None \
+                or wanted.external_id is not None:
             return self._exact_page(wanted, after), None
         source = list_source(wanted)
         condition = self._page_condition(source, after)
@@ -333,10 +343,13 @@ class AgentStore(StoreBase):
         return Expression(text, names, values)
 
     def _exact_page(self, wanted: AgentFilter, after: str | None) -> list[AgentRecord]:
-        """At most one agent: the one whose account (else verified email) is asked for,
-        read through its uniqueness guard (two round trips, whatever the table's size)."""
-        guard = self.table.get(keys.account_guard(wanted.account) if wanted.account is not None
-                               else keys.email_guard(str(wanted.email)))
+        """At most one agent: the one whose account (else verified email, else external
+        id) is asked for, read through its uniqueness guard (two round trips, whatever the
+        table's size)."""
+        guard = self.table.get(
+            keys.account_guard(wanted.account) if wanted.account is not None
+            else keys.email_guard(wanted.email) if wanted.email is not None
+            else keys.external_id_guard(str(wanted.external_id)))
         if guard is None:
             return []
         found = self.get_agents([str(guard["agentId"])]).values()
@@ -610,6 +623,8 @@ class AgentStore(StoreBase):
         ]
         if record.numericId is not None:
             operations.append(delete(keys.numeric_id_guard(record.numericId)))
+        if record.externalId is not None:
+            operations.append(delete(keys.external_id_guard(record.externalId)))
         if record.pendingEmail is not None:
             operations.append(delete(keys.email_guard(record.pendingEmail.email),
                                      condition="attribute_not_exists(pk) OR agentId = :me",

@@ -13,6 +13,7 @@ from roster.errors import (
     AccountTaken,
     ConcurrentChange,
     EmailTaken,
+    ExternalIdTaken,
     NumericIdTaken,
     ValidationFailed,
 )
@@ -128,6 +129,9 @@ class DynamoRepository(ExpiryStore, EmailChangeStore, AgentStore, CatalogStore, 
         ]
         if record.numericId is not None:
             operations.append(put_new(self.numeric_id_guard_item(record), NumericIdTaken()))
+        if record.externalId is not None:
+            operations.append(put_new({**keys.external_id_guard(record.externalId), **guard},
+                                      ExternalIdTaken()))
         operations.append(put_new(self.agent_item(record)))
         if password is not None:
             operations.append(put(self.password_item(record.id, password)))

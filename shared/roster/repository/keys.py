@@ -71,6 +71,16 @@ def numeric_id_guard(numeric_id: int) -> Key:
     return {"pk": f"NUMERICID#{numeric_id}", "sk": GUARD}
 
 
+def external_id_guard(external_id: str) -> Key:
+    """An identity provider's id of an agent (SCIM ``externalId``): case-exact, unique."""
+    return {"pk": f"EXTERNALID#{external_id}", "sk": GUARD}
+
+
+def scim_deactivations(actor_id: str, window: str) -> Key:
+    """A provisioning token's deactivations in one window (the mass-deactivation alarm)."""
+    return {"pk": f"SCIMDEACT#{actor_id}#{window}", "sk": "COUNTER"}
+
+
 def login_guard(login: str) -> Key:
     """The guard a login string names: an email when it has ``@``, else an account."""
     return email_guard(login) if "@" in login else account_guard(login)

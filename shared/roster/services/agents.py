@@ -202,9 +202,18 @@ def check_creatable(actor: Actor, record: AgentRecord, *,
     return found
 
 
+def create_provisioned(actor: Actor, request: CreateAgentRequest,
+                       external_id: str | None) -> AgentRecord:
+    """An agent created by identity provisioning (SCIM), with the provider's own id of it
+    (``externalId``, unique through its guard); every rule of ``POST /agents`` holds."""
+    agent, _ = _create(actor, request, external_id=external_id)
+    return AgentRecord.model_validate({**agent.model_dump(), "externalId": external_id})
+
+
 def _create(actor: Actor, request: CreateAgentRequest, *,
             catalog: dict[CatalogRef, CatalogData] | None = None,
-            row: RowMark | None = None) -> tuple[Agent, str | None]:
+            row: RowMark | None = None,
+            external_id: str | None = None) -> tuple[Agent, str | None]:
     """``catalog``: the catalogue items already read for a batch of rows (the write
     still checks that each exists); ``row``: the import row this creation is the outcome
     of, written with it (``RowAlreadyDone`` when an earlier delivery wrote it)."""
@@ -212,7 +221,7 @@ def _create(actor: Actor, request: CreateAgentRequest, *,
     if mode == "set":
         assert request.password is not None
         password_policy.check(request.password, account=request.account, email=request.email)
-    record = new_record(request)
+    record = new_record(request).model_copy(update={"externalId": external_id})
     found = check_creatable(actor, record, catalog=catalog)
     expiry = clock.iso(clock.parse(record.createdAt)
                        + timedelta(seconds=get_settings().temp_password_ttl_seconds))
@@ -392,9 +401,11 @@ def refuse_immutable_changes(record: AgentRecord, sent: dict[str, Any]) -> None:
 
 
 def update_agent(actor: Actor, agent_id: str, request: UpdateAgentRequest,
-                 if_match: str | None) -> Changed:
+                 if_match: str | None, *, internal: dict[str, Any] | None = None) -> Changed:
+    """``internal``: fields of the record outside the resource that identity provisioning
+    keeps up to date (``externalId``), changed in the same write."""
     immutable = request.immutable_sent()
-    changes = request.changes()
+    changes = {**request.changes(), **(internal or {})}
     sent = dict(changes)  # ``_update`` takes the email out of ``changes``
 
     def act_on(record: AgentRecord) -> Act:

@@ -10,6 +10,7 @@ from roster.errors import (
     AccountTaken,
     ConcurrentChange,
     EmailTaken,
+    ExternalIdTaken,
     HasAssignments,
     InvalidReassignTarget,
     NumericIdTaken,
@@ -67,6 +68,8 @@ class MemoryAgentStore:
             raise EmailTaken()
         if record.numericId is not None and record.numericId in world.numeric_ids:
             raise NumericIdTaken()
+        if record.externalId is not None and record.externalId in world.external_ids:
+            raise ExternalIdTaken()
         if record.id in world.agents:
             raise ConcurrentChange()
         self._require_catalog(reference_values(record))
@@ -74,6 +77,8 @@ class MemoryAgentStore:
         world.claim(record.email, record.id)
         if record.numericId is not None:
             world.numeric_ids[record.numericId] = record.id
+        if record.externalId is not None:
+            world.external_ids[record.externalId] = record.id
         world.agents[record.id] = record
         if password is not None:
             world.passwords[record.id] = password
@@ -134,7 +139,14 @@ class MemoryAgentStore:
         if new.numericId != current.numericId and new.numericId is not None \
                 and new.numericId in world.numeric_ids:
             raise NumericIdTaken()
+        if new.externalId != current.externalId and new.externalId is not None \
+                and new.externalId in world.external_ids:
+            raise ExternalIdTaken()
         self._require_catalog(reference_values(new) - reference_values(current))
+        if current.externalId != new.externalId:
+            world.external_ids.pop(current.externalId, None)  # type: ignore[arg-type]
+            if new.externalId is not None:
+                world.external_ids[new.externalId] = new.id
         if current.numericId != new.numericId:
             world.numeric_ids.pop(current.numericId, None)  # type: ignore[arg-type]
             if new.numericId is not None:
@@ -234,6 +246,8 @@ class MemoryAgentStore:
             world.release(record.pendingEmail.email, record.id)
         if record.numericId is not None:
             world.numeric_ids.pop(record.numericId, None)
+        if record.externalId is not None:
+            world.external_ids.pop(record.externalId, None)
         for store in (world.agents, world.passwords, world.assignments, world.email_changes):
             store.pop(record.id, None)  # type: ignore[attr-defined]
         world.record(audit)

@@ -70,6 +70,9 @@ class World:
     recovery_requests: dict[tuple[str, str], int] = field(default_factory=dict)
     roles: dict[str, list[str]] = field(default_factory=dict)
     numeric_ids: dict[int, str] = field(default_factory=dict)
+    external_ids: dict[str, str] = field(default_factory=dict)  # SCIM externalId -> agent id
+    # (provisioning actor, window start) -> deactivations counted
+    scim_deactivations: dict[tuple[str, str], int] = field(default_factory=dict)
     # (kind, id) -> (public fields, revision)
     catalog: dict[tuple[str, str], tuple[dict[str, Any], int]] = field(default_factory=dict)
     # (kind, id) of the item used -> (owner kind, owner id) of the catalogue items using it

@@ -1,0 +1,289 @@
+"""SCIM Users on the fakes: the User <-> agent mapping, the request sequences Microsoft
+Entra ID and Okta send (from their public provisioning docs), and the seed rules that
+still hold for a provisioning token (dominance, verification, sessions, audit)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from agent_builders import create
+from roster.authorization import Actor
+from roster.errors import Forbidden, NotFound, OwnerProtected, VersionConflict
+from roster.models.scim import ROSTER_USER_SCHEMA, USER_SCHEMA
+from roster.services import agents, assignments
+from roster.services.scim import deactivations, listing, users
+from scim2_models import (
+    InvalidFilterException,
+    InvalidValueException,
+    MutabilityException,
+    PreconditionFailedException,
+    TooManyException,
+)
+from support.fakes import Fakes
+
+BASE = "https://roster.example/scim/v2"
+TOKEN = Actor("provisioning:t1", frozenset({"agents:read", "agents:write",
+                                             "agents:delete", "agents:credentials"}))
+PATCH = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
+
+
+def entra_user(account: str = "jdoe", **extra: Any) -> dict[str, Any]:
+    """``POST /Users`` as Entra ID sends it (its documented request, userName mapped
+    from mailNickname)."""
+    return {
+        "schemas": [USER_SCHEMA, "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],
+        "externalId": f"{account}-object-id", "userName": account, "active": True,
+        "displayName": "Jane Doe",
+        "emails": [{"primary": True, "type": "work", "value": f"{account}@example.com"}],
+        "meta": {"resourceType": "User"},
+        "name": {"formatted": "Jane Doe", "familyName": "Doe", "givenName": "Jane"},
+        "roles": [],
+        "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"department": "Sales"},
+        **extra,
+    }
+
+
+def okta_user(account: str = "jdoe", **extra: Any) -> dict[str, Any]:
+    """``POST /Users`` as Okta sends it (login before the '@' mapped to userName)."""
+    return {
+        "schemas": [USER_SCHEMA], "userName": account,
+        "name": {"givenName": "Jane", "familyName": "Doe"},
+        "emails": [{"primary": True, "value": f"{account}@example.com", "type": "work"}],
+        "displayName": "Jane Doe", "locale": "en-US", "externalId": f"00u{account}",
+        "groups": [], "password": "Correct-Horse-42-battery", "active": True, **extra,
+    }
+
+
+def patch(*operations: dict[str, Any]) -> dict[str, Any]:
+    return {"schemas": [PATCH], "Operations": list(operations)}
+
+
+def search(**query: str) -> dict[str, Any]:
+    return listing.list_users(listing.read_search(users.ScimUser, query), BASE)
+
+
+def created_id(payload: dict[str, Any]) -> str:
+    return str(users.create_user(TOKEN, payload, BASE).body["id"])
+
+
+# ---------------------------------------------------------------------- Entra ID
+def test_entra_probes_then_creates_a_user_without_a_password(fakes: Fakes) -> None:
+    probe = search(filter='userName eq "jdoe"')
+    assert (probe["totalResults"], probe.get("Resources", [])) == (0, [])
+    answer = users.create_user(TOKEN, entra_user(), BASE)
+    body = answer.body
+    assert body["userName"] == "jdoe" and body["externalId"] == "jdoe-object-id"
+    assert body["meta"]["version"] == 'W/"1"' == answer.etag
+    assert body["meta"]["location"] == f"{BASE}/Users/{body['id']}"
+    assert body[ROSTER_USER_SCHEMA]["passwordStatus"] == "none"
+    assert [role["value"] for role in body["roles"]] == ["agent"]  # none sent: agent
+    assert "password" not in body
+    record = agents.get_agent(body["id"])
+    assert (record.firstName, record.lastName, record.alias) == ("Jane", "Doe", "Jane Doe")
+    assert fakes.world.audit[-1].actorId == "provisioning:t1"
+    assert fakes.world.templates() == [("jdoe@example.com", "welcome.invite")]
+    again = search(filter='userName eq "JDOE"')
+    assert again["totalResults"] == 1 and again["Resources"][0]["id"] == body["id"]
+
+
+def test_entra_filters_by_external_id_and_work_email(fakes: Fakes) -> None:
+    jane = created_id(entra_user())
+    created_id(entra_user("bob"))
+    for text in ('externalId eq "jdoe-object-id"', 'emails[type eq "work"].value eq '
+                 '"JDOE@example.com"', 'emails.value eq "jdoe@example.com"',
+                 'userName eq "jdoe" and externalId eq "jdoe-object-id"'):
+        found = search(filter=text)
+        assert [user["id"] for user in found["Resources"]] == [jane], text
+    assert search(filter='externalId eq "JDOE-OBJECT-ID"')["totalResults"] == 0  # caseExact
+
+
+def test_entra_patch_with_capitalised_ops_string_booleans_and_filtered_paths(
+        fakes: Fakes) -> None:
+    jane = created_id(entra_user())
+    before = agents.get_agent(jane)
+    answer = users.patch_user(TOKEN, jane, patch(
+        {"op": "Replace", "path": "displayName", "value": "JD"},
+        {"op": "Replace", "path": 'emails[type eq "work"].value', "value": "new@example.com"},
+        {"op": "Add", "path": "title", "value": "Lead"},
+        {"op": "Replace", "path": "active", "value": "False"},
+    ), None, BASE)
+    after = agents.get_agent(jane)
+    assert (after.alias, after.title, after.active) == ("JD", "Lead", False)
+    assert after.sessionEpoch == before.sessionEpoch + 1  # sessions end at once
+    # The email changes through verification: still the old one, the new one pending
+    assert after.email == "jdoe@example.com" and after.pendingEmail is not None
+    assert after.pendingEmail.email == "new@example.com"
+    assert answer.body["active"] is False and answer.body["displayName"] == "JD"
+    assert answer.body["emails"][0]["value"] == "jdoe@example.com"
+    mails = len(fakes.world.outbox)
+    # Asking again for the address already pending is a no-op: no mail, no new version
+    again = users.patch_user(TOKEN, jane, patch(
+        {"op": "Replace", "path": 'emails[type eq "work"].value', "value": "NEW@example.com"},
+    ), None, BASE)
+    assert len(fakes.world.outbox) == mails
+    assert again.etag == f'W/"{agents.get_agent(jane).version}"' == answer.etag
+
+
+def test_entra_patch_without_path_and_with_true_string(fakes: Fakes) -> None:
+    jane = created_id(entra_user(active=False))
+    users.patch_user(TOKEN, jane, patch({"op": "Replace", "value": {
+        "active": "True", "name.givenName": "Janet"}}), None, BASE)
+    record = agents.get_agent(jane)
+    assert (record.active, record.firstName) == (True, "Janet")
+
+
+def test_entra_unassignment_deactivates_then_deletes_later(fakes: Fakes) -> None:
+    jane = created_id(entra_user())
+    users.patch_user(TOKEN, jane, patch({"op": "Replace", "path": "active", "value": False}),
+                     None, BASE)
+    assert agents.get_agent(jane).active is False
+    users.delete_user(TOKEN, jane)
+    with pytest.raises(NotFound):
+        users.get_user(jane, BASE)
+    assert fakes.world.audit[-1].action == "agent.deleted"
+
+
+# ---------------------------------------------------------------------- Okta
+def test_okta_creates_with_a_password_then_puts_updates_keeping_roles(fakes: Fakes,
+                                                                      admin: Actor) -> None:
+    body = users.create_user(TOKEN, okta_user(), BASE).body
+    assert body[ROSTER_USER_SCHEMA]["passwordStatus"] == "set"
+    assert fakes.world.passwords[body["id"]].temporary is False
+    jane = body["id"]
+    agents.update_agent(admin, jane, agents.UpdateAgentRequest(roles=["agent", "agent_test"]),
+                        None)
+    put = {**okta_user(), "id": jane, "title": "Supervisor"}
+    put.pop("password")
+    replaced = users.replace_user(TOKEN, jane, put, None, BASE).body
+    record = agents.get_agent(jane)
+    assert record.title == "Supervisor" and record.roles == ["agent", "agent_test"]
+    assert replaced["title"] == "Supervisor"
+
+
+def test_okta_deactivates_and_reactivates_with_patch(fakes: Fakes) -> None:
+    jane = created_id(okta_user())
+    users.patch_user(TOKEN, jane, patch({"op": "replace", "value": {"active": False}}),
+                     None, BASE)
+    assert agents.get_agent(jane).active is False
+    users.patch_user(TOKEN, jane, patch({"op": "replace", "value": {"active": True}}),
+                     None, BASE)
+    assert agents.get_agent(jane).active is True
+
+
+def test_a_put_cannot_rename_the_account(fakes: Fakes) -> None:
+    jane = created_id(okta_user())
+    with pytest.raises(MutabilityException):
+        users.replace_user(TOKEN, jane, {**okta_user("jane.doe"), "password": None}, None, BASE)
+
+
+# ---------------------------------------------------------------------- passwords
+def test_password_is_taken_only_for_an_agent_without_one(fakes: Fakes) -> None:
+    jane = created_id(entra_user())
+    users.patch_user(TOKEN, jane, patch({"op": "replace", "path": "password",
+                                         "value": "Correct-Horse-42-battery"}), None, BASE)
+    assert agents.get_agent(jane).passwordStatus == "set"
+    with pytest.raises(MutabilityException):
+        users.patch_user(TOKEN, jane, patch({"op": "replace", "path": "password",
+                                             "value": "Another-Horse-43-battery"}), None, BASE)
+
+
+# ---------------------------------------------------------------------- dominance
+def test_a_token_never_touches_an_admin_nor_grants_admin(fakes: Fakes, admin: Actor) -> None:
+    boss = create(admin, "boss", roles=["admin"])
+    with pytest.raises(Forbidden):
+        users.patch_user(TOKEN, boss.id, patch({"op": "replace", "path": "title",
+                                                "value": "x"}), None, BASE)
+    with pytest.raises(Forbidden):
+        users.delete_user(TOKEN, boss.id)
+    with pytest.raises(Forbidden):
+        users.create_user(TOKEN, entra_user("eve", roles=[{"value": "admin"}]), BASE)
+    jane = created_id(entra_user())
+    with pytest.raises(Forbidden):
+        users.patch_user(TOKEN, jane, patch({"op": "add", "path": "roles",
+                                             "value": [{"value": "admin"}]}), None, BASE)
+    assert agents.get_agent(jane).roles == ["agent"]
+
+
+def test_the_owner_cannot_be_deleted_through_scim(fakes: Fakes, admin: Actor) -> None:
+    owner = create(admin, "owner", roles=["admin"])
+    fakes.world.update_agent(owner.id, isOwner=True)
+    full = Actor("provisioning:t2", admin.permissions)
+    with pytest.raises(OwnerProtected):
+        users.delete_user(full, owner.id)
+
+
+# ---------------------------------------------------------------------- ETags
+def test_if_match_takes_weak_and_strong_tags_and_refuses_stale_ones(fakes: Fakes) -> None:
+    jane = created_id(entra_user())
+    title = {"op": "replace", "path": "title", "value": "A"}
+    users.patch_user(TOKEN, jane, patch(title), 'W/"1"', BASE)
+    users.patch_user(TOKEN, jane, patch({**title, "value": "B"}), '"2"', BASE)
+    with pytest.raises(VersionConflict):
+        users.patch_user(TOKEN, jane, patch({**title, "value": "C"}), 'W/"1"', BASE)
+    with pytest.raises(PreconditionFailedException):
+        users.patch_user(TOKEN, jane, patch(title), "soon", BASE)
+    assert agents.get_agent(jane).title == "B"
+
+
+# ---------------------------------------------------------------------- errors
+def test_payload_errors_are_scim_errors(fakes: Fakes) -> None:
+    with pytest.raises(InvalidValueException, match="mailNickname"):
+        users.create_user(TOKEN, entra_user("jdoe@contoso.com", emails=[
+            {"type": "work", "value": "jdoe@contoso.com"}]), BASE)
+    with pytest.raises(InvalidValueException):
+        users.create_user(TOKEN, {**entra_user(), "emails": []}, BASE)
+    with pytest.raises(InvalidValueException):
+        users.create_user(TOKEN, [], BASE)
+    with pytest.raises(InvalidFilterException):
+        search(filter="userName eq")
+    with pytest.raises(InvalidFilterException):
+        search(filter='nickName eq "x"')  # not an attribute Roster publishes
+
+
+# ---------------------------------------------------------------------- listings
+def test_paging_and_attribute_selection(fakes: Fakes) -> None:
+    for account in ("amy", "bob", "cat", "dan"):
+        created_id(entra_user(account))
+    page = search(startIndex="2", count="2", attributes="userName")
+    assert [user["userName"] for user in page["Resources"]] == ["bob", "cat"]
+    assert set(page["Resources"][0]) == {"schemas", "id", "userName"}
+    assert (page["startIndex"], page["itemsPerPage"]) == (2, 2)
+    assert page["totalResults"] > 3  # more to come: a lower bound past this page
+    last = search(startIndex="3", count="10", excludedAttributes="emails")
+    assert last["totalResults"] == 4 and "emails" not in last["Resources"][0]
+    assert [user["userName"] for user in search(filter='userName sw "b"')["Resources"]] \
+        == ["bob"]
+
+
+def test_a_filter_without_an_index_examines_at_most_a_thousand(fakes: Fakes,
+                                                                monkeypatch: pytest.MonkeyPatch,
+                                                                ) -> None:
+    monkeypatch.setattr(listing, "MAX_EXAMINED", 3)
+    for account in ("amy", "bob", "cat", "dan"):
+        created_id(entra_user(account))
+    # A page filled before the limit is answered (the first agent matches)
+    assert len(search(filter='displayName co "jane"', count="1")["Resources"]) == 1
+    with pytest.raises(TooManyException):
+        search(filter='displayName co "nobody"')
+
+
+def test_deprovisioned_users_are_hidden(fakes: Fakes, admin: Actor) -> None:
+    jane = created_id(entra_user())
+    assignments.assign(admin, jane, "chat", "c1")
+    users.delete_user(TOKEN, jane)
+    assert agents.get_agent(jane).deprovisionedAt is not None
+    with pytest.raises(NotFound):
+        users.get_user(jane, BASE)
+    assert search(filter='userName eq "jdoe"')["totalResults"] == 0
+    assert search()["totalResults"] == 0
+    with pytest.raises(NotFound):
+        users.patch_user(TOKEN, jane, patch({"op": "replace", "path": "active",
+                                             "value": True}), None, BASE)
+
+
+# ---------------------------------------------------------------------- alarm
+def test_the_fifty_first_deactivation_in_a_window_raises_the_alarm(fakes: Fakes) -> None:
+    counts = [deactivations.count_deactivation("provisioning:t1") for _ in range(51)]
+    assert counts[-1] == 51 and counts == list(range(1, 52))
+    assert deactivations.count_deactivation("provisioning:t2") == 1  # per token
