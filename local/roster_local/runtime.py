@@ -43,7 +43,14 @@ from roster_local.outbox import Outbox, utc_stamp
 from roster_local.provision import Stack, aws_client, provision
 from roster_local.queues import QueuePump, QueueSubscription
 from roster_local.streams import StreamPump, Subscription
-from roster_local.template import ApiRoute, AuthorizerSpec, FunctionSpec, Resolver, Template
+from roster_local.template import (
+    ApiRoute,
+    ApiSpec,
+    AuthorizerSpec,
+    FunctionSpec,
+    Resolver,
+    Template,
+)
 
 log = logging.getLogger("local_aws")  # Powertools mutes loggers named after its service
 
@@ -103,7 +110,11 @@ class Runtime:
 
     @property
     def api_id(self) -> str:
-        return self.stack.physical_ids[self.template.api[0]]
+        """The default API's id (the main API's)."""
+        return self.api_id_of(self.template.default_api.logical_id)
+
+    def api_id_of(self, logical_id: str) -> str:
+        return self.stack.physical_ids[logical_id]
 
     def provision(self) -> Runtime:
         """Create the resources, verify the sender, set the functions' environment and
@@ -328,6 +339,7 @@ class Runtime:
         method = method.upper()
         path, _, query_string = path.partition("?")
         request_id = str(uuid.uuid4())
+        api = self.template.api_for_path(path)
         multi_headers = _multi(headers)
         if isinstance(body, Mapping | list):
             body = json.dumps(body)
@@ -335,10 +347,10 @@ class Runtime:
                 multi_headers["Content-Type"] = ["application/json"]
         raw = body.encode("utf-8") if isinstance(body, str) else body
         if raw is not None and len(raw) > MAX_PAYLOAD_BYTES:
-            return self.gateway_response("REQUEST_TOO_LARGE", request_id)
+            return self.gateway_response("REQUEST_TOO_LARGE", request_id, api=api)
         declared = (_find(multi_headers, "content-type") or [""])[-1]
         binary = (raw is not None and declared.partition(";")[0].strip().lower()
-                  in self.template.binary_media_types)
+                  in api.binary_media_types)
         if binary and raw is not None:
             body = base64.b64encode(raw).decode("ascii")
         elif isinstance(body, bytes):
@@ -348,9 +360,9 @@ class Runtime:
             if query is not None
             else _multi(_group(parse_qsl(query_string, keep_blank_values=True)))
         )
-        matched = match_route(self.template.routes, method, path)
+        matched = match_route(self.routes_of(api), method, path)
         if matched is None:
-            return self.gateway_response("MISSING_AUTHENTICATION_TOKEN", request_id)
+            return self.gateway_response("MISSING_AUTHENTICATION_TOKEN", request_id, api=api)
         route, path_parameters = matched
         path = "/".join(unquote(part) for part in path.split("/"))
         event: dict[str, Any] = {
@@ -365,39 +377,45 @@ class Runtime:
             "pathParameters": path_parameters or None,
             "stageVariables": None,
             "requestContext": self._request_context(
-                route, method, path, request_id, source_ip, multi_headers
+                api, route, method, path, request_id, source_ip, multi_headers
             ),
             "body": body,
             "isBase64Encoded": binary,
         }
         try:
             if route.authorizer is not None:
-                outcome = self._authorize(self.template.authorizers[route.authorizer], event)
+                outcome = self._authorize(api, api.authorizers[route.authorizer], event)
                 if isinstance(outcome, tuple):
                     refusal, shown = outcome
-                    return self.gateway_response(refusal, request_id, authorizer=shown)
+                    return self.gateway_response(refusal, request_id, authorizer=shown,
+                                                 api=api)
                 event["requestContext"]["authorizer"] = outcome
             try:
                 result = self._call(self.function(route.function), event)
             except FunctionFailed:
                 log.exception("%s %s: the function failed", method, route.path)
-                return self.gateway_response("DEFAULT_5XX", request_id, status=502)
+                return self.gateway_response("DEFAULT_5XX", request_id, status=502, api=api)
         finally:
             self._streams_written()
         response = proxy_response(result, request_id)
         if response is None:
             log.error("%s %s: the function returned a malformed proxy response", method, route.path)
-            return self.gateway_response("DEFAULT_5XX", request_id, status=502)
+            return self.gateway_response("DEFAULT_5XX", request_id, status=502, api=api)
         return response
 
-    def method_arn(self, method: str, path: str) -> str:
+    def routes_of(self, api: ApiSpec) -> tuple[ApiRoute, ...]:
+        return tuple(route for route in self.template.routes if route.api == api.logical_id)
+
+    def method_arn(self, method: str, path: str, api: ApiSpec | None = None) -> str:
+        api = api or self.template.api_for_path(path)
         return (
-            f"arn:aws:execute-api:{self.region}:{self.account_id}:{self.api_id}/"
-            f"{self.template.stage}/{method}/{path.lstrip('/')}"
+            f"arn:aws:execute-api:{self.region}:{self.account_id}:"
+            f"{self.api_id_of(api.logical_id)}/{api.stage}/{method}/{path.lstrip('/')}"
         )
 
     def _request_context(
         self,
+        api: ApiSpec,
         route: ApiRoute,
         method: str,
         path: str,
@@ -406,6 +424,7 @@ class Runtime:
         headers: Mapping[str, list[str]],
     ) -> dict[str, Any]:
         now = datetime.now(UTC)
+        api_id = self.api_id_of(api.logical_id)
         user_agent = _find(headers, "user-agent")
         host = _find(headers, "host")
         return {
@@ -414,11 +433,11 @@ class Runtime:
             "httpMethod": method,
             "extendedRequestId": base64.b64encode(uuid.uuid4().bytes)[:16].decode(),
             "requestTime": now.strftime("%d/%b/%Y:%H:%M:%S +0000"),
-            "path": f"/{self.template.stage}{path}",
+            "path": f"/{api.stage}{path}",
             "accountId": self.account_id,
             "protocol": "HTTP/1.1",
-            "stage": self.template.stage,
-            "domainPrefix": self.api_id,
+            "stage": api.stage,
+            "domainPrefix": api_id,
             "requestTimeEpoch": int(now.timestamp() * 1000),
             "requestId": request_id,
             "identity": {
@@ -437,12 +456,12 @@ class Runtime:
             },
             "domainName": host[-1]
             if host
-            else f"{self.api_id}.execute-api.{self.region}.amazonaws.com",
-            "apiId": self.api_id,
+            else f"{api_id}.execute-api.{self.region}.amazonaws.com",
+            "apiId": api_id,
         }
 
     def _authorize(
-        self, authorizer: AuthorizerSpec, event: Mapping[str, Any]
+        self, api: ApiSpec, authorizer: AuthorizerSpec, event: Mapping[str, Any]
     ) -> dict[str, Any] | tuple[str, dict[str, str]]:
         """The authorizer's context for the integration, or the gateway response type
         that refuses the request with the ``$context.authorizer`` values it may show (a
@@ -455,7 +474,7 @@ class Runtime:
         identity = [values[-1] for values in sources if values and values[-1]]
         if not identity or len(identity) != len(sources):
             return "UNAUTHORIZED", {}  # API Gateway refuses it without calling the authorizer
-        method_arn = self.method_arn(event["httpMethod"], event["path"])
+        method_arn = self.method_arn(event["httpMethod"], event["path"], api)
         if authorizer.payload_type == "TOKEN":
             request: dict[str, Any] = {
                 "type": "TOKEN",
@@ -506,13 +525,13 @@ class Runtime:
 
     def gateway_response(
         self, response_type: str, request_id: str | None = None, *, status: int | None = None,
-        authorizer: Mapping[str, str] | None = None,
+        authorizer: Mapping[str, str] | None = None, api: ApiSpec | None = None,
     ) -> LocalResponse:
         """API Gateway's own answer of that type (``UNAUTHORIZED``, ``DEFAULT_5XX``...), as
-        the template's GatewayResponses define it (``authorizer``: the values of
-        ``$context.authorizer.*``)."""
+        the API's GatewayResponses define it (``authorizer``: the values of
+        ``$context.authorizer.*``; ``api``: the default one unless named)."""
         request_id = request_id or str(uuid.uuid4())
-        response = self.template.gateway_response(response_type)
+        response = (api or self.template.default_api).gateway_response(response_type)
         message = response_type.replace("_", " ").capitalize()
         code, body = response.render(
             status,

@@ -128,11 +128,12 @@ class LocalApp:
     def _respond(self, environ: dict[str, Any], method: str, path: str,
                  query: str) -> LocalResponse:
         runtime = self.runtime
+        api = runtime.template.api_for_path(path)  # whose gateway responses answer
         raw_headers: list[tuple[str, str]] = environ[RAW_HEADERS]
         try:
             body = _read_body(environ)
         except (ValueError, OSError):  # a Content-Length or chunk size that is not a number
-            return runtime.gateway_response("BAD_REQUEST_BODY")
+            return runtime.gateway_response("BAD_REQUEST_BODY", api=api)
         port = int(environ["SERVER_PORT"])
         host = single_host(_values(raw_headers, "Host"))
         if not host_allowed(host, port):
@@ -165,7 +166,7 @@ class LocalApp:
             )
         except Exception:
             log.exception("%s %s: the local runtime failed", method, path)
-            return runtime.gateway_response("DEFAULT_5XX")
+            return runtime.gateway_response("DEFAULT_5XX", api=api)
 
     def _local_route(self, method: str, path: str) -> LocalResponse:
         if path == OUTBOX_PATH:

@@ -1,10 +1,12 @@
 """``template.yaml`` read as the local runtime needs it.
 
-The SAM template is the one source of truth for local mode: functions, routes,
-authorizer, gateway responses, stream and schedule triggers and resources are all read
-from it. cfn-lint's decoder turns CloudFormation short-form tags (``!Ref``, ``!GetAtt``...)
-into their long forms on load, and ``Resolver`` evaluates those intrinsics against the
-local parameter values and the physical ids of what was provisioned.
+The SAM template is the one source of truth for local mode: functions, routes, the APIs
+(each with its authorizers, gateway responses and stage; every API served on the one
+local port, each owning the paths under its routes' first segments), stream and
+schedule triggers and resources are all read from it. cfn-lint's decoder turns
+CloudFormation short-form tags (``!Ref``, ``!GetAtt``...) into their long forms on load,
+and ``Resolver`` evaluates those intrinsics against the local parameter values and the
+physical ids of what was provisioned.
 """
 
 from __future__ import annotations
@@ -79,12 +81,14 @@ def _loaded(path: Path, modified_ns: int) -> Template:
 
 @dataclass(frozen=True)
 class ApiRoute:
-    """One ``Type: Api`` event: ``authorizer`` is ``None`` for a public route."""
+    """One ``Type: Api`` event: ``authorizer`` is ``None`` for a public route; ``api``
+    the logical id of the API it is on."""
 
     path: str
     method: str  # upper case, or ANY
     function: str
     authorizer: str | None
+    api: str
 
 
 @dataclass(frozen=True)
@@ -166,6 +170,90 @@ class GatewayResponse:
         # API Gateway renders a variable it has no value for as nothing.
         body = _UNSET_AUTHORIZER_VARIABLE.sub("", body)
         return status or self.status, body
+
+
+@dataclass(frozen=True)
+class ApiSpec:
+    """One ``AWS::Serverless::Api``: its stage, authorizers, gateway responses and the
+    body types it hands over in base64."""
+
+    logical_id: str
+    properties: dict[str, Any] = field(hash=False, compare=False)
+
+    @property
+    def stage(self) -> str:
+        return str(self.properties.get("StageName", "Prod"))
+
+    @property
+    def binary_media_types(self) -> tuple[str, ...]:
+        """The body types the API hands over in base64 (SAM writes ``/`` as ``~1``)."""
+        return tuple(str(value).replace("~1", "/").lower()
+                     for value in self.properties.get("BinaryMediaTypes") or ())
+
+    @cached_property
+    def authorizers(self) -> dict[str, AuthorizerSpec]:
+        auth = self.properties.get("Auth") or {}
+        specs: dict[str, AuthorizerSpec] = {}
+        for name, config in (auth.get("Authorizers") or {}).items():
+            arn = config.get("FunctionArn")
+            if not (isinstance(arn, dict) and "Fn::GetAtt" in arn):
+                raise ValueError(f"authorizer {name}: FunctionArn must be !GetAtt <Function>.Arn")
+            identity = config.get("Identity") or {}
+            specs[name] = AuthorizerSpec(
+                name=name,
+                function_logical_id=str(arn["Fn::GetAtt"][0]),
+                payload_type=str(config.get("FunctionPayloadType", "TOKEN")).upper(),
+                identity_headers=tuple(identity.get("Headers") or ()),
+                identity_query_strings=tuple(identity.get("QueryStrings") or ()),
+            )
+        return specs
+
+    @property
+    def default_authorizer(self) -> str | None:
+        name = (self.properties.get("Auth") or {}).get("DefaultAuthorizer")
+        return str(name) if name else None
+
+    @property
+    def authorizer(self) -> AuthorizerSpec | None:
+        """The default authorizer, the one every non-public route goes through."""
+        name = self.default_authorizer
+        return self.authorizers[name] if name else None
+
+    @cached_property
+    def gateway_responses(self) -> dict[str, GatewayResponse]:
+        responses: dict[str, GatewayResponse] = {}
+        for response_type, config in (self.properties.get("GatewayResponses") or {}).items():
+            headers = ((config.get("ResponseParameters") or {}).get("Headers")) or {}
+            templates = config.get("ResponseTemplates") or {}
+            responses[response_type] = GatewayResponse(
+                response_type=response_type,
+                status=int(config.get("StatusCode") or _default_status(response_type)),
+                # Static values are quoted ('value') in the template, as API Gateway wants.
+                headers={name: str(value).strip("'") for name, value in headers.items()},
+                body=str(templates.get("application/json", "")),
+            )
+        return responses
+
+    def gateway_response(self, response_type: str) -> GatewayResponse:
+        """The API's response for ``response_type``, else its DEFAULT_4XX/5XX, else
+        API Gateway's built-in one."""
+        status = _default_status(response_type)
+        fallback = "DEFAULT_5XX" if status >= 500 else "DEFAULT_4XX"
+        for candidate in (response_type, fallback):
+            if candidate in self.gateway_responses:
+                found = self.gateway_responses[candidate]
+                if candidate == response_type:
+                    return found
+                return GatewayResponse(response_type, status, found.headers, found.body)
+        message = _DEFAULT_GATEWAY_MESSAGE.get(
+            response_type, "Internal server error" if status >= 500 else "Bad request"
+        )
+        return GatewayResponse(
+            response_type,
+            status,
+            {"Content-Type": "application/json"},
+            json.dumps({"message": message}),
+        )
 
 
 @dataclass
@@ -268,88 +356,41 @@ class Template:
         return tuple(route for spec in self.functions for route in spec.routes)
 
     @cached_property
-    def api(self) -> tuple[str, dict[str, Any]]:
-        """The one ``AWS::Serverless::Api``: (logical id, properties)."""
-        apis = self.resources_of_type(API_TYPE)
-        if len(apis) != 1:
-            raise ValueError(f"local mode serves exactly one {API_TYPE}, found {len(apis)}")
-        logical_id, resource = next(iter(apis.items()))
-        return logical_id, dict(resource.get("Properties") or {})
+    def apis(self) -> dict[str, ApiSpec]:
+        """Every ``AWS::Serverless::Api`` by logical id, in template order (the first is
+        the default: it answers a path no API owns)."""
+        found = {logical_id: ApiSpec(logical_id, dict(resource.get("Properties") or {}))
+                 for logical_id, resource in self.resources_of_type(API_TYPE).items()}
+        if not found:
+            raise ValueError(f"local mode serves at least one {API_TYPE}, found none")
+        return found
 
     @property
-    def binary_media_types(self) -> tuple[str, ...]:
-        """The body types the API hands over in base64 (SAM writes ``/`` as ``~1``)."""
-        return tuple(str(value).replace("~1", "/").lower()
-                     for value in self.api[1].get("BinaryMediaTypes") or ())
-
-    @property
-    def stage(self) -> str:
-        return str(self.api[1].get("StageName", "Prod"))
+    def default_api(self) -> ApiSpec:
+        return next(iter(self.apis.values()))
 
     @cached_property
+    def path_owners(self) -> dict[str, str]:
+        """Which API serves the paths under each first segment (``scim`` → ``ScimApi``):
+        the APIs share the one local port, so two may not serve under the same one."""
+        owners: dict[str, str] = {}
+        for route in self.routes:
+            first = _first_segment(route.path)
+            if owners.setdefault(first, route.api) != route.api:
+                raise ValueError(f"/{first}/... is served by both {owners[first]} and "
+                                 f"{route.api}: local mode serves every API on one port")
+        return owners
+
+    def api_for_path(self, path: str) -> ApiSpec:
+        """The API a request path goes to (its gateway responses, binary types, stage)."""
+        owner = self.path_owners.get(_first_segment(path))
+        return self.default_api if owner is None else self.apis[owner]
+
+    @property
     def authorizers(self) -> dict[str, AuthorizerSpec]:
-        auth = self.api[1].get("Auth") or {}
-        specs: dict[str, AuthorizerSpec] = {}
-        for name, config in (auth.get("Authorizers") or {}).items():
-            arn = config.get("FunctionArn")
-            if not (isinstance(arn, dict) and "Fn::GetAtt" in arn):
-                raise ValueError(f"authorizer {name}: FunctionArn must be !GetAtt <Function>.Arn")
-            identity = config.get("Identity") or {}
-            specs[name] = AuthorizerSpec(
-                name=name,
-                function_logical_id=str(arn["Fn::GetAtt"][0]),
-                payload_type=str(config.get("FunctionPayloadType", "TOKEN")).upper(),
-                identity_headers=tuple(identity.get("Headers") or ()),
-                identity_query_strings=tuple(identity.get("QueryStrings") or ()),
-            )
-        return specs
-
-    @property
-    def default_authorizer(self) -> str | None:
-        name = (self.api[1].get("Auth") or {}).get("DefaultAuthorizer")
-        return str(name) if name else None
-
-    @property
-    def authorizer(self) -> AuthorizerSpec | None:
-        """The default authorizer, the one every non-public route goes through."""
-        name = self.default_authorizer
-        return self.authorizers[name] if name else None
-
-    @cached_property
-    def gateway_responses(self) -> dict[str, GatewayResponse]:
-        responses: dict[str, GatewayResponse] = {}
-        for response_type, config in (self.api[1].get("GatewayResponses") or {}).items():
-            headers = ((config.get("ResponseParameters") or {}).get("Headers")) or {}
-            templates = config.get("ResponseTemplates") or {}
-            responses[response_type] = GatewayResponse(
-                response_type=response_type,
-                status=int(config.get("StatusCode") or _default_status(response_type)),
-                # Static values are quoted ('value') in the template, as API Gateway wants.
-                headers={name: str(value).strip("'") for name, value in headers.items()},
-                body=str(templates.get("application/json", "")),
-            )
-        return responses
-
-    def gateway_response(self, response_type: str) -> GatewayResponse:
-        """The template's response for ``response_type``, else its DEFAULT_4XX/5XX, else
-        API Gateway's built-in one."""
-        status = _default_status(response_type)
-        fallback = "DEFAULT_5XX" if status >= 500 else "DEFAULT_4XX"
-        for candidate in (response_type, fallback):
-            if candidate in self.gateway_responses:
-                found = self.gateway_responses[candidate]
-                if candidate == response_type:
-                    return found
-                return GatewayResponse(response_type, status, found.headers, found.body)
-        message = _DEFAULT_GATEWAY_MESSAGE.get(
-            response_type, "Internal server error" if status >= 500 else "Bad request"
-        )
-        return GatewayResponse(
-            response_type,
-            status,
-            {"Content-Type": "application/json"},
-            json.dumps({"message": message}),
-        )
+        """Every API's authorizers by name (names are unique across the APIs)."""
+        return {name: spec for api in self.apis.values()
+                for name, spec in api.authorizers.items()}
 
     # ------------------------------------------------------------------ internals
 
@@ -407,18 +448,40 @@ class Template:
         )
 
     def _route(self, function: str, config: dict[str, Any]) -> ApiRoute:
+        api = self._api_of(function, config)
         requested = (config.get("Auth") or {}).get("Authorizer")
-        authorizer = self.default_authorizer if requested is None else str(requested)
+        authorizer = api.default_authorizer if requested is None else str(requested)
         if authorizer == PUBLIC:
             authorizer = None
-        if authorizer is not None and authorizer not in self.authorizers:
-            raise ValueError(f"{function} {config.get('Path')}: unknown authorizer {authorizer}")
+        if authorizer is not None and authorizer not in api.authorizers:
+            raise ValueError(f"{function} {config.get('Path')}: unknown authorizer "
+                             f"{authorizer} on {api.logical_id}")
         return ApiRoute(
             path=str(config["Path"]),
             method=str(config["Method"]).upper(),
             function=function,
             authorizer=authorizer,
+            api=api.logical_id,
         )
+
+    def _api_of(self, function: str, config: dict[str, Any]) -> ApiSpec:
+        """The API an event is on: its ``RestApiId`` (``!Ref <Api>``), which may be left
+        out only when the template has a single API."""
+        reference = config.get("RestApiId")
+        if reference is None:
+            if len(self.apis) > 1:
+                raise ValueError(f"{function} {config.get('Path')}: name its RestApiId "
+                                 "(the template has several APIs)")
+            return self.default_api
+        name = reference.get("Ref") if isinstance(reference, dict) else None
+        if name not in self.apis:
+            raise ValueError(f"{function} {config.get('Path')}: RestApiId must be "
+                             f"!Ref one of {sorted(self.apis)}")
+        return self.apis[str(name)]
+
+
+def _first_segment(path: str) -> str:
+    return path.lstrip("/").partition("/")[0]
 
 
 def _default_status(response_type: str) -> int:

@@ -40,7 +40,6 @@ from roster.errors import (
     RosterError,
     Unauthorized,
     ValidationFailed,
-    problem_document,
 )
 from roster.models.validation import validation_errors
 from roster.observability import logger
@@ -278,7 +277,7 @@ def as_json_request(event: Mapping[str, Any]) -> Mapping[str, Any]:
     return {**event, "headers": declared, "multiValueHeaders": multi}
 
 
-class _JsonResolver(APIGatewayRestResolver):
+class JsonResolver(APIGatewayRestResolver):
     def resolve(self, event: Mapping[str, Any], context: LambdaContext) -> dict[str, Any]:
         return never_cached(super().resolve(as_json_request(event), context))
 
@@ -306,37 +305,69 @@ def serialize(body: Any) -> str:
     return _ANY.dump_json(body).decode()
 
 
+# How a resolver renders an error: problem+json here, SCIM's error schema in
+# ``roster.scim_api``.
+Render = Callable[[RosterError], Response[str]]
+# What a request-validation failure (pydantic's error list) is, before it is rendered.
+InvalidRequest = Callable[[list[dict[str, Any]]], RosterError]
+
+
+class InternalError(RosterError):
+    """Anything unexpected, as answered (logged with its correlation id, no details)."""
+
+    status, code, title = 500, "internal_error", "Internal error"
+
+
+def retry_after(error: RosterError) -> dict[str, str]:
+    """``Retry-After`` for the errors that carry one (429 too_many_attempts, 503
+    service_unavailable)."""
+    if "retryAfter" in error.extra:
+        return {"Retry-After": str(error.extra["retryAfter"])}
+    return {}
+
+
+def render_problem(error: RosterError) -> Response[str]:
+    return problem_response(error.problem(), retry_after(error))
+
+
+def invalid_request(errors: list[dict[str, Any]]) -> RosterError:
+    return ValidationFailed(errors=validation_errors(errors))
+
+
 def create_app(*routers: Router) -> APIGatewayRestResolver:
     """A validating resolver with the routers included and the problem handlers set;
     request bodies are read as JSON whatever their declared type (``as_json_request``),
     within the input limits (``json_limits.loads``); answers written by ``serialize``."""
-    app = _JsonResolver(enable_validation=True, serializer=serialize,
+    app = JsonResolver(enable_validation=True, serializer=serialize,
                         json_body_deserializer=json_limits.loads)
+    return assemble(app, routers, render_problem, invalid_request)
+
+
+def assemble(app: APIGatewayRestResolver, routers: Collection[Router], render: Render,
+             invalid: InvalidRequest) -> APIGatewayRestResolver:
+    """The routers, the caller middlewares and the error handlers on ``app``, every
+    error rendered by ``render``: a domain error as it is, a request-validation failure
+    as ``invalid`` makes it, an unknown route as ``404``, anything else as a ``500``
+    without details."""
     for router in routers:
         app.include_router(router)
     app.use([read_caller, resolve_agent_references])
 
     @app.exception_handler(RosterError)  # type: ignore[untyped-decorator]
     def _domain_error(error: RosterError) -> Response[str]:
-        headers = {}
-        if "retryAfter" in error.extra:  # 429 too_many_attempts, 503 service_unavailable
-            headers["Retry-After"] = str(error.extra["retryAfter"])
-        return problem_response(error.problem(), headers)
+        return render(error)
 
     @app.exception_handler(RequestValidationError)  # type: ignore[untyped-decorator]
     def _invalid_request(error: RequestValidationError) -> Response[str]:
-        return problem_response(
-            ValidationFailed(errors=validation_errors(list(error.errors()))).problem()
-        )
+        return render(invalid(list(error.errors())))
 
     @app.not_found
     def _no_route(_: Exception) -> Response[str]:
-        return problem_response(NotFound("No such route").problem())
+        return render(NotFound("No such route"))
 
     @app.exception_handler(Exception)  # type: ignore[untyped-decorator]
     def _unexpected(error: Exception) -> Response[str]:
         logger.exception("unhandled error", extra={"error_type": type(error).__name__})
-        return problem_response(problem_document(
-            500, "internal_error", "Internal error", "The request could not be completed"))
+        return render(InternalError("The request could not be completed"))
 
     return app

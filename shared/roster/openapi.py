@@ -41,8 +41,10 @@ def build() -> dict[str, Any]:
     from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 
     app = APIGatewayRestResolver(enable_validation=True)
+    # The main API's functions only: SCIM (ScimApi) describes itself (/scim/v2/Schemas).
+    rest = {route.function for route in routes.ROUTES if route.api == routes.REST_API}
     for directory in sorted((repository_root() / "functions").iterdir()):
-        if not (directory / "app.py").exists():
+        if not (directory / "app.py").exists() or directory.name not in rest:
             continue
         module = load_function_module(directory.name, suffix="_openapi")
         router = getattr(module, "router", None)

@@ -33,6 +33,11 @@ from roster.permissions import (
 
 Errors = tuple[type[RosterError], ...]
 
+REST_API: Final = "rest"
+SCIM_API: Final = "scim"
+SCIM_BASE: Final = "/scim/v2"  # the SCIM routes' prefix, on ScimApi only
+APIS: Final = (REST_API, SCIM_API)
+
 
 @dataclass(frozen=True)
 class Route:
@@ -42,7 +47,10 @@ class Route:
     ``errors`` the problems it answers beyond those every route of its kind shares
     (``roster.openapi.problem_codes``); ``resolver`` False for a plain Lambda handler
     outside the Powertools resolver (no router, not in ``openapi.json``); ``raw_body``
-    True for a route that reads its body as sent (a CSV file), not as JSON."""
+    True for a route that reads its body as sent (a CSV file), not as JSON; ``api`` the
+    API Gateway API serving it: ``"rest"`` (``Api``, problem+json, bearer JWTs) or
+    ``"scim"`` (``ScimApi``, SCIM errors, provisioning tokens; its paths as served,
+    ``/scim/v2/...``)."""
 
     method: str
     path: str
@@ -53,6 +61,7 @@ class Route:
     errors: Errors = ()
     resolver: bool = True
     raw_body: bool = False
+    api: str = REST_API
 
     @property
     def key(self) -> tuple[str, str]:
@@ -211,6 +220,12 @@ ROUTES: Final[tuple[Route, ...]] = (
     # ------------------------------------------------------------ the document itself
     Route("GET", "/openapi.json", "openapi", PUBLIC, "This OpenAPI document", "service",
           resolver=False),
+    # ------------------------------------------------------------ SCIM 2.0 (ScimApi)
+    # Provisioning tokens only (roster.services.scim_authorizer); answers and errors
+    # in SCIM's schemas (roster.scim_api). GET needs agents:read, POST/PUT/PATCH
+    # agents:write, DELETE agents:delete.
+    Route("GET", f"{SCIM_BASE}/ServiceProviderConfig", "scim", _any(AGENTS_READ),
+          "What the SCIM service supports", "scim", api=SCIM_API),
 )
 
 BY_KEY: Final[dict[tuple[str, str], Route]] = {route.key: route for route in ROUTES}

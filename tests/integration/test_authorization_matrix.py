@@ -18,23 +18,25 @@ from roster.models.agent import AgentRecord
 from roster.models.credentials import PasswordCredential
 from roster.permissions import BUILT_IN_ROLES, allows
 from roster.repository import get_repository, keys
-from roster.routes import ROUTES, Route
+from roster.routes import REST_API, ROUTES, SCIM_API, Route
 from roster_local import Runtime
 
 PASSWORD = "Matrix-Passw0rd-Local"
 CALLERS = ("none", "expired", "tampered", "agent", "manager", "admin", "deactivated")
 ROLES = ("agent", "manager", "admin")
+REST = [route for route in ROUTES if route.api == REST_API]
+SCIM = [route for route in ROUTES if route.api == SCIM_API]
 
 
 def test_the_roles_split_the_routes_as_the_contract_says() -> None:
     """API.md's table, in counts: what each built-in role may call."""
     def callable_by(role: str) -> int:
         granted = frozenset(BUILT_IN_ROLES[role])
-        return sum(1 for route in ROUTES if not route.public
+        return sum(1 for route in REST if not route.public
                    and allows(route.requirement, granted))
 
-    signed_in = [route for route in ROUTES if route.requirement == frozenset()]
-    assert callable_by("admin") == sum(1 for route in ROUTES if not route.public)
+    signed_in = [route for route in REST if route.requirement == frozenset()]
+    assert callable_by("admin") == sum(1 for route in REST if not route.public)
     assert callable_by("agent") == len(signed_in) == 10  # /me..., logout
     # a manager: agents (but delete), credentials, email changes, catalogue reads
     assert callable_by("manager") == callable_by("admin") - 1 - 1 - 3 * 5
@@ -106,12 +108,16 @@ def expected(route: Route, caller: str) -> set[int] | str:
     return "through" if allows(route.requirement, frozenset(BUILT_IN_ROLES[caller])) else {403}
 
 
-@pytest.mark.parametrize("route", ROUTES, ids=[f"{r.method} {r.path}" for r in ROUTES])
+def _concrete(path: str) -> str:
+    return path.replace("{id}", str(uuid.uuid4())).replace("{kind}", "chat") \
+        .replace("{ref}", "ref-1")
+
+
+@pytest.mark.parametrize("route", REST, ids=[f"{r.method} {r.path}" for r in REST])
 def test_route_answers_each_caller_as_promised(callers: Any, route: Route) -> None:
     runtime, tokens, fresh = callers
     method, path = route.key
-    concrete = path.replace("{id}", str(uuid.uuid4())).replace("{kind}", "chat") \
-        .replace("{ref}", "ref-1")
+    concrete = _concrete(path)
     for caller in CALLERS:
         token = tokens[caller]
         if route.key == ("POST", "/auth/logout") and caller in fresh:
@@ -128,3 +134,19 @@ def test_route_answers_each_caller_as_promised(callers: Any, route: Route) -> No
             assert response.status in want, (caller, response.status, response.body[:200])
             code = response.json()["code"]
             assert code == ("unauthorized" if response.status == 401 else "forbidden")
+
+
+@pytest.mark.parametrize("route", SCIM, ids=[f"{r.method} {r.path}" for r in SCIM])
+def test_scim_refuses_every_bearer_jwt_with_a_scim_401(callers: Any, route: Route) -> None:
+    """ScimApi takes provisioning tokens only: no sign-in token, however privileged,
+    gets past its authorizer; the refusal is a SCIM error."""
+    runtime, tokens, _ = callers
+    for caller in CALLERS:
+        token = tokens[caller]
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        response = runtime.invoke(route.method, _concrete(route.path), headers=headers,
+                                  body={})
+        assert response.status == 401, (caller, response.status, response.body[:200])
+        assert response.header("Content-Type") == "application/scim+json"
+        assert response.json()["schemas"] == ["urn:ietf:params:scim:api:messages:2.0:Error"]
+        assert response.json()["status"] == "401"

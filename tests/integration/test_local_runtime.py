@@ -167,7 +167,7 @@ def test_short_form_tags_load_as_long_forms(tmp_path: Path) -> None:
 
 def test_unknown_route_or_method_gets_the_templates_404(runtime: Runtime) -> None:
     # Given the template's MISSING_AUTHENTICATION_TOKEN gateway response
-    declared = Template.load().gateway_responses["MISSING_AUTHENTICATION_TOKEN"]
+    declared = Template.load().default_api.gateway_responses["MISSING_AUTHENTICATION_TOKEN"]
 
     for method, path in [("GET", "/no/such/route"), ("DELETE", "/me")]:
         # When a request matches no route (or not its method)
@@ -190,7 +190,8 @@ def test_non_public_route_without_token_is_refused_before_the_authorizer(
     assert response.status == 401
     assert response.header("content-type") == "application/problem+json"
     assert response.json()["code"] == "unauthorized"
-    assert response.body == Template.load().gateway_responses["UNAUTHORIZED"].body.encode()
+    declared = Template.load().default_api.gateway_responses["UNAUTHORIZED"]
+    assert response.body == declared.body.encode()
     assert runtime.instances_loaded("authorizer") == 0
 
 

@@ -41,11 +41,21 @@ def _untagged(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
 _CloudFormationLoader.add_multi_constructor("!", _untagged)
 
 
-def template_events() -> dict[tuple[str, str], tuple[str, bool]]:
-    """Every API event of ``template.yaml``: (METHOD, path) → (functions dir, public)."""
-    template = yaml.load((ROOT / "template.yaml").read_text(encoding="utf-8"),
-                         Loader=_CloudFormationLoader)
-    found: dict[tuple[str, str], tuple[str, bool]] = {}
+# The template's API for each ``Route.api``.
+TEMPLATE_API = {routes.REST_API: "Api", routes.SCIM_API: "ScimApi"}
+
+
+def _template() -> dict[str, Any]:
+    loaded: dict[str, Any] = yaml.load((ROOT / "template.yaml").read_text(encoding="utf-8"),
+                                       Loader=_CloudFormationLoader)
+    return loaded
+
+
+def template_events() -> dict[tuple[str, str], tuple[str, bool, str]]:
+    """Every API event of ``template.yaml``: (METHOD, path) → (functions dir, public,
+    the API it is on)."""
+    template = _template()
+    found: dict[tuple[str, str], tuple[str, bool, str]] = {}
     for name, resource in template["Resources"].items():
         if resource["Type"] != "AWS::Serverless::Function":
             continue
@@ -57,15 +67,17 @@ def template_events() -> dict[tuple[str, str], tuple[str, bool]]:
             key = (str(properties["Method"]).upper(), str(properties["Path"]))
             assert key not in found, f"{key} has two events ({name})"
             public = (properties.get("Auth") or {}).get("Authorizer") == "NONE"
-            found[key] = (function, public)
+            found[key] = (function, public, str(properties["RestApiId"]))
     return found
 
 
 def test_the_template_deploys_exactly_the_declared_routes() -> None:
     # Given the template's API events and the registry
     deployed = template_events()
-    declared = {route.key: (route.function, route.public) for route in routes.ROUTES}
-    # Then each route is in both, served by the same function, public in both or neither
+    declared = {route.key: (route.function, route.public, TEMPLATE_API[route.api])
+                for route in routes.ROUTES}
+    # Then each route is in both, served by the same function on the same API, public
+    # in both or neither
     assert sorted(set(declared) - set(deployed)) == [], "declared, no template event"
     assert sorted(set(deployed) - set(declared)) == [], "template event, not declared"
     assert {key: value for key, value in deployed.items() if declared[key] != value} == {}
@@ -97,6 +109,32 @@ def test_each_declared_route_has_exactly_one_handler_in_its_function(function: s
     served = sorted((method, rule.replace("<", "{").replace(">", "}"))
                     for rule, methods, *_ in router._routes for method in methods)
     assert served == declared
+
+
+def test_each_api_has_its_own_authorizer_and_no_path_of_another() -> None:
+    # Given the template's APIs
+    resources = _template()["Resources"]
+    apis = {name: resources[name]["Properties"] for name in TEMPLATE_API.values()}
+    # Then each has its own default authorizer function, its result cache off
+    functions = {}
+    for name, api in apis.items():
+        auth = api["Auth"]
+        authorizer = auth["Authorizers"][auth["DefaultAuthorizer"]]
+        functions[name] = str(authorizer["FunctionArn"]).partition(".")[0]
+        assert authorizer["Identity"]["ReauthorizeEvery"] == 0, name
+    assert functions == {"Api": "AuthorizerFunction", "ScimApi": "ScimAuthorizerFunction"}
+    # And SCIM's routes are under /scim/v2 on ScimApi, no other route is
+    for route in routes.ROUTES:
+        assert route.path.startswith(routes.SCIM_BASE + "/") == (route.api == routes.SCIM_API)
+
+
+def test_scim_routes_need_the_agents_permission_of_their_method() -> None:
+    needed = {"GET": "agents:read", "POST": "agents:write", "PUT": "agents:write",
+              "PATCH": "agents:write", "DELETE": "agents:delete"}
+    scim = [route for route in routes.ROUTES if route.api == routes.SCIM_API]
+    assert scim
+    for route in scim:
+        assert route.requirement == frozenset({needed[route.method]}), route.key
 
 
 def test_routes_outside_the_resolver_have_a_plain_handler() -> None:

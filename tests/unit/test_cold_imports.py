@@ -36,6 +36,7 @@ ON_FIRST_USE = {
 # ...except where every route of the function needs them anyway.
 NEEDED_AT_START = {
     "two_factor": {"pyotp"},  # enrolment, confirmation and turning 2FA off all use TOTP
+    "scim": {"email_validator"},  # scim2-models (every SCIM answer) imports it with pydantic
 }
 # Roster modules no function loads at start (the notifier renders messages on each record).
 ROSTER_ON_FIRST_USE = {"roster_local", "roster.openapi", "roster.messages", "roster.templates"}

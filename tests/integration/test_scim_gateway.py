@@ -1,0 +1,46 @@
+"""ScimApi through the local runtime: its own authorizer and gateway responses in SCIM's
+error schema, on the same port as the main API, which keeps its problem documents."""
+
+from __future__ import annotations
+
+from roster.scim_api import ERROR_SCHEMA, SCIM_CONTENT_TYPE
+from roster_local import Runtime
+from roster_local.gateway import LocalResponse
+from roster_local.runtime import MAX_PAYLOAD_BYTES
+
+
+def _is_scim_error(response: LocalResponse, status: int) -> None:
+    assert response.status == status, response.body[:200]
+    assert response.header("Content-Type") == SCIM_CONTENT_TYPE
+    document = response.json()
+    assert document["schemas"] == [ERROR_SCHEMA] and document["status"] == str(status)
+
+
+def test_an_unknown_scim_path_is_a_scim_404_and_an_unknown_path_elsewhere_a_problem(
+        runtime: Runtime) -> None:
+    _is_scim_error(runtime.invoke("GET", "/scim/v2/Nowhere"), 404)
+    elsewhere = runtime.invoke("GET", "/nowhere")
+    assert elsewhere.status == 404
+    assert elsewhere.header("Content-Type") == "application/problem+json"
+
+
+def test_scim_without_a_token_is_a_scim_401(runtime: Runtime) -> None:
+    _is_scim_error(runtime.invoke("GET", "/scim/v2/ServiceProviderConfig"), 401)
+    _is_scim_error(runtime.invoke("GET", "/scim/v2/ServiceProviderConfig",
+                                  headers={"Authorization": "Bearer rstp_nothing"}), 401)
+
+
+def test_a_scim_body_over_the_limit_is_a_scim_413(runtime: Runtime) -> None:
+    _is_scim_error(runtime.invoke("POST", "/scim/v2/Users", body="x" * (MAX_PAYLOAD_BYTES + 1)),
+                   413)
+
+
+def test_each_api_keeps_its_own_stage_and_id(runtime: Runtime) -> None:
+    scim = runtime.template.apis["ScimApi"]
+    main = runtime.template.apis["Api"]
+    assert (scim.stage, main.stage) == ("provisioning", "v1")
+    assert runtime.api_id_of("ScimApi") != runtime.api_id_of("Api")
+    assert runtime.template.api_for_path("/scim/v2/Users") is scim
+    assert runtime.template.api_for_path("/agents") is main
+    arn = runtime.method_arn("GET", "/scim/v2/ServiceProviderConfig")
+    assert f"{runtime.api_id_of('ScimApi')}/provisioning/GET/scim/v2/" in arn
