@@ -9,17 +9,17 @@ from typing import Any
 import pytest
 from agent_builders import create
 from roster.authorization import Actor
-from roster.errors import Forbidden, NotFound, OwnerProtected, VersionConflict
+from roster.errors import (
+    Forbidden,
+    NotFound,
+    OwnerProtected,
+    RosterError,
+    ValidationFailed,
+    VersionConflict,
+)
 from roster.models.scim import ROSTER_USER_SCHEMA, USER_SCHEMA
 from roster.services import agents, assignments
 from roster.services.scim import deactivations, listing, users
-from scim2_models import (
-    InvalidFilterException,
-    InvalidValueException,
-    MutabilityException,
-    PreconditionFailedException,
-    TooManyException,
-)
 from support.fakes import Fakes
 
 BASE = "https://roster.example/scim/v2"
@@ -61,6 +61,12 @@ def patch(*operations: dict[str, Any]) -> dict[str, Any]:
 
 def search(**query: str) -> dict[str, Any]:
     return listing.list_users(listing.read_search(users.ScimUser, query), BASE)
+
+
+def scim_type(error: pytest.ExceptionInfo[RosterError]) -> str | None:
+    """The ``scimType`` the SCIM application answers the error with."""
+    scim: str | None = error.value.extra.get("scimType")
+    return scim
 
 
 def created_id(payload: dict[str, Any]) -> str:
@@ -173,8 +179,9 @@ def test_okta_deactivates_and_reactivates_with_patch(fakes: Fakes) -> None:
 
 def test_a_put_cannot_rename_the_account(fakes: Fakes) -> None:
     jane = created_id(okta_user())
-    with pytest.raises(MutabilityException):
+    with pytest.raises(ValidationFailed) as refused:
         users.replace_user(TOKEN, jane, {**okta_user("jane.doe"), "password": None}, None, BASE)
+    assert scim_type(refused) == "mutability"
 
 
 # ---------------------------------------------------------------------- passwords
@@ -183,9 +190,10 @@ def test_password_is_taken_only_for_an_agent_without_one(fakes: Fakes) -> None:
     users.patch_user(TOKEN, jane, patch({"op": "replace", "path": "password",
                                          "value": "Correct-Horse-42-battery"}), None, BASE)
     assert agents.get_agent(jane).passwordStatus == "set"
-    with pytest.raises(MutabilityException):
+    with pytest.raises(ValidationFailed) as refused:
         users.patch_user(TOKEN, jane, patch({"op": "replace", "path": "password",
                                              "value": "Another-Horse-43-battery"}), None, BASE)
+    assert scim_type(refused) == "mutability"
 
 
 # ---------------------------------------------------------------------- dominance
@@ -221,24 +229,36 @@ def test_if_match_takes_weak_and_strong_tags_and_refuses_stale_ones(fakes: Fakes
     users.patch_user(TOKEN, jane, patch({**title, "value": "B"}), '"2"', BASE)
     with pytest.raises(VersionConflict):
         users.patch_user(TOKEN, jane, patch({**title, "value": "C"}), 'W/"1"', BASE)
-    with pytest.raises(PreconditionFailedException):
+    with pytest.raises(VersionConflict):
         users.patch_user(TOKEN, jane, patch(title), "soon", BASE)
     assert agents.get_agent(jane).title == "B"
 
 
 # ---------------------------------------------------------------------- errors
 def test_payload_errors_are_scim_errors(fakes: Fakes) -> None:
-    with pytest.raises(InvalidValueException, match="mailNickname"):
-        users.create_user(TOKEN, entra_user("jdoe@contoso.com", emails=[
-            {"type": "work", "value": "jdoe@contoso.com"}]), BASE)
-    with pytest.raises(InvalidValueException):
-        users.create_user(TOKEN, {**entra_user(), "emails": []}, BASE)
-    with pytest.raises(InvalidValueException):
-        users.create_user(TOKEN, [], BASE)
-    with pytest.raises(InvalidFilterException):
-        search(filter="userName eq")
-    with pytest.raises(InvalidFilterException):
-        search(filter='nickName eq "x"')  # not an attribute Roster publishes
+    jane = created_id(entra_user())
+    cases: list[tuple[Any, str, str]] = [
+        (lambda: users.create_user(TOKEN, entra_user("jdoe@contoso.com", emails=[
+            {"type": "work", "value": "jdoe@contoso.com"}]), BASE), "invalidValue",
+         "mailNickname"),
+        (lambda: users.create_user(TOKEN, {**entra_user("amy"), "emails": []}, BASE),
+         "invalidValue", "emails"),
+        (lambda: users.create_user(TOKEN, [], BASE), "invalidValue", "JSON object"),
+        (lambda: users.create_user(TOKEN, {**entra_user("amy"), "active": "maybe"}, BASE),
+         "invalidValue", "active"),
+        (lambda: search(filter="userName eq"), "invalidFilter", "syntax"),
+        (lambda: search(filter='nickName eq "x"'), "invalidFilter", "nickName"),
+        (lambda: search(count="many"), "invalidValue", "count"),
+        (lambda: users.patch_user(TOKEN, jane, patch({"op": "remove"}), None, BASE),
+         "noTarget", ""),
+        (lambda: users.patch_user(TOKEN, jane, patch({"op": "jump", "path": "title"}), None,
+                                  BASE), "invalidValue", "jump"),
+    ]
+    for call, expected, words in cases:
+        with pytest.raises(ValidationFailed) as refused:
+            call()
+        assert scim_type(refused) == expected, refused.value.detail
+        assert words in refused.value.detail
 
 
 # ---------------------------------------------------------------------- listings
@@ -264,8 +284,9 @@ def test_a_filter_without_an_index_examines_at_most_a_thousand(fakes: Fakes,
         created_id(entra_user(account))
     # A page filled before the limit is answered (the first agent matches)
     assert len(search(filter='displayName co "jane"', count="1")["Resources"]) == 1
-    with pytest.raises(TooManyException):
+    with pytest.raises(ValidationFailed) as refused:
         search(filter='displayName co "nobody"')
+    assert scim_type(refused) == "tooMany"
 
 
 def test_deprovisioned_users_are_hidden(fakes: Fakes, admin: Actor) -> None:

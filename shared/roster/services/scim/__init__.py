@@ -8,15 +8,19 @@ deactivation, the owner protected, every act audited under the caller's ``actorI
 written with ``scim2-models`` (its filter parser and its PATCH engine too), under the
 tolerance policy ``roster.models.scim.POLICY``.
 
-Payload errors are ``scim2_models`` exceptions (``SCIMException``: ``status`` and
-``scimType``); Roster's domain errors pass through for the SCIM application to render.
+Payload errors found by ``scim2-models`` (its ``SCIMException``s: ``status`` and
+``scimType``) leave every public function of this package as Roster's domain errors
+carrying that ``scimType`` (``translated``), which ``roster.scim_api`` renders; Roster's
+own domain errors pass through as they are.
 """
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 from pydantic import ValidationError
 from scim2_models import (
@@ -29,9 +33,18 @@ from scim2_models import (
 )
 from scim2_models.base import BaseModel as ScimModel
 
+from roster import errors
+from roster.errors import RosterError
 from roster.models.scim import POLICY
 
 Parsed = TypeVar("Parsed", bound=ScimModel)
+Params = ParamSpec("Params")
+Result = TypeVar("Result")
+# A SCIM status as the domain error ``roster.scim_api`` answers it with (400: any).
+_BY_STATUS: dict[int, type[RosterError]] = {
+    403: errors.Forbidden, 404: errors.NotFound, 409: errors.AlreadyExists,
+    412: errors.VersionConflict, 413: errors.PayloadTooLarge,
+}
 # ``If-Match``: a weak (``W/"3"``) or strong (``"3"``) tag of a version (API.md v2).
 _IF_MATCH = re.compile(r'(?:W/)?"(?P<version>[0-9]{1,18})"')
 
@@ -43,6 +56,29 @@ class Answer:
     body: dict[str, Any]
     etag: str | None = None
     location: str | None = None
+
+
+def domain_error(error: SCIMException) -> RosterError:
+    """``error`` as the domain error the SCIM application renders with its ``scimType``."""
+    kind = _BY_STATUS.get(error.status, errors.ValidationFailed)
+    scim_type = error.scim_type or ("invalidValue" if kind is errors.ValidationFailed
+                                    else None)
+    if scim_type is None:
+        return kind(error.detail)
+    return kind(error.detail, scimType=scim_type)
+
+
+def translated(function: Callable[Params, Result]) -> Callable[Params, Result]:
+    """``function`` with the ``SCIMException``s it raises as domain errors."""
+
+    @functools.wraps(function)
+    def wrapper(*args: Params.args, **kwargs: Params.kwargs) -> Result:
+        try:
+            return function(*args, **kwargs)
+        except SCIMException as error:
+            raise domain_error(error) from None
+
+    return wrapper
 
 
 def scim_error(error: ValidationError) -> SCIMException:

@@ -40,7 +40,7 @@ from scim2_models.path import (
 from roster.models.agent import AgentRecord
 from roster.models.scim import ScimUser
 from roster.ports.agents import AgentFilter, agent_store
-from roster.services.scim import parse, render
+from roster.services.scim import parse, render, translated
 
 DEFAULT_COUNT = 100
 MAX_COUNT = 100  # ServiceProviderConfig's filter.maxResults
@@ -73,6 +73,7 @@ class Search:
                 if self.request.excluded_attributes else None)
 
 
+@translated
 def read_search(model: type[Any], query: dict[str, str]) -> Search:
     """The query string of a listing (``filter``, ``startIndex``, ``count``,
     ``attributes``, ``excludedAttributes``) as a search of ``model``."""
@@ -157,6 +158,7 @@ def visible_agents(wanted: AgentFilter) -> Iterator[AgentRecord]:
             return
 
 
+@translated
 def list_users(search: Search, base: str) -> dict[str, Any]:
     """A ``ListResponse`` of the Users ``search`` asks for (see the module's notes)."""
     from roster.services.scim.users import user_of

@@ -37,7 +37,14 @@ from roster.models.agents_api import CreateAgentRequest, UpdateAgentRequest
 from roster.models.passwords import AdminPasswordRequest
 from roster.models.scim import RosterUser, ScimUser, UserName
 from roster.services import agents, assignments
-from roster.services.scim import Answer, if_match_version, parse, render, weak_etag
+from roster.services.scim import (
+    Answer,
+    if_match_version,
+    parse,
+    render,
+    translated,
+    weak_etag,
+)
 from roster.services.scim.deactivations import count_deactivation
 
 # Roster's field names as SCIM names them, for error messages.
@@ -167,11 +174,13 @@ def answer(record: AgentRecord, base: str, *, attributes: list[str] | None = Non
 
 
 # ---------------------------------------------------------------------- routes
+@translated
 def get_user(agent_id: str, base: str, *, attributes: list[str] | None = None,
              excluded: list[str] | None = None) -> Answer:
     return answer(_visible(agent_id), base, attributes=attributes, excluded=excluded)
 
 
+@translated
 def create_user(actor: Actor, payload: Any, base: str) -> Answer:
     """``POST /Users``: an agent without a password (``passwordStatus: none``) unless
     ``password`` is given; no ``roles`` means ``["agent"]``."""
@@ -188,6 +197,7 @@ def create_user(actor: Actor, payload: Any, base: str) -> Answer:
     return answer(record, base, context=Context.RESOURCE_CREATION_RESPONSE)
 
 
+@translated
 def replace_user(actor: Actor, agent_id: str, payload: Any, if_match: str | None,
                  base: str) -> Answer:
     """``PUT /Users/{id}`` (Okta's updates): the whole User; ``userName`` cannot change."""
@@ -195,6 +205,7 @@ def replace_user(actor: Actor, agent_id: str, payload: Any, if_match: str | None
     return _change(actor, agent_id, if_match, base, lambda record: user)
 
 
+@translated
 def patch_user(actor: Actor, agent_id: str, payload: Any, if_match: str | None,
                base: str) -> Answer:
     """``PATCH /Users/{id}``: the operations applied to the User as it is (in any case,
@@ -271,6 +282,7 @@ def _check_first_password(record: AgentRecord, password: str) -> None:
     password_policy.check(password, account=record.account, email=record.email)
 
 
+@translated
 def delete_user(actor: Actor, agent_id: str) -> None:
     """``DELETE /Users/{id}``: deleted, or deprovisioned when the seed rules forbid a
     delete now (assignments, logged on): inactive, hidden from SCIM from then on."""
