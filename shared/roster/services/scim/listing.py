@@ -142,14 +142,14 @@ def user_source(root: FilterNode | None) -> tuple[AgentFilter, bool]:
 
 
 # ---------------------------------------------------------------------- reading
-def visible_agents(wanted: AgentFilter) -> Iterator[AgentRecord]:
-    """Every agent ``wanted`` reads, deprovisioned ones left out (hidden from SCIM),
-    each once, page by page as the caller consumes them."""
+def visible_agents(wanted: AgentFilter, *, hidden: bool = False) -> Iterator[AgentRecord]:
+    """Every agent ``wanted`` reads, deprovisioned ones left out (hidden from SCIM)
+    unless ``hidden``, each once, page by page as the caller consumes them."""
     after: str | None = None
     seen: set[str] = set()
-    hidden = replace(wanted, deprovisioned=False)
+    read = wanted if hidden else replace(wanted, deprovisioned=False)
     while True:
-        records, after = agent_store().agent_page(hidden, limit=READ_PAGE, after=after)
+        records, after = agent_store().agent_page(read, limit=READ_PAGE, after=after)
         for record in records:
             if record.id not in seen:
                 seen.add(record.id)

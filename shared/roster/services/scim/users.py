@@ -35,7 +35,7 @@ from roster.errors import ConcurrentChange, NotFound, VersionConflict
 from roster.models.agent import AgentRecord, fold_account, fold_email
 from roster.models.agents_api import CreateAgentRequest, UpdateAgentRequest
 from roster.models.passwords import AdminPasswordRequest
-from roster.models.scim import RosterUser, ScimUser, UserName
+from roster.models.scim import POLICY, RosterUser, ScimUser, UserName
 from roster.services import agents, assignments
 from roster.services.scim import (
     Answer,
@@ -215,7 +215,7 @@ def patch_user(actor: Actor, agent_id: str, payload: Any, if_match: str | None,
 
     def patched(record: AgentRecord) -> ScimUser:
         user = user_of(record, base)
-        patch.patch(user)
+        patch.patch(user, scim_policy=POLICY)
         return user
 
     return _change(actor, agent_id, if_match, base, patched)

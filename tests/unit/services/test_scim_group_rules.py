@@ -1,0 +1,110 @@
+"""SCIM Groups (queues) on the fakes: ids from names, membership through agent changes,
+the PATCH sequences Entra ID and Okta send for group membership, and deletion."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from agent_builders import create
+from roster.authorization import Actor
+from roster.errors import Forbidden, NotFound, ValidationFailed
+from roster.models.scim import GROUP_SCHEMA
+from roster.services import agents, assignments
+from roster.services.scim import groups, listing
+from support.fakes import Fakes
+
+BASE = "https://roster.example/scim/v2"
+TOKEN = Actor("provisioning:t1", frozenset({"agents:read", "agents:write",
+                                             "agents:delete", "agents:credentials"}))
+PATCH = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
+
+
+def patch(*operations: dict[str, Any]) -> dict[str, Any]:
+    return {"schemas": [PATCH], "Operations": list(operations)}
+
+
+def new_group(name: str, *members: str) -> dict[str, Any]:
+    return groups.create_group(TOKEN, {"schemas": [GROUP_SCHEMA], "displayName": name,
+                                       "members": [{"value": m} for m in members]}, BASE).body
+
+
+def search(**query: str) -> dict[str, Any]:
+    return groups.list_groups(listing.read_search(groups.ScimGroup, query), BASE)
+
+
+def test_ids_come_from_names_and_are_made_unique(fakes: Fakes) -> None:
+    assert groups.group_id_of("Sales – Oslo (Night)") == "sales---oslo--night-"
+    first = new_group("Sales Oslo")
+    second = new_group("sales oslo")
+    assert (first["id"], second["id"]) == ("sales-oslo", "sales-oslo-2")
+    assert first["displayName"] == "Sales Oslo"
+    assert first["meta"]["location"] == f"{BASE}/Groups/sales-oslo"
+    assert fakes.world.audit[-1].actorId == "provisioning:t1"
+
+
+def test_members_are_the_agents_in_the_queue(fakes: Fakes, admin: Actor) -> None:
+    jane, bob = create(admin, "jdoe"), create(admin, "bob")
+    body = new_group("Sales", jane.id)
+    assert [m["value"] for m in body["members"]] == [jane.id]
+    assert agents.get_agent(jane.id).queues == ["sales"]
+    # Okta adds a member, then Entra removes one with a value filter
+    groups.patch_group(TOKEN, "sales", patch({"op": "add", "path": "members",
+                                              "value": [{"value": bob.id}]}), BASE)
+    assert agents.get_agent(bob.id).queues == ["sales"]
+    answer = groups.patch_group(TOKEN, "sales", patch(
+        {"op": "Remove", "path": f'members[value eq "{jane.id}"]'}), BASE)
+    assert [m["value"] for m in answer.body["members"]] == [bob.id]
+    assert agents.get_agent(jane.id).queues == []
+    # Entra's removal carrying the member in value, without a filter
+    groups.patch_group(TOKEN, "sales", patch(
+        {"op": "Remove", "path": "members", "value": [{"value": bob.id}]}), BASE)
+    assert agents.get_agent(bob.id).queues == []
+
+
+def test_rename_and_replace(fakes: Fakes, admin: Actor) -> None:
+    jane, bob = create(admin, "jdoe"), create(admin, "bob")
+    new_group("Sales", jane.id)
+    groups.patch_group(TOKEN, "sales", patch(
+        {"op": "Replace", "path": "displayName", "value": "Sales EMEA"}), BASE)
+    assert groups.get_group("sales", BASE).body["displayName"] == "Sales EMEA"
+    groups.replace_group(TOKEN, "sales", {"schemas": [GROUP_SCHEMA], "displayName": "S",
+                                          "members": [{"value": bob.id}]}, BASE)
+    assert (agents.get_agent(jane.id).queues, agents.get_agent(bob.id).queues) == ([], ["sales"])
+
+
+def test_filters_paging_and_members_left_out(fakes: Fakes, admin: Actor) -> None:
+    jane = create(admin, "jdoe")
+    for name in ("Alpha", "Beta", "Gamma"):
+        new_group(name, jane.id)
+    found = search(filter='displayName eq "beta"')
+    assert [g["id"] for g in found["Resources"]] == ["beta"]
+    page = search(startIndex="2", count="1", excludedAttributes="members")
+    assert [g["id"] for g in page["Resources"]] == ["beta"] and "members" not in \
+        page["Resources"][0]
+    assert search()["totalResults"] == 3
+
+
+def test_delete_removes_memberships_first(fakes: Fakes, admin: Actor) -> None:
+    jane = create(admin, "jdoe")
+    new_group("Sales", jane.id)
+    assignments.assign(admin, jane.id, "chat", "c1")
+    # a deprovisioned member (hidden from SCIM) still leaves the queue
+    assignments.deprovision_or_delete(TOKEN, jane.id)
+    assert search()["Resources"][0].get("members") is None
+    groups.delete_group(TOKEN, "sales")
+    assert agents.get_agent(jane.id).queues == []
+    with pytest.raises(NotFound):
+        groups.get_group("sales", BASE)
+
+
+def test_membership_follows_the_dominance_rule(fakes: Fakes, admin: Actor) -> None:
+    boss = create(admin, "boss", roles=["admin"])
+    new_group("Sales")
+    with pytest.raises(Forbidden):
+        groups.patch_group(TOKEN, "sales", patch({"op": "add", "path": "members",
+                                                  "value": [{"value": boss.id}]}), BASE)
+    with pytest.raises(ValidationFailed) as unknown:
+        groups.patch_group(TOKEN, "sales", patch({"op": "add", "path": "members",
+                                                  "value": [{"value": "nobody"}]}), BASE)
+    assert unknown.value.extra["scimType"] == "invalidValue"
