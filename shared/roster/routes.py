@@ -81,6 +81,37 @@ def _any(*permissions: str) -> frozenset[str]:
     return frozenset(permissions)
 
 
+def _scim_routes() -> list[Route]:
+    """SCIM discovery, Users (agents) and Groups (queues): reads need ``agents:read``,
+    creations and changes ``agents:write``, removals ``agents:delete``."""
+    def scim(method: str, path: str, summary: str, errors: Errors = ()) -> Route:
+        needed = {"GET": AGENTS_READ, "DELETE": AGENTS_DELETE}.get(method, AGENTS_WRITE)
+        return Route(method, f"{SCIM_BASE}{path}", "scim", _any(needed), summary, "scim",
+                     errors, api=SCIM_API)
+
+    found: list[Route] = [
+        scim("GET", "/ResourceTypes", "The resource types served (User, Group)"),
+        scim("GET", "/ResourceTypes/{id}", "One resource type"),
+        scim("GET", "/Schemas", "The schemas served, with exactly the attributes kept"),
+        scim("GET", "/Schemas/{id}", "One schema"),
+    ]
+    for kind, what in (("Users", "agent"), ("Groups", "queue")):
+        found += [
+            scim("GET", f"/{kind}", f"List or filter {kind} ({what}s)"),
+            scim("POST", f"/{kind}", f"Create a {what}",
+                 (errors.AlreadyExists, errors.Forbidden)),
+            scim("GET", f"/{kind}/{{id}}", f"Read a {what}"),
+            scim("PUT", f"/{kind}/{{id}}", f"Replace a {what}",
+                 (errors.VersionConflict, errors.Forbidden)),
+            scim("PATCH", f"/{kind}/{{id}}", f"Change a {what} with PATCH operations",
+                 (errors.VersionConflict, errors.Forbidden)),
+            scim("DELETE", f"/{kind}/{{id}}",
+                 f"Remove a {what}" + (" (or deprovision it)" if kind == "Users" else ""),
+                 (errors.Forbidden,)),
+        ]
+    return found
+
+
 # Shared error lists: the routes that answer them answer them for the same reason.
 _LIST: Errors = (errors.InvalidCursor,)
 _SIGN_IN_REFUSALS: Errors = (errors.TemporaryPasswordExpired, errors.AccountInactive,
@@ -226,6 +257,7 @@ ROUTES: Final[tuple[Route, ...]] = (
     # agents:write, DELETE agents:delete.
     Route("GET", f"{SCIM_BASE}/ServiceProviderConfig", "scim", _any(AGENTS_READ),
           "What the SCIM service supports", "scim", api=SCIM_API),
+    *_scim_routes(),
 )
 
 BY_KEY: Final[dict[tuple[str, str], Route]] = {route.key: route for route in ROUTES}
