@@ -43,6 +43,7 @@ SCIM_ERRORS: Final[Mapping[type[RosterError], tuple[int, str | None]]] = {
     errors.AccountTaken: (409, UNIQUENESS),
     errors.EmailTaken: (409, UNIQUENESS),
     errors.NumericIdTaken: (409, UNIQUENESS),
+    errors.ExternalIdTaken: (409, UNIQUENESS),
     errors.AlreadyExists: (409, UNIQUENESS),
     errors.VersionConflict: (412, None),
     errors.Forbidden: (403, None),
