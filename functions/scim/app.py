@@ -73,10 +73,7 @@ def _query(**values: str | None) -> dict[str, str]:
 
 
 def _selection(attributes: str | None, excluded: str | None) -> dict[str, list[str] | None]:
-    def names(value: str | None) -> list[str] | None:
-        return [part.strip() for part in value.split(",") if part.strip()] if value else None
-
-    return {"attributes": names(attributes), "excluded": names(excluded)}
+    return {"attributes": listing.names(attributes), "excluded": listing.names(excluded)}
 
 
 def _answer(answer: Answer, status: int = 200) -> Response[dict[str, Any]]:
@@ -119,7 +116,7 @@ def get_schema(id: ScimId, base: BaseUrl) -> dict[str, Any]:
 def list_users(base: BaseUrl, filter: Filter = None, start_index: StartIndex = None,
                count: Count = None, attributes: Attributes = None,
                excluded: Excluded = None) -> dict[str, Any]:
-    search = listing.read_search(users.ScimUser, _query(
+    search = listing.read_search(listing.USER_SEARCH, _query(
         filter=filter, startIndex=start_index, count=count, attributes=attributes,
         excludedAttributes=excluded))
     return listing.list_users(search, base)
@@ -159,7 +156,7 @@ def delete_user(id: ScimId, caller: Caller) -> Response[None]:
 def list_groups(base: BaseUrl, filter: Filter = None, start_index: StartIndex = None,
                 count: Count = None, attributes: Attributes = None,
                 excluded: Excluded = None) -> dict[str, Any]:
-    search = listing.read_search(groups.ScimGroup, _query(
+    search = listing.read_search(listing.GROUP_SEARCH, _query(
         filter=filter, startIndex=start_index, count=count, attributes=attributes,
         excludedAttributes=excluded))
     return groups.list_groups(search, base)

@@ -30,11 +30,11 @@ def new_group(name: str, *members: str) -> dict[str, Any]:
 
 
 def search(**query: str) -> dict[str, Any]:
-    return groups.list_groups(listing.read_search(groups.ScimGroup, query), BASE)
+    return groups.list_groups(listing.read_search(listing.GROUP_SEARCH, query), BASE)
 
 
 def test_ids_come_from_names_and_are_made_unique(fakes: Fakes) -> None:
-    assert groups.group_id_of("Sales – Oslo (Night)") == "sales---oslo--night-"
+    assert groups.group_id_of("Sales \u2013 Oslo (Night)") == "sales---oslo--night-"
     first = new_group("Sales Oslo")
     second = new_group("sales oslo")
     assert (first["id"], second["id"]) == ("sales-oslo", "sales-oslo-2")

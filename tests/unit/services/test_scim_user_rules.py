@@ -60,7 +60,7 @@ def patch(*operations: dict[str, Any]) -> dict[str, Any]:
 
 
 def search(**query: str) -> dict[str, Any]:
-    return listing.list_users(listing.read_search(users.ScimUser, query), BASE)
+    return listing.list_users(listing.read_search(listing.USER_SEARCH, query), BASE)
 
 
 def scim_type(error: pytest.ExceptionInfo[RosterError]) -> str | None:

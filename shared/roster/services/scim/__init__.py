@@ -119,9 +119,9 @@ def weak_etag(version: int) -> str:
 
 def render(resource: ScimModel, context: Context, *, attributes: list[str] | None = None,
            excluded: list[str] | None = None) -> dict[str, Any]:
-    """A resource (or a list of them) as JSON, with only the ``attributes`` asked for (or without the
-    ``excluded`` ones); ``id`` and ``schemas`` are always there (RFC 7644 §3.9)."""
-    parameters = ResponseParameters(attributes=attributes or None,
+    """A resource (or a list of them) as JSON, with only the ``attributes`` asked for
+    (or without the ``excluded`` ones); ``id`` and ``schemas`` always (RFC 7644 §3.9)."""
+    parameters: ResponseParameters[Any] = ResponseParameters(attributes=attributes or None,
                                     excluded_attributes=excluded or None)
     return resource.model_dump(scim_ctx=context, response_parameters=parameters,
                                scim_policy=POLICY)

@@ -38,9 +38,9 @@ def resource_types(base: str) -> list[ResourceType]:
     return found
 
 
-def _listed(kind: type[Schema] | type[ResourceType], items: list[Any]) -> dict[str, Any]:
-    response = ListResponse[kind](total_results=len(items), start_index=1,
-                                 items_per_page=len(items), resources=items)
+def _listed(kind: type[ListResponse[Any]], items: list[Any]) -> dict[str, Any]:
+    response = kind(total_results=len(items), start_index=1, items_per_page=len(items),
+                    resources=items)
     return render(response, Context.SEARCH_RESPONSE)
 
 
@@ -52,7 +52,7 @@ def _one(items: list[Any], wanted: str) -> dict[str, Any]:
 
 
 def list_schemas(base: str) -> dict[str, Any]:
-    return _listed(Schema, schemas(base))
+    return _listed(ListResponse[Schema], schemas(base))
 
 
 def get_schema(base: str, schema_id: str) -> dict[str, Any]:
@@ -60,7 +60,7 @@ def get_schema(base: str, schema_id: str) -> dict[str, Any]:
 
 
 def list_resource_types(base: str) -> dict[str, Any]:
-    return _listed(ResourceType, resource_types(base))
+    return _listed(ListResponse[ResourceType], resource_types(base))
 
 
 def get_resource_type(base: str, type_id: str) -> dict[str, Any]:

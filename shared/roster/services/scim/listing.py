@@ -38,7 +38,7 @@ from scim2_models.path import (
 )
 
 from roster.models.agent import AgentRecord
-from roster.models.scim import ScimUser
+from roster.models.scim import ScimGroup, ScimUser
 from roster.ports.agents import AgentFilter, agent_store
 from roster.services.scim import parse, render, translated
 
@@ -73,18 +73,28 @@ class Search:
                 if self.request.excluded_attributes else None)
 
 
+USER_SEARCH = SearchRequest[ScimUser]
+GROUP_SEARCH = SearchRequest[ScimGroup]
+
+
+def names(value: str | None) -> list[str] | None:
+    """A comma-separated list of attribute names (``attributes=userName,emails``)."""
+    found = [part.strip() for part in (value or "").split(",") if part.strip()]
+    return found or None
+
+
 @translated
-def read_search(model: type[Any], query: dict[str, str]) -> Search:
+def read_search(kind: type[SearchRequest[Any]], query: dict[str, str]) -> Search:
     """The query string of a listing (``filter``, ``startIndex``, ``count``,
-    ``attributes``, ``excludedAttributes``) as a search of ``model``."""
+    ``attributes``, ``excludedAttributes``) as a search of ``kind``'s resource."""
     payload: dict[str, Any] = {
         name: value for name, value in query.items()
         if name in ("filter", "startIndex", "count")
     }
     for name in ("attributes", "excludedAttributes"):
-        if query.get(name):
-            payload[name] = [part.strip() for part in query[name].split(",") if part.strip()]
-    return Search(parse(SearchRequest[model], payload, Context.SEARCH_REQUEST))
+        if names(query.get(name)):
+            payload[name] = names(query.get(name))
+    return Search(parse(kind, payload, Context.SEARCH_REQUEST))
 
 
 # ---------------------------------------------------------------------- planning
@@ -169,7 +179,6 @@ def list_users(search: Search, base: str) -> dict[str, Any]:
     skip, count = search.start - 1, search.count
     page: list[ScimUser] = []
     matched = examined = 0
-    more = False
     for record in visible_agents(source):
         examined += 1
         if bounded and examined > MAX_EXAMINED:
@@ -182,8 +191,7 @@ def list_users(search: Search, base: str) -> dict[str, Any]:
         matched += 1
         if matched <= skip:
             continue
-        if len(page) == count:
-            more = True
+        if len(page) == count:  # one match past the page: there is more
             break
         page.append(user)
     # Past the page, ``matched`` counted one more: a lower bound beyond what was shown.
