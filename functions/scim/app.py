@@ -49,15 +49,18 @@ def _base_url(request: Request) -> str:
     return f"{scheme}://{domain}{stage}{SCIM_BASE}"
 
 
+def _list_query(request: Request) -> dict[str, str]:
+    """A listing's query string (``filter``, ``startIndex``, ``count``, ``attributes``,
+    ``excludedAttributes``), read and checked by ``listing.read_search``."""
+    event = request.resolved_event
+    assert isinstance(event, APIGatewayProxyEvent)
+    return dict(event.query_string_parameters or {})
+
+
 BaseUrl = Annotated[str, Depends(_base_url)]
+ListQuery = Annotated[dict[str, str], Depends(_list_query)]
 ScimId = Annotated[str, Path(min_length=1, max_length=256)]
 Payload = Annotated[dict[str, Any], Body(description="A SCIM resource or PatchOp message")]
-Filter = Annotated[str | None, Query(alias="filter", max_length=2000,
-                                     description='e.g. userName eq "jdoe"')]
-StartIndex = Annotated[str | None, Query(alias="startIndex", max_length=18,
-                                         description="1-based index of the first result")]
-Count = Annotated[str | None, Query(alias="count", max_length=18,
-                                    description="Results per page (at most 100)")]
 Attributes = Annotated[str | None, Query(alias="attributes", max_length=2000,
                                          description="Comma-separated attributes to return")]
 Excluded = Annotated[str | None, Query(alias="excludedAttributes", max_length=2000,
@@ -66,10 +69,6 @@ RESOURCE_ANSWER = answer_with_headers(200, "The resource; ETag is its version (U
                                       ETAG_HEADER)
 CREATED_ANSWER = answer_with_headers(201, "Created; Location names it", ETAG_HEADER,
                                      LOCATION_HEADER)
-
-
-def _query(**values: str | None) -> dict[str, str]:
-    return {name: value for name, value in values.items() if value is not None}
 
 
 def _selection(attributes: str | None, excluded: str | None) -> dict[str, list[str] | None]:
@@ -113,13 +112,8 @@ def get_schema(id: ScimId, base: BaseUrl) -> dict[str, Any]:
 
 # ------------------------------------------------------------------ Users
 @route(router, "GET /scim/v2/Users")
-def list_users(base: BaseUrl, filter: Filter = None, start_index: StartIndex = None,
-               count: Count = None, attributes: Attributes = None,
-               excluded: Excluded = None) -> dict[str, Any]:
-    search = listing.read_search(listing.USER_SEARCH, _query(
-        filter=filter, startIndex=start_index, count=count, attributes=attributes,
-        excludedAttributes=excluded))
-    return listing.list_users(search, base)
+def list_users(base: BaseUrl, query: ListQuery) -> dict[str, Any]:
+    return listing.list_users(listing.read_search(listing.USER_SEARCH, query), base)
 
 
 @route(router, "POST /scim/v2/Users", status_code=201, responses=CREATED_ANSWER)
@@ -153,13 +147,8 @@ def delete_user(id: ScimId, caller: Caller) -> Response[None]:
 
 # ------------------------------------------------------------------ Groups
 @route(router, "GET /scim/v2/Groups")
-def list_groups(base: BaseUrl, filter: Filter = None, start_index: StartIndex = None,
-                count: Count = None, attributes: Attributes = None,
-                excluded: Excluded = None) -> dict[str, Any]:
-    search = listing.read_search(listing.GROUP_SEARCH, _query(
-        filter=filter, startIndex=start_index, count=count, attributes=attributes,
-        excludedAttributes=excluded))
-    return groups.list_groups(search, base)
+def list_groups(base: BaseUrl, query: ListQuery) -> dict[str, Any]:
+    return groups.list_groups(listing.read_search(listing.GROUP_SEARCH, query), base)
 
 
 @route(router, "POST /scim/v2/Groups", status_code=201, responses=CREATED_ANSWER)
