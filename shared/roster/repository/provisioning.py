@@ -12,14 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from contextlib import suppress
-from typing import Any
 
 from roster.errors import NotFound
 from roster.models.audit import AuditEvent
 from roster.models.provisioning import ProvisioningTokenRecord
 from roster.repository import keys
 from roster.repository.base import StoreBase
-from roster.repository.table import ConditionFailed, Expression, Item, delete, put_new
+from roster.repository.table import ConditionFailed, Item, delete, put_new
 
 _RECORD_FIELDS = tuple(ProvisioningTokenRecord.model_fields)
 
@@ -42,14 +41,9 @@ class ProvisioningTokenStore(StoreBase):
 
     def provisioning_token_page(self, *, limit: int, after: str | None,
                                 ) -> tuple[list[ProvisioningTokenRecord], str | None]:
-        condition = "gsi1pk = :p" + (" AND gsi1sk < :after" if after else "")
-        values: dict[str, Any] = {":p": keys.PROVISIONING_TOKEN_LIST_PARTITION}
-        if after:
-            values[":after"] = after
-        items, more = self.table.query(Expression(condition, values=values), index="gsi1",
-                                       forward=False, limit=limit)
-        return [_record(item) for item in items], (
-            str(items[-1]["gsi1sk"]) if more and items else None)
+        items, last = self.newest_first(keys.PROVISIONING_TOKEN_LIST_PARTITION, limit=limit,
+                                        after=after)
+        return [_record(item) for item in items], last
 
     def revoke_provisioning_token(self, token_id: str, audit: AuditEvent) -> None:
         pointer = self.table.get(keys.provisioning_token_pointer(token_id))
