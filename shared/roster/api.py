@@ -22,7 +22,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.depends import Depends
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
-from aws_lambda_powertools.event_handler.openapi.params import Header
+from aws_lambda_powertools.event_handler.openapi.params import Header, Query
 from aws_lambda_powertools.event_handler.openapi.types import (
     OpenAPIResponse,
     OpenAPIResponseHeader,
@@ -33,6 +33,7 @@ from pydantic import TypeAdapter
 
 from roster import json_limits, routes
 from roster.authorization import Actor
+from roster.cursor import MAX_CURSOR_LENGTH
 from roster.errors import (
     PROBLEM_CONTENT_TYPE,
     Forbidden,
@@ -172,6 +173,11 @@ def refuse_unknown_query(sent: frozenset[str], known: Collection[str]) -> None:
             f"Unknown query parameter: {', '.join(unknown)}",
             errors=[{"field": name, "message": "Is not a query parameter of this route"}
                     for name in unknown])
+
+# A list's paging parameters (API.md "Pagination").
+PageLimit = Annotated[int, Query(ge=1, le=100, description="Page size (1-100)")]
+PageCursor = Annotated[str | None, Query(max_length=MAX_CURSOR_LENGTH,
+                                         description="Opaque cursor from the previous page")]
 
 # ``If-Match`` as a handler parameter: read, validated and documented by Powertools.
 IfMatch = Annotated[str | None, Header(

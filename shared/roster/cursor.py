@@ -79,3 +79,19 @@ def decode(cursor: str, *, scope: str = "") -> dict[str, Any]:
     ):
         raise InvalidCursor()
     return key
+
+
+def after(page_cursor: str | None, scope: str) -> str | None:
+    """The position a ``{"after": <sort key>}`` cursor names (``None``: the first page)."""
+    found = position(page_cursor, scope=scope)
+    if found is None:
+        return None
+    last = found.get("after")
+    if not isinstance(last, str) or len(found) != 1:
+        raise InvalidCursor()
+    return last
+
+
+def next_after(last: str | None, scope: str) -> str | None:
+    """The cursor of the page after the one ending at sort key ``last`` (``None``: done)."""
+    return encode({"after": last}, scope=scope) if last else None

@@ -16,6 +16,7 @@ AGENTS_DELETE: Final = "agents:delete"
 AGENTS_CREDENTIALS: Final = "agents:credentials"
 CATALOG_WRITE: Final = "catalog:write"
 AUDIT_READ: Final = "audit:read"
+PROVISIONING_MANAGE: Final = "provisioning:manage"  # create, list, revoke SCIM tokens
 
 ALL_PERMISSIONS: Final = (
     AGENTS_READ,
@@ -24,7 +25,12 @@ ALL_PERMISSIONS: Final = (
     AGENTS_CREDENTIALS,
     CATALOG_WRITE,
     AUDIT_READ,
+    PROVISIONING_MANAGE,
 )
+# What a provisioning token acts with on /scim/v2 (API.md): agents, never the catalogue
+# beyond queues-as-Groups, never audit or provisioning itself.
+PROVISIONING_PERMISSIONS: Final = frozenset(
+    {AGENTS_READ, AGENTS_WRITE, AGENTS_DELETE, AGENTS_CREDENTIALS})
 
 ADMIN_ROLE: Final = "admin"
 BUILT_IN_ROLES: Final[dict[str, tuple[str, ...]]] = {

@@ -26,6 +26,7 @@ from roster.permissions import (
     AGENTS_WRITE,
     AUDIT_READ,
     CATALOG_WRITE,
+    PROVISIONING_MANAGE,
     PUBLIC,
     SIGNED_IN,
     Requirement,
@@ -248,6 +249,14 @@ ROUTES: Final[tuple[Route, ...]] = (
     # ------------------------------------------------------------ catalogues and audit
     *(route for kind in CATALOG_KINDS for route in _catalog(kind)),
     Route("GET", "/audit", "catalog", _any(AUDIT_READ), "Read the audit log", "audit", _LIST),
+    # ------------------------------------------------------------ provisioning tokens
+    Route("POST", "/provisioning-tokens", "provisioning", _any(PROVISIONING_MANAGE),
+          "Create a provisioning token for SCIM (shown once)", "provisioning"),
+    Route("GET", "/provisioning-tokens", "provisioning", _any(PROVISIONING_MANAGE),
+          "List the provisioning tokens (never the tokens themselves)", "provisioning",
+          _LIST),
+    Route("DELETE", "/provisioning-tokens/{id}", "provisioning", _any(PROVISIONING_MANAGE),
+          "Revoke a provisioning token", "provisioning"),
     # ------------------------------------------------------------ the document itself
     Route("GET", "/openapi.json", "openapi", PUBLIC, "This OpenAPI document", "service",
           resolver=False),

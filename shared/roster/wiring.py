@@ -90,7 +90,11 @@ def install() -> None:
     from roster.ports.imports import import_queue, import_store
     from roster.ports.outbox import outbox_store, sender
     from roster.ports.photos import photo_storage
+<<<<<<< HEAD
     from roster.ports.scim import deactivation_counter
+=======
+    from roster.ports.provisioning import provisioning_tokens
+>>>>>>> s6-scim-platform
     from roster.ports.secrets import key_service
 
     # One DynamoDB repository serves every store of the table (mypy checks each binding).
@@ -100,6 +104,7 @@ def install() -> None:
     expiry_store.bind(_table)
     outbox_store.bind(_table)
     import_store.bind(_table)
+    provisioning_tokens.bind(_table)
     audit.audit_log.bind(_table)
     attempts.password_attempts.bind(_table)
     credentials.credentials.bind(_table)

@@ -16,10 +16,17 @@ import pytest
 from roster import clock, passwords
 from roster.models.agent import AgentRecord
 from roster.models.credentials import PasswordCredential
-from roster.permissions import BUILT_IN_ROLES, allows
+from roster.permissions import (
+    BUILT_IN_ROLES,
+    PROVISIONING_MANAGE,
+    PROVISIONING_PERMISSIONS,
+    allows,
+)
 from roster.repository import get_repository, keys
 from roster.routes import REST_API, ROUTES, SCIM_API, Route
 from roster_local import Runtime
+from support.api import Caller
+from support.scim import scim_caller
 
 PASSWORD = "Matrix-Passw0rd-Local"
 CALLERS = ("none", "expired", "tampered", "agent", "manager", "admin", "deactivated")
@@ -38,8 +45,13 @@ def test_the_roles_split_the_routes_as_the_contract_says() -> None:
     signed_in = [route for route in REST if route.requirement == frozenset()]
     assert callable_by("admin") == sum(1 for route in REST if not route.public)
     assert callable_by("agent") == len(signed_in) == 10  # /me..., logout
-    # a manager: agents (but delete), credentials, email changes, catalogue reads
-    assert callable_by("manager") == callable_by("admin") - 1 - 1 - 3 * 5
+    # a manager: agents (but delete), credentials, email changes, catalogue reads; not
+    # the three provisioning-token routes
+    assert callable_by("manager") == callable_by("admin") - 1 - 1 - 3 * 5 - 3
+    managing = [route for route in REST if route.requirement == {PROVISIONING_MANAGE}]
+    assert len(managing) == 3
+    # a provisioning token: on ScimApi every route, on the main API none
+    assert all(allows(route.requirement, PROVISIONING_PERMISSIONS) for route in SCIM)
 
 
 def _agent(account: str, roles: list[str]) -> AgentRecord:
@@ -137,10 +149,16 @@ def test_route_answers_each_caller_as_promised(callers: Any, route: Route) -> No
 
 
 @pytest.mark.parametrize("route", SCIM, ids=[f"{r.method} {r.path}" for r in SCIM])
-def test_scim_refuses_every_bearer_jwt_with_a_scim_401(callers: Any, route: Route) -> None:
+def test_scim_takes_a_provisioning_token_and_refuses_every_jwt_with_a_scim_401(
+        callers: Any, route: Route) -> None:
     """ScimApi takes provisioning tokens only: no sign-in token, however privileged,
     gets past its authorizer; the refusal is a SCIM error."""
     runtime, tokens, _ = callers
+    admin = Caller(runtime, str(tokens["admin"]))
+    through = runtime.invoke(route.method, _concrete(route.path), body={},
+                             headers=scim_caller(admin).headers)
+    assert through.status not in {401, 403}, through.body[:200]
+    assert through.status < 500, through.body[:300]
     for caller in CALLERS:
         token = tokens[caller]
         headers = {"Authorization": f"Bearer {token}"} if token else {}

@@ -44,3 +44,22 @@ def test_each_api_keeps_its_own_stage_and_id(runtime: Runtime) -> None:
     assert runtime.template.api_for_path("/agents") is main
     arn = runtime.method_arn("GET", "/scim/v2/ServiceProviderConfig")
     assert f"{runtime.api_id_of('ScimApi')}/provisioning/GET/scim/v2/" in arn
+
+
+def test_every_scim_gateway_response_is_a_scim_error_of_its_status(runtime: Runtime) -> None:
+    # Given ScimApi's gateway responses (what API Gateway answers before any function)
+    scim = runtime.template.apis["ScimApi"]
+    assert set(scim.gateway_responses) == {
+        "UNAUTHORIZED", "ACCESS_DENIED", "MISSING_AUTHENTICATION_TOKEN", "REQUEST_TOO_LARGE",
+        "THROTTLED", "DEFAULT_5XX"}
+    statuses = {"UNAUTHORIZED": 401, "ACCESS_DENIED": 403, "MISSING_AUTHENTICATION_TOKEN": 404,
+                "REQUEST_TOO_LARGE": 413, "THROTTLED": 429, "DEFAULT_5XX": 500,
+                "AUTHORIZER_FAILURE": 500}
+    # Then each (and a failing authorizer, through DEFAULT_5XX) renders a SCIM error
+    for response_type, status in statuses.items():
+        answer = runtime.gateway_response(response_type, api=scim,
+                                          authorizer={"detail": "Why it was denied"})
+        _is_scim_error(answer, status)
+    denied = runtime.gateway_response("ACCESS_DENIED", api=scim,
+                                      authorizer={"detail": "Why it was denied"})
+    assert denied.json()["detail"] == "Why it was denied"

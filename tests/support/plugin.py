@@ -2,8 +2,8 @@
 
 - ``aws``: moto for everything AWS; ``runtime``: ``template.yaml`` provisioned into it,
   fresh for each test; ``owner``: the runtime with the owner (``admin``) created;
-  ``admin``: the owner signed in; ``agent_factory``: agents with an email of the test's
-  choosing.
+  ``admin``: the owner signed in; ``scim``: a provisioning token's SCIM client;
+  ``agent_factory``: agents with an email of the test's choosing.
 - ``local_server`` (acceptance) and ``fuzz_server`` (fuzz: a process of its own, so fuzzed
   changes never leak into the journeys), started once per worker; ``start_local_server``
   for a test that needs a server of its own.
@@ -27,6 +27,7 @@ from roster_local import Runtime
 from support.agents import OWNER_PASSWORD, AgentFactory, make_agent, password_hash
 from support.api import Caller, signed_in
 from support.http import StartServer
+from support.scim import scim_caller
 from support.server import RunningServer, running_server
 from support.stack import moto_aws
 
@@ -93,6 +94,12 @@ def owner(runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> Runtime:
 def admin(owner: Runtime) -> Caller:
     """The owner, signed in."""
     return signed_in(owner, "admin", OWNER_PASSWORD)
+
+
+@pytest.fixture
+def scim(admin: Caller) -> Caller:
+    """An identity provider: a provisioning token the owner created, for ``/scim/v2``."""
+    return scim_caller(admin)
 
 
 @pytest.fixture

@@ -22,6 +22,7 @@ from roster.ports.email_change import EmailChangeStore
 from roster.ports.idempotency import IdempotencyStore
 from roster.ports.outbox import OutboxStore, Sender
 from roster.ports.photos import PhotoStorage
+from roster.ports.provisioning import ProvisioningTokenStore
 from roster.ports.secrets import KeyService
 from roster.ports.sessions import SessionStore
 from roster.ports.two_factor import SeedVault, TwoFactorStore
@@ -47,6 +48,7 @@ from roster.repository.idempotency import TableIdempotencyStore
     (Sender, AwsSender),
     (PhotoStorage, S3PhotoStorage),
     (KeyService, AwsKeyService),
+    (ProvisioningTokenStore, DynamoRepository),
 ])
 def test_every_port_method_exists_with_the_same_parameters(protocol: type,
                                                            adapter: type) -> None:

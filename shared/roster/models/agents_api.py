@@ -8,12 +8,12 @@ one DynamoDB transaction.
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, ConfigDict, Field, model_validator
 
+from roster.allowlist import Cidr
 from roster.models.agent import (
     ACCOUNT_PATTERN,
     Agent,
@@ -95,13 +95,6 @@ def _language(value: str) -> str:
     return value
 
 
-def _cidr(value: str) -> str:
-    try:
-        return str(ipaddress.ip_network(value.strip(), strict=False))
-    except ValueError as error:
-        raise ValueError(f"'{value}' is not an IPv4/IPv6 address or CIDR block") from error
-
-
 def _unique(values: list[str]) -> list[str]:
     if len(set(values)) != len(values):
         raise ValueError("must not repeat a value")
@@ -118,7 +111,6 @@ Email = Annotated[str, Field(min_length=3, max_length=254), AfterValidator(_emai
 Phone = Annotated[str, Field(min_length=3, max_length=32), AfterValidator(_phone)]
 Language = Annotated[str, Field(min_length=2, max_length=35), AfterValidator(_language)]
 CatalogId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[^#\s][^#]*$")]
-Cidr = Annotated[str, Field(min_length=1, max_length=64), AfterValidator(_cidr)]
 Name = Annotated[str, Field(min_length=1, max_length=100)]
 Roles = Annotated[list[CatalogId], Field(min_length=1, max_length=MAX_ROLES),
                   AfterValidator(_unique)]

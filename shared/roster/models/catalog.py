@@ -27,7 +27,7 @@ Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 Description = Annotated[str, StringConstraints(max_length=500)]
 Permission = Literal[
     "agents:read", "agents:write", "agents:delete", "agents:credentials",
-    "catalog:write", "audit:read",
+    "catalog:write", "audit:read", "provisioning:manage",
 ]
 
 # Fields a PATCH may name but never change (422 immutable_field).

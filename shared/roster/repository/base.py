@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Any
 
 from roster import clock, sealing
 from roster.errors import ConcurrentChange, NotFound, RosterError
@@ -97,6 +98,18 @@ class StoreBase:
             found += [{"pk": str(item["pk"]), "sk": str(item["sk"])} for item in items]
             if start is None:
                 return found
+
+    def newest_first(self, partition: str, *, limit: int, after: str | None,
+                     ) -> tuple[list[Item], str | None]:
+        """A page of ``gsi1`` partition ``partition``, newest first, after sort key
+        ``after``; the sort key the next page starts after (``None``: no more)."""
+        condition = "gsi1pk = :p" + (" AND gsi1sk < :after" if after else "")
+        values: dict[str, Any] = {":p": partition}
+        if after:
+            values[":after"] = after
+        items, more = self.table.query(Expression(condition, values=values), index="gsi1",
+                                       forward=False, limit=limit)
+        return items, (str(items[-1]["gsi1sk"]) if more and items else None)
 
     def side_effects(self, audit: Iterable[AuditEvent] = (),
                      messages: Iterable[OutboxMessage] = ()) -> list[TxOp]:

@@ -38,6 +38,7 @@ from roster.repository.credentials import CredentialStore
 from roster.repository.email_change import EmailChangeStore
 from roster.repository.imports import ImportStore
 from roster.repository.password_attempts import PasswordAttemptStore
+from roster.repository.provisioning import ProvisioningTokenStore
 from roster.repository.table import (
     TRANSACT_LIMIT,
     ConditionFailed,
@@ -55,7 +56,8 @@ SESSION_PREVIOUS_DIGESTS = 20
 
 
 class DynamoRepository(ExpiryStore, EmailChangeStore, AgentStore, CatalogStore, CredentialStore,
-                       TwoFactorStore, PasswordAttemptStore, ImportStore):
+                       TwoFactorStore, PasswordAttemptStore, ImportStore,
+                       ProvisioningTokenStore):
     """Every area's store on one table (``StoreBase`` gives them the table and the
     audit/outbox side effects; a store that builds on another's items inherits it)."""
 

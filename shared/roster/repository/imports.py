@@ -91,14 +91,8 @@ class ImportStore(StoreBase):
 
     def job_page(self, *, limit: int, after: str | None,
                  ) -> tuple[list[ImportSummary], str | None]:
-        condition = "gsi1pk = :p" + (" AND gsi1sk < :after" if after else "")
-        values: dict[str, Any] = {":p": keys.IMPORT_LIST_PARTITION}
-        if after:
-            values[":after"] = after
-        items, more = self.table.query(Expression(condition, values=values), index="gsi1",
-                                       forward=False, limit=limit)
-        jobs = [ImportSummary.model_validate(_summary(item)) for item in items]
-        return jobs, (str(items[-1]["gsi1sk"]) if more and items else None)
+        items, last = self.newest_first(keys.IMPORT_LIST_PARTITION, limit=limit, after=after)
+        return [ImportSummary.model_validate(_summary(item)) for item in items], last
 
     def error_page(self, import_id: str, *, limit: int, after: str | None,
                    ) -> tuple[list[RowError], str | None]:

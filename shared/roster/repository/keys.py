@@ -237,3 +237,16 @@ def import_row(import_id: str, row: int) -> Key:
 def import_error(import_id: str, row: int, index: int) -> Key:
     return {"pk": import_partition(import_id),
             "sk": f"{IMPORT_ERROR_PREFIX}{row:07d}#{index:02d}"}
+
+
+PROVISIONING_TOKEN_LIST_PARTITION = "PROVISIONING_TOKENS"  # gsi1pk: the list, by creation
+
+
+def provisioning_token(digest: str) -> Key:
+    """A provisioning token, under its keyed digest: the authorizer's one read."""
+    return {"pk": f"PROVTOKEN#{digest}", "sk": "TOKEN"}
+
+
+def provisioning_token_pointer(token_id: str) -> Key:
+    """Which digest the token ``token_id`` is stored under (for revoking it by id)."""
+    return {"pk": f"PROVTOKENID#{token_id}", "sk": "POINTER"}

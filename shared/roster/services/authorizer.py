@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from roster import clock, tokens
 from roster.allowlist import ip_allowed
 from roster.errors import Forbidden, IpNotAllowed, RosterError, Unauthorized
+from roster.models.provisioning import TOKEN_PREFIX as PROVISIONING_TOKEN_PREFIX
 from roster.permissions import BUILT_IN_ROLES, allows, permissions_of
 from roster.ports.sessions import sessions
 from roster.routes import requirement as route_requirement
@@ -59,8 +60,12 @@ def bearer_token(authorization: str | None) -> str:
 
 def decide(authorization: str | None, method: str, resource: str,
            source_ip: str) -> Decision:
-    """Raise ``Unauthorized`` for a bad token; otherwise allow or deny the route."""
-    claims = tokens.read_access_token(bearer_token(authorization))
+    """Raise ``Unauthorized`` for a bad token; otherwise allow or deny the route. A
+    provisioning token (``rstp_``) is for ``/scim/v2`` (ScimApi) only: ``401`` here."""
+    token = bearer_token(authorization)
+    if token.startswith(PROVISIONING_TOKEN_PREFIX):
+        raise Unauthorized()
+    claims = tokens.read_access_token(token)
     if claims is None:
         raise Unauthorized()
     store = sessions()

@@ -31,7 +31,6 @@ from roster.config import get_settings
 from roster.errors import (
     ConcurrentChange,
     InvalidCsv,
-    InvalidCursor,
     NotFound,
     PayloadTooLarge,
     RosterError,
@@ -203,33 +202,19 @@ def get_import(import_id: str) -> ImportJob:
 
 
 def list_imports(*, limit: int, page_cursor: str | None) -> ImportPage:
-    after = _after(page_cursor, LIST_SCOPE)
+    after = cursor.after(page_cursor, LIST_SCOPE)
     jobs, last = import_store().job_page(limit=limit, after=after)
-    return ImportPage(items=jobs, nextCursor=_next(last, LIST_SCOPE))
+    return ImportPage(items=jobs, nextCursor=cursor.next_after(last, LIST_SCOPE))
 
 
 def list_errors(import_id: str, *, limit: int, page_cursor: str | None) -> RowErrorPage:
     scope = f"IMPORT_ERRORS#{import_id}"
-    after = _after(page_cursor, scope)
+    after = cursor.after(page_cursor, scope)
     store = import_store()
     if store.load_job(import_id) is None:
         raise NotFound("No such import")
     errors, last = store.error_page(import_id, limit=limit, after=after)
-    return RowErrorPage(items=errors, nextCursor=_next(last, scope))
-
-
-def _after(page_cursor: str | None, scope: str) -> str | None:
-    position = cursor.position(page_cursor, scope=scope)
-    if position is None:
-        return None
-    after = position.get("after")
-    if not isinstance(after, str) or len(position) != 1:
-        raise InvalidCursor()
-    return after
-
-
-def _next(last: str | None, scope: str) -> str | None:
-    return cursor.encode({"after": last}, scope=scope) if last else None
+    return RowErrorPage(items=errors, nextCursor=cursor.next_after(last, scope))
 
 
 # ---------------------------------------------------------------------- work

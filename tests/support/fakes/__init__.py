@@ -24,6 +24,7 @@ from roster.ports.idempotency import idempotency_store
 from roster.ports.imports import import_queue, import_store
 from roster.ports.outbox import outbox_store, sender
 from roster.ports.photos import photo_storage
+from roster.ports.provisioning import provisioning_tokens
 from roster.ports.scim import deactivation_counter
 from roster.ports.secrets import key_service
 from roster.ports.sessions import sessions as sessions_slot
@@ -43,6 +44,7 @@ from support.fakes.idempotency import MemoryIdempotencyStore
 from support.fakes.imports import MemoryImportQueue, MemoryImportStore
 from support.fakes.outbox import MemoryOutboxStore, RecordingSender
 from support.fakes.photos import MemoryPhotoStorage
+from support.fakes.provisioning import MemoryProvisioningTokenStore
 from support.fakes.scim import MemoryDeactivationCounter
 from support.fakes.secrets import MemoryKeyService
 from support.fakes.sessions import FakeSessionStore
@@ -88,6 +90,7 @@ class Fakes:
         import_store.bind(lambda: MemoryImportStore(self.world))
         import_queue.bind(lambda: self.queue)
         deactivation_counter.bind(lambda: MemoryDeactivationCounter(self.world))
+        provisioning_tokens.bind(lambda: MemoryProvisioningTokenStore(self.world))
 
 
 __all__ = ["Fakes", "World", "bind_fakes"]

@@ -30,6 +30,7 @@ from roster.repository import keys
 if TYPE_CHECKING:
     from roster.models.imports import ImportSummary, RowError
     from roster.models.passwords import RecoveryCode
+    from roster.models.provisioning import ProvisioningTokenRecord
     from roster.models.two_factor import BackupCode, TotpCredential
 
 ThrottleKey = tuple[str, str | None]  # (subject, source IP or None: every source)
@@ -82,6 +83,9 @@ class World:
     mails: dict[tuple[str, str], int] = field(default_factory=dict)  # (agent, hour) -> count
     expiring: dict[tuple[str, str], str] = field(default_factory=dict)  # other items' expiry
     audit: list[AuditEvent] = field(default_factory=list)
+    provisioning_tokens: dict[str, ProvisioningTokenRecord] = field(default_factory=dict)
+    provisioning_token_reads: int = 0
+    provisioning_token_writes: int = 0
     outbox: list[OutboxMessage] = field(default_factory=list)
     deliveries: dict[str, Outboxed] = field(default_factory=dict)  # outbox id -> its state
     imports: dict[str, ImportSummary] = field(default_factory=dict)

@@ -1,0 +1,71 @@
+"""Provisioning tokens on the one table (``roster.ports.provisioning``).
+
+- ``PROVTOKEN#<digest>`` / ``TOKEN``: the token's record under its keyed digest (the
+  SCIM authorizer's one read), in ``gsi1`` partition ``PROVISIONING_TOKENS`` by creation
+  time for the list; ``lastUsedAt`` kept to the minute;
+- ``PROVTOKENID#<id>`` / ``POINTER``: the digest, so a token is revoked by its id.
+
+Both are written and deleted together, with the audit event, in one transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextlib import suppress
+
+from roster.errors import NotFound
+from roster.models.audit import AuditEvent
+from roster.models.provisioning import ProvisioningTokenRecord
+from roster.repository import keys
+from roster.repository.base import StoreBase
+from roster.repository.table import ConditionFailed, Item, delete, put_new
+
+_RECORD_FIELDS = tuple(ProvisioningTokenRecord.model_fields)
+
+
+def _record(item: Item) -> ProvisioningTokenRecord:
+    return ProvisioningTokenRecord.model_validate(
+        {name: item[name] for name in _RECORD_FIELDS if name in item})
+
+
+class ProvisioningTokenStore(StoreBase):
+    def create_provisioning_token(self, record: ProvisioningTokenRecord,
+                                  audit: AuditEvent) -> None:
+        item: Item = {**keys.provisioning_token(record.digest), "type": "provisioning_token",
+                      "gsi1pk": keys.PROVISIONING_TOKEN_LIST_PARTITION,
+                      "gsi1sk": f"{record.createdAt}#{record.id}",
+                      **record.model_dump(mode="json", exclude_none=True)}
+        pointer: Item = {**keys.provisioning_token_pointer(record.id),
+                         "type": "provisioning_token_pointer", "digest": record.digest}
+        self.table.transact([put_new(item), put_new(pointer), *self.side_effects([audit])])
+
+    def provisioning_token_page(self, *, limit: int, after: str | None,
+                                ) -> tuple[list[ProvisioningTokenRecord], str | None]:
+        items, last = self.newest_first(keys.PROVISIONING_TOKEN_LIST_PARTITION, limit=limit,
+                                        after=after)
+        return [_record(item) for item in items], last
+
+    def revoke_provisioning_token(self, token_id: str, audit: AuditEvent) -> None:
+        pointer = self.table.get(keys.provisioning_token_pointer(token_id))
+        if pointer is None:
+            raise NotFound("No such provisioning token")
+        gone = NotFound("No such provisioning token")  # revoked meanwhile
+        self.table.transact([
+            delete(keys.provisioning_token_pointer(token_id),
+                   condition="attribute_exists(pk)", on_condition_failure=gone),
+            delete(keys.provisioning_token(str(pointer["digest"])),
+                   condition="attribute_exists(pk)", on_condition_failure=gone),
+            *self.side_effects([audit])])
+
+    def find_provisioning_token(self, digests: Sequence[str]) -> ProvisioningTokenRecord | None:
+        found = self.table.batch_get([keys.provisioning_token(digest) for digest in digests])
+        return _record(found[0]) if found else None
+
+    def mark_provisioning_token_used(self, digest: str, *, at: str, unless_since: str) -> None:
+        # Failing the condition: used within the minute (another request wrote it), or gone.
+        with suppress(ConditionFailed):
+            self.table.update(
+                keys.provisioning_token(digest), "SET lastUsedAt = :at",
+                condition="attribute_exists(pk) AND "
+                          "(attribute_not_exists(lastUsedAt) OR lastUsedAt < :since)",
+                values={":at": at, ":since": unless_since})
