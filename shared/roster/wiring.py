@@ -90,11 +90,8 @@ def install() -> None:
     from roster.ports.imports import import_queue, import_store
     from roster.ports.outbox import outbox_store, sender
     from roster.ports.photos import photo_storage
-<<<<<<< HEAD
-    from roster.ports.scim import deactivation_counter
-=======
     from roster.ports.provisioning import provisioning_tokens
->>>>>>> s6-scim-platform
+    from roster.ports.scim import deactivation_counter
     from roster.ports.secrets import key_service
 
     # One DynamoDB repository serves every store of the table (mypy checks each binding).

@@ -1,50 +1,24 @@
-"""SCIM Users, Groups and discovery through the emulated ScimApi (the scim function's
-handlers over moto): status codes, headers and bodies as identity providers see them.
-
-Provisioning tokens are not issued yet on this branch: ``provisioning`` stands in for
-the SCIM authorizer with the principal it will give a token (``provisioning:<id>``,
-agents:read/write/delete/credentials); everything behind the authorizer is real.
-"""
+"""SCIM Users, Groups and discovery through the emulated ScimApi (its authorizer with
+a real provisioning token, the scim function's handlers over moto): status codes,
+headers and bodies as identity providers see them."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 from roster.models.scim import GROUP_SCHEMA, ROSTER_USER_SCHEMA, USER_SCHEMA
 from roster.scim_api import ERROR_SCHEMA, SCIM_CONTENT_TYPE
-from roster_local import Runtime
 from roster_local.gateway import LocalResponse
 from support.api import Caller, new_agent
 
-TOKEN = "rstp_integration"
-PERMISSIONS = "agents:read,agents:write,agents:delete,agents:credentials"
 PATCH = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 
 
-@pytest.fixture
-def provisioning(owner: Runtime, monkeypatch: pytest.MonkeyPatch) -> Iterator[Runtime]:
-    """ScimApi's authorizer giving ``TOKEN`` the provisioning principal."""
-    original = Runtime._authorize
-
-    def authorize(self: Runtime, api: Any, authorizer: Any, event: Any) -> Any:
-        sent = (event.get("headers") or {}).get("Authorization")
-        if api.logical_id == "ScimApi" and sent == f"Bearer {TOKEN}":
-            return {"agentId": "provisioning:t1", "sessionId": "t1", "roles": "",
-                    "permissions": PERMISSIONS, "principalId": "provisioning:t1"}
-        return original(self, api, authorizer, event)
-
-    monkeypatch.setattr(Runtime, "_authorize", authorize)
-    yield owner
-
-
-def scim(runtime: Runtime, method: str, path: str, body: Any = None, *,
+def call(client: Caller, method: str, path: str, body: Any = None, *,
          headers: dict[str, str] | None = None,
          query: dict[str, str] | None = None) -> LocalResponse:
-    sent = {"Authorization": f"Bearer {TOKEN}", "Content-Type": SCIM_CONTENT_TYPE,
-            "Host": "127.0.0.1:3000", **(headers or {})}
-    return runtime.invoke(method, f"/scim/v2{path}", body=body, headers=sent, query=query)
+    sent = {"Content-Type": SCIM_CONTENT_TYPE, "Host": "127.0.0.1:3000", **(headers or {})}
+    return client.call(method, f"/scim/v2{path}", body, headers=sent, query=query)
 
 
 def error_of(response: LocalResponse, status: int) -> str | None:
@@ -63,89 +37,89 @@ def entra_user(account: str) -> dict[str, Any]:
             "name": {"givenName": account.title(), "familyName": "Doe"}}
 
 
-def test_entra_user_lifecycle(provisioning: Runtime) -> None:
-    rt = provisioning
-    probe = scim(rt, "GET", "/Users", query={"filter": 'userName eq "jdoe"'})
+def test_entra_user_lifecycle(scim: Caller) -> None:
+    rt = scim
+    probe = call(rt, "GET", "/Users", query={"filter": 'userName eq "jdoe"'})
     assert probe.status == 200 and probe.json()["totalResults"] == 0
     assert probe.header("Content-Type") == SCIM_CONTENT_TYPE
-    created = scim(rt, "POST", "/Users", entra_user("jdoe"))
+    created = call(rt, "POST", "/Users", entra_user("jdoe"))
     assert created.status == 201, created.body
     user = created.json()
     assert created.header("ETag") == 'W/"1"' == user["meta"]["version"]
     location = f"http://127.0.0.1:3000/scim/v2/Users/{user['id']}"
     assert created.header("Location") == location == user["meta"]["location"]
     assert user[ROSTER_USER_SCHEMA]["passwordStatus"] == "none"
-    assert error_of(scim(rt, "POST", "/Users", entra_user("jdoe")), 409) == "uniqueness"
-    found = scim(rt, "GET", "/Users", query={"filter": 'externalId eq "jdoe-oid"'})
+    assert error_of(call(rt, "POST", "/Users", entra_user("jdoe")), 409) == "uniqueness"
+    found = call(rt, "GET", "/Users", query={"filter": 'externalId eq "jdoe-oid"'})
     assert [u["id"] for u in found.json()["Resources"]] == [user["id"]]
-    patched = scim(rt, "PATCH", f"/Users/{user['id']}", {"schemas": [PATCH], "Operations": [
+    patched = call(rt, "PATCH", f"/Users/{user['id']}", {"schemas": [PATCH], "Operations": [
         {"op": "Replace", "path": "active", "value": "False"}]}, headers={"If-Match": 'W/"1"'})
     assert patched.status == 200 and patched.json()["active"] is False
     assert patched.header("ETag") == 'W/"2"'
-    stale = scim(rt, "PATCH", f"/Users/{user['id']}", {"schemas": [PATCH], "Operations": [
+    stale = call(rt, "PATCH", f"/Users/{user['id']}", {"schemas": [PATCH], "Operations": [
         {"op": "Replace", "path": "title", "value": "x"}]}, headers={"If-Match": '"1"'})
     assert error_of(stale, 412) is None
-    selected = scim(rt, "GET", f"/Users/{user['id']}", query={"attributes": "userName"})
+    selected = call(rt, "GET", f"/Users/{user['id']}", query={"attributes": "userName"})
     assert selected.json() == {"schemas": [USER_SCHEMA], "id": user["id"],
                                "userName": "jdoe"}
-    assert scim(rt, "DELETE", f"/Users/{user['id']}").status == 204
-    assert error_of(scim(rt, "GET", f"/Users/{user['id']}"), 404) is None
+    assert call(rt, "DELETE", f"/Users/{user['id']}").status == 204
+    assert error_of(call(rt, "GET", f"/Users/{user['id']}"), 404) is None
 
 
-def test_okta_put_and_errors(provisioning: Runtime) -> None:
-    rt = provisioning
-    user = scim(rt, "POST", "/Users", entra_user("amy")).json()
-    replaced = scim(rt, "PUT", f"/Users/{user['id']}", {**entra_user("amy"), "title": "Lead"})
+def test_okta_put_and_errors(scim: Caller) -> None:
+    rt = scim
+    user = call(rt, "POST", "/Users", entra_user("amy")).json()
+    replaced = call(rt, "PUT", f"/Users/{user['id']}", {**entra_user("amy"), "title": "Lead"})
     assert replaced.status == 200 and replaced.json()["title"] == "Lead"
-    assert error_of(scim(rt, "GET", "/Users", query={"filter": "userName eq"}),
+    assert error_of(call(rt, "GET", "/Users", query={"filter": "userName eq"}),
                     400) == "invalidFilter"
-    assert error_of(scim(rt, "POST", "/Users", {**entra_user("bad@name")}), 400) \
+    assert error_of(call(rt, "POST", "/Users", {**entra_user("bad@name")}), 400) \
         == "invalidValue"
-    assert error_of(scim(rt, "PUT", f"/Users/{user['id']}", entra_user("other")), 400) \
+    assert error_of(call(rt, "PUT", f"/Users/{user['id']}", entra_user("other")), 400) \
         == "mutability"
-    assert error_of(scim(rt, "POST", "/Users", "not json"), 400) in ("invalidSyntax",
+    assert error_of(call(rt, "POST", "/Users", "not json"), 400) in ("invalidSyntax",
                                                                      "invalidValue")
 
 
-def test_a_token_cannot_touch_an_admin(provisioning: Runtime, admin: Caller) -> None:
+def test_a_token_cannot_touch_an_admin(scim: Caller, admin: Caller) -> None:
     boss = new_agent(admin, "boss", roles=["admin"])
-    refused = scim(provisioning, "PATCH", f"/Users/{boss['id']}", {"schemas": [PATCH],
+    refused = call(scim, "PATCH", f"/Users/{boss['id']}", {"schemas": [PATCH],
                    "Operations": [{"op": "replace", "path": "active", "value": False}]})
     error_of(refused, 403)
-    error_of(scim(provisioning, "DELETE", f"/Users/{boss['id']}"), 403)
+    error_of(call(scim, "DELETE", f"/Users/{boss['id']}"), 403)
 
 
-def test_groups_lifecycle(provisioning: Runtime) -> None:
-    rt = provisioning
-    jane = scim(rt, "POST", "/Users", entra_user("jdoe")).json()
-    created = scim(rt, "POST", "/Groups", {"schemas": [GROUP_SCHEMA], "displayName": "Sales EU",
+def test_groups_lifecycle(scim: Caller) -> None:
+    rt = scim
+    jane = call(rt, "POST", "/Users", entra_user("jdoe")).json()
+    created = call(rt, "POST", "/Groups", {"schemas": [GROUP_SCHEMA], "displayName": "Sales EU",
                                            "members": [{"value": jane["id"]}]})
     assert created.status == 201, created.body
     assert created.json()["id"] == "sales-eu"
     assert created.header("Location") == "http://127.0.0.1:3000/scim/v2/Groups/sales-eu"
-    listed = scim(rt, "GET", "/Groups", query={"filter": 'displayName eq "Sales EU"',
+    listed = call(rt, "GET", "/Groups", query={"filter": 'displayName eq "Sales EU"',
                                                "excludedAttributes": "members"})
     assert [g["id"] for g in listed.json()["Resources"]] == ["sales-eu"]
-    removed = scim(rt, "PATCH", "/Groups/sales-eu", {"schemas": [PATCH], "Operations": [
+    removed = call(rt, "PATCH", "/Groups/sales-eu", {"schemas": [PATCH], "Operations": [
         {"op": "Remove", "path": f'members[value eq "{jane["id"]}"]'}]})
     assert removed.status == 200 and "members" not in removed.json()
-    renamed = scim(rt, "PUT", "/Groups/sales-eu", {"schemas": [GROUP_SCHEMA],
+    renamed = call(rt, "PUT", "/Groups/sales-eu", {"schemas": [GROUP_SCHEMA],
                                                    "displayName": "Sales Europe",
                                                    "members": [{"value": jane["id"]}]})
     assert renamed.json()["displayName"] == "Sales Europe"
-    assert scim(rt, "GET", "/Groups/sales-eu").json()["members"][0]["value"] == jane["id"]
-    assert scim(rt, "DELETE", "/Groups/sales-eu").status == 204
-    assert "queues" not in scim(rt, "GET", f"/Users/{jane['id']}").json()[ROSTER_USER_SCHEMA]
-    error_of(scim(rt, "GET", "/Groups/sales-eu"), 404)
+    assert call(rt, "GET", "/Groups/sales-eu").json()["members"][0]["value"] == jane["id"]
+    assert call(rt, "DELETE", "/Groups/sales-eu").status == 204
+    assert "queues" not in call(rt, "GET", f"/Users/{jane['id']}").json()[ROSTER_USER_SCHEMA]
+    error_of(call(rt, "GET", "/Groups/sales-eu"), 404)
 
 
-def test_discovery(provisioning: Runtime) -> None:
-    rt = provisioning
-    kinds = scim(rt, "GET", "/ResourceTypes").json()
+def test_discovery(scim: Caller) -> None:
+    rt = scim
+    kinds = call(rt, "GET", "/ResourceTypes").json()
     assert {kind["id"] for kind in kinds["Resources"]} == {"User", "Group"}
-    assert scim(rt, "GET", "/ResourceTypes/User").json()["endpoint"] == "/Users"
-    schemas = scim(rt, "GET", "/Schemas").json()
+    assert call(rt, "GET", "/ResourceTypes/User").json()["endpoint"] == "/Users"
+    schemas = call(rt, "GET", "/Schemas").json()
     user = next(s for s in schemas["Resources"] if s["id"] == USER_SCHEMA)
     assert "nickName" not in {a["name"] for a in user["attributes"]}
-    assert scim(rt, "GET", f"/Schemas/{ROSTER_USER_SCHEMA}").json()["name"] == "RosterUser"
-    error_of(scim(rt, "GET", "/Schemas/urn:nothing"), 404)
+    assert call(rt, "GET", f"/Schemas/{ROSTER_USER_SCHEMA}").json()["name"] == "RosterUser"
+    error_of(call(rt, "GET", "/Schemas/urn:nothing"), 404)
