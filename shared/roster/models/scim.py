@@ -15,7 +15,8 @@ ID above all): attributes Roster does not keep are dropped instead of refused, a
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar
+from enum import Enum
+from typing import Annotated, ClassVar
 
 from scim2_models import (
     URN,
@@ -42,6 +43,13 @@ POLICY = ScimPolicy(
     remove_value_as_filter=ScimPolicy.RemoveValue.apply,
     unmatched_path_filter=ScimPolicy.UnmatchedPathFilter.create,
 )
+
+
+class TimeFormat(str, Enum):
+    """How an agent's apps show times (published as ``canonicalValues``)."""
+
+    h24 = "24h"
+    h12 = "12h"
 
 
 class UserName(ComplexAttribute):
@@ -71,7 +79,7 @@ class RosterUser(Extension):
     queues: list[str] | None = None
     """Ids of the queues the agent takes work from (the Groups it is a member of)."""
 
-    time_format: str | None = None
+    time_format: TimeFormat | None = None
     """``24h`` or ``12h``: how the agent's apps show times."""
 
     password_status: Annotated[str | None, Mutability.read_only] = None
@@ -109,7 +117,7 @@ class ScimUser(Resource[RosterUser]):
     password: Annotated[str | None, Mutability.write_only, Returned.never] = None
     """A first password, only for an agent without one yet; policy-checked."""
 
-    emails: list[Email] | None = None
+    emails: Annotated[list[Email] | None, Required.true] = None
     """The agent's email (primary, or ``work``): a change goes through verification."""
 
     phone_numbers: list[PhoneNumber] | None = None
@@ -127,11 +135,3 @@ DESCRIPTIONS: dict[str, tuple[str, str]] = {
     GROUP_SCHEMA: ("Group", "A Roster queue; its members are the agents taking its work"),
     ROSTER_USER_SCHEMA: ("RosterUser", "Roster's own agent attributes"),
 }
-
-
-def user_payload(data: dict[str, Any]) -> dict[str, Any]:
-    """``data`` with the User schemas listed as a SCIM resource lists them."""
-    schemas = [USER_SCHEMA]
-    if ROSTER_USER_SCHEMA in data:
-        schemas.append(ROSTER_USER_SCHEMA)
-    return {"schemas": schemas, **data}

@@ -14,6 +14,7 @@ is written through ``agents.update_agent`` like an admin's ``PATCH /agents/{id}`
 from __future__ import annotations
 
 from collections.abc import Callable
+from enum import Enum
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -129,7 +130,8 @@ def fields_of(user: ScimUser) -> dict[str, Any]:
                              ("business_unit", "businessUnit"), ("queues", "queues"),
                              ("time_format", "timeFormat")):
             if name_ in stated:
-                fields[field] = getattr(extension, name_)
+                value = getattr(extension, name_)
+                fields[field] = value.value if isinstance(value, Enum) else value
         if fields.get("queues") is None:
             fields.pop("queues", None)
         if fields.get("timeFormat") is None:
