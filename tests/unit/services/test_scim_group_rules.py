@@ -108,3 +108,47 @@ def test_membership_follows_the_dominance_rule(fakes: Fakes, admin: Actor) -> No
         groups.patch_group(TOKEN, "sales", patch({"op": "add", "path": "members",
                                                   "value": [{"value": "nobody"}]}), BASE)
     assert unknown.value.extra["scimType"] == "invalidValue"
+
+
+def test_entra_group_sequence(fakes: Fakes, admin: Actor) -> None:
+    """Entra ID: the displayName probe (members excluded), create, add members with a
+    null ``$ref``, rename, then remove members carrying them in ``value``."""
+    jane, bob = create(admin, "jdoe"), create(admin, "bob")
+    probe = search(filter='displayName eq "Night Shift"', excludedAttributes="members")
+    assert probe["totalResults"] == 0
+    created = new_group("Night Shift")
+    read = groups.get_group(created["id"], BASE, excluded=["members"]).body
+    assert "members" not in read and read["displayName"] == "Night Shift"
+    groups.patch_group(TOKEN, "night-shift", patch({"op": "Add", "path": "members", "value": [
+        {"$ref": None, "value": jane.id}, {"$ref": None, "value": bob.id}]}), BASE)
+    groups.patch_group(TOKEN, "night-shift", patch(
+        {"op": "Replace", "path": "displayName", "value": "Nights"}), BASE)
+    groups.patch_group(TOKEN, "night-shift", patch({"op": "Remove", "path": "members",
+                                                    "value": [{"value": jane.id}]}), BASE)
+    assert (agents.get_agent(jane.id).queues, agents.get_agent(bob.id).queues) == \
+        ([], ["night-shift"])
+    assert groups.get_group("night-shift", BASE).body["displayName"] == "Nights"
+
+
+def test_okta_connection_test_and_push_groups(fakes: Fakes, admin: Actor) -> None:
+    """Okta: the connection test (``/Users?startIndex=1&count=2``, ``/Groups?startIndex=1
+    &count=100``), then Push Groups: create with members (``display`` carried), add with
+    PATCH, remove with a value filter, replace the name with PATCH."""
+    jane, bob = create(admin, "jdoe"), create(admin, "bob")
+    assert search(startIndex="1", count="100")["Resources"] == []
+    users_page = listing.list_users(listing.read_search(
+        listing.USER_SEARCH, {"startIndex": "1", "count": "2"}), BASE)
+    assert users_page["itemsPerPage"] == 2 and users_page["startIndex"] == 1
+    created = groups.create_group(TOKEN, {"schemas": [GROUP_SCHEMA], "displayName": "Sales",
+                                          "members": [{"value": jane.id,
+                                                       "display": "jdoe@example.com"}]},
+                                  BASE).body
+    groups.patch_group(TOKEN, created["id"], patch({"op": "add", "path": "members", "value": [
+        {"value": bob.id, "display": "bob@example.com"}]}), BASE)
+    groups.patch_group(TOKEN, created["id"], patch(
+        {"op": "remove", "path": f'members[value eq "{jane.id}"]'}), BASE)
+    groups.patch_group(TOKEN, created["id"], patch(
+        {"op": "replace", "value": {"id": created["id"], "displayName": "Sales Team"}}), BASE)
+    body = groups.get_group(created["id"], BASE).body
+    assert body["displayName"] == "Sales Team"
+    assert [m["value"] for m in body["members"]] == [bob.id]
