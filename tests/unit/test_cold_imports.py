@@ -45,12 +45,17 @@ NEEDS_MESSAGES = {"notifier"}
 # uses the repository (which maps every item type, loading these on first use).
 AREA_MODELS = {
     "roster.models.two_factor": {"two_factor"},
-    "roster.models.passwords": {"password"},
+    # scim: SCIM Users are agents (a first password too), Groups are queues
+    "roster.models.passwords": {"password", "scim"},
     "roster.models.email_change": {"email_verification"},
-    "roster.models.catalog": {"catalog"},
-    "roster.models.agents_api": {"agents", "bootstrap", "imports", "import_worker"},
+    "roster.models.catalog": {"catalog", "scim"},
+    "roster.models.agents_api": {"agents", "bootstrap", "imports", "import_worker", "scim"},
     "roster.models.auth": {"auth", "password", "two_factor"},
 }
+
+# ...except scim2-models' subclasses: the library resolves filters and PATCH paths on
+# their built fields (``defer_build`` leaves them unresolved: "Field not found").
+BUILT_AT_IMPORT = ("roster.models.scim.",)
 
 PROBE = """
 import gc, json, sys
@@ -148,4 +153,4 @@ def test_no_model_is_built_at_import(cold: tuple[str, dict[str, list[str]]]) -> 
     _, loaded = cold
     # Then no Roster model has built its validator yet (defer_build: the first request
     # builds the few it uses, not every model the repository maps)
-    assert loaded["built"] == []
+    assert [name for name in loaded["built"] if not name.startswith(BUILT_AT_IMPORT)] == []
