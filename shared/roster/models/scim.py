@@ -15,7 +15,7 @@ ID above all): attributes Roster does not keep are dropped instead of refused, a
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated, ClassVar
 
 from scim2_models import (
@@ -45,7 +45,7 @@ POLICY = ScimPolicy(
 )
 
 
-class TimeFormat(str, Enum):
+class TimeFormat(StrEnum):
     """How an agent's apps show times (published as ``canonicalValues``)."""
 
     h24 = "24h"

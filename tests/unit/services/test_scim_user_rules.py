@@ -102,6 +102,10 @@ def test_entra_filters_by_external_id_and_work_email(fakes: Fakes) -> None:
         found = search(filter=text)
         assert [user["id"] for user in found["Resources"]] == [jane], text
     assert search(filter='externalId eq "JDOE-OBJECT-ID"')["totalResults"] == 0  # caseExact
+    # Values too long for an index key match nobody, without reaching the table
+    for attribute in ("userName", "externalId"):  # (a long emails.value is no address: 400)
+        assert search(filter=f'{attribute} eq "{"ø" * 300}"')["totalResults"] == 0
+    assert search(filter=f'userName sw "{"ø" * 300}"')["totalResults"] == 0
 
 
 def test_entra_patch_with_capitalised_ops_string_booleans_and_filtered_paths(
@@ -249,6 +253,8 @@ def test_payload_errors_are_scim_errors(fakes: Fakes) -> None:
         (lambda: search(filter="userName eq"), "invalidFilter", "syntax"),
         (lambda: search(filter='nickName eq "x"'), "invalidFilter", "nickName"),
         (lambda: search(count="many"), "invalidValue", "count"),
+        (lambda: users.create_user(TOKEN, entra_user("amy", externalId="x" * 255), BASE),
+         "invalidValue", "externalId"),
         (lambda: users.patch_user(TOKEN, jane, patch({"op": "remove"}), None, BASE),
          "noTarget", ""),
         (lambda: users.patch_user(TOKEN, jane, patch({"op": "jump", "path": "title"}), None,

@@ -45,6 +45,10 @@ from roster.services.scim import parse, render, translated
 DEFAULT_COUNT = 100
 MAX_COUNT = 100  # ServiceProviderConfig's filter.maxResults
 MAX_EXAMINED = 1000  # agents a filter without an index may examine per request
+# The longest value an index key takes (as GET /agents?q=, account= and email=): a longer
+# one matches no agent, and is never sent to the table (its key would be too long).
+MAX_KEY_VALUE = 254
+NOBODY = AgentFilter(account="")  # matches no agent (no account is empty)
 READ_PAGE = 100
 
 
@@ -133,16 +137,21 @@ def user_source(root: FilterNode | None) -> tuple[AgentFilter, bool]:
     for term in _terms(root):
         email = _email_eq(term)
         if email is not None:
-            return AgentFilter(email=email), True
+            return (AgentFilter(email=email) if len(email) <= MAX_KEY_VALUE else NOBODY), True
         if not isinstance(term, Comparison) or not isinstance(term.value, str | bool):
             continue
-        if term.op == CompareOperator.eq and _named(term.attr_path, "userName"):
-            return AgentFilter(account=str(term.value)), True
-        if term.op == CompareOperator.eq and _named(term.attr_path, "externalId"):
-            return AgentFilter(external_id=str(term.value)), True
+        value = str(term.value)
+        if term.op == CompareOperator.eq and _named(term.attr_path, "userName", "externalId"):
+            if len(value) > MAX_KEY_VALUE:
+                return NOBODY, True
+            if _named(term.attr_path, "userName"):
+                return AgentFilter(account=value), True
+            return AgentFilter(external_id=value), True
         if term.op == CompareOperator.sw and _named(term.attr_path, "userName", "emails.value",
                                                     "emails") and not wanted.q:
-            wanted, indexed = replace(wanted, q=str(term.value)), True
+            if len(value) > MAX_KEY_VALUE:
+                return NOBODY, True
+            wanted, indexed = replace(wanted, q=value), True
         if term.op == CompareOperator.eq and _named(term.attr_path, "active") \
                 and isinstance(term.value, bool):
             wanted = replace(wanted, active=term.value)

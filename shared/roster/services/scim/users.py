@@ -47,6 +47,7 @@ from roster.services.scim import (
     weak_etag,
 )
 from roster.services.scim.deactivations import count_deactivation
+from roster.services.scim.listing import MAX_KEY_VALUE
 
 # Roster's field names as SCIM names them, for error messages.
 SCIM_NAMES = {
@@ -101,6 +102,14 @@ def _email(user: ScimUser) -> str | None:
 def _phone(user: ScimUser, kind: str) -> str | None:
     return next((str(phone.value) for phone in user.phone_numbers or []
                  if phone.type == kind and phone.value), None)
+
+
+def external_id_of(user: ScimUser) -> str | None:
+    """``externalId``, 1-254 characters (it is a key in the table)."""
+    value = user.external_id
+    if value is not None and not 1 <= len(value) <= MAX_KEY_VALUE:
+        raise InvalidValueException(detail=f"externalId: 1-{MAX_KEY_VALUE} characters")
+    return value
 
 
 def fields_of(user: ScimUser) -> dict[str, Any]:
@@ -195,7 +204,7 @@ def create_user(actor: Actor, payload: Any, base: str) -> Answer:
         "forcePasswordChange": False,
         "sendWelcome": get_settings().scim_send_welcome,
     })
-    record = agents.create_provisioned(actor, request, user.external_id)
+    record = agents.create_provisioned(actor, request, external_id_of(user))
     return answer(record, base, context=Context.RESOURCE_CREATION_RESPONSE)
 
 
@@ -261,7 +270,7 @@ def _write(actor: Actor, record: AgentRecord, user: ScimUser, base: str) -> Answ
         _check_first_password(record, user.password)
     request = roster_request(UpdateAgentRequest, fields)
     changed = agents.update_agent(actor, record.id, request, f'"{record.version}"',
-                                  internal={"externalId": user.external_id})
+                                  internal={"externalId": external_id_of(user)})
     current = changed.record
     if record.active and not current.active:
         count_deactivation(actor.id)
