@@ -9,7 +9,7 @@ from typing import Any
 from roster.models.scim import GROUP_SCHEMA, ROSTER_USER_SCHEMA, USER_SCHEMA
 from roster.scim_api import ERROR_SCHEMA, SCIM_CONTENT_TYPE
 from roster_local.gateway import LocalResponse
-from support.api import Caller, new_agent
+from support.api import AGENT_PASSWORD, Caller, new_agent, signed_in
 
 PATCH = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 
@@ -123,3 +123,17 @@ def test_discovery(scim: Caller) -> None:
     assert "nickName" not in {a["name"] for a in user["attributes"]}
     assert call(rt, "GET", f"/Schemas/{ROSTER_USER_SCHEMA}").json()["name"] == "RosterUser"
     error_of(call(rt, "GET", "/Schemas/urn:nothing"), 404)
+
+
+def test_deactivation_ends_sessions_and_is_audited_as_the_token(scim: Caller,
+                                                                 admin: Caller) -> None:
+    jane = new_agent(admin, "jdoe")
+    session = signed_in(scim.runtime, "jdoe", AGENT_PASSWORD)
+    assert session.call("GET", "/me").status == 200
+    patched = call(scim, "PATCH", f"/Users/{jane['id']}", {"schemas": [PATCH], "Operations": [
+        {"op": "Replace", "path": "active", "value": "False"}]})
+    assert patched.status == 200
+    assert session.call("GET", "/me").status == 401  # at once, not at the token's expiry
+    audit = admin.call("GET", "/audit", query={"agentId": jane["id"]}).json()["items"]
+    actors = {entry["actorId"] for entry in audit if entry["action"] == "agent.updated"}
+    assert len(actors) == 1 and actors.pop().startswith("provisioning:")
