@@ -14,6 +14,7 @@ from roster.errors import (
     AccountTaken,
     ConcurrentChange,
     EmailTaken,
+    ExternalIdTaken,
     HasAssignments,
     InvalidReassignTarget,
     NotFound,
@@ -69,6 +70,28 @@ def stores(request: pytest.FixtureRequest) -> Iterator[Stores]:
 
 def _audit(action: str = "test") -> list[AuditEvent]:
     return [AuditEvent(actorId=None, action=action, targetId=None)]
+
+
+def test_external_ids_are_claimed_once_moved_and_freed(stores: Stores) -> None:
+    # Given an agent an identity provider knows as "oid-1" (case-exact)
+    jdoe = stores.add("jdoe", externalId="oid-1")
+    found, _ = stores.agents.agent_page(AgentFilter(external_id="oid-1"), limit=5, after=None)
+    assert [record.id for record in found] == [jdoe.id]
+    assert stores.agents.agent_page(AgentFilter(external_id="OID-1"), limit=5,
+                                    after=None)[0] == []
+    # When another agent claims it, the create is refused
+    with pytest.raises(ExternalIdTaken):
+        stores.add("bob", externalId="oid-1")
+    # When the agent's external id changes, the old one is free and the new one found
+    moved = stores.agents.update_agent(jdoe, {"externalId": "oid-2"}, expected_version=1)
+    stores.add("amy", externalId="oid-1")
+    found, _ = stores.agents.agent_page(AgentFilter(external_id="oid-2"), limit=5, after=None)
+    assert [record.id for record in found] == [jdoe.id]
+    with pytest.raises(ExternalIdTaken):
+        stores.agents.update_agent(moved, {"externalId": "oid-1"}, expected_version=2)
+    # When the agent is deleted, its external id is free again
+    stores.agents.delete_agent(moved, _audit())
+    stores.add("eve", externalId="oid-2")
 
 
 def test_logins_and_numeric_ids_are_claimed_once(stores: Stores) -> None:
