@@ -20,6 +20,7 @@ from typing import Annotated, ClassVar
 
 from scim2_models import (
     URN,
+    AnyExtension,
     ComplexAttribute,
     Email,
     Extension,
@@ -89,8 +90,8 @@ class RosterUser(Extension):
     """Whether this is the installation's owner (never changed through SCIM)."""
 
 
-class ScimUser(Resource[RosterUser]):
-    """A Roster agent as a SCIM User."""
+class UserResource(Resource[AnyExtension]):
+    """A Roster agent as a SCIM User, before its extension is bound (``ScimUser``)."""
 
     __schema__ = URN(USER_SCHEMA)
 
@@ -127,6 +128,7 @@ class ScimUser(Resource[RosterUser]):
     """Roster role ids (``value``); none on creation means ``agent``."""
 
 
+ScimUser = UserResource[RosterUser]
 ScimGroup = Group
 
 DESCRIPTIONS: dict[str, tuple[str, str]] = {

@@ -314,3 +314,19 @@ def test_the_fifty_first_deactivation_in_a_window_raises_the_alarm(fakes: Fakes)
     counts = [deactivations.count_deactivation("provisioning:t1") for _ in range(51)]
     assert counts[-1] == 51 and counts == list(range(1, 52))
     assert deactivations.count_deactivation("provisioning:t2") == 1  # per token
+
+
+def test_removing_roster_attributes_clears_them(fakes: Fakes, admin: Actor) -> None:
+    from support.fakes.world import now_iso
+
+    fakes.world.catalog[("queues", "sales")] = ({"id": "sales", "name": "Sales",
+                                                 "createdAt": now_iso(),
+                                                 "updatedAt": now_iso()}, 1)
+    extension = {"numericId": 7, "businessUnit": "EMEA", "queues": ["sales"]}
+    jane = created_id(entra_user(**{ROSTER_USER_SCHEMA: extension}))
+    assert agents.get_agent(jane).queues == ["sales"]
+    users.patch_user(TOKEN, jane, patch(*[
+        {"op": "remove", "path": f"{ROSTER_USER_SCHEMA}:{name}"} for name in extension]),
+        None, BASE)
+    record = agents.get_agent(jane)
+    assert (record.numericId, record.businessUnit, record.queues) == (None, None, [])

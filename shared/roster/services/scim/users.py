@@ -134,17 +134,17 @@ def fields_of(user: ScimUser) -> dict[str, Any]:
         fields["roles"] = roles
     extension = user[RosterUser]
     if extension is not None:
-        stated = extension.model_dump(exclude_unset=True, by_alias=False)
+        stated = extension.model_fields_set  # removed ones are stated, as None
         for name_, field in (("group_id", "groupId"), ("numeric_id", "numericId"),
                              ("business_unit", "businessUnit"), ("queues", "queues"),
                              ("time_format", "timeFormat")):
             if name_ in stated:
                 value = getattr(extension, name_)
                 fields[field] = value.value if isinstance(value, Enum) else value
-        if fields.get("queues") is None:
-            fields.pop("queues", None)
+        if "queues" in fields and fields["queues"] is None:
+            fields["queues"] = []  # removed: in no queue
         if fields.get("timeFormat") is None:
-            fields.pop("timeFormat", None)
+            fields.pop("timeFormat", None)  # every agent has one: removing keeps it
     return fields
 
 
