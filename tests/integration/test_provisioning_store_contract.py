@@ -79,3 +79,21 @@ def test_tokens_page_newest_first(store: ProvisioningTokenStore) -> None:
         if after is None:
             break
     assert seen == [f"id-{n}" for n in reversed(range(5))]
+
+
+def test_a_token_moved_to_a_new_digest_is_found_there_and_revoked_from_there(
+        store: ProvisioningTokenStore) -> None:
+    token = _token(1, lastUsedAt="2026-11-29T12:00:00Z")
+    store.create_provisioning_token(token, _event("provisioning_token.created"))
+    store.rekey_provisioning_token(token, "e" * 64)
+    assert store.find_provisioning_token([token.digest]) is None
+    moved = store.find_provisioning_token(["e" * 64])
+    assert moved == token.model_copy(update={"digest": "e" * 64})
+    # moving it again from the old digest (a request that read it before): nothing
+    store.rekey_provisioning_token(token, "d" * 64)
+    assert store.find_provisioning_token(["d" * 64]) is None
+    assert store.find_provisioning_token(["e" * 64]) == moved
+    page, _ = store.provisioning_token_page(limit=10, after=None)
+    assert page == [moved]
+    store.revoke_provisioning_token(token.id, _event("provisioning_token.revoked"))
+    assert store.find_provisioning_token(["e" * 64]) is None

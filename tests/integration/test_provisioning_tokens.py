@@ -17,7 +17,7 @@ from roster.services.provisioning import DIGEST_PURPOSE
 from roster_local import Runtime
 from support.agents import AGENT_PASSWORD
 from support.api import Caller, new_agent, signed_in
-from support.digests import digest_secret, keyed, public_forms
+from support.digests import digest_secret, keyed, public_forms, rotate
 from support.scim import provisioning_token, scim_caller
 
 SPC = "/scim/v2/ServiceProviderConfig"
@@ -207,3 +207,13 @@ def test_an_expiry_without_a_zone_or_beyond_the_calendar_is_422(admin: Caller,
 def test_an_expiry_in_another_zone_is_kept_in_utc(admin: Caller) -> None:
     created = provisioning_token(admin, expiresAt="2030-06-01T02:00:00+02:00")
     assert created["expiresAt"] == "2030-06-01T00:00:00Z"
+
+
+def test_a_token_in_use_survives_digest_key_rotations(admin: Caller, scim: Caller) -> None:
+    # When the digest key rotates twice, the token used in between
+    rotate()
+    assert scim.call("GET", SPC).status == 200  # found under AWSPREVIOUS, moved to current
+    assert keyed(digest_secret(), scim.token, DIGEST_PURPOSE) in _table_text()
+    rotate()
+    # Then it still works (an unused one would be retired by the second rotation)
+    assert scim.call("GET", SPC).status == 200
