@@ -129,13 +129,14 @@ def get_agents(limit: Limit = 50, cursor: Cursor = None,
                locked: Annotated[bool | None, Query()] = None,
                twoFactorEnabled: Annotated[bool | None, Query()] = None,
                account: Filter = None, email: Filter = None,
+               deprovisioned: Annotated[bool | None, Query()] = None,
                q: Filter = None, *, query: QueryNames) -> AgentPage:
     refuse_unknown_query(query, LIST_PARAMETERS)
     return agents.list_agents(limit=limit, page_cursor=cursor, q=q, wanted=AgentFilter(
         active=active, role=role, queue=queue, skill=skill, group_id=groupId,
         language=language, business_unit=businessUnit, queue_status=queueStatus,
         password_status=passwordStatus, locked=locked, two_factor_enabled=twoFactorEnabled,
-        account=account, email=email))
+        account=account, email=email, deprovisioned=deprovisioned))
 
 
 # The query parameters ``GET /agents`` takes: its handler's, the dependency aside.

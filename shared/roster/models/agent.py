@@ -117,6 +117,15 @@ class AgentRecord(Model):
     # When mobilePhone last changed: no SMS recovery code goes to a number changed
     # in the last 24 hours.
     mobilePhoneChangedAt: str | None = None
+    # When a provisioning DELETE found the agent could not be deleted (assignments, logged
+    # on) and deactivated it instead: hidden from SCIM, listed for admins to reassign.
+    deprovisionedAt: str | None = None
+
+    @property
+    def deprovisioned(self) -> bool | None:
+        """``True`` when deprovisioned, else unset: only deprovisioned agents are in the
+        ``REF#deprovisioned#true`` partition (``GET /agents?deprovisioned=true``)."""
+        return True if self.deprovisionedAt else None
 
 
 INTERNAL_FIELDS = {"photoKey", "sessionEpoch", "twoFactorFailures", "mobilePhoneChangedAt"}
@@ -176,6 +185,10 @@ class Agent(Model):
     passwordStatus: PasswordStatus
     queueStatus: QueueStatus
     lastLoginAt: str | None
+    deprovisionedAt: str | None = Field(
+        description="When identity provisioning removed the agent while it could not be "
+                    "deleted (assignments, logged on): inactive, hidden from SCIM, to be "
+                    "reassigned and deleted by an admin; null otherwise")
     createdAt: str
     updatedAt: str
     version: int

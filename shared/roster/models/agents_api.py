@@ -180,7 +180,7 @@ class CreateAgentRequest(Model):
 IMMUTABLE_FIELDS = (
     "id", "account", "isOwner", "twoFactorEnabled", "locked", "passwordStatus",
     "queueStatus", "lastLoginAt", "createdAt", "updatedAt", "version", "pendingEmail",
-    "effectiveProperties", "photoUrl", "activeProfileId",
+    "effectiveProperties", "photoUrl", "activeProfileId", "deprovisionedAt",
 )
 # Fields that may be cleared with ``null``; every other field refuses ``null``.
 NULLABLE_FIELDS = frozenset({"phone", "mobilePhone", "landlinePhone", "groupId",
@@ -282,6 +282,7 @@ class UpdateAgentRequest(_ProfilePatch):
     effectiveProperties: Any = Field(default=None, json_schema_extra={"readOnly": True})
     photoUrl: Any = Field(default=None, json_schema_extra={"readOnly": True})
     activeProfileId: Any = Field(default=None, json_schema_extra={"readOnly": True})
+    deprovisionedAt: Any = Field(default=None, json_schema_extra={"readOnly": True})
 
     def immutable_sent(self) -> dict[str, Any]:
         """The read-only fields the caller sent, with their values."""

@@ -49,6 +49,7 @@ class AgentFilter:
     two_factor_enabled: bool | None = None
     account: str | None = None  # exact, any letter case
     email: str | None = None  # exact (a verified address), any letter case
+    deprovisioned: bool | None = None
     q: str = ""  # terms, each the start of a word (``roster.models.search``)
 
     def accepts(self, record: AgentRecord) -> bool:
@@ -70,6 +71,8 @@ class AgentFilter:
             and (self.account is None
                  or fold_account(record.account) == fold_account(self.account))
             and (self.email is None or fold_email(record.email) == fold_email(self.email))
+            and (self.deprovisioned is None
+                 or (record.deprovisionedAt is not None) == self.deprovisioned)
             and (not self.terms or self.matches(search.words(record)))
         )
 

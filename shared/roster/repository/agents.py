@@ -108,8 +108,8 @@ class ListSource:
 
 def list_source(wanted: AgentFilter) -> ListSource:
     """The most selective partition for ``wanted`` (``q``, then group, skill, queue,
-    business unit, role, language, queue status, password status, two-factor, locked, then
-    ``active``); the other conditions filter what it reads."""
+    business unit, role, language, queue status, password status, two-factor, locked,
+    deprovisioned, then ``active``); the other conditions filter what it reads."""
     if wanted.terms:
         term = search.driving_term(wanted.terms)
         return ListSource(keys.word_partition(term), fan_out=2, by_word=term)
@@ -119,7 +119,9 @@ def list_source(wanted: AgentFilter) -> ListSource:
                         ("queueStatus", wanted.queue_status),
                         ("passwordStatus", wanted.password_status),
                         ("twoFactorEnabled", wanted.two_factor_enabled),
-                        ("locked", wanted.locked)):
+                        ("locked", wanted.locked),
+                        # sparse: only ``true`` has a partition (``false`` filters profiles)
+                        ("deprovisioned", True if wanted.deprovisioned else None)):
         if value is not None:
             partition = keys.reference_partition(kind, attribute_value(value))
             if wanted.active is None:
@@ -134,7 +136,7 @@ def list_source(wanted: AgentFilter) -> ListSource:
 # Agent attributes listings filter on exactly, each value a partition like a catalogue
 # item's references (``REF#language#en``); none of them is a catalogue kind.
 ATTRIBUTE_FILTERS = ("language", "businessUnit", "queueStatus", "passwordStatus", "locked",
-                     "twoFactorEnabled")
+                     "twoFactorEnabled", "deprovisioned")
 
 
 def attribute_value(value: object) -> str:

@@ -327,6 +327,8 @@ def change_agent(actor: Actor, record: AgentRecord, changes: dict[str, Any], *,
     if "roles" in changed:
         authorize_role_grant(actor, set(merged.roles) - set(record.roles), catalog or {})
     deactivated = record.active and not merged.active
+    if merged.active and record.deprovisionedAt is not None:
+        changed["deprovisionedAt"] = None  # reactivated: no longer deprovisioned
     if deactivated and record.queueStatus == "logged_on":
         # Nobody could log it off any more (it cannot sign in): deactivation does.
         changed.update(queueStatus="logged_off", activeProfileId=None)

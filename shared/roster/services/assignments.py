@@ -3,10 +3,13 @@ its assignments over to another agent first)."""
 
 from __future__ import annotations
 
-from roster import cursor
+from typing import Literal
+
+from roster import clock, cursor
 from roster.authorization import Act, Actor, authorize
 from roster.errors import (
     AgentLoggedOn,
+    ConcurrentChange,
     HasAssignments,
     InvalidCursor,
     InvalidReassignTarget,
@@ -17,6 +20,7 @@ from roster.models.agent import ASSIGNMENT_KINDS
 from roster.models.agents_api import AssignmentPage
 from roster.models.audit import AuditEvent
 from roster.ports.agents import agent_store
+from roster.services.agents import UPDATE_RETRIES, change_agent
 
 
 def _authorized_version(actor: Actor, agent_id: str) -> int:
@@ -99,6 +103,39 @@ def delete_agent(actor: Actor, agent_id: str, reassign_to: str | None) -> None:
     except HasAssignments as error:  # assigned meanwhile
         raise HasAssignments(assignments=_all_kinds(
             repository.assignment_counts(agent_id))) from error
+
+
+def deprovision_or_delete(actor: Actor, agent_id: str) -> Literal["deleted", "deprovisioned"]:
+    """What identity provisioning's ``DELETE`` does (API.md "Provisioning tokens and SCIM
+    2.0"): delete the agent; if the seed rules forbid that now (it has assignments, or is
+    logged on), deactivate it (its sessions end) and mark it deprovisioned instead, for an
+    admin to reassign and delete. A deprovisioned agent asked again is deleted if it can be
+    by then, else left as it is. The owner is never touched (``409 owner_protected``)."""
+    for _ in range(UPDATE_RETRIES):
+        record, counts, _ = agent_store().load_for_delete(agent_id, None)
+        if record is None:
+            raise NotFound("No such agent")
+        authorize(actor, record, Act.MANAGE)
+        if record.isOwner:
+            raise OwnerProtected("The owner cannot be deleted")
+        if not counts and record.queueStatus != "logged_on":
+            try:
+                agent_store().delete_agent(record, audit=[AuditEvent(
+                    actorId=actor.id, action="agent.deleted", targetId=agent_id,
+                    details={"account": record.account, "reassignTo": None})])
+                return "deleted"
+            except (HasAssignments, ConcurrentChange):
+                continue  # assigned or changed meanwhile: look again
+        if record.deprovisionedAt is not None:
+            return "deprovisioned"
+        try:
+            change_agent(actor, record, {"active": False,
+                                         "deprovisionedAt": clock.iso(clock.now())},
+                         expected_version=record.version, action="agent.deprovisioned")
+        except ConcurrentChange:
+            continue
+        return "deprovisioned"
+    raise ConcurrentChange()
 
 
 def _all_kinds(counts: dict[str, int]) -> dict[str, int]:

@@ -183,3 +183,31 @@ def test_get_agent_has_etag(admin: Caller) -> None:
     agent = new_agent(admin, "etag")
     response = admin.call("GET", f"/agents/{agent['id']}")
     assert response.header("ETag") == '"1"'
+
+
+def test_deprovisioned_agents_are_listed_for_admins_and_filtered(
+        admin: Caller, crowd: dict[str, Any]) -> None:
+    # Given an agent that provisioning removed while it still had a chat assigned
+    from roster.authorization import Actor
+    from roster.services import assignments
+
+    dina = crowd["dina"]
+    assert admin.call("PUT", f"/agents/{dina['id']}/assignments/chat/c1").status == 204
+    token = Actor("provisioning:t1", frozenset({"agents:read", "agents:write",
+                                                "agents:delete"}))
+    assert assignments.deprovision_or_delete(token, dina["id"]) == "deprovisioned"
+    # Then admins still see it, marked, and can list exactly the deprovisioned ones
+    shown = admin.call("GET", "/agents/dina").json()
+    assert shown["deprovisionedAt"] is not None and shown["active"] is False
+    assert _accounts(admin, deprovisioned="true") == ["dina"]
+    assert "dina" not in _accounts(admin, deprovisioned="false")
+    assert "dina" in _accounts(admin)
+    assert _accounts(admin, deprovisioned="true", queue="support") == ["dina"]
+    # And the field is read-only: sent back unchanged is fine, changed is 422
+    patched = admin.call("PATCH", "/agents/dina", {"deprovisionedAt": None})
+    assert (patched.status, patched.json()["code"]) == (422, "immutable_field")
+    # When an admin reactivates it, it is no longer deprovisioned
+    reactivated = admin.call("PATCH", "/agents/dina", {"active": True})
+    assert reactivated.status == 200 and reactivated.json()["deprovisionedAt"] is None
+    assert _accounts(admin, deprovisioned="true") == []
+    assert admin.call("GET", "/agents", query={"deprovisioned": "maybe"}).status == 422
