@@ -35,6 +35,12 @@ def record_handler(record: SQSRecord) -> None:
     try:
         imports.process_batch(batch, final=receives >= get_settings().import_max_receives,
                               pacer=welcome_pacer())
+    except imports.RetryLater as error:
+        logger.warning("import batch comes back later", extra={
+            "import_id": batch.importId, "batch": batch.batch, "receives": receives,
+            "reason": type(error).__name__, "in_seconds": error.seconds})
+        imports.retry_later(record.receipt_handle, error)
+        raise
     except Exception:
         logger.exception("import batch failed; the queue will deliver it again",
                          extra={"import_id": batch.importId, "batch": batch.batch,

@@ -382,8 +382,37 @@ def import_scenarios() -> list[Scenario]:
     ]
 
 
+def provisioning_scenarios() -> list[Scenario]:
+    """Provisioning tokens (main API) and SCIM's own authorizer."""
+
+    def created(bench: Bench) -> dict[str, Any]:
+        response = bench.send(Request("POST", "/provisioning-tokens", bench.admin,
+                                      {"name": bench.name("token")}))
+        return dict(response.json())
+
+    def scim(bench: Bench) -> Request:
+        token = str(created(bench)["token"])
+        bench.send(Request("GET", "/scim/v2/ServiceProviderConfig", token))  # lastUsedAt set
+        return Request("GET", "/scim/v2/ServiceProviderConfig", token)
+
+    return [
+        Scenario("POST", "/provisioning-tokens", 2, f"{AUTHORIZER}; token + pointer + audit "
+                 "(one transaction)", lambda bench: Request(
+                     "POST", "/provisioning-tokens", bench.admin, {"name": bench.name("t")})),
+        Scenario("GET", "/provisioning-tokens", 2, f"{AUTHORIZER}; one Query of the tokens' "
+                 "index partition", admin("GET", "/provisioning-tokens")),
+        Scenario("DELETE", "/provisioning-tokens/{id}", 3, f"{AUTHORIZER}; the pointer; "
+                 "token + pointer deleted with the audit (one transaction)",
+                 lambda bench: Request("DELETE", f"/provisioning-tokens/{created(bench)['id']}",
+                                       bench.admin)),
+        Scenario("GET", "/scim/v2/ServiceProviderConfig", 1, "the SCIM authorizer's one read "
+                 "of the token by digest (lastUsedAt written within the minute already)", scim),
+    ]
+
+
 def scenarios() -> list[Scenario]:
     return [*session_scenarios(), *agent_scenarios(), *credential_scenarios(),
             *email_scenarios(), *catalog_scenarios(), *import_scenarios(),
+            *provisioning_scenarios(),
             Scenario("GET", "/audit", 2, f"{AUTHORIZER}; one Query of the feed index",
                      admin("GET", "/audit"))]

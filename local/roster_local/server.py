@@ -152,7 +152,9 @@ class LocalApp:
             if path == OUTBOX_PATH or path.startswith(RUN_PREFIX):
                 return self._local_route(method, path)
             allowed = declared_methods(runtime.template.routes, path)
-            if allowed and method not in allowed and "ANY" not in allowed:
+            if allowed and method not in allowed and "ANY" not in allowed \
+                    and api is runtime.template.default_api:
+                # (another API, SCIM's, answers as deployed: its 404 gateway response)
                 return _method_not_allowed(allowed)
             headers: dict[str, list[str]] = {}
             for name, value in raw_headers:

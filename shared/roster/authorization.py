@@ -66,7 +66,7 @@ OWNER_ONLY = frozenset({Act.EMAIL, Act.EMAIL_CHANGE, Act.SIGN_IN_SETTINGS, Act.P
 
 @dataclass(frozen=True)
 class Actor:
-    """Whoever acts: an agent's session, or (later) a provisioning token.
+    """Whoever acts: an agent's session, or a provisioning token (``provisioning:<id>``).
 
     ``id`` is what the audit feed records as ``actorId``.
     """

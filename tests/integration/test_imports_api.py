@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from roster.repository import get_repository, keys
+from roster.services import imports
 from support.api import Caller, new_agent
 
 CSV = {"Content-Type": "text/csv"}
@@ -276,12 +277,14 @@ def test_a_row_that_stays_busy_is_failed_on_the_queue_s_last_delivery(
         original(self, record, **kwargs)
 
     monkeypatch.setattr(DynamoRepository, "create_agent", busy_for_stuck)
+    monkeypatch.setattr("random.uniform", lambda low, high: 0.0)  # no wait between tries
     text = HEADER + "\nfine,fine@example.com,F,I,agent,,,,\nstuck,stuck@example.com,S,T,agent,,,,\n"
     done = job(catalog, post_import(catalog, text).json()["id"])
     # Then the batch came back until its last delivery, and the row failed there
     assert (done["status"], done["created"], done["failed"]) == ("done", 1, 1)
     assert [(e["row"], e["code"]) for e in done["errors"]] == [(3, "service_unavailable")]
-    assert tries == 5 * 4  # 5 deliveries (maxReceiveCount), each with the row's 4 tries
+    # 5 deliveries (maxReceiveCount), each with the row's tries in place
+    assert tries == 5 * imports.ROW_RETRIES
 
 
 def test_an_import_id_longer_than_any_job_s_is_422_not_a_key_error(admin: Caller) -> None:

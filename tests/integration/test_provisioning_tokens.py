@@ -17,7 +17,7 @@ from roster.services.provisioning import DIGEST_PURPOSE
 from roster_local import Runtime
 from support.agents import AGENT_PASSWORD
 from support.api import Caller, new_agent, signed_in
-from support.digests import digest_secret, keyed, public_forms
+from support.digests import digest_secret, keyed, public_forms, rotate
 from support.scim import provisioning_token, scim_caller
 
 SPC = "/scim/v2/ServiceProviderConfig"
@@ -194,3 +194,26 @@ def test_tokens_are_listed_newest_first_in_pages(admin: Caller) -> None:
     tampered = admin.call("GET", "/provisioning-tokens",
                           query={"cursor": first["nextCursor"][:-2] + "xx"})
     assert tampered.status == 400 and tampered.json()["code"] == "invalid_cursor"
+
+
+@pytest.mark.parametrize("moment", ["9999-12-31T23:59:59-23:59", "2027-01-01T00:00:00"])
+def test_an_expiry_without_a_zone_or_beyond_the_calendar_is_422(admin: Caller,
+                                                                moment: str) -> None:
+    answer = admin.call("POST", "/provisioning-tokens", {"name": "x", "expiresAt": moment})
+    assert answer.status == 422, answer.body[:200]
+    assert answer.json()["errors"][0]["field"] == "expiresAt"
+
+
+def test_an_expiry_in_another_zone_is_kept_in_utc(admin: Caller) -> None:
+    created = provisioning_token(admin, expiresAt="2030-06-01T02:00:00+02:00")
+    assert created["expiresAt"] == "2030-06-01T00:00:00Z"
+
+
+def test_a_token_in_use_survives_digest_key_rotations(admin: Caller, scim: Caller) -> None:
+    # When the digest key rotates twice, the token used in between
+    rotate()
+    assert scim.call("GET", SPC).status == 200  # found under AWSPREVIOUS, moved to current
+    assert keyed(digest_secret(), scim.token, DIGEST_PURPOSE) in _table_text()
+    rotate()
+    # Then it still works (an unused one would be retired by the second rotation)
+    assert scim.call("GET", SPC).status == 200

@@ -26,21 +26,13 @@ from roster.services.sign_in import recovery, sessions
 from roster_local import Runtime
 from support.agents import AGENT_PASSWORD, make_agent, stored_agent
 from support.api import sign_in
-from support.digests import digest_secret, keyed, public_forms
+from support.digests import digest_secret, keyed, public_forms, rotate
 from support.mail import emails_to, last_code, link_token
 
 NEW_PASSWORD = "Fresh-Recovered-Pass9"
 
 
 # ---------------------------------------------------------------------- helpers
-def rotate() -> None:
-    """Put a new digest key (the old one becomes ``AWSPREVIOUS``), as docs/operations.md
-    says, and let the functions' caches expire."""
-    boto3.client("secretsmanager").put_secret_value(
-        SecretId=os.environ["ROSTER_DIGEST_SECRET_ID"], SecretString=codes.opaque_token(48))
-    codes.forget_keys()
-
-
 @contextmanager
 def secrets_manager_calls() -> Iterator[list[str]]:
     """The version stages asked of Secrets Manager inside the block."""

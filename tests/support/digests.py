@@ -9,6 +9,7 @@ import hmac
 import os
 
 import boto3
+from roster import codes
 
 
 def digest_secret() -> str:
@@ -33,3 +34,11 @@ def public_forms(secret: str, purpose: str) -> set[str]:
         hashlib.sha256(secret.encode()).hexdigest(),
         hashlib.sha256((purpose + secret).encode()).hexdigest(),
     }
+
+
+def rotate() -> None:
+    """Put a new digest key (the old one becomes ``AWSPREVIOUS``), as docs/operations.md
+    says, and let the functions' caches expire."""
+    boto3.client("secretsmanager").put_secret_value(
+        SecretId=os.environ["ROSTER_DIGEST_SECRET_ID"], SecretString=codes.opaque_token(48))
+    codes.forget_keys()

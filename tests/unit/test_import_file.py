@@ -29,6 +29,18 @@ def test_rows_are_numbered_as_a_spreadsheet_shows_them() -> None:
     assert rows[0].cells is not None and rows[0].cells["title"] == "two\nlines"
 
 
+def test_the_delimiter_is_the_header_row_s_even_after_blank_lines() -> None:
+    read = read_csv(b"\n\naccount;email;firstName\njdoe;jane@example.com;Jane\n")
+    assert read.columns == ("account", "email", "firstName")
+    assert read.rows[0].number == 4
+
+
+def test_a_cell_longer_than_any_field_makes_its_row_an_error() -> None:
+    long = "x" * (import_file.MAX_CELL_LENGTH + 1)
+    rows = read_csv(f"account,email,firstName\na,a@example.com,{long}\n".encode()).rows
+    assert (rows[0].cells, rows[0].cell_count) == (None, 3)
+
+
 def test_a_row_with_another_number_of_cells_is_its_own_error() -> None:
     rows = read_csv(b"account,email,firstName\na,a@example.com\nb,b@example.com,B,extra\n").rows
     assert [(row.number, row.cells, row.cell_count) for row in rows] == [

@@ -11,9 +11,10 @@ spreadsheets differ harmlessly:
   an unknown one is ``422 unknown_column`` (naming each), a repeated or missing required
   one (``account``, ``email``, ``firstName``) ``422 invalid_csv``: the whole file is
   refused before anything is queued;
+- a row with more or fewer cells than the header, or a cell longer than any agent field
+  (``MAX_CELL_LENGTH``), is that row's own ``invalid_csv`` error;
 - rows are numbered as a spreadsheet shows them (the header is row 1; a quoted line
-  break does not start a new row); blank rows are skipped; a row with more or fewer
-  cells than the header is that row's own ``invalid_csv`` error;
+  break does not start a new row); blank rows are skipped;
 - a cell a spreadsheet would run as a formula was exported with a leading ``'``
   (v2 decisions): the import strips it, so an export re-imports as it was.
 """
@@ -30,6 +31,9 @@ from roster.errors import InvalidCsv, UnknownColumn
 
 MAX_IMPORT_BYTES = 4 * 1024 * 1024  # inline in the request (Lambda's 6 MB payload, base64)
 MAX_IMPORT_ROWS = 25_000
+# No agent field is longer (lists of 15 ids of 64 characters included): a longer cell is
+# its row's own ``invalid_csv``, and a queued row stays far below SQS's message size.
+MAX_CELL_LENGTH = 1_100
 
 COLUMNS = ("account", "email", "firstName", "lastName", "alias", "phone", "mobilePhone",
            "landlinePhone", "roles", "queues", "skills", "groupId", "language",
@@ -72,8 +76,8 @@ def read_csv(body: bytes) -> CsvFile:
     if "\x00" in text:
         raise InvalidCsv("The file holds NUL characters: it is not a text file",
                          errors=[{"field": "body", "message": "Not a text file"}])
-    first_line = text.split("\n", 1)[0]
-    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    header_line = next((line for line in text.splitlines() if line.strip()), "")
+    delimiter = ";" if header_line.count(";") > header_line.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     try:
         header = next(reader, None)
@@ -93,7 +97,7 @@ def read_csv(body: bytes) -> CsvFile:
             if len(rows) >= MAX_IMPORT_ROWS:
                 raise InvalidCsv(f"A file takes at most {MAX_IMPORT_ROWS:,} rows; split it",
                                  errors=[{"field": "body", "message": "Too many rows"}])
-            if len(cells) != len(columns):
+            if len(cells) != len(columns) or any(len(c) > MAX_CELL_LENGTH for c in cells):
                 rows.append(CsvRow(number, None, len(cells)))
             else:
                 rows.append(CsvRow(number, dict(zip(columns, cells, strict=True))))

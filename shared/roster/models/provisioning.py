@@ -6,9 +6,10 @@ the table keeps only its keyed digest (``roster.codes``), and no answer carries 
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Annotated
 
-from pydantic import AwareDatetime, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, ConfigDict, Field
 
 from roster import clock
 from roster.allowlist import Cidr
@@ -19,12 +20,23 @@ TOKEN_BYTES = 32
 MAX_ALLOWED_CIDRS = 50
 
 
+def _in_utc(value: datetime) -> datetime:
+    """The time in UTC (``9999-12-31T23:59:59-23:59`` has none: refused, not a 500)."""
+    try:
+        return value.astimezone(UTC)
+    except OverflowError as error:
+        raise ValueError("is out of range") from error
+
+
+UtcTime = Annotated[AwareDatetime, AfterValidator(_in_utc)]
+
+
 class CreateProvisioningTokenRequest(Model):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, max_length=100,
                       description="What the token is for (e.g. 'Entra ID production')")
-    expiresAt: AwareDatetime | None = Field(
+    expiresAt: UtcTime | None = Field(
         default=None, description="When the token stops working (ISO 8601 with a zone, "
                                   "in the future); none: until revoked")
     allowedCidrs: list[Cidr] = Field(

@@ -73,9 +73,6 @@ class ImportStore(Protocol):
         """Sum the counters onto the job (never backwards); once every row is done the
         job becomes ``done``, with ``finished(job)`` recorded once."""
 
-    def fail_job(self, import_id: str, audit: AuditEvent) -> None:
-        """The job could not be queued: ``failed``, its rows never run."""
-
     def taken_identities(self, accounts: Sequence[str], emails: Sequence[str],
                          numeric_ids: Sequence[int]) -> Identities:
         """Which of these accounts, emails and numeric ids agents already hold."""
@@ -83,7 +80,10 @@ class ImportStore(Protocol):
 
 class ImportQueue(Protocol):
     def send(self, batches: Sequence[ImportBatch]) -> None:
-        """Queue every batch (all or an exception: the caller fails the job)."""
+        """Queue every batch, or raise (some may be queued: their job is not written)."""
+
+    def retry_later(self, receipt: str, seconds: int) -> None:
+        """The batch received with ``receipt`` comes again in ``seconds``."""
 
 
 import_store = Port[ImportStore]("imports")

@@ -36,6 +36,10 @@ class ProvisioningTokenStore(Protocol):
         """The token stored under one of ``digests`` (the current key's and, after a
         rotation, the previous key's), in one read."""
 
+    def rekey_provisioning_token(self, record: ProvisioningTokenRecord, digest: str) -> None:
+        """Move the token from ``record.digest`` to ``digest`` (the current key's), with
+        its pointer, in one transaction; nothing when it moved or went meanwhile."""
+
     def mark_provisioning_token_used(self, digest: str, *, at: str, unless_since: str) -> None:
         """Set ``lastUsedAt`` to ``at`` unless it is already ``unless_since`` or later
         (a conditional write: concurrent requests do not all write), nor when the token

@@ -113,13 +113,6 @@ class ImportStore(StoreBase):
         except ConditionFailed:
             return
 
-    def fail_job(self, import_id: str, audit: AuditEvent) -> None:
-        self.table.transact([
-            update(keys.import_job(import_id), "SET #status = :failed, finishedAt = :at",
-                   condition="attribute_exists(pk)", names={"#status": "status"},
-                   values={":failed": "failed", ":at": clock.iso(clock.now())}),
-            *self.side_effects([audit])])
-
     # ------------------------------------------------------------------ rows
     def row_ops(self, mark: RowMark, errors: Sequence[RowError] = ()) -> list[TxOp]:
         """A row's marker (``RowAlreadyDone`` if there), its errors and its counter."""

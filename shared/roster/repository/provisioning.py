@@ -13,12 +13,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from contextlib import suppress
 
-from roster.errors import NotFound
+from roster.errors import ConcurrentChange, NotFound
 from roster.models.audit import AuditEvent
 from roster.models.provisioning import ProvisioningTokenRecord
 from roster.repository import keys
 from roster.repository.base import StoreBase
-from roster.repository.table import ConditionFailed, Item, delete, put_new
+from roster.repository.table import ConditionFailed, Item, delete, put_new, update
 
 _RECORD_FIELDS = tuple(ProvisioningTokenRecord.model_fields)
 
@@ -29,15 +29,32 @@ def _record(item: Item) -> ProvisioningTokenRecord:
 
 
 class ProvisioningTokenStore(StoreBase):
+    @staticmethod
+    def _token_item(record: ProvisioningTokenRecord) -> Item:
+        return {**keys.provisioning_token(record.digest), "type": "provisioning_token",
+                "gsi1pk": keys.PROVISIONING_TOKEN_LIST_PARTITION,
+                "gsi1sk": f"{record.createdAt}#{record.id}",
+                **record.model_dump(mode="json", exclude_none=True)}
+
     def create_provisioning_token(self, record: ProvisioningTokenRecord,
                                   audit: AuditEvent) -> None:
-        item: Item = {**keys.provisioning_token(record.digest), "type": "provisioning_token",
-                      "gsi1pk": keys.PROVISIONING_TOKEN_LIST_PARTITION,
-                      "gsi1sk": f"{record.createdAt}#{record.id}",
-                      **record.model_dump(mode="json", exclude_none=True)}
         pointer: Item = {**keys.provisioning_token_pointer(record.id),
                          "type": "provisioning_token_pointer", "digest": record.digest}
-        self.table.transact([put_new(item), put_new(pointer), *self.side_effects([audit])])
+        self.table.transact([put_new(self._token_item(record)), put_new(pointer),
+                             *self.side_effects([audit])])
+
+    def rekey_provisioning_token(self, record: ProvisioningTokenRecord, digest: str) -> None:
+        moved = record.model_copy(update={"digest": digest})
+        # A condition failing (ConcurrentChange): another request moved it, or it was
+        # revoked meanwhile.
+        with suppress(ConcurrentChange):
+            self.table.transact([
+                delete(keys.provisioning_token(record.digest),
+                       condition="attribute_exists(pk)"),
+                update(keys.provisioning_token_pointer(record.id), "SET digest = :new",
+                       condition="digest = :old",
+                       values={":new": digest, ":old": record.digest}),
+                put_new(self._token_item(moved))])
 
     def provisioning_token_page(self, *, limit: int, after: str | None,
                                 ) -> tuple[list[ProvisioningTokenRecord], str | None]:

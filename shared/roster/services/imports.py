@@ -21,7 +21,7 @@ import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
@@ -42,6 +42,7 @@ from roster.models.agent import fold_account, fold_email, reference_values
 from roster.models.agents_api import CreateAgentRequest
 from roster.models.audit import AuditEvent
 from roster.models.import_file import (
+    MAX_CELL_LENGTH,
     MAX_IMPORT_BYTES,
     CsvRow,
     ImportPasswordMode,
@@ -64,10 +65,15 @@ from roster.permissions import AGENTS_WRITE
 from roster.ports.agents import CatalogData, CatalogRef, agent_store
 from roster.ports.imports import COUNTER_SHARDS, Identities, RowMark, import_queue, import_store
 
+T = TypeVar("T")
 ROWS_PER_BATCH = 25  # one queue message; a worker takes a few messages at a time
-MAX_BATCH_BYTES = 200_000  # under SQS's 256 KiB per message
+# A message's rows (a row is at most 18 cells of MAX_CELL_LENGTH): ten messages fit one
+# SendMessageBatch (256 KiB for the whole call).
+MAX_BATCH_BYTES = 24_000
 CSV_TYPES = frozenset({"text/csv", "application/csv"})
-ROW_RETRIES = 4  # a row that meets a concurrent write (a shared counter, a catalogue item)
+ROW_RETRIES = 6  # a row that meets a concurrent write (a shared counter, a catalogue item)
+RETRY_BUSY_SECONDS = 30  # a batch whose row stayed busy comes back after this
+RETRY_EARLY_SECONDS = 5  # a batch that came before its job was written, likewise
 LIST_SCOPE = "IMPORTS"
 # The field an error without one is about, by code.
 _FIELD_OF_CODE = {"account_taken": "account", "email_taken": "email",
@@ -117,26 +123,27 @@ def _require_csv(content_type: str | None) -> None:
 
 def _start(actor: Actor, body: bytes, *, dry_run: bool, send_welcome: bool,
            password_mode: ImportPasswordMode) -> ImportJob:
-    rows = read_csv(body).rows
+    read = read_csv(body)
+    rows = read.rows
     duplicates = in_file_duplicates(rows)
     job = ImportJob(id=str(uuid.uuid4()), status="queued", dryRun=dry_run,
                     sendWelcome=send_welcome, passwordMode=password_mode, total=len(rows),
                     processed=0, created=0, failed=0, createdAt=clock.iso(clock.now()),
                     finishedAt=None, createdBy=actor.id, errors=[])
     summary = ImportSummary.model_validate(job.model_dump(exclude={"errors"}))
-    store = import_store()
-    store.create_job(summary, _event(actor.id, "import.started", summary))
     queued = [QueuedRow(row=row.number, cells=row.cells,
-                        errors=duplicates.get(row.number) or _shape_errors(row))
+                        errors=duplicates.get(row.number) or _shape_errors(row,
+                                                                           len(read.columns)))
               for row in rows]
+    # The rows first, then the job: a worker does nothing for a job not written yet (the
+    # batch comes back shortly), so a POST that fails half-way creates nobody.
     try:
         import_queue().send(batches(job.id, queued))
     except Exception as error:
         logger.exception("import rows could not be queued", extra={"import_id": job.id})
-        store.fail_job(job.id, _event(actor.id, "import.failed", summary))
-        raise ServiceUnavailable("The import queue did not take the rows; the import "
-                                 "failed and nothing was created. Try again.",
-                                 retryAfter=30) from error
+        raise ServiceUnavailable("The import queue did not take the rows; nothing was "
+                                 "created. Try again.", retryAfter=30) from error
+    import_store().create_job(summary, _event(actor.id, "import.started", summary))
     return job
 
 
@@ -148,19 +155,25 @@ def _event(actor_id: str, action: str, job: ImportSummary) -> AuditEvent:
                                "passwordMode": job.passwordMode})
 
 
-def _shape_errors(row: CsvRow) -> list[RowError]:
+def _shape_errors(row: CsvRow, columns: int) -> list[RowError]:
     if row.cells is not None:
         return []
-    return [RowError(row=row.number, field=None, code="invalid_csv",
-                     message=f"The row has {row.cell_count} cells; the header has a "
-                             "different number")]
+    message = (f"The row has {row.cell_count} cells; the header has {columns}"
+               if row.cell_count != columns else
+               f"A cell is longer than {MAX_CELL_LENGTH} characters (no agent field is)")
+    return [RowError(row=row.number, field=None, code="invalid_csv", message=message)]
+
+
+def _folded_numeric_id(value: str) -> str:
+    """A numeric id as uniqueness compares it (``007`` is ``7``)."""
+    return str(int(value)) if value.isascii() and value.isdigit() else value
 
 
 def in_file_duplicates(rows: Iterable[CsvRow]) -> dict[int, list[RowError]]:
     """Rows whose account, email or numeric id an earlier row has (as uniqueness folds
     them): each gets ``duplicate_in_file`` naming the first row."""
     folds: dict[str, Callable[[str], str]] = {
-        "account": fold_account, "email": fold_email, "numericId": lambda value: value}
+        "account": fold_account, "email": fold_email, "numericId": _folded_numeric_id}
     first: dict[tuple[str, str], int] = {}
     found: dict[int, list[RowError]] = {}
     for row in rows:
@@ -177,12 +190,13 @@ def in_file_duplicates(rows: Iterable[CsvRow]) -> dict[int, list[RowError]]:
 
 
 def batches(import_id: str, rows: Sequence[QueuedRow]) -> list[ImportBatch]:
-    """Rows in file order, ``ROWS_PER_BATCH`` to a message (fewer when they are large)."""
+    """Rows in file order, ``ROWS_PER_BATCH`` to a message (fewer when they are large:
+    ``MAX_BATCH_BYTES`` of UTF-8)."""
     out: list[ImportBatch] = []
     current: list[QueuedRow] = []
     size = 0
     for row in rows:
-        row_size = len(row.model_dump_json())
+        row_size = len(row.model_dump_json().encode())
         if current and (len(current) == ROWS_PER_BATCH or size + row_size > MAX_BATCH_BYTES):
             out.append(ImportBatch(importId=import_id, batch=len(out), rows=current))
             current, size = [], 0
@@ -237,9 +251,27 @@ class WelcomePacer:
         self._next_at = now + 1 / self.per_second
 
 
-class RowNotDone(Exception):
-    """A row met only passing failures (DynamoDB busy, concurrent writes) through its
-    retries: the batch goes back on the queue and the row is tried again later."""
+class RetryLater(Exception):
+    """The batch goes back on the queue and comes again in ``seconds`` (not after the
+    queue's whole visibility timeout)."""
+
+    seconds = RETRY_BUSY_SECONDS
+
+
+class RowNotDone(RetryLater):
+    """A row (or the batch's reads) met only passing failures (DynamoDB busy, concurrent
+    writes) through its retries: tried again later."""
+
+
+class JobNotReady(RetryLater):
+    """The batch came before its job was written (the POST is still queuing rows)."""
+
+    seconds = RETRY_EARLY_SECONDS
+
+
+def retry_later(receipt: str, error: RetryLater) -> None:
+    """Bring a batch back sooner than the queue's visibility timeout would."""
+    import_queue().retry_later(receipt, error.seconds)
 
 
 @dataclass(frozen=True)
@@ -258,18 +290,23 @@ def process_batch(batch: ImportBatch, *, final: bool, pacer: WelcomePacer,
     Otherwise the first such row raises ``RowNotDone`` and the batch is retried.
     """
     store = import_store()
-    job = store.load_job(batch.importId)
-    if job is None or job.status in ("failed", "done"):
-        logger.info("import batch skipped", extra={"import_id": batch.importId,
-                                                    "status": job.status if job else None})
+    job = _attempts(partial(store.load_job, batch.importId), sleep)
+    if job is None:
+        if not final:
+            raise JobNotReady(batch.importId)
+        logger.warning("import batch dropped: its job was never written (the POST failed)",
+                       extra={"import_id": batch.importId, "batch": batch.batch})
+        return
+    if job.status in ("failed", "done"):
+        logger.info("import batch skipped", extra={"import_id": job.id, "status": job.status})
         return
     if job.status == "queued":
-        store.mark_running(job.id)
+        _attempts(partial(store.mark_running, job.id), sleep)
     shard = batch.batch % COUNTER_SHARDS
-    actor = _importer(job.createdBy)
+    actor = _attempts(partial(_importer, job.createdBy), sleep)
     rows = [_parse(queued, job) for queued in batch.rows]
-    catalog = _catalog(rows)
-    taken = _taken(rows) if job.dryRun else None
+    catalog = _attempts(partial(_catalog, rows), sleep)
+    taken = _attempts(partial(_taken, rows), sleep) if job.dryRun else None
     for row in rows:
         mark = RowMark(job.id, row.queued.row, shard, "created")
         try:
@@ -277,11 +314,12 @@ def process_batch(batch: ImportBatch, *, final: bool, pacer: WelcomePacer,
         except RowNotDone:
             if not final:
                 raise
-            _record(replace(mark, outcome="failed"), [RowError(
+            _attempts(partial(_record, replace(mark, outcome="failed"), [RowError(
                 row=mark.row, field=None, code="service_unavailable",
                 message="The row could not be written (the service stayed busy); "
-                        "import it again")])
-    store.settle(job, lambda done: _event(job.createdBy, "import.finished", done))
+                        "import it again")]), sleep)
+    _attempts(partial(store.settle, job,
+                      lambda done: _event(job.createdBy, "import.finished", done)), sleep)
 
 
 def _importer(agent_id: str) -> Actor | None:
@@ -324,12 +362,12 @@ def _taken(rows: Sequence[_Row]) -> Identities:
         [r.numericId for r in requests if r.numericId is not None])
 
 
-def _attempts(action: Callable[[], None], sleep: Callable[[float], None]) -> None:
-    """``action``, again after a short random wait when a write met a concurrent one."""
+def _attempts(action: Callable[[], T], sleep: Callable[[float], None]) -> T:
+    """``action()``, again after a growing random wait (at most ~3 s in all) when it met a
+    concurrent write or a busy table; then ``RowNotDone``."""
     for attempt in range(ROW_RETRIES):
         try:
-            action()
-            return
+            return action()
         except (ConcurrentChange, ServiceUnavailable):
             if attempt == ROW_RETRIES - 1:
                 break

@@ -6,7 +6,8 @@ rotation, the previous one's), its digest compared in constant time; a revoked
 (deleted) or expired token is ``401``; a source address outside its ``allowedCidrs``
 a Deny (``403``). The caller it grants is ``provisioning:<tokenId>`` with
 ``PROVISIONING_PERMISSIONS``, so services audit its acts with that ``actorId``.
-``lastUsedAt`` is written at most once a minute per token, not per request.
+``lastUsedAt`` is written at most once a minute per token, not per request. A token
+found under the previous digest key is moved to the current one.
 """
 
 from __future__ import annotations
@@ -35,12 +36,17 @@ def decide(authorization: str | None, method: str, resource: str,
     if not token.startswith(TOKEN_PREFIX) or len(token) > MAX_TOKEN_LENGTH:
         raise Unauthorized()
     store = provisioning_tokens()
-    record = store.find_provisioning_token(codes.lookup_digests(token,
-                                                                purpose=DIGEST_PURPOSE))
+    digests = codes.lookup_digests(token, purpose=DIGEST_PURPOSE)
+    record = store.find_provisioning_token(digests)
     now = clock.now()
     if (record is None or not codes.matches(record.digest, token, purpose=DIGEST_PURPOSE)
             or record.expired(now)):
         raise Unauthorized()
+    if record.digest != digests[0]:
+        # Found under the previous digest key: moved to the current one, so a token in
+        # use outlives any number of key rotations (docs/operations.md).
+        store.rekey_provisioning_token(record, digests[0])
+        record = record.model_copy(update={"digest": digests[0]})
     caller = actor_id(record.id)
     if not ip_allowed(source_ip, record.allowedCidrs):
         return Decision(False, caller, record.id, (), frozenset(), IpNotAllowed(

@@ -99,12 +99,6 @@ class MemoryImportStore:
                 self.world.imports[job.id] = settled
             return self.world.imports[job.id]
 
-    def fail_job(self, import_id: str, audit: AuditEvent) -> None:
-        with self.world.lock:
-            job = self.world.imports[import_id]
-            self.world.imports[import_id] = job.model_copy(update={"status": "failed"})
-            self.world.record([audit])
-
     def taken_identities(self, accounts: Sequence[str], emails: Sequence[str],
                          numeric_ids: Sequence[int]) -> Identities:
         return Identities(
@@ -117,12 +111,17 @@ class MemoryImportStore:
 
 @dataclass
 class MemoryImportQueue:
-    """The batches sent, in order; ``refuse`` makes the next ``send`` fail."""
+    """The batches sent, in order (``refuse``: ``send`` fails), and the batches asked to
+    come back sooner."""
 
     sent: list[ImportBatch] = field(default_factory=list)
     refuse: bool = False
+    delayed: list[tuple[str, int]] = field(default_factory=list)  # (receipt, seconds)
 
     def send(self, batches: Sequence[ImportBatch]) -> None:
         if self.refuse:
             raise ConnectionError("the queue is unavailable")
         self.sent.extend(batches)
+
+    def retry_later(self, receipt: str, seconds: int) -> None:
+        self.delayed.append((receipt, seconds))

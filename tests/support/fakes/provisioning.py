@@ -47,6 +47,14 @@ class MemoryProvisioningTokenStore:
         return next((self.world.provisioning_tokens[digest] for digest in digests
                      if digest in self.world.provisioning_tokens), None)
 
+    def rekey_provisioning_token(self, record: ProvisioningTokenRecord, digest: str) -> None:
+        with self.world.lock:
+            if self.world.provisioning_tokens.get(record.digest) is None \
+                    or digest in self.world.provisioning_tokens:
+                return
+            stored = self.world.provisioning_tokens.pop(record.digest)
+            self.world.provisioning_tokens[digest] = stored.model_copy(update={"digest": digest})
+
     def mark_provisioning_token_used(self, digest: str, *, at: str, unless_since: str) -> None:
         with self.world.lock:
             record = self.world.provisioning_tokens.get(digest)

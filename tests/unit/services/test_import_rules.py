@@ -10,7 +10,7 @@ import pytest
 from agent_builders import create
 from roster.authorization import Actor
 from roster.errors import ConcurrentChange, RosterError, ServiceUnavailable
-from roster.models.import_file import read_csv
+from roster.models.import_file import MAX_CELL_LENGTH, read_csv
 from roster.models.imports import ImportBatch
 from roster.permissions import ALL_PERMISSIONS
 from roster.ports.agents import AgentFilter, agent_store
@@ -58,15 +58,24 @@ def test_rows_are_queued_in_batches_in_file_order(fakes: Fakes, importer: Actor)
     assert [row.row for batch in fakes.queue.sent for row in batch.rows] == list(range(2, 62))
 
 
-def test_large_rows_make_smaller_batches_under_the_message_limit(fakes: Fakes,
-                                                                 importer: Actor) -> None:
+def test_large_rows_make_smaller_batches_and_calls_under_sqs_limits(fakes: Fakes,
+                                                                     importer: Actor) -> None:
+    from roster.adapters.import_queue import SEND_BATCH, SEND_BYTES, _calls
+
+    # Rows of 18 cells at the longest a cell may be, in three-byte characters
     text = "account,email,firstName,title\n" + "".join(
-        f"big{n},big{n}@example.com,Big,{'t' * 99}\n" for n in range(10))
-    queued = [imports.QueuedRow(row=row.number, cells={**row.cells, "title": "x" * 60_000})
-              for row in read_csv(text.encode()).rows if row.cells]
+        f"big{n},big{n}@example.com,Big,x\n" for n in range(60))
+    queued = [imports.QueuedRow(row=row.number, cells={
+        **(row.cells or {}), **{f"c{i}": "語" * MAX_CELL_LENGTH for i in range(15)}})
+        for row in read_csv(text.encode()).rows]
     made = imports.batches("job", queued)
-    assert all(len(batch.model_dump_json()) < 256 * 1024 for batch in made)
-    assert sum(len(batch.rows) for batch in made) == 10 and len(made) > 1
+    bodies = [batch.model_dump_json() for batch in made]
+    assert all(len(body.encode()) < 256 * 1024 for body in bodies)
+    assert [row.row for batch in made for row in batch.rows] == list(range(2, 62))
+    calls = _calls(bodies)
+    assert all(len(call) <= SEND_BATCH and sum(len(b.encode()) for b in call) <= SEND_BYTES
+               for call in calls)
+    assert sum(len(call) for call in calls) == len(bodies)
 
 
 def test_a_crash_mid_batch_loses_no_row_and_doubles_none(
@@ -183,18 +192,30 @@ def test_a_dry_run_writes_no_agent_and_no_message(fakes: Fakes, importer: Actor)
     assert fakes.world.outbox == []
 
 
-def test_a_queue_that_refuses_fails_the_job_and_answers_503(fakes: Fakes,
-                                                             importer: Actor) -> None:
+def test_a_queue_that_refuses_answers_503_and_writes_no_job(fakes: Fakes,
+                                                              importer: Actor) -> None:
     fakes.queue.refuse = True
     with pytest.raises(ServiceUnavailable):
         start(importer, rows(2))
-    [job] = fakes.world.imports.values()
-    assert job.status == "failed"
-    assert fakes.world.actions()[-2:] == ["import.started", "import.failed"]
-    # And a batch that got out before the failure creates nobody
-    imports.process_batch(ImportBatch(importId=job.id, batch=0, rows=[]), final=False,
-                          pacer=NO_WAIT)
-    assert imports.get_import(job.id).status == "failed"
+    assert fakes.world.imports == {}
+    assert "import.started" not in fakes.world.actions()
+
+
+def test_a_batch_that_comes_before_its_job_comes_back_then_is_dropped(
+        fakes: Fakes, importer: Actor) -> None:
+    # Given a batch whose job was never written (its POST failed after queuing it)
+    batch = ImportBatch(importId="never-written", batch=0, rows=[
+        imports.QueuedRow(row=2, cells={"account": "x", "email": "x@example.com",
+                                        "firstName": "X"})])
+    # Then it comes back soon while it may still be written, and is dropped at the end
+    with pytest.raises(imports.JobNotReady) as early:
+        imports.process_batch(batch, final=False, pacer=NO_WAIT)
+    assert early.value.seconds == imports.RETRY_EARLY_SECONDS
+    imports.process_batch(batch, final=True, pacer=NO_WAIT)
+    assert created_accounts() == ["importer"]
+    # And the worker asks the queue for that sooner return
+    imports.retry_later("receipt-1", early.value)
+    assert fakes.queue.delayed == [("receipt-1", imports.RETRY_EARLY_SECONDS)]
 
 
 def test_welcome_mails_are_spaced_at_the_configured_rate(fakes: Fakes,
@@ -233,6 +254,8 @@ def test_rows_without_a_welcome_are_not_paced(fakes: Fakes, importer: Actor) -> 
      {3: {("numericId", "duplicate_in_file")}, 4: {("numericId", "duplicate_in_file")}}),
     ("account,email,firstName\n'=a,a@x.io,A\n=a,b@x.io,B\n", {3: {("account",
                                                                   "duplicate_in_file")}}),
+    ("account,email,firstName,numericId\na,a@x.io,A,7\nb,b@x.io,B,007\n",
+     {3: {("numericId", "duplicate_in_file")}}),
 ])
 def test_duplicates_in_the_file_are_folded_as_uniqueness_folds(
         text: str, expected: dict[int, set[tuple[str, str]]]) -> None:

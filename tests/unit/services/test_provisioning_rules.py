@@ -115,14 +115,31 @@ def test_a_route_outside_scim_is_denied_to_a_token(fakes: Fakes, admin: Actor) -
     assert not decide(created.token, method="DELETE", path=SPC).allow  # undeclared
 
 
-def test_a_token_made_before_a_key_rotation_still_works(fakes: Fakes, admin: Actor,
-                                                         digest_keys: dict[str, bytes]) -> None:
+def test_a_token_in_use_outlives_key_rotations(fakes: Fakes, admin: Actor,
+                                               digest_keys: dict[str, bytes]) -> None:
     created = make(admin)
-    digest_keys[codes.PREVIOUS] = digest_keys[codes.CURRENT]
-    digest_keys[codes.CURRENT] = b"rotated-digest-key"
-    codes.forget_keys()
+
+    def rotate(new_key: bytes) -> None:
+        digest_keys[codes.PREVIOUS] = digest_keys[codes.CURRENT]
+        digest_keys[codes.CURRENT] = new_key
+        codes.forget_keys()
+
+    rotate(b"second-digest-key")
+    # Found under the previous key in the one read (both digests), then moved to the
+    # current key's digest
     assert decide(created.token).allow
-    assert fakes.world.provisioning_token_reads == 1  # both digests in the one read
+    assert fakes.world.provisioning_token_reads == 1
+    current = codes.digest(created.token, purpose=provisioning.DIGEST_PURPOSE)
+    assert list(fakes.world.provisioning_tokens) == [current]
+    # So a second rotation does not retire it
+    rotate(b"third-digest-key")
+    assert decide(created.token).allow
+    # An unused token is not moved: two rotations retire it (docs/operations.md)
+    unused = make(admin)
+    rotate(b"fourth-digest-key")
+    rotate(b"fifth-digest-key")
+    with pytest.raises(Unauthorized):
+        decide(unused.token)
 
 
 def test_last_used_is_written_once_a_minute_not_per_request(
