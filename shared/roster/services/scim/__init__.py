@@ -37,6 +37,9 @@ from roster import errors
 from roster.errors import RosterError
 from roster.models.scim import POLICY
 
+# The longest value an index key takes (as GET /agents?q=, account= and email=): a longer
+# one matches no agent, and is never sent to the table (its key would be too long).
+MAX_KEY_VALUE = 254
 Parsed = TypeVar("Parsed", bound=ScimModel)
 Params = ParamSpec("Params")
 Result = TypeVar("Result")

@@ -40,14 +40,12 @@ from scim2_models.path import (
 from roster.models.agent import AgentRecord
 from roster.models.scim import ScimGroup, ScimUser
 from roster.ports.agents import AgentFilter, agent_store
-from roster.services.scim import parse, render, translated
+from roster.services.scim import MAX_KEY_VALUE, parse, render, translated
+from roster.services.scim.users import user_of
 
 DEFAULT_COUNT = 100
 MAX_COUNT = 100  # ServiceProviderConfig's filter.maxResults
 MAX_EXAMINED = 1000  # agents a filter without an index may examine per request
-# The longest value an index key takes (as GET /agents?q=, account= and email=): a longer
-# one matches no agent, and is never sent to the table (its key would be too long).
-MAX_KEY_VALUE = 254
 NOBODY = AgentFilter(account="")  # matches no agent (no account is empty)
 READ_PAGE = 100
 
@@ -180,8 +178,6 @@ def visible_agents(wanted: AgentFilter, *, hidden: bool = False) -> Iterator[Age
 @translated
 def list_users(search: Search, base: str) -> dict[str, Any]:
     """A ``ListResponse`` of the Users ``search`` asks for (see the module's notes)."""
-    from roster.services.scim.users import user_of
-
     root = search.request.filter.ast if search.request.filter else None
     source, indexed = user_source(root)
     bounded = root is not None and not indexed

@@ -39,6 +39,7 @@ from roster.models.passwords import AdminPasswordRequest
 from roster.models.scim import POLICY, RosterUser, ScimUser, UserName
 from roster.services import agents, assignments
 from roster.services.scim import (
+    MAX_KEY_VALUE,
     Answer,
     if_match_version,
     parse,
@@ -47,7 +48,6 @@ from roster.services.scim import (
     weak_etag,
 )
 from roster.services.scim.deactivations import count_deactivation
-from roster.services.scim.listing import MAX_KEY_VALUE
 
 # Roster's field names as SCIM names them, for error messages.
 SCIM_NAMES = {
