@@ -61,8 +61,8 @@ class SampleRole(Role):
 
 
 class SampleRoster(RosterUser):
-    group_id: str | None = Field(None, examples=["oslo"])
-    queues: list[str] | None = Field(None, examples=["sales"])
+    group_id: str | None = Field(None, examples=["scim-tester-group"])
+    queues: list[str] | None = Field(None, examples=["scim-tester-queue"])
     # unique across agents: not something random picks keep apart
     numeric_id: Annotated[int | None, Mutability.read_only] = None
 
@@ -100,8 +100,8 @@ DOCUMENTED = {
 
 def test_scim2_tester_checks(local_server: LocalServer) -> None:
     owner = admin_token(local_server)
-    for path, body in (("/queues", {"id": "sales", "name": "Sales"}),
-                       ("/groups", {"id": "oslo", "name": "Oslo"})):
+    for path, body in (("/queues", {"id": "scim-tester-queue", "name": "SCIM tester"}),
+                       ("/groups", {"id": "scim-tester-group", "name": "SCIM tester"})):
         created = call(local_server, "POST", path, owner, json=body)
         assert created.status_code in (201, 409), created.text
     made = call(local_server, "POST", "/provisioning-tokens", owner,
