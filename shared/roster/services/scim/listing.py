@@ -39,12 +39,12 @@ from scim2_models.path import (
 
 from roster.models.agent import AgentRecord
 from roster.models.scim import ScimGroup, ScimUser
+from roster.models.scim_discovery import MAX_RESULTS
 from roster.ports.agents import AgentFilter, agent_store
 from roster.services.scim import MAX_KEY_VALUE, parse, render, translated
 from roster.services.scim.users import user_of
 
-DEFAULT_COUNT = 100
-MAX_COUNT = 100  # ServiceProviderConfig's filter.maxResults
+DEFAULT_COUNT = MAX_COUNT = MAX_RESULTS  # ServiceProviderConfig's filter.maxResults
 MAX_EXAMINED = 1000  # agents a filter without an index may examine per request
 NOBODY = AgentFilter(account="")  # matches no agent (no account is empty)
 READ_PAGE = 100
