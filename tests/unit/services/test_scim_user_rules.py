@@ -293,6 +293,12 @@ def test_a_filter_without_an_index_examines_at_most_a_thousand(fakes: Fakes,
     with pytest.raises(ValidationFailed) as refused:
         search(filter='displayName co "nobody"')
     assert scim_type(refused) == "tooMany"
+    # Unfiltered paging has its own, larger bound
+    monkeypatch.setattr(listing, "MAX_PAGED", 3)
+    assert len(search(startIndex="3", count="1")["Resources"]) == 1
+    with pytest.raises(ValidationFailed) as deep:
+        search(startIndex="4", count="1")
+    assert scim_type(deep) == "tooMany"
 
 
 def test_deprovisioned_users_are_hidden(fakes: Fakes, admin: Actor) -> None:

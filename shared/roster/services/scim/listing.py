@@ -10,7 +10,9 @@ agents are read from, and the library's own ``match`` decides on each User read:
 - otherwise an ``sw`` on ``userName`` or ``emails.value`` reads the word index
   (``GET /agents?q=``'s), and ``active eq`` the activity index;
 - any other filter reads agents in account order and gives up with ``400 tooMany``
-  once ``MAX_EXAMINED`` agents were examined without finishing the page: never a Scan.
+  once ``MAX_EXAMINED`` agents were examined without finishing the page: never a Scan;
+- no listing reads more than ``MAX_PAGED`` agents to reach ``startIndex`` (``tooMany``:
+  an answer, never a timeout).
 
 ``startIndex`` is 1-based over the matches in account order: reaching it reads every
 match before it, so a page costs ``startIndex + count`` agents read (docs/scim.md).
@@ -46,6 +48,7 @@ from roster.services.scim.users import user_of
 
 DEFAULT_COUNT = MAX_COUNT = MAX_RESULTS  # ServiceProviderConfig's filter.maxResults
 MAX_EXAMINED = 1000  # agents a filter without an index may examine per request
+MAX_PAGED = 10_000  # agents any listing reads to reach startIndex (a request's time)
 NOBODY = AgentFilter(account="")  # matches no agent (no account is empty)
 READ_PAGE = 100
 
@@ -181,15 +184,21 @@ def list_users(search: Search, base: str) -> dict[str, Any]:
     root = search.request.filter.ast if search.request.filter else None
     source, indexed = user_source(root)
     bounded = root is not None and not indexed
+    limit = MAX_EXAMINED if bounded else MAX_PAGED
     skip, count = search.start - 1, search.count
     page: list[ScimUser] = []
     matched = examined = 0
     for record in visible_agents(source):
         examined += 1
-        if bounded and examined > MAX_EXAMINED:
-            raise TooManyException(
-                detail=f"This filter examines more than {MAX_EXAMINED} users; narrow it with "
-                       "an eq on userName, externalId or emails.value, or sw on userName")
+        if examined > limit:
+            if len(page) == count:  # full: more may follow, and the client pages on
+                matched += 1
+                break
+            raise TooManyException(detail=(
+                f"This filter examines more than {MAX_EXAMINED} users; narrow it with an eq "
+                "on userName, externalId or emails.value, or sw on userName" if bounded else
+                f"startIndex paging reads every user before it, at most {MAX_PAGED} a "
+                "request; narrow the listing with a filter"))
         user = user_of(record, base)
         if search.request.filter is not None and not search.request.filter.match(user):
             continue
