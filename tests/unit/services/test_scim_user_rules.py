@@ -102,6 +102,7 @@ def test_entra_filters_by_external_id_and_work_email(fakes: Fakes) -> None:
         found = search(filter=text)
         assert [user["id"] for user in found["Resources"]] == [jane], text
     assert search(filter='externalId eq "JDOE-OBJECT-ID"')["totalResults"] == 0  # caseExact
+    assert [u["userName"] for u in search(filter=f'id eq "{jane}"')["Resources"]] == ["jdoe"]
     # Values too long for an index key match nobody, without reaching the table
     for attribute in ("userName", "externalId"):  # (a long emails.value is no address: 400)
         assert search(filter=f'{attribute} eq "{"ø" * 300}"')["totalResults"] == 0

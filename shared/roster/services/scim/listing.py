@@ -4,9 +4,10 @@ The filter is parsed and checked against the published User schema by ``scim2-mo
 (``SearchRequest``/``ScimFilter``: no parser of our own); its tree then picks where the
 agents are read from, and the library's own ``match`` decides on each User read:
 
-- an ``eq`` on ``userName``, ``externalId`` or ``emails.value`` (also
-  ``emails[type eq "work"].value``) anywhere in a top-level ``and`` reads one uniqueness
-  guard and at most one profile: two round trips, whatever the table's size;
+- an ``eq`` on ``id`` anywhere in a top-level ``and`` reads that profile; one on
+  ``userName``, ``externalId`` or ``emails.value`` (also ``emails[type eq "work"].value``)
+  reads one uniqueness guard and at most one profile: two round trips, whatever the
+  table's size;
 - otherwise an ``sw`` on ``userName`` or ``emails.value`` reads the word index
   (``GET /agents?q=``'s), and ``active eq`` the activity index;
 - any other filter reads agents in account order and gives up with ``400 tooMany``
@@ -130,6 +131,15 @@ def _email_eq(term: FilterNode) -> str | None:
     return None
 
 
+def _id_eq(root: FilterNode | None) -> str | None:
+    """The id of an ``id eq "..."`` term of a top-level ``and``."""
+    for term in _terms(root):
+        if isinstance(term, Comparison) and term.op == CompareOperator.eq \
+                and _named(term.attr_path, "id") and isinstance(term.value, str):
+            return term.value
+    return None
+
+
 def user_source(root: FilterNode | None) -> tuple[AgentFilter, bool]:
     """Where the agents a User filter may match are read from, and whether that source
     is bounded by an index (else ``MAX_EXAMINED`` applies)."""
@@ -162,6 +172,13 @@ def user_source(root: FilterNode | None) -> tuple[AgentFilter, bool]:
 
 
 # ---------------------------------------------------------------------- reading
+def _by_id(agent_id: str) -> Iterator[AgentRecord]:
+    """The agent with that id, unless deprovisioned (one read)."""
+    record = agent_store().get_agent(agent_id) if len(agent_id) <= MAX_KEY_VALUE else None
+    if record is not None and record.deprovisionedAt is None:
+        yield record
+
+
 def visible_agents(wanted: AgentFilter, *, hidden: bool = False) -> Iterator[AgentRecord]:
     """Every agent ``wanted`` reads, deprovisioned ones left out (hidden from SCIM)
     unless ``hidden``, each once, page by page as the caller consumes them."""
@@ -183,12 +200,13 @@ def list_users(search: Search, base: str) -> dict[str, Any]:
     """A ``ListResponse`` of the Users ``search`` asks for (see the module's notes)."""
     root = search.request.filter.ast if search.request.filter else None
     source, indexed = user_source(root)
-    bounded = root is not None and not indexed
+    by_id = _id_eq(root)
+    bounded = root is not None and not indexed and by_id is None
     limit = MAX_EXAMINED if bounded else MAX_PAGED
     skip, count = search.start - 1, search.count
     page: list[ScimUser] = []
     matched = examined = 0
-    for record in visible_agents(source):
+    for record in (_by_id(by_id) if by_id is not None else visible_agents(source)):
         examined += 1
         if examined > limit:
             if len(page) == count:  # full: more may follow, and the client pages on
