@@ -111,3 +111,10 @@ def test_the_functions_that_mail_links_may_read_the_public_origin(function: str)
 
 def test_the_app_url_is_an_output() -> None:
     assert "/app/" in names_in(DOCUMENT["Outputs"]["AppUrl"]["Value"])
+
+
+def test_the_photo_bucket_names_the_apps_origin_not_any() -> None:
+    (rule,) = RESOURCES["PhotoBucket"]["Properties"]["CorsConfiguration"]["CorsRules"]
+    origins = names_in(rule["AllowedOrigins"])
+    assert '"*"' not in origins
+    assert "https://${PublicDomain}" in origins and "${AllowedOrigins}" in origins
