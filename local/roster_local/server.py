@@ -46,12 +46,20 @@ from roster_local.loopback import (
     origin_allowed,
     single_host,
 )
-from roster_local.runtime import DEFAULT_PORT, DEFAULT_REGION, MAX_PAYLOAD_BYTES, Runtime, log
+from roster_local.runtime import (
+    DEFAULT_PORT,
+    DEFAULT_REGION,
+    MAX_PAYLOAD_BYTES,
+    Runtime,
+    local_parameters,
+    log,
+)
 
 HOST = "127.0.0.1"
 OUTBOX_PATH = "/_local/outbox"
 RUN_PREFIX = "/_local/run/"
 ADMIN_PASSWORD_VARIABLE = "ROSTER_LOCAL_ADMIN_PASSWORD"
+ALLOWED_ORIGINS_VARIABLE = "ROSTER_ALLOWED_ORIGINS"  # the AllowedOrigins parameter
 PUMP_INTERVAL_SECONDS = 1.0
 # werkzeug listens with this backlog already; socketserver's default of 5 reset
 # connections when 20 clients raced.
@@ -145,7 +153,7 @@ class LocalApp:
                 PROBLEM_CONTENT_TYPE)
         origins = _values(raw_headers, "Origin")
         origin = origins[0] if origins else None
-        if not origin_allowed(origin, port, own_pages=True):
+        if not origin_allowed(origin, port, own_pages=True, extra=runtime.allowed_origins):
             assert origin is not None
             return _json(403, cross_origin_problem(origin), PROBLEM_CONTENT_TYPE)
         try:
@@ -154,8 +162,9 @@ class LocalApp:
             allowed = declared_methods(runtime.template.routes, path)
             if allowed and method not in allowed and "ANY" not in allowed \
                     and api is runtime.template.default_api:
-                # (another API, SCIM's, answers as deployed: its 404 gateway response)
-                return _method_not_allowed(allowed)
+                # (another API, SCIM's, answers as deployed: its 404 gateway response;
+                # every path also answers its CORS preflight, OPTIONS, not listed)
+                return _method_not_allowed([name for name in allowed if name != "OPTIONS"])
             headers: dict[str, list[str]] = {}
             for name, value in raw_headers:
                 headers.setdefault(name, []).append(value)
@@ -300,7 +309,8 @@ def _serve(httpd: BaseWSGIServer, app: LocalApp, stop: threading.Event) -> int:
     try:
         point_aws_at(moto.url)
         port = httpd.server_address[1]
-        runtime = Runtime(parameters={"VerificationUrlBase": f"http://{HOST}:{port}/verify-email"})
+        runtime = Runtime(parameters=local_parameters(
+            port, os.environ.get(ALLOWED_ORIGINS_VARIABLE, "")))
         app.runtime = runtime.provision()
         given = os.environ.get(ADMIN_PASSWORD_VARIABLE) or None
         password = runtime.create_owner(given)
