@@ -271,7 +271,11 @@ def test_the_cookie_is_never_a_credential(runtime: Runtime, route: routes.Route)
     cookie = cookie_of(cookie_login(runtime))
     path = route.path.replace("{id}", "jdoe").replace("{kind}", "chat").replace("{ref}", "x")
     response = runtime.invoke(route.method, path, headers=cookie, body={})
-    assert (response.status, response.json()["code"]) == (401, "unauthorized")
+    assert response.status == 401
+    if route.api == "rest":
+        assert response.json()["code"] == "unauthorized"
+    else:  # SCIM's gateway answers in the SCIM error schema
+        assert response.json()["status"] == "401"
 
 
 # ---------------------------------------------------------------------- the document
