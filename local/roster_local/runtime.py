@@ -58,6 +58,9 @@ LOCAL_PARAMETERS = {
     "SenderEmail": "roster@example.com",
     "VerificationUrlBase": f"http://127.0.0.1:{DEFAULT_PORT}/verify-email",
 }
+# What the local server changes in the functions' settings: it serves plain HTTP on the
+# loopback address, where a ``Secure`` cookie would never be sent back.
+LOCAL_ENVIRONMENT = {"ROSTER_REFRESH_COOKIE_SECURE": "false"}
 UNAUTHORIZED_MESSAGE = "Unauthorized"  # an authorizer raising this gets a 401, not a 500
 
 Body = str | bytes | Mapping[str, Any] | list[Any] | None
@@ -121,6 +124,8 @@ class Runtime:
             with suppress(ses.exceptions.AlreadyExistsException):
                 ses.create_email_identity(EmailIdentity=sender)
         self.environment = self._function_environment(resolver)
+        if "ROSTER_TABLE_NAME" in self.environment:  # Roster's template (not a test's)
+            self.environment.update(LOCAL_ENVIRONMENT)
         os.environ.update(self.environment)
         _forget_settings()
         if "ROSTER_TABLE_NAME" in self.environment:  # Roster's template (not a test's)

@@ -33,6 +33,9 @@ class Settings(BaseModel):
     email_sender: str
     photo_bucket: str
     verification_url_base: str = Field(default="http://127.0.0.1:3000/verify-email")
+    # The web app's refresh-token cookie is ``Secure`` except from the local server,
+    # which serves plain HTTP on the loopback address (it sets this to false).
+    refresh_cookie_secure: bool = True
     dead_letter_queue_url: str = ""
     import_queue_url: str = ""
 
