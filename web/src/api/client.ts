@@ -6,7 +6,8 @@ import createClient, { type Middleware } from "openapi-fetch";
 import type { components, paths } from "./schema";
 
 export type Agent = components["schemas"]["Agent"];
-export type Tokens = components["schemas"]["Tokens"];
+/** The tokens of a sign-in that asked for the refresh token as a cookie. */
+export type Tokens = components["schemas"]["CookieTokens"];
 export type Challenge = components["schemas"]["ChallengeAnswer"];
 export type Problem = components["schemas"]["Problem"] & { attemptsRemaining?: number };
 
@@ -48,7 +49,7 @@ export function refresh(): Promise<boolean> {
   if (!refreshing) {
     const run = async () => {
       const { data } = await api.POST("/auth/refresh", {
-        body: { refreshTokenAs: "cookie" } as never,
+        body: {},
       });
       if (data && "accessToken" in data) {
         keepTokens(data as Tokens);

@@ -968,6 +968,13 @@ export interface components {
             code?: string | null;
             /** Newpassword */
             newPassword?: string | null;
+            /**
+             * Refreshtokenas
+             * @description `"cookie"`: the refresh token is not in the answer's body but set as an `HttpOnly`, `SameSite=Strict` cookie scoped to `/auth` (`Secure` when deployed), which `/auth/refresh` and `/auth/logout` read (docs/api.md "The refresh token as a cookie"). `"body"` (the default): in the body.
+             * @default body
+             * @enum {string}
+             */
+            refreshTokenAs: "body" | "cookie";
             /** Session */
             session: string;
         };
@@ -998,6 +1005,28 @@ export interface components {
         CodeRequest: {
             /** Code */
             code: string;
+        };
+        /**
+         * CookieTokens
+         * @description Tokens whose refresh token went into the ``Set-Cookie`` header, not the body.
+         */
+        CookieTokens: {
+            /** Accesstoken */
+            accessToken: string;
+            /** Expiresin */
+            expiresIn: number;
+            /**
+             * Status
+             * @default authenticated
+             * @constant
+             */
+            status: "authenticated";
+            /**
+             * Tokentype
+             * @default Bearer
+             * @constant
+             */
+            tokenType: "Bearer";
         };
         /** CreateAgentRequest */
         CreateAgentRequest: {
@@ -1429,6 +1458,13 @@ export interface components {
             login: string;
             /** Password */
             password: string;
+            /**
+             * Refreshtokenas
+             * @description `"cookie"`: the refresh token is not in the answer's body but set as an `HttpOnly`, `SameSite=Strict` cookie scoped to `/auth` (`Secure` when deployed), which `/auth/refresh` and `/auth/logout` read (docs/api.md "The refresh token as a cookie"). `"body"` (the default): in the body.
+             * @default body
+             * @enum {string}
+             */
+            refreshTokenAs: "body" | "cookie";
         };
         /** NumericIds */
         NumericIds: {
@@ -1600,8 +1636,11 @@ export interface components {
         };
         /** RefreshRequest */
         RefreshRequest: {
-            /** Refreshtoken */
-            refreshToken: string;
+            /**
+             * Refreshtoken
+             * @description The refresh token; required unless the request carries the refresh cookie (then the new one is set as that cookie, not returned here).
+             */
+            refreshToken?: string | null;
         };
         /**
          * ResendAnswer
@@ -3681,13 +3720,15 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Successful Response */
+            /** @description Tokens, or the next challenge. With `"refreshTokenAs": "cookie"` the refresh token is set as a cookie and left out of the body */
             200: {
                 headers: {
+                    /** @description `roster_refresh=<refresh token>; Path=/auth; Max-Age=<session lifetime>; HttpOnly; Secure; SameSite=Strict` when the refresh token goes by cookie (`Secure` is left out by the local server, which serves plain HTTP); the same with an empty value and `Max-Age=0` clears it */
+                    "Set-Cookie"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Tokens"] | components["schemas"]["ChallengeAnswer"];
+                    "application/json": components["schemas"]["Tokens"] | components["schemas"]["CookieTokens"] | components["schemas"]["ChallengeAnswer"];
                 };
             };
             /** @description Problem (RFC 9457): invalid_code, invalid_session, temporary_password_expired */
@@ -3763,13 +3804,15 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Successful Response */
+            /** @description Tokens, or the next challenge. With `"refreshTokenAs": "cookie"` the refresh token is set as a cookie and left out of the body */
             200: {
                 headers: {
+                    /** @description `roster_refresh=<refresh token>; Path=/auth; Max-Age=<session lifetime>; HttpOnly; Secure; SameSite=Strict` when the refresh token goes by cookie (`Secure` is left out by the local server, which serves plain HTTP); the same with an empty value and `Max-Age=0` clears it */
+                    "Set-Cookie"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Tokens"] | components["schemas"]["ChallengeAnswer"];
+                    "application/json": components["schemas"]["Tokens"] | components["schemas"]["CookieTokens"] | components["schemas"]["ChallengeAnswer"];
                 };
             };
             /** @description Problem (RFC 9457): invalid_credentials, temporary_password_expired */
@@ -3841,7 +3884,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description The session ended; a refresh cookie sent along is cleared (and the session it names ended too, when it is another of the caller's) */
             204: {
                 headers: {
                     [name: string]: unknown;
@@ -3895,19 +3938,21 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
-                "application/json": components["schemas"]["RefreshRequest"];
+                "application/json": components["schemas"]["RefreshRequest"] | null;
             };
         };
         responses: {
-            /** @description Successful Response */
+            /** @description New tokens. Refreshed by the cookie (no `refreshToken` in the body), the new refresh token is set as the cookie and left out of the body; a cookie refused as `invalid_token` is cleared */
             200: {
                 headers: {
+                    /** @description `roster_refresh=<refresh token>; Path=/auth; Max-Age=<session lifetime>; HttpOnly; Secure; SameSite=Strict` when the refresh token goes by cookie (`Secure` is left out by the local server, which serves plain HTTP); the same with an empty value and `Max-Age=0` clears it */
+                    "Set-Cookie"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Tokens"];
+                    "application/json": components["schemas"]["Tokens"] | components["schemas"]["CookieTokens"];
                 };
             };
             /** @description Problem (RFC 9457): invalid_token */

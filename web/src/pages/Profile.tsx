@@ -184,7 +184,6 @@ function Details({ agent }: { agent: Agent }) {
           </div>
         </RadioGroup>
         <Checkbox className="checkbox" isSelected={value.showPhoto} onChange={set("showPhoto")}>
-          <span className="box" aria-hidden="true" />
           Show photo to visitors
         </Checkbox>
         {guarded && (
