@@ -47,8 +47,8 @@ from roster_local.loopback import (
     origin_allowed,
     single_host,
 )
-from roster_local.webapp import is_app_path, serve_app
 from roster_local.runtime import DEFAULT_PORT, DEFAULT_REGION, MAX_PAYLOAD_BYTES, Runtime, log
+from roster_local.webapp import is_app_path, serve_app
 
 HOST = "127.0.0.1"
 OUTBOX_PATH = "/_local/outbox"
