@@ -8,7 +8,7 @@ import re
 
 import pytest
 from playwright.sync_api import Page, expect
-from support.browser import AGENT_PASSWORD, WebApp, check_page
+from support.browser import AGENT_PASSWORD, WebApp, check_page, sign_in, signed_in
 from support.mail import CODE
 
 pytestmark = [pytest.mark.acceptance, pytest.mark.browser]
@@ -46,9 +46,7 @@ def test_forgot_password_by_email_with_the_code_from_the_outbox(
     expect(web_page.get_by_text("The password has been reset successfully.")).to_be_visible()
     check_page(web_page, "password-reset")
     web_page.get_by_role("link", name="Sign in").click()
-    web_page.get_by_label("Account or email").fill(agent["email"])
-    web_page.get_by_label("Password", exact=True).fill(NEW_PASSWORD)
-    web_page.get_by_role("button", name="Sign in").click()
+    sign_in(web_page, agent["email"], NEW_PASSWORD)
     expect(web_page.get_by_role("heading", name="Profile", level=1)).to_be_visible()
 
 
@@ -66,11 +64,7 @@ def test_the_verification_link_of_an_email_change_verifies_on_one_click(
         web_page: Page, web_app: WebApp) -> None:
     # Given an agent signed in, on its profile
     agent = web_app.create_agent(forcePasswordChange=False)
-    web_page.goto("/app/sign-in")
-    web_page.get_by_label("Account or email").fill(agent["account"])
-    web_page.get_by_label("Password", exact=True).fill(AGENT_PASSWORD)
-    web_page.get_by_role("button", name="Sign in").click()
-    expect(web_page.get_by_role("heading", name="Profile", level=1)).to_be_visible()
+    signed_in(web_page, agent["account"], AGENT_PASSWORD)
     check_page(web_page, "profile")
 
     # When it changes its email there (which asks for its current password)

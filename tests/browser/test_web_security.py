@@ -10,19 +10,11 @@ import time
 import pyotp
 import pytest
 from playwright.sync_api import Page, expect
-from support.browser import AGENT_PASSWORD, WebApp, check_page
+from support.browser import AGENT_PASSWORD, WebApp, check_page, sign_in, signed_in
 from support.http import login
 
 pytestmark = [pytest.mark.acceptance, pytest.mark.browser]
 CHANGED_PASSWORD = "Changed-Passw0rd-8642"
-
-
-def signed_in(page: Page, login_name: str, password: str) -> None:
-    page.goto("/app/sign-in")
-    page.get_by_label("Account or email").fill(login_name)
-    page.get_by_label("Password", exact=True).fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="Profile", level=1)).to_be_visible()
 
 
 def test_two_factor_enrolment_then_a_backup_code_signs_in(web_page: Page, web_app: WebApp
@@ -69,9 +61,7 @@ def test_two_factor_enrolment_then_a_backup_code_signs_in(web_page: Page, web_ap
 
     # When it signs out and in again, with a backup code
     web_page.get_by_role("button", name="Sign out").click()
-    web_page.get_by_label("Account or email").fill(agent["account"])
-    web_page.get_by_label("Password", exact=True).fill(AGENT_PASSWORD)
-    web_page.get_by_role("button", name="Sign in").click()
+    sign_in(web_page, agent["account"], AGENT_PASSWORD)
     web_page.get_by_role("button", name="Use a backup code").click()
     web_page.get_by_label("Backup code").fill(backup_code)
     web_page.get_by_role("button", name="Verify").click()

@@ -10,18 +10,12 @@ import time
 import pyotp
 import pytest
 from playwright.sync_api import Page, expect
-from support.browser import AGENT_PASSWORD, WebApp, check_page
+from support.browser import AGENT_PASSWORD, WebApp, check_page, sign_in
 from support.http import call, login
 from support.two_factor import wrong_code as code_outside_window
 
 pytestmark = [pytest.mark.acceptance, pytest.mark.browser]
 NEW_PASSWORD = "Fresh-Passw0rd-2468"
-
-
-def sign_in(page: Page, login_name: str, password: str) -> None:
-    page.get_by_label("Account or email").fill(login_name)
-    page.get_by_label("Password", exact=True).fill(password)
-    page.get_by_role("button", name="Sign in").click()
 
 
 def enrolled(web_app: WebApp, account: str) -> pyotp.TOTP:

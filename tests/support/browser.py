@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from playwright.sync_api import expect
 
 from support.agents import OWNER_PASSWORD
 from support.http import LocalServer, call, login, outbox
@@ -161,3 +162,17 @@ def check_page(page: Page, screenshot: str | None = None) -> None:
     if screenshot is not None:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENSHOTS / f"{screenshot}.png"), full_page=True)
+
+
+def sign_in(page: Page, login_name: str, password: str) -> None:
+    """Fill the sign-in page and press "Sign in" (the next step is the test's to check)."""
+    page.get_by_label("Account or email").fill(login_name)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def signed_in(page: Page, login_name: str, password: str) -> None:
+    """Signed in from the sign-in page, on the profile (no two-factor, no new password)."""
+    page.goto("/app/sign-in")
+    sign_in(page, login_name, password)
+    expect(page.get_by_role("heading", name="Profile", level=1)).to_be_visible()
