@@ -47,13 +47,21 @@ from roster_local.loopback import (
     origin_allowed,
     single_host,
 )
-from roster_local.runtime import DEFAULT_PORT, DEFAULT_REGION, MAX_PAYLOAD_BYTES, Runtime, log
+from roster_local.runtime import (
+    DEFAULT_PORT,
+    DEFAULT_REGION,
+    MAX_PAYLOAD_BYTES,
+    Runtime,
+    local_parameters,
+    log,
+)
 from roster_local.webapp import is_app_path, serve_app
 
 HOST = "127.0.0.1"
 OUTBOX_PATH = "/_local/outbox"
 RUN_PREFIX = "/_local/run/"
 ADMIN_PASSWORD_VARIABLE = "ROSTER_LOCAL_ADMIN_PASSWORD"
+ALLOWED_ORIGINS_VARIABLE = "ROSTER_ALLOWED_ORIGINS"  # the AllowedOrigins parameter
 PUMP_INTERVAL_SECONDS = 1.0
 # werkzeug listens with this backlog already; socketserver's default of 5 reset
 # connections when 20 clients raced.
@@ -149,7 +157,7 @@ class LocalApp:
                 PROBLEM_CONTENT_TYPE)
         origins = _values(raw_headers, "Origin")
         origin = origins[0] if origins else None
-        if not origin_allowed(origin, port, own_pages=True):
+        if not origin_allowed(origin, port, own_pages=True, extra=runtime.allowed_origins):
             assert origin is not None
             return _json(403, cross_origin_problem(origin), PROBLEM_CONTENT_TYPE)
         if is_app_path(path):
@@ -305,7 +313,8 @@ def _serve(httpd: BaseWSGIServer, app: LocalApp, stop: threading.Event) -> int:
         point_aws_at(moto.url)
         app.photo_origin = moto.url
         port = httpd.server_address[1]
-        runtime = Runtime(parameters={"VerificationUrlBase": f"http://{HOST}:{port}/verify-email"})
+        runtime = Runtime(parameters=local_parameters(
+            port, os.environ.get(ALLOWED_ORIGINS_VARIABLE, "")))
         app.runtime = runtime.provision()
         given = os.environ.get(ADMIN_PASSWORD_VARIABLE) or None
         password = runtime.create_owner(given)

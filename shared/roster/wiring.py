@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from roster.ports.outbox import Sender
     from roster.ports.photos import PhotoStorage
     from roster.ports.secrets import KeyService
+    from roster.ports.site import Site
     from roster.ports.two_factor import SeedVault
     from roster.repository import DynamoRepository
 
@@ -71,6 +72,12 @@ def _keys() -> KeyService:
     return AwsKeyService()
 
 
+def _site() -> Site:
+    from roster.adapters.site import DeployedSite
+
+    return DeployedSite()
+
+
 def install() -> None:
     """Bind every port to its production adapter (idempotent)."""
     from roster.ports import attempts, audit, credentials, sessions, two_factor
@@ -84,6 +91,7 @@ def install() -> None:
     from roster.ports.outbox import outbox_store, sender
     from roster.ports.photos import photo_storage
     from roster.ports.secrets import key_service
+    from roster.ports.site import site
 
     # One DynamoDB repository serves every store of the table (mypy checks each binding).
     agent_store.bind(_table)
@@ -104,3 +112,4 @@ def install() -> None:
     import_queue.bind(_import_queue)
     photo_storage.bind(_photos)
     key_service.bind(_keys)
+    site.bind(_site)

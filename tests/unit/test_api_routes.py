@@ -62,13 +62,20 @@ def template_events() -> dict[tuple[str, str], tuple[str, bool]]:
 
 
 def test_the_template_deploys_exactly_the_declared_routes() -> None:
-    # Given the template's API events and the registry
-    deployed = template_events()
+    # Given the template's API events (preflights aside) and the registry
+    deployed = {key: value for key, value in template_events().items() if key[0] != "OPTIONS"}
     declared = {route.key: (route.function, route.public) for route in routes.ROUTES}
     # Then each route is in both, served by the same function, public in both or neither
     assert sorted(set(declared) - set(deployed)) == [], "declared, no template event"
     assert sorted(set(deployed) - set(declared)) == [], "template event, not declared"
     assert {key: value for key, value in deployed.items() if declared[key] != value} == {}
+
+
+def test_every_routes_path_has_one_public_preflight_on_the_openapi_function() -> None:
+    # Rule (API.md v2): OPTIONS is answered on every route, before any authorizer.
+    preflights = {path: value for (method, path), value in template_events().items()
+                  if method == "OPTIONS"}
+    assert preflights == {route.path: ("openapi", True) for route in routes.ROUTES}
 
 
 @cache

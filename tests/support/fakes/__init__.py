@@ -26,6 +26,7 @@ from roster.ports.outbox import outbox_store, sender
 from roster.ports.photos import photo_storage
 from roster.ports.secrets import key_service
 from roster.ports.sessions import sessions as sessions_slot
+from roster.ports.site import site
 from roster.ports.two_factor import seed_vault as seed_vault_slot
 from roster.ports.two_factor import two_factor as two_factor_slot
 
@@ -44,6 +45,7 @@ from support.fakes.outbox import MemoryOutboxStore, RecordingSender
 from support.fakes.photos import MemoryPhotoStorage
 from support.fakes.secrets import MemoryKeyService
 from support.fakes.sessions import FakeSessionStore
+from support.fakes.site import FixedSite
 from support.fakes.two_factor import FakeSeedVault, FakeTwoFactorStore
 from support.fakes.world import World
 
@@ -70,6 +72,7 @@ class Fakes:
     idempotency: MemoryIdempotencyStore = field(default_factory=MemoryIdempotencyStore)
     keys: MemoryKeyService = field(default_factory=MemoryKeyService)
     queue: MemoryImportQueue = field(default_factory=MemoryImportQueue)
+    site: FixedSite = field(default_factory=FixedSite)
 
     def install(self) -> None:
         bind_fakes(self.world)
@@ -85,6 +88,7 @@ class Fakes:
         key_service.bind(lambda: self.keys)
         import_store.bind(lambda: MemoryImportStore(self.world))
         import_queue.bind(lambda: self.queue)
+        site.bind(lambda: self.site)
 
 
 __all__ = ["Fakes", "World", "bind_fakes"]
