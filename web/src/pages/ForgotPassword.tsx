@@ -4,6 +4,7 @@ import { useState } from "react";
 import { Form, Heading, Label, Link, Radio, RadioGroup } from "react-aria-components";
 import { api, asProblem } from "../api/client";
 import { Button, Message, TextInput } from "../components/fields";
+import { failure, useAction } from "../action";
 import { describeProblem, fieldErrors } from "../errors";
 import { paths } from "../router";
 import {
@@ -23,29 +24,21 @@ export function ForgotPasswordPage() {
   const [passwords, setPasswords] = useState<NewPasswordValue>(EMPTY_PASSWORDS);
   const [checked, setChecked] = useState(false);
   const [rules, setRules] = useState<string[]>([]);
-  const [error, setError] = useState("");
   const [done, setDone] = useState(false);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
 
-  async function sendCode() {
-    setBusy(true);
-    setError("");
-    try {
+  const sendCode = () =>
+    run(async () => {
       const result = await api.POST("/password/forgot", { body: { login: login.trim(), channel } });
-      if (result.response.ok) setSent(true);
-      else setError(describeProblem(asProblem(result.error, result.response)));
-    } finally {
-      setBusy(false);
-    }
-  }
+      if (!result.response.ok) return failure(result);
+      setSent(true);
+    });
 
-  async function reset() {
+  const reset = () => {
     setChecked(true);
     if (!passwordsMatch(passwords)) return;
-    setBusy(true);
-    setError("");
     setRules([]);
-    try {
+    return run(async () => {
       const result = await api.POST("/password/reset", {
         body: { login: login.trim(), code: code.trim(), newPassword: passwords.password },
       });
@@ -54,12 +47,10 @@ export function ForgotPasswordPage() {
         return;
       }
       const problem = asProblem(result.error, result.response);
-      setError(describeProblem(problem));
       if (problem.code === "password_policy") setRules(Object.values(fieldErrors(problem)).flat());
-    } finally {
-      setBusy(false);
-    }
-  }
+      return describeProblem(problem);
+    });
+  };
 
   if (done) {
     return (
@@ -101,7 +92,7 @@ export function ForgotPasswordPage() {
             showMismatch={checked} />
           <Message kind="error">{error}</Message>
           <Button type="submit" isDisabled={busy}>Reset password</Button>
-          <Button variant="secondary" onPress={() => { setSent(false); setError(""); }}>
+          <Button variant="secondary" onPress={() => setSent(false)}>
             Send a new code
           </Button>
         </Form>

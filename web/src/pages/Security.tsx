@@ -5,6 +5,7 @@ import { useEffect, useState } from "react";
 import { Form, Heading } from "react-aria-components";
 import { api, asProblem, type Problem } from "../api/client";
 import { Button, Message, TextInput } from "../components/fields";
+import { failure, useAction } from "../action";
 import { describeProblem, fieldErrors } from "../errors";
 import { useSession } from "../session";
 import {
@@ -95,40 +96,23 @@ function EnableTwoFactor(props: { enrolling: boolean; setEnrolling(value: boolea
   const [enrolment, setEnrolment] = useState<Enrolment | null>(null);
   const [code, setCode] = useState("");
   const [backupCodes, setBackupCodes] = useState<string[] | null>(null);
-  const [error, setError] = useState("");
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
 
-  async function start() {
-    setBusy(true);
-    setError("");
-    try {
+  const start = () =>
+    run(async () => {
       const result = await api.POST("/me/two-factor", { body: { currentPassword: password } });
-      if (result.data) {
-        setEnrolment(result.data);
-        setPassword("");
-      } else {
-        setError(describeProblem(asProblem(result.error, result.response)));
-      }
-    } finally {
-      setBusy(false);
-    }
-  }
+      if (!result.data) return failure(result);
+      setEnrolment(result.data);
+      setPassword("");
+    });
 
-  async function confirm() {
-    setBusy(true);
-    setError("");
-    try {
+  const confirm = () =>
+    run(async () => {
       const result = await api.POST("/me/two-factor/confirm", { body: { code: code.trim() } });
-      if (result.data) {
-        setBackupCodes(result.data.backupCodes);
-        setEnrolment(null);
-      } else {
-        setError(describeProblem(asProblem(result.error, result.response)));
-      }
-    } finally {
-      setBusy(false);
-    }
-  }
+      if (!result.data) return failure(result);
+      setBackupCodes(result.data.backupCodes);
+      setEnrolment(null);
+    });
 
   async function finish() {
     setBackupCodes(null);
@@ -237,20 +221,14 @@ function BackupCodes({ codes, onDone }: { codes: string[]; onDone(): void }) {
 function TurnOffTwoFactor() {
   const { reload } = useSession();
   const [code, setCode] = useState("");
-  const [error, setError] = useState("");
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
 
-  async function turnOff() {
-    setBusy(true);
-    setError("");
-    try {
+  const turnOff = () =>
+    run(async () => {
       const result = await api.DELETE("/me/two-factor", { body: { code: code.trim() } });
-      if (result.response.ok) await reload();
-      else setError(describeProblem(asProblem(result.error, result.response)));
-    } finally {
-      setBusy(false);
-    }
-  }
+      if (!result.response.ok) return failure(result);
+      await reload();
+    });
 
   return (
     <section className="card">

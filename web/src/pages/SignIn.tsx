@@ -4,6 +4,7 @@ import { useState } from "react";
 import { Form, Heading, Link } from "react-aria-components";
 import { api, asProblem, type Challenge, type Problem, type Tokens } from "../api/client";
 import { Button, Message, TextInput } from "../components/fields";
+import { useAction } from "../action";
 import { describeProblem, fieldErrors } from "../errors";
 import { paths } from "../router";
 import { useSession } from "../session";
@@ -20,6 +21,10 @@ type Step =
   | { kind: "NEW_PASSWORD_REQUIRED"; session: string };
 
 type Answer = Tokens | Challenge;
+type ChallengeBody =
+  | { challenge: "TOTP_REQUIRED"; code: string }
+  | { challenge: "TOTP_REQUIRED"; backupCode: string }
+  | { challenge: "NEW_PASSWORD_REQUIRED"; newPassword: string };
 
 export function SignInPage() {
   const { signedIn } = useSession();
@@ -46,6 +51,17 @@ export function SignInPage() {
     }
   }
 
+  async function challenge(answer: ChallengeBody, onProblem?: (problem: Problem) => void) {
+    setError("");
+    const session = step.kind === "credentials" ? "" : step.session;
+    await answered(
+      await api.POST("/auth/challenge", {
+        body: { session, refreshTokenAs: "cookie", ...answer },
+      }),
+      onProblem,
+    );
+  }
+
   return (
     <section className="card">
       {step.kind === "credentials" && (
@@ -64,38 +80,17 @@ export function SignInPage() {
       {step.kind === "TOTP_REQUIRED" && (
         <TwoFactorStep
           error={error}
-          onSubmit={async (answer) => {
-            setError("");
-            await answered(
-              await api.POST("/auth/challenge", {
-                body: {
-                  session: step.session,
-                  challenge: "TOTP_REQUIRED",
-                  refreshTokenAs: "cookie",
-                  ...answer,
-                },
-              }),
-            );
-          }}
+          onSubmit={(answer) => challenge({ challenge: "TOTP_REQUIRED", ...answer })}
         />
       )}
       {step.kind === "NEW_PASSWORD_REQUIRED" && (
         <NewPasswordStep
           error={error}
-          onSubmit={async (newPassword, showRules) => {
-            setError("");
-            await answered(
-              await api.POST("/auth/challenge", {
-                body: {
-                  session: step.session,
-                  challenge: "NEW_PASSWORD_REQUIRED",
-                  refreshTokenAs: "cookie",
-                  newPassword,
-                },
-              }),
-              (problem) => showRules(Object.values(fieldErrors(problem)).flat()),
-            );
-          }}
+          onSubmit={(newPassword, showRules) =>
+            challenge({ challenge: "NEW_PASSWORD_REQUIRED", newPassword }, (problem) =>
+              showRules(Object.values(fieldErrors(problem)).flat()),
+            )
+          }
         />
       )}
     </section>
@@ -105,7 +100,7 @@ export function SignInPage() {
 function Credentials(props: { error: string; onSubmit(login: string, password: string): Promise<void> }) {
   const [login, setLogin] = useState("");
   const [password, setPassword] = useState("");
-  const [busy, setBusy] = useState(false);
+  const { busy, run } = useAction();
   return (
     <>
       <Heading level={1} id="sign-in-heading">
@@ -113,14 +108,9 @@ function Credentials(props: { error: string; onSubmit(login: string, password: s
       </Heading>
       <Form
         validationBehavior="aria"
-        onSubmit={async (event) => {
+        onSubmit={(event) => {
           event.preventDefault();
-          setBusy(true);
-          try {
-            await props.onSubmit(login, password);
-          } finally {
-            setBusy(false);
-          }
+          void run(() => props.onSubmit(login, password));
         }}
       >
         <TextInput label="Account or email" autoComplete="username" isRequired value={login}
@@ -143,7 +133,7 @@ function TwoFactorStep(props: {
 }) {
   const [useBackup, setUseBackup] = useState(false);
   const [code, setCode] = useState("");
-  const [busy, setBusy] = useState(false);
+  const { busy, run } = useAction();
   return (
     <>
       <Heading level={1} id="sign-in-heading">
@@ -156,14 +146,10 @@ function TwoFactorStep(props: {
       </p>
       <Form
         validationBehavior="aria"
-        onSubmit={async (event) => {
+        onSubmit={(event) => {
           event.preventDefault();
-          setBusy(true);
-          try {
-            await props.onSubmit(useBackup ? { backupCode: code.trim() } : { code: code.trim() });
-          } finally {
-            setBusy(false);
-          }
+          const answer = useBackup ? { backupCode: code.trim() } : { code: code.trim() };
+          void run(() => props.onSubmit(answer));
         }}
       >
         {useBackup ? (
@@ -192,7 +178,7 @@ function NewPasswordStep(props: {
   const [value, setValue] = useState<NewPasswordValue>(EMPTY_PASSWORDS);
   const [rules, setRules] = useState<string[]>([]);
   const [checked, setChecked] = useState(false);
-  const [busy, setBusy] = useState(false);
+  const { busy, run } = useAction();
   return (
     <>
       <Heading level={1} id="sign-in-heading">
@@ -201,17 +187,12 @@ function NewPasswordStep(props: {
       <p>Your password is temporary. Choose your own to finish signing in.</p>
       <Form
         validationBehavior="aria"
-        onSubmit={async (event) => {
+        onSubmit={(event) => {
           event.preventDefault();
           setChecked(true);
           if (!passwordsMatch(value)) return;
-          setBusy(true);
           setRules([]);
-          try {
-            await props.onSubmit(value.password, setRules);
-          } finally {
-            setBusy(false);
-          }
+          void run(() => props.onSubmit(value.password, setRules));
         }}
       >
         <NewPasswordFields value={value} onChange={setValue} ruleErrors={rules} showMismatch={checked} />
