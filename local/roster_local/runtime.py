@@ -352,7 +352,8 @@ class Runtime:
         """
         response = self._invoke(method, path, headers=headers, query=query, body=body,
                                 source_ip=source_ip)
-        origin = (_find(_multi(headers), "origin") or [None])[-1]
+        origins = _find(_multi(headers), "origin") or []
+        origin = origins[-1] if origins else None
         if origin is not None and origin in self.allowed_origins and response.header(
                 "Access-Control-Allow-Origin") is None:
             from roster.cors import response_headers

@@ -167,7 +167,8 @@ class LocalApp:
                 return self._local_route(method, path)
             allowed = declared_methods(runtime.template.routes, path)
             if allowed and method not in allowed and "ANY" not in allowed:
-                return _method_not_allowed(allowed)
+                # the route methods (every path also answers its CORS preflight, OPTIONS)
+                return _method_not_allowed([name for name in allowed if name != "OPTIONS"])
             headers: dict[str, list[str]] = {}
             for name, value in raw_headers:
                 headers.setdefault(name, []).append(value)

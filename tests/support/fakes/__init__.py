@@ -26,7 +26,7 @@ from roster.ports.outbox import outbox_store, sender
 from roster.ports.photos import photo_storage
 from roster.ports.secrets import key_service
 from roster.ports.sessions import sessions as sessions_slot
-from roster.ports.site import site
+from roster.ports.site import site as site_slot
 from roster.ports.two_factor import seed_vault as seed_vault_slot
 from roster.ports.two_factor import two_factor as two_factor_slot
 
@@ -88,7 +88,7 @@ class Fakes:
         key_service.bind(lambda: self.keys)
         import_store.bind(lambda: MemoryImportStore(self.world))
         import_queue.bind(lambda: self.queue)
-        site.bind(lambda: self.site)
+        site_slot.bind(lambda: self.site)
 
 
 __all__ = ["Fakes", "World", "bind_fakes"]
