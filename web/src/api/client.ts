@@ -19,7 +19,11 @@ let expiresAt = 0;
 let refreshing: Promise<boolean> | null = null;
 let onSessionEnded: () => void = () => {};
 
-export const api = createClient<paths>({ baseUrl: "/", credentials: "same-origin" });
+// Same origin as the page (locally and deployed alike).
+export const api = createClient<paths>({
+  baseUrl: globalThis.location?.origin ?? "",
+  credentials: "same-origin",
+});
 
 /** Keep the tokens of a sign-in (or refresh): the access token in memory. */
 export function keepTokens(tokens: Tokens): void {
