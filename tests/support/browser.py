@@ -42,6 +42,10 @@ VIEWPORT = {"width": 1024, "height": 800}
 REFUSED_BY_API = re.compile(
     r"^Failed to load resource: the server responded with a status of 4\d\d")
 SERIOUS = {"serious", "critical"}
+# make test runs these beside the rest of the suite on two cores: a password hash or a
+# page's first load may take seconds there
+TIMEOUT_MS = 15_000
+expect.set_options(timeout=TIMEOUT_MS)
 AGENT_PASSWORD = "Browser-Passw0rd-91"
 MAIL_WAIT_SECONDS = 10
 
@@ -140,7 +144,7 @@ def web_page(chromium_browser: Browser, web_app: WebApp) -> Iterator[Page]:
     console = Console()
     page.on("console", console.message)
     page.on("pageerror", console.exception)
-    page.set_default_timeout(15_000)
+    page.set_default_timeout(TIMEOUT_MS)
     yield page
     context.close()
     assert not console.errors, f"the page logged errors: {console.errors}"
