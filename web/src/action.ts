@@ -17,7 +17,7 @@ export function useAction() {
       setBusy(false);
     }
   }
-  return { busy, error, run };
+  return { busy, error, run, clearError: () => setError("") };
 }
 
 /** The sentence for a failed openapi-fetch call. */

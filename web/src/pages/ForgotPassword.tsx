@@ -25,7 +25,7 @@ export function ForgotPasswordPage() {
   const [checked, setChecked] = useState(false);
   const [rules, setRules] = useState<string[]>([]);
   const [done, setDone] = useState(false);
-  const { busy, error, run } = useAction();
+  const { busy, error, run, clearError } = useAction();
 
   const sendCode = () =>
     run(async () => {
@@ -92,7 +92,7 @@ export function ForgotPasswordPage() {
             showMismatch={checked} />
           <Message kind="error">{error}</Message>
           <Button type="submit" isDisabled={busy}>Reset password</Button>
-          <Button variant="secondary" onPress={() => setSent(false)}>
+          <Button variant="secondary" onPress={() => { setSent(false); clearError(); }}>
             Send a new code
           </Button>
         </Form>
