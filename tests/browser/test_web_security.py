@@ -29,7 +29,7 @@ def test_two_factor_enrolment_then_a_backup_code_signs_in(web_page: Page, web_ap
     # When it enables two-factor (with its password)
     web_page.get_by_role("button", name="Enable two-factor").click()
     web_page.get_by_label("Current password").fill(AGENT_PASSWORD)
-    web_page.get_by_role("button", name="Continue").click()
+    web_page.get_by_role("button", name="Enable two-factor").click()
 
     # Then a QR code drawn in the browser and the secret as text are shown
     qr = web_page.get_by_role("img", name=re.compile("QR code"))
@@ -50,7 +50,7 @@ def test_two_factor_enrolment_then_a_backup_code_signs_in(web_page: Page, web_ap
     backup_code = codes.first.inner_text().strip()
     expect(web_page.get_by_role("button", name="Copy backup codes")).to_be_visible()
     with web_page.expect_download() as download:
-        web_page.get_by_role("link", name="Download backup codes").click()
+        web_page.get_by_role("button", name="Download backup codes").click()
     assert backup_code in download.value.path().read_text(encoding="utf-8")
     check_page(web_page, "backup-codes")
 

@@ -136,7 +136,7 @@ function EnableTwoFactor(props: { enrolling: boolean; setEnrolling(value: boolea
             isRequired value={password} onChange={setPassword} autoFocus />
           <Message kind="error">{error}</Message>
           <div className="actions">
-            <Button type="submit" isDisabled={busy}>Continue</Button>
+            <Button type="submit" isDisabled={busy}>Enable two-factor</Button>
             <Button variant="secondary" onPress={() => props.setEnrolling(false)}>Cancel</Button>
           </div>
         </Form>
@@ -178,13 +178,18 @@ function QrCode({ uri }: { uri: string }) {
 
 function BackupCodes({ codes, onDone }: { codes: string[]; onDone(): void }) {
   const [copied, setCopied] = useState("");
-  const [download, setDownload] = useState("");
   const text = codes.join("\n") + "\n";
-  useEffect(() => {
+
+  function download() {
+    // a file made here, in the browser: the codes go nowhere else
     const url = URL.createObjectURL(new Blob([text], { type: "text/plain" }));
-    setDownload(url);
-    return () => URL.revokeObjectURL(url);
-  }, [text]);
+    const link = document.createElement("a");
+    link.href = url;
+    link.download = "roster-backup-codes.txt";
+    link.click();
+    setTimeout(() => URL.revokeObjectURL(url), 1000);
+  }
+
   return (
     <>
       <Message kind="success">Two-factor authentication is on.</Message>
@@ -206,11 +211,7 @@ function BackupCodes({ codes, onDone }: { codes: string[]; onDone(): void }) {
             setCopied("Copying is not allowed here: select the codes and copy them yourself.");
           }
         }}>Copy backup codes</Button>
-        {download && (
-          <a className="button secondary" href={download} download="roster-backup-codes.txt">
-            Download backup codes
-          </a>
-        )}
+        <Button variant="secondary" onPress={download}>Download backup codes</Button>
         <Button onPress={onDone}>Done</Button>
       </div>
       {copied && <p role="status">{copied}</p>}
