@@ -272,3 +272,21 @@ def test_the_cookie_is_never_a_credential(runtime: Runtime, route: routes.Route)
     path = route.path.replace("{id}", "jdoe").replace("{kind}", "chat").replace("{ref}", "x")
     response = runtime.invoke(route.method, path, headers=cookie, body={})
     assert (response.status, response.json()["code"]) == (401, "unauthorized")
+
+
+# ---------------------------------------------------------------------- the document
+def test_the_openapi_document_describes_the_cookie(runtime: Runtime) -> None:
+    document = runtime.invoke("GET", "/openapi.json").json()
+    schemas = document["components"]["schemas"]
+    for request in ("LoginRequest", "ChallengeRequest"):
+        field = schemas[request]["properties"]["refreshTokenAs"]
+        assert field["enum"] == ["body", "cookie"] and field["default"] == "body"
+    assert "refreshToken" not in schemas["CookieTokens"]["properties"]
+    assert "refreshToken" not in schemas["RefreshRequest"].get("required", [])
+    for path, status in [("/auth/login", "200"), ("/auth/challenge", "200"),
+                         ("/auth/refresh", "200"), ("/auth/logout", "204")]:
+        answer = document["paths"][path]["post"]["responses"][status]
+        assert "HttpOnly" in answer["headers"]["Set-Cookie"]["description"], path
+    assert {"$ref": "#/components/schemas/CookieTokens"} in (
+        document["paths"]["/auth/login"]["post"]["responses"]["200"]["content"]
+        ["application/json"]["schema"]["anyOf"])
