@@ -3887,6 +3887,8 @@ export interface operations {
             /** @description The session ended; a refresh cookie sent along is cleared (and the session it names ended too, when it is another of the caller's) */
             204: {
                 headers: {
+                    /** @description `roster_refresh=<refresh token>; Path=/auth; Max-Age=<session lifetime>; HttpOnly; Secure; SameSite=Strict` when the refresh token goes by cookie (`Secure` is left out by the local server, which serves plain HTTP); the same with an empty value and `Max-Age=0` clears it */
+                    "Set-Cookie"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
