@@ -4,7 +4,8 @@ It starts a moto server on a free loopback port, points every AWS client of this
 process at it, provisions ``template.yaml`` into it, creates the owner, and serves the
 API through ``Runtime``: API Gateway, the authorizer, the functions and the stream
 notifier as AWS would run them (the stream is delivered after the answer, from a
-poller thread). Two local-only routes: ``GET /_local/outbox`` and
+poller thread). The web app (``web/dist``) at ``/app/`` (``roster_local.webapp``). Two
+local-only routes: ``GET /_local/outbox`` and
 ``POST /_local/run/{function}``. Only requests for ``127.0.0.1:<port>`` or
 ``localhost:<port>`` are served, by it and by moto (``roster_local.loopback``); a known
 path asked with a method no route declares gets ``405`` with ``Allow``. Both are
@@ -54,6 +55,7 @@ from roster_local.runtime import (
     local_parameters,
     log,
 )
+from roster_local.webapp import is_app_path, serve_app
 
 HOST = "127.0.0.1"
 OUTBOX_PATH = "/_local/outbox"
@@ -108,6 +110,9 @@ class LocalApp:
     local-only routes. ``runtime`` is bound once provisioned, before the server serves."""
 
     runtime: Runtime
+    # where presigned photo URLs point (the embedded moto): the app's CSP allows images
+    # from it
+    photo_origin: str = ""
 
     def __init__(self, runtime: Runtime | None = None) -> None:
         if runtime is not None:
@@ -156,6 +161,8 @@ class LocalApp:
         if not origin_allowed(origin, port, own_pages=True, extra=runtime.allowed_origins):
             assert origin is not None
             return _json(403, cross_origin_problem(origin), PROBLEM_CONTENT_TYPE)
+        if is_app_path(path):
+            return serve_app(method, path, self.photo_origin)
         try:
             if path == OUTBOX_PATH or path.startswith(RUN_PREFIX):
                 return self._local_route(method, path)
@@ -308,6 +315,7 @@ def _serve(httpd: BaseWSGIServer, app: LocalApp, stop: threading.Event) -> int:
     runtime: Runtime | None = None
     try:
         point_aws_at(moto.url)
+        app.photo_origin = moto.url
         port = httpd.server_address[1]
         runtime = Runtime(parameters=local_parameters(
             port, os.environ.get(ALLOWED_ORIGINS_VARIABLE, "")))
