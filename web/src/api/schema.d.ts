@@ -629,6 +629,41 @@ export interface paths {
         patch: operations["update_profiles_profiles__id__patch"];
         trace?: never;
     };
+    "/provisioning-tokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the provisioning tokens (never the tokens themselves) */
+        get: operations["get_provisioning_tokens_provisioning_tokens_get"];
+        put?: never;
+        /** Create a provisioning token for SCIM (shown once) */
+        post: operations["post_provisioning_token_provisioning_tokens_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/provisioning-tokens/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke a provisioning token */
+        delete: operations["delete_provisioning_token_provisioning_tokens__id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/queues": {
         parameters: {
             query?: never;
@@ -792,6 +827,11 @@ export interface components {
             businessUnit: string | null;
             /** Createdat */
             createdAt: string;
+            /**
+             * Deprovisionedat
+             * @description When identity provisioning removed the agent while it could not be deleted (assignments, logged on): inactive, hidden from SCIM, to be reassigned and deleted by an admin; null otherwise
+             */
+            deprovisionedAt: string | null;
             /** Effectiveproperties */
             effectiveProperties: {
                 [key: string]: number | string | boolean;
@@ -1125,6 +1165,24 @@ export interface components {
              */
             title: string;
         };
+        /** CreateProvisioningTokenRequest */
+        CreateProvisioningTokenRequest: {
+            /**
+             * Allowedcidrs
+             * @description Source addresses the token works from (CIDR blocks); empty: any
+             */
+            allowedCidrs?: string[];
+            /**
+             * Expiresat
+             * @description When the token stops working (ISO 8601 with a zone, in the future); none: until revoked
+             */
+            expiresAt?: string | null;
+            /**
+             * Name
+             * @description What the token is for (e.g. 'Entra ID production')
+             */
+            name: string;
+        };
         /**
          * CreatedAgent
          * @description ``201`` answer: the agent, plus ``temporaryPassword`` once when one was generated.
@@ -1144,6 +1202,11 @@ export interface components {
             businessUnit: string | null;
             /** Createdat */
             createdAt: string;
+            /**
+             * Deprovisionedat
+             * @description When identity provisioning removed the agent while it could not be deleted (assignments, logged on): inactive, hidden from SCIM, to be reassigned and deleted by an admin; null otherwise
+             */
+            deprovisionedAt: string | null;
             /** Effectiveproperties */
             effectiveProperties: {
                 [key: string]: number | string | boolean;
@@ -1466,6 +1529,27 @@ export interface components {
              */
             refreshTokenAs: "body" | "cookie";
         };
+        /**
+         * NewProvisioningToken
+         * @description The answer to its creation: the only time ``token`` is shown.
+         */
+        NewProvisioningToken: {
+            /** Allowedcidrs */
+            allowedCidrs: string[];
+            /** Createdat */
+            createdAt: string;
+            /** Expiresat */
+            expiresAt: string | null;
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+            /**
+             * Token
+             * @description rstp_...: shown once; Roster keeps only its keyed digest
+             */
+            token: string;
+        };
         /** NumericIds */
         NumericIds: {
             /** Numericids */
@@ -1580,6 +1664,34 @@ export interface components {
             /** Updatedat */
             readonly updatedAt?: string | null;
         };
+        /**
+         * ProvisioningToken
+         * @description A token as listed: never the token nor its digest.
+         */
+        ProvisioningToken: {
+            /** Allowedcidrs */
+            allowedCidrs: string[];
+            /** Createdat */
+            createdAt: string;
+            /** Expiresat */
+            expiresAt: string | null;
+            /** Id */
+            id: string;
+            /**
+             * Lastusedat
+             * @description The last request that used it, to the minute (null: never used)
+             */
+            lastUsedAt: string | null;
+            /** Name */
+            name: string;
+        };
+        /** ProvisioningTokenPage */
+        ProvisioningTokenPage: {
+            /** Items */
+            items: components["schemas"]["ProvisioningToken"][];
+            /** Nextcursor */
+            nextCursor: string | null;
+        };
         /** Queue */
         Queue: {
             /** Createdat */
@@ -1692,7 +1804,7 @@ export interface components {
             /** Name */
             name: string;
             /** Permissions */
-            permissions?: ("agents:read" | "agents:write" | "agents:delete" | "agents:credentials" | "catalog:write" | "audit:read")[];
+            permissions?: ("agents:read" | "agents:write" | "agents:delete" | "agents:credentials" | "catalog:write" | "audit:read" | "provisioning:manage")[];
         };
         /** RolePage */
         RolePage: {
@@ -1714,7 +1826,7 @@ export interface components {
             /** Name */
             name?: string;
             /** Permissions */
-            permissions?: ("agents:read" | "agents:write" | "agents:delete" | "agents:credentials" | "catalog:write" | "audit:read")[];
+            permissions?: ("agents:read" | "agents:write" | "agents:delete" | "agents:credentials" | "catalog:write" | "audit:read" | "provisioning:manage")[];
             /** Updatedat */
             readonly updatedAt?: string | null;
         };
@@ -1842,6 +1954,8 @@ export interface components {
             businessUnit?: string | null;
             /** Createdat */
             readonly createdAt?: unknown;
+            /** Deprovisionedat */
+            readonly deprovisionedAt?: unknown;
             /** Effectiveproperties */
             readonly effectiveProperties?: unknown;
             /** Email */
@@ -1977,6 +2091,7 @@ export interface operations {
                 twoFactorEnabled?: boolean | null;
                 account?: string | null;
                 email?: string | null;
+                deprovisioned?: boolean | null;
                 q?: string | null;
             };
             header?: never;
@@ -6039,6 +6154,235 @@ export interface operations {
                 };
             };
             /** @description Problem (RFC 9457): immutable_field, unknown_reference, validation_failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem (RFC 9457): too_many_requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem (RFC 9457): service_unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (with service_unavailable and too_many_attempts) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_provisioning_tokens_provisioning_tokens_get: {
+        parameters: {
+            query?: {
+                /** @description Page size (1-100) */
+                limit?: number;
+                /** @description Opaque cursor from the previous page */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProvisioningTokenPage"];
+                };
+            };
+            /** @description Problem (RFC 9457): invalid_cursor */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem (RFC 9457): unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem (RFC 9457): forbidden, ip_not_allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem (RFC 9457): validation_failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem (RFC 9457): too_many_requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem (RFC 9457): service_unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (with service_unavailable and too_many_attempts) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    post_provisioning_token_provisioning_tokens_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateProvisioningTokenRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NewProvisioningToken"];
+                };
+            };
+            /** @description Problem (RFC 9457): unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem (RFC 9457): forbidden, ip_not_allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem (RFC 9457): validation_failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem (RFC 9457): too_many_requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem (RFC 9457): service_unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (with service_unavailable and too_many_attempts) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_provisioning_token_provisioning_tokens__id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The token's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Problem (RFC 9457): unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem (RFC 9457): forbidden, ip_not_allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem (RFC 9457): not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem (RFC 9457): validation_failed */
             422: {
                 headers: {
                     [name: string]: unknown;
