@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from typing import Any
 
 from roster.errors import PROBLEM_CONTENT_TYPE, problem_document
@@ -35,13 +35,15 @@ def single_host(hosts: list[str]) -> str | None:
     return hosts[0] if len(hosts) == 1 else None
 
 
-def origin_allowed(origin: str | None, port: int, *, own_pages: bool) -> bool:
+def origin_allowed(origin: str | None, port: int, *, own_pages: bool,
+                   extra: Collection[str] = ()) -> bool:
     """Whether a browser's ``Origin`` may reach this server: none (not a browser), or, when
-    the server serves its own pages (the API and, later, the web app), its own origin."""
+    the server serves its own pages (the API and the web app), its own origin or one of
+    the ``extra`` origins the stack allows (``AllowedOrigins``, matched exactly)."""
     if origin is None:
         return True
-    return own_pages and origin.strip().lower() in {
-        f"http://{name}:{port}" for name in LOOPBACK_NAMES}
+    return own_pages and (origin in extra or origin.strip().lower() in {
+        f"http://{name}:{port}" for name in LOOPBACK_NAMES})
 
 
 def cross_origin_problem(origin: str) -> dict[str, Any]:

@@ -59,12 +59,26 @@ DEFAULT_REGION = "us-east-1"
 DEFAULT_PORT = 3000
 MAX_DELIVERY_ROUNDS = 50
 MAX_PAYLOAD_BYTES = 10 * 1024 * 1024  # API Gateway (REST) refuses larger bodies: 413
-LOCAL_PARAMETERS = {
-    "OwnerAccount": "admin",
-    "OwnerEmail": "admin@example.com",
-    "SenderEmail": "roster@example.com",
-    "VerificationUrlBase": f"http://127.0.0.1:{DEFAULT_PORT}/verify-email",
-}
+VERIFY_PAGE = "/app/verify-email"  # the web app's page, served by the local server too
+
+
+def local_parameters(port: int = DEFAULT_PORT, allowed_origins: str = "") -> dict[str, str]:
+    """The template's parameters for a local stack serving on ``port``: the verification
+    link points at the app's page there; ``allowed_origins`` (the ``AllowedOrigins``
+    parameter, ``ROSTER_ALLOWED_ORIGINS`` for ``make run``) are the extra CORS origins."""
+    return {
+        "OwnerAccount": "admin",
+        "OwnerEmail": "admin@example.com",
+        "SenderEmail": "roster@example.com",
+        "VerificationUrlBase": f"http://127.0.0.1:{port}{VERIFY_PAGE}",
+        "AllowedOrigins": allowed_origins,
+    }
+
+
+LOCAL_PARAMETERS = local_parameters()
+# What the local server changes in the functions' settings: it serves plain HTTP on the
+# loopback address, where a ``Secure`` cookie would never be sent back.
+LOCAL_ENVIRONMENT = {"ROSTER_REFRESH_COOKIE_SECURE": "false"}
 UNAUTHORIZED_MESSAGE = "Unauthorized"  # an authorizer raising this gets a 401, not a 500
 
 Body = str | bytes | Mapping[str, Any] | list[Any] | None
@@ -132,6 +146,8 @@ class Runtime:
             with suppress(ses.exceptions.AlreadyExistsException):
                 ses.create_email_identity(EmailIdentity=sender)
         self.environment = self._function_environment(resolver)
+        if "ROSTER_TABLE_NAME" in self.environment:  # Roster's template (not a test's)
+            self.environment.update(LOCAL_ENVIRONMENT)
         os.environ.update(self.environment)
         _forget_settings()
         if "ROSTER_TABLE_NAME" in self.environment:  # Roster's template (not a test's)
@@ -321,6 +337,12 @@ class Runtime:
 
     # ------------------------------------------------------------------ API Gateway
 
+    @property
+    def allowed_origins(self) -> tuple[str, ...]:
+        """The extra CORS origins of the ``AllowedOrigins`` parameter (none without it)."""
+        listed = self.parameters.get("AllowedOrigins") or ""
+        return tuple(origin for origin in listed.split(",") if origin)
+
     def invoke(
         self,
         method: str,
@@ -331,11 +353,35 @@ class Runtime:
         body: Body = None,
         source_ip: str = "127.0.0.1",
     ) -> LocalResponse:
-        """Answer one HTTP request as API Gateway (REST API, Lambda proxy) would.
+        """Answer one HTTP request as API Gateway (REST API, Lambda proxy) would, behind
+        the distribution: API Gateway's own answers get the CORS headers of an allowed
+        origin as the distribution's response headers policy adds them (``OriginOverride``
+        off: a function's own CORS headers stand).
 
         ``path`` may carry the query string when ``query`` is not given; a dict or
         list ``body`` is sent as JSON.
         """
+        response = self._invoke(method, path, headers=headers, query=query, body=body,
+                                source_ip=source_ip)
+        origins = _find(_multi(headers), "origin") or []
+        origin = origins[-1] if origins else None
+        if origin is not None and origin in self.allowed_origins and response.header(
+                "Access-Control-Allow-Origin") is None:
+            from roster.cors import response_headers
+
+            response.headers.update(response_headers(origin))
+        return response
+
+    def _invoke(
+        self,
+        method: str,
+        path: str,
+        *,
+        headers: MultiMap | None,
+        query: MultiMap | None,
+        body: Body,
+        source_ip: str,
+    ) -> LocalResponse:
         method = method.upper()
         path, _, query_string = path.partition("?")
         request_id = str(uuid.uuid4())

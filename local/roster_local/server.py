@@ -4,7 +4,8 @@ It starts a moto server on a free loopback port, points every AWS client of this
 process at it, provisions ``template.yaml`` into it, creates the owner, and serves the
 API through ``Runtime``: API Gateway, the authorizer, the functions and the stream
 notifier as AWS would run them (the stream is delivered after the answer, from a
-poller thread). Two local-only routes: ``GET /_local/outbox`` and
+poller thread). The web app (``web/dist``) at ``/app/`` (``roster_local.webapp``). Two
+local-only routes: ``GET /_local/outbox`` and
 ``POST /_local/run/{function}``. Only requests for ``127.0.0.1:<port>`` or
 ``localhost:<port>`` are served, by it and by moto (``roster_local.loopback``); a known
 path asked with a method no route declares gets ``405`` with ``Allow``. Both are
@@ -46,12 +47,21 @@ from roster_local.loopback import (
     origin_allowed,
     single_host,
 )
-from roster_local.runtime import DEFAULT_PORT, DEFAULT_REGION, MAX_PAYLOAD_BYTES, Runtime, log
+from roster_local.runtime import (
+    DEFAULT_PORT,
+    DEFAULT_REGION,
+    MAX_PAYLOAD_BYTES,
+    Runtime,
+    local_parameters,
+    log,
+)
+from roster_local.webapp import is_app_path, serve_app
 
 HOST = "127.0.0.1"
 OUTBOX_PATH = "/_local/outbox"
 RUN_PREFIX = "/_local/run/"
 ADMIN_PASSWORD_VARIABLE = "ROSTER_LOCAL_ADMIN_PASSWORD"
+ALLOWED_ORIGINS_VARIABLE = "ROSTER_ALLOWED_ORIGINS"  # the AllowedOrigins parameter
 PUMP_INTERVAL_SECONDS = 1.0
 # werkzeug listens with this backlog already; socketserver's default of 5 reset
 # connections when 20 clients raced.
@@ -100,6 +110,9 @@ class LocalApp:
     local-only routes. ``runtime`` is bound once provisioned, before the server serves."""
 
     runtime: Runtime
+    # where presigned photo URLs point (the embedded moto): the app's CSP allows images
+    # from it
+    photo_origin: str = ""
 
     def __init__(self, runtime: Runtime | None = None) -> None:
         if runtime is not None:
@@ -145,17 +158,20 @@ class LocalApp:
                 PROBLEM_CONTENT_TYPE)
         origins = _values(raw_headers, "Origin")
         origin = origins[0] if origins else None
-        if not origin_allowed(origin, port, own_pages=True):
+        if not origin_allowed(origin, port, own_pages=True, extra=runtime.allowed_origins):
             assert origin is not None
             return _json(403, cross_origin_problem(origin), PROBLEM_CONTENT_TYPE)
+        if is_app_path(path):
+            return serve_app(method, path, self.photo_origin)
         try:
             if path == OUTBOX_PATH or path.startswith(RUN_PREFIX):
                 return self._local_route(method, path)
             allowed = declared_methods(runtime.template.routes, path)
             if allowed and method not in allowed and "ANY" not in allowed \
                     and api is runtime.template.default_api:
-                # (another API, SCIM's, answers as deployed: its 404 gateway response)
-                return _method_not_allowed(allowed)
+                # (another API, SCIM's, answers as deployed: its 404 gateway response;
+                # every path also answers its CORS preflight, OPTIONS, not listed)
+                return _method_not_allowed([name for name in allowed if name != "OPTIONS"])
             headers: dict[str, list[str]] = {}
             for name, value in raw_headers:
                 headers.setdefault(name, []).append(value)
@@ -299,8 +315,10 @@ def _serve(httpd: BaseWSGIServer, app: LocalApp, stop: threading.Event) -> int:
     runtime: Runtime | None = None
     try:
         point_aws_at(moto.url)
+        app.photo_origin = moto.url
         port = httpd.server_address[1]
-        runtime = Runtime(parameters={"VerificationUrlBase": f"http://{HOST}:{port}/verify-email"})
+        runtime = Runtime(parameters=local_parameters(
+            port, os.environ.get(ALLOWED_ORIGINS_VARIABLE, "")))
         app.runtime = runtime.provision()
         given = os.environ.get(ADMIN_PASSWORD_VARIABLE) or None
         password = runtime.create_owner(given)

@@ -31,7 +31,7 @@ from aws_lambda_powertools.event_handler.request import Request
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 from pydantic import TypeAdapter
 
-from roster import json_limits, routes
+from roster import cors, json_limits, routes
 from roster.authorization import Actor
 from roster.cursor import MAX_CURSOR_LENGTH
 from roster.errors import (
@@ -285,7 +285,10 @@ def as_json_request(event: Mapping[str, Any]) -> Mapping[str, Any]:
 
 class JsonResolver(APIGatewayRestResolver):
     def resolve(self, event: Mapping[str, Any], context: LambdaContext) -> dict[str, Any]:
-        return never_cached(super().resolve(as_json_request(event), context))
+        """Every answer never cached, and with CORS headers for an allowed origin
+        (``roster.cors``; preflights are the OpenAPI function's)."""
+        return cors.with_cors(event, never_cached(super().resolve(as_json_request(event),
+                                                                  context)))
 
 
 def never_cached(result: dict[str, Any]) -> dict[str, Any]:

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from mypy_boto3_sesv2 import SESV2Client
     from mypy_boto3_sns import SNSClient
     from mypy_boto3_sqs import SQSClient
+    from mypy_boto3_ssm import SSMClient
 
 
 # Senders retry throttled and failed calls themselves (standard mode: exponential backoff
@@ -65,6 +66,10 @@ def dynamodb() -> DynamoDBClient:
 
 def kms() -> KMSClient:
     return _client("kms")  # type: ignore[no-any-return]
+
+
+def ssm() -> SSMClient:
+    return _client("ssm")  # type: ignore[no-any-return]
 
 
 def secrets_manager() -> SecretsManagerClient:

@@ -13,6 +13,7 @@ is one dictionary comprehension here. Keyword arguments win over the environment
 from __future__ import annotations
 
 import os
+import re
 from functools import lru_cache
 from typing import Any
 
@@ -20,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 CHARACTER_CLASSES = ("lower", "upper", "digit", "symbol")
 ENV_PREFIX = "roster_"
+ORIGIN = re.compile(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?")
 
 
 class Settings(BaseModel):
@@ -32,7 +34,17 @@ class Settings(BaseModel):
     digest_secret_id: str
     email_sender: str
     photo_bucket: str
-    verification_url_base: str = Field(default="http://127.0.0.1:3000/verify-email")
+    # The email-verification page; empty: the app's page on the public origin, which is
+    # ``public_origin`` (a custom domain) or the value of the SSM parameter named by
+    # ``public_origin_parameter`` (the distribution's address, written once it exists).
+    verification_url_base: str = ""
+    public_origin: str = ""
+    public_origin_parameter: str = ""
+    # Extra origins allowed to call the API from a browser (CORS, exact match).
+    allowed_origins: tuple[str, ...] = ()
+    # The web app's refresh-token cookie is ``Secure`` except from the local server,
+    # which serves plain HTTP on the loopback address (it sets this to false).
+    refresh_cookie_secure: bool = True
     dead_letter_queue_url: str = ""
     import_queue_url: str = ""
 
@@ -75,11 +87,21 @@ class Settings(BaseModel):
         }
         return {**environment, **values}
 
-    @field_validator("password_require_classes", mode="before")
+    @field_validator("password_require_classes", "allowed_origins", mode="before")
     @classmethod
     def _split_classes(cls, value: object) -> object:
         if isinstance(value, str):
             return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("allowed_origins")
+    @classmethod
+    def _origins(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        """Each an origin as a browser sends it (``https://app.example.com``, a port
+        allowed): no path, no trailing slash, no wildcard, since matching is exact."""
+        bad = [origin for origin in value if not ORIGIN.fullmatch(origin)]
+        if bad:
+            raise ValueError(f"not origins (scheme://host[:port]): {bad}")
         return value
 
     @field_validator("password_require_classes")

@@ -147,8 +147,9 @@ def with_problem_responses(document: dict[str, Any]) -> dict[str, Any]:
             responses = operation.setdefault("responses", {})
             responses.pop("422", None)  # Powertools' own, in its (JSON) shape, on every route
             if "204" in responses:  # Powertools gives it the handler's return type: no body
-                responses["204"] = {"description": responses["204"].get("description",
-                                                                        "No content")}
+                responses["204"] = {key: value for key, value in responses["204"].items()
+                                    if key != "content"}
+                responses["204"].setdefault("description", "No content")
             for status, codes in sorted(problem_codes(method, path, operation).items()):
                 responses[str(status)] = {
                     "description": "Problem (RFC 9457): " + ", ".join(sorted(codes)),

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from roster.ports.photos import PhotoStorage
     from roster.ports.scim import DeactivationCounter
     from roster.ports.secrets import KeyService
+    from roster.ports.site import Site
     from roster.ports.two_factor import SeedVault
     from roster.repository import DynamoRepository
 
@@ -78,6 +79,12 @@ def _keys() -> KeyService:
     return AwsKeyService()
 
 
+def _site() -> Site:
+    from roster.adapters.site import DeployedSite
+
+    return DeployedSite()
+
+
 def install() -> None:
     """Bind every port to its production adapter (idempotent)."""
     from roster.ports import attempts, audit, credentials, sessions, two_factor
@@ -93,6 +100,7 @@ def install() -> None:
     from roster.ports.provisioning import provisioning_tokens
     from roster.ports.scim import deactivation_counter
     from roster.ports.secrets import key_service
+    from roster.ports.site import site
 
     # One DynamoDB repository serves every store of the table (mypy checks each binding).
     agent_store.bind(_table)
@@ -115,3 +123,4 @@ def install() -> None:
     import_queue.bind(_import_queue)
     photo_storage.bind(_photos)
     key_service.bind(_keys)
+    site.bind(_site)

@@ -85,7 +85,7 @@ def test_environment_points_at_what_was_provisioned(runtime: Runtime) -> None:
 
     # Then every reference resolved to a real local resource, and it is in os.environ
     assert env["ROSTER_EMAIL_SENDER"] == "roster@example.com"
-    assert env["ROSTER_VERIFICATION_URL_BASE"] == "http://127.0.0.1:3000/verify-email"
+    assert env["ROSTER_VERIFICATION_URL_BASE"] == "http://127.0.0.1:3000/app/verify-email"
     assert env["POWERTOOLS_LOG_LEVEL"] == "INFO"
     assert {key: os.environ[key] for key in env} == env
     secret = boto3.client("secretsmanager").get_secret_value(SecretId=env["ROSTER_TOKEN_SECRET_ID"])

@@ -33,7 +33,8 @@ from support.stack import moto_aws
 
 TESTS = Path(__file__).resolve().parents[1]
 UNIT_TESTS = TESTS / "unit"
-SERVER_GROUPS = {TESTS / "fuzz": "fuzz_server", TESTS / "acceptance": "local_server"}
+SERVER_GROUPS = {TESTS / "fuzz": "fuzz_server", TESTS / "acceptance": "local_server",
+                 TESTS / "browser": "web_server"}
 UNIT_ENV = {
     "ROSTER_TABLE_NAME": "unit-table",
     "ROSTER_KMS_KEY_ID": "unit-key",

@@ -11,6 +11,7 @@ import pytest
 from roster.adapters.photos import S3PhotoStorage
 from roster.adapters.secrets import AwsKeyService, KmsSeedVault
 from roster.adapters.sender import AwsSender
+from roster.adapters.site import DeployedSite
 from roster.ports.agents import AgentStore
 from roster.ports.attempts import PasswordAttempts
 from roster.ports.audit import AuditLog
@@ -25,6 +26,7 @@ from roster.ports.photos import PhotoStorage
 from roster.ports.provisioning import ProvisioningTokenStore
 from roster.ports.secrets import KeyService
 from roster.ports.sessions import SessionStore
+from roster.ports.site import Site
 from roster.ports.two_factor import SeedVault, TwoFactorStore
 from roster.repository.backfill import TableBackfill
 from roster.repository.dynamodb import DynamoRepository
@@ -49,6 +51,7 @@ from roster.repository.idempotency import TableIdempotencyStore
     (PhotoStorage, S3PhotoStorage),
     (KeyService, AwsKeyService),
     (ProvisioningTokenStore, DynamoRepository),
+    (Site, DeployedSite),
 ])
 def test_every_port_method_exists_with_the_same_parameters(protocol: type,
                                                            adapter: type) -> None:

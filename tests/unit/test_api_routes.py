@@ -72,8 +72,8 @@ def template_events() -> dict[tuple[str, str], tuple[str, bool, str]]:
 
 
 def test_the_template_deploys_exactly_the_declared_routes() -> None:
-    # Given the template's API events and the registry
-    deployed = template_events()
+    # Given the template's API events (preflights aside) and the registry
+    deployed = {key: value for key, value in template_events().items() if key[0] != "OPTIONS"}
     declared = {route.key: (route.function, route.public, TEMPLATE_API[route.api])
                 for route in routes.ROUTES}
     # Then each route is in both, served by the same function on the same API, public
@@ -81,6 +81,15 @@ def test_the_template_deploys_exactly_the_declared_routes() -> None:
     assert sorted(set(declared) - set(deployed)) == [], "declared, no template event"
     assert sorted(set(deployed) - set(declared)) == [], "template event, not declared"
     assert {key: value for key, value in deployed.items() if declared[key] != value} == {}
+
+
+def test_every_routes_path_has_one_public_preflight_on_the_openapi_function() -> None:
+    # Rule (API.md v2): OPTIONS is answered on every route, before any authorizer (the
+    # browser-facing API's: SCIM's clients are identity providers' servers, no browser).
+    preflights = {path: value for (method, path), value in template_events().items()
+                  if method == "OPTIONS"}
+    assert preflights == {route.path: ("openapi", True, TEMPLATE_API["rest"])
+                          for route in routes.ROUTES if route.api == "rest"}
 
 
 @cache

@@ -7,16 +7,19 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError
-from roster import aws, clock, messages
+from roster import aws, clock, messages, wiring
 from roster.adapters.sender import AwsSender
+from roster.adapters.site import DeployedSite
 from roster.config import get_settings
 from roster.errors import InvalidVerificationToken
 from roster.models.agent import Agent, AgentRecord, PendingEmail
+from roster.ports.site import site
 from roster.repository import keys
 from roster.repository.cleanup import expired
 from roster.repository.email_change import expiring
 from roster.services import email_change, notifications
 from roster.templates import email_change as email_change_templates
+from support.fakes.site import FixedSite
 
 NOW = datetime(2026, 11, 23, 12, 0, 0, tzinfo=UTC)
 AGENT_ID = "8eae6575-4e25-4711-bdf0-6453a351447b"
@@ -52,6 +55,32 @@ def test_link_carries_agent_id_and_secret(monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setenv("ROSTER_VERIFICATION_URL_BASE", "https://p.example.com/v?lang=nb")
     get_settings.cache_clear()
     assert email_change.verification_link(AGENT_ID, "x").endswith(f"?lang=nb&token={AGENT_ID}.x")
+
+
+def test_without_a_base_the_link_is_the_apps_page_on_the_public_origin(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given no VerificationUrlBase, and the site the stack is served from
+    monkeypatch.setenv("ROSTER_VERIFICATION_URL_BASE", "")
+    get_settings.cache_clear()
+    site.bind(lambda: FixedSite("https://roster.example.com"))
+    try:
+        # Then the link is the web app's verify page there
+        assert (email_change.verification_link(AGENT_ID, "s3cr3t")
+                == f"https://roster.example.com/app/verify-email?token={AGENT_ID}.s3cr3t")
+    finally:
+        wiring.install()
+
+
+def test_a_deployed_site_without_any_origin_refuses_to_guess(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ROSTER_PUBLIC_ORIGIN", "")
+    monkeypatch.setenv("ROSTER_PUBLIC_ORIGIN_PARAMETER", "")
+    get_settings.cache_clear()
+    with pytest.raises(RuntimeError, match="no page to point at"):
+        DeployedSite().public_origin()
+    monkeypatch.setenv("ROSTER_PUBLIC_ORIGIN", "https://roster.example.com/")
+    get_settings.cache_clear()
+    assert DeployedSite().public_origin() == "https://roster.example.com"
 
 
 @pytest.mark.parametrize("token", [

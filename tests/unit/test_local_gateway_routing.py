@@ -15,7 +15,8 @@ ROUTES = Template.load().routes
 
 
 def test_a_literal_resource_wins_over_a_parameter_and_lists_only_its_methods() -> None:
-    assert declared_methods(ROUTES, "/agents/numeric-ids") == ["GET"]
+    # (OPTIONS: every resource has its CORS preflight)
+    assert declared_methods(ROUTES, "/agents/numeric-ids") == ["GET", "OPTIONS"]
     found = match_route(ROUTES, "GET", "/agents/numeric-ids")
     assert found is not None and found[0].path == "/agents/numeric-ids"
 
@@ -29,7 +30,7 @@ def test_a_parameter_resource_still_matches_other_ids() -> None:
     assert found is not None
     route, parameters = found
     assert (route.path, parameters) == ("/agents/{id}", {"id": "1234"})
-    assert declared_methods(ROUTES, "/agents/1234") == ["DELETE", "GET", "PATCH"]
+    assert declared_methods(ROUTES, "/agents/1234") == ["DELETE", "GET", "OPTIONS", "PATCH"]
 
 
 TWO_APIS = """

@@ -29,6 +29,7 @@ from roster.models.email_change import EmailChange, ResendAnswer
 from roster.models.outbox import OutboxMessage
 from roster.ports.agents import agent_store
 from roster.ports.email_change import email_change_store
+from roster.ports.site import site
 
 TOKEN_PURPOSE = "email-change"
 # The digest of a change no link can complete: a keyed digest is never empty, so
@@ -51,8 +52,13 @@ def is_live(pending: PendingEmail | None) -> bool:
     return pending is not None and clock.parse(pending.expiresAt) > clock.now()
 
 
+VERIFY_PAGE = "/app/verify-email"  # the web app's page (API.md v2 decisions)
+
+
 def verification_link(agent_id: str, secret: str) -> str:
-    base = get_settings().verification_url_base
+    """The link mailed to a new address: ``VerificationUrlBase``, or the web app's page
+    on the public origin, never anything a request carries (its ``Host``)."""
+    base = get_settings().verification_url_base or f"{site().public_origin()}{VERIFY_PAGE}"
     return f"{base}{'&' if '?' in base else '?'}token={agent_id}.{secret}"
 
 

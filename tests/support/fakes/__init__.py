@@ -28,6 +28,7 @@ from roster.ports.provisioning import provisioning_tokens
 from roster.ports.scim import deactivation_counter
 from roster.ports.secrets import key_service
 from roster.ports.sessions import sessions as sessions_slot
+from roster.ports.site import site as site_slot
 from roster.ports.two_factor import seed_vault as seed_vault_slot
 from roster.ports.two_factor import two_factor as two_factor_slot
 
@@ -48,6 +49,7 @@ from support.fakes.provisioning import MemoryProvisioningTokenStore
 from support.fakes.scim import MemoryDeactivationCounter
 from support.fakes.secrets import MemoryKeyService
 from support.fakes.sessions import FakeSessionStore
+from support.fakes.site import FixedSite
 from support.fakes.two_factor import FakeSeedVault, FakeTwoFactorStore
 from support.fakes.world import World
 
@@ -74,6 +76,7 @@ class Fakes:
     idempotency: MemoryIdempotencyStore = field(default_factory=MemoryIdempotencyStore)
     keys: MemoryKeyService = field(default_factory=MemoryKeyService)
     queue: MemoryImportQueue = field(default_factory=MemoryImportQueue)
+    site: FixedSite = field(default_factory=FixedSite)
 
     def install(self) -> None:
         bind_fakes(self.world)
@@ -91,6 +94,7 @@ class Fakes:
         import_queue.bind(lambda: self.queue)
         deactivation_counter.bind(lambda: MemoryDeactivationCounter(self.world))
         provisioning_tokens.bind(lambda: MemoryProvisioningTokenStore(self.world))
+        site_slot.bind(lambda: self.site)
 
 
 __all__ = ["Fakes", "World", "bind_fakes"]

@@ -101,10 +101,22 @@ def _end_reused(session: SessionRecord, presented: str) -> NoReturn:
     raise InvalidToken("This refresh token was already used; the session is ended")
 
 
-def logout(agent_id: str, session_id: str) -> None:
-    session_store().end_session(agent_id, session_id, audit=[AuditEvent(
-        actorId=agent_id, action="session.ended", targetId=agent_id,
-        details={"sessionId": session_id})])
+def logout(agent_id: str, session_id: str, *, cookie_token: str | None = None) -> None:
+    """End the caller's session; ``cookie_token`` (the web app's refresh cookie) ends
+    the session it names too when that is another of the caller's own (two tabs signed
+    in one after the other share one cookie) and the token is that session's current
+    one. Another agent's token, or a stale or made-up one, ends nothing more."""
+    ended = [session_id]
+    other = tokens.RefreshToken.parse(cookie_token) if cookie_token else None
+    if other is not None and other.agent_id == agent_id and other.session_id != session_id:
+        _, session, _ = session_store().load_session(agent_id, other.session_id)
+        if session is not None and codes.matches(session.refreshDigest, other.secret,
+                                                 purpose=REFRESH_PURPOSE):
+            ended.append(other.session_id)
+    for ending in ended:
+        session_store().end_session(agent_id, ending, audit=[AuditEvent(
+            actorId=agent_id, action="session.ended", targetId=agent_id,
+            details={"sessionId": ending})])
 
 
 def revoke_all(actor: Actor, agent_id: str) -> None:
