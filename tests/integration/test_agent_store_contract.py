@@ -369,3 +369,37 @@ def test_a_delete_needs_no_assignment_left_and_frees_the_logins(stores: Stores) 
     assert stores.agents.find_agent_id("leaving") is None
     assert stores.agents.numeric_ids() == []
     assert stores.add("leaving", numericId=4).account == "leaving"
+
+
+def test_a_queue_is_found_by_its_name_through_create_rename_and_delete(
+        stores: Stores) -> None:
+    def named(name: str) -> list[str]:
+        return [str(item["id"]) for item in stores.catalog.find_catalog_by_name("queues", name)]
+
+    # Given two queues named alike but for case (names need not be unique) and a skill
+    stores.add_catalog("queues", "sales", name="Sales", createdAt=STAMP, updatedAt=STAMP)
+    stores.add_catalog("queues", "sales-2", name="SALES", createdAt=STAMP, updatedAt=STAMP)
+    stores.add_catalog("skills", "sales", name="Sales", createdAt=STAMP, updatedAt=STAMP)
+    # Then the name finds both queues, case-insensitively (as SCIM compares displayName),
+    # each with its public fields, and no other kind
+    assert named("sales") == named("Sales") == ["sales", "sales-2"]
+    assert stores.catalog.find_catalog_by_name("queues", "Sales")[0] == {
+        "id": "sales", "name": "Sales", "createdAt": STAMP, "updatedAt": STAMP}
+    assert stores.catalog.find_catalog_by_name("skills", "Sales") == []
+    # When one is renamed, it moves to its new name
+    found = stores.catalog.read_catalog_item("queues", "sales-2")
+    assert found is not None
+    stores.catalog.update_catalog_item(
+        "queues", {**found[0], "name": "Support", "description": "Tier 1"},
+        revision=found[1], name_before="SALES", added=None, removed=None,
+        audit=_audit()[0])
+    assert named("sales") == ["sales"]
+    assert stores.catalog.find_catalog_by_name("queues", "support") == [
+        {"id": "sales-2", "name": "Support", "description": "Tier 1", "createdAt": STAMP,
+         "updatedAt": STAMP}]
+    # When a queue is deleted, its name finds it no more
+    found = stores.catalog.read_catalog_item("queues", "sales")
+    assert found is not None
+    stores.catalog.delete_catalog_item("queues", "sales", revision=found[1], name="Sales",
+                                       references=None, audit=_audit()[0])
+    assert named("Sales") == []

@@ -6,15 +6,19 @@ from typing import Literal
 
 from roster.models.base import Model
 
-BackfillPhase = Literal["agents", "sweep", "done"]
+BackfillPhase = Literal["agents", "sweep", "queues", "done"]
+# The phases a finished migration has run: 1 = agents, sweep (issue 13); 2 = + queues
+# (issue 14). A progress finished at an older generation continues at the phase added.
+GENERATION = 2
 
 
 class BackfillProgress(Model):
     """Where the migration stands, kept in the table between runs.
 
     ``position`` is the store's own bookmark in the current phase (opaque here): the last
-    profile done in ``agents``, the last item examined in ``sweep``. The counts are totals
-    over every run so far.
+    profile done in ``agents``, the last item examined in ``sweep``, the last queue in
+    ``queues``. The counts are totals over every run so far. ``generation``: the
+    ``GENERATION`` the migration last finished at (1 before issue 14 counted them).
     """
 
     phase: BackfillPhase = "agents"
@@ -23,6 +27,9 @@ class BackfillProgress(Model):
     agentsIndexed: int = 0
     itemsDeleted: int = 0
     skipped: int = 0
+    queuesRead: int = 0
+    queuesNamed: int = 0
+    generation: int = 1
     finishedAt: str | None = None
 
 
@@ -39,3 +46,5 @@ class BackfillReport(Model):
     agentsIndexed: int = 0
     itemsDeleted: int = 0
     skipped: int = 0
+    queuesRead: int = 0
+    queuesNamed: int = 0

@@ -7,6 +7,7 @@ carry the resource's fields plus ``type``, ``kind``, keys and an internal ``revi
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Annotated, Literal, get_args
 
 from pydantic import ConfigDict, Field, StringConstraints, field_validator
@@ -20,6 +21,9 @@ CatalogKind = Literal["roles", "queues", "skills", "groups", "profiles"]
 KINDS: tuple[CatalogKind, ...] = ("roles", "queues", "skills", "groups", "profiles")
 
 ID_PATTERN = r"^[a-z0-9._-]{1,64}$"
+# Kinds found by name in one Query (SCIM's ``displayName eq`` on Groups, i.e. queues): each
+# item has a copy in the partition of its folded name, moved in its own transactions.
+NAME_INDEXED: frozenset[str] = frozenset({"queues"})
 MAX_REFERENCES = 32  # profiles per group, skills per profile: keeps a change in one transaction
 
 CatalogId = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
@@ -29,6 +33,18 @@ Permission = Literal[
     "agents:read", "agents:write", "agents:delete", "agents:credentials",
     "catalog:write", "audit:read", "provisioning:manage",
 ]
+
+
+
+def fold_name(name: str) -> str:
+    """A name as a case-insensitive comparison sees it: NFC, lower-cased, NFC again.
+
+    RFC 7643 section 8.7.1 makes a Group's ``displayName`` ``caseExact: false``; this is
+    the comparison key ``scim2-models`` evaluates such filters with
+    (``scim2_models.policy.default_comparison_key``), so the index and the filter agree.
+    """
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFC", name).lower())
+
 
 # Fields a PATCH may name but never change (422 immutable_field).
 IMMUTABLE_FIELDS = ("id", "builtIn", "createdAt", "updatedAt")

@@ -17,12 +17,14 @@ from roster.ports import Port
 if TYPE_CHECKING:
     from roster.models.agent import AgentRecord
     from roster.models.backfill import BackfillProgress
+    from roster.ports.agents import CatalogData
 
 
 @dataclass(frozen=True)
 class Indexed:
-    """``index_agents``' outcome: the agents whose missing items were written, and the
-    ones whose profile moved on since they were read (nothing written for those)."""
+    """``index_agents``' (``name_queues``') outcome: the agents (queues) whose missing
+    items were written, and the ones that moved on since they were read (nothing written
+    for those)."""
 
     written: list[str] = field(default_factory=list)
     moved: list[str] = field(default_factory=list)
@@ -66,6 +68,19 @@ class SearchItemsBackfill(Protocol):
         """Examine up to ``limit`` items of the table after ``after``: delete the search
         items of the previous release, and word or reference items no profile accounts
         for (each only while that profile is unchanged)."""
+
+
+    def queue_page(self, after: str | None, *,
+                   limit: int) -> tuple[list[tuple[CatalogData, int]], str | None]:
+        """Up to ``limit`` queues (public fields, revision) after position ``after``, by
+        id, and the position of the next page (``None``: none follows)."""
+
+    def current_queues(self, queue_ids: Sequence[str]) -> list[tuple[CatalogData, int]]:
+        """The queues as stored now (deleted ones left out)."""
+
+    def name_queues(self, queues: Sequence[tuple[CatalogData, int]]) -> Indexed:
+        """Write the name item each queue lacks (or holds out of date), as the queue's
+        own writes would, each only while the queue is at the revision read."""
 
 
 backfill_store = Port[SearchItemsBackfill]("backfill")

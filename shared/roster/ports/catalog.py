@@ -28,6 +28,11 @@ class CatalogStore(Protocol):
     def read_catalog_item(self, kind: str, item_id: str) -> tuple[CatalogData, int] | None:
         """The item and its revision."""
 
+    def find_catalog_by_name(self, kind: str, name: str) -> list[CatalogData]:
+        """The items of a kind in ``NAME_INDEXED`` named ``name`` (compared as
+        ``fold_name`` folds it), by id. Items written before the name index existed are
+        missing until the backfill's ``queues`` phase has run."""
+
     def catalog_item_in_use(self, kind: str, item_id: str) -> bool:
         """Whether any agent refers to it."""
 
@@ -35,10 +40,10 @@ class CatalogStore(Protocol):
                             references: References | None, audit: AuditEvent) -> None: ...
 
     def update_catalog_item(self, kind: str, item: CatalogData, *, revision: int,
-                            added: References | None, removed: References | None,
+                            name_before: str, added: References | None, removed: References | None,
                             audit: AuditEvent) -> None: ...
 
-    def delete_catalog_item(self, kind: str, item_id: str, *, revision: int,
+    def delete_catalog_item(self, kind: str, item_id: str, *, revision: int, name: str,
                             references: References | None, audit: AuditEvent) -> None: ...
 
     def seed_catalog_items(self, kind: str, items: Sequence[CatalogData]) -> None:

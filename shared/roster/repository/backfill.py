@@ -11,6 +11,9 @@
   previous release's prefix items (``PREFIX#<1..4 characters>``, sk
   ``account#id#field``: nothing writes or reads them now, so they go unconditionally) and
   agents' word and reference items, each compared with its profile.
+- Queues: the catalogue partition ``CATALOG#queues`` by id (a position is the last key,
+  as JSON); a queue's name item is ``catalog.name_item``, put with a check that the
+  queue is still at the revision read.
 """
 
 from __future__ import annotations
@@ -22,9 +25,11 @@ from typing import Any
 from roster.errors import ConcurrentChange
 from roster.models.agent import AgentRecord
 from roster.models.backfill import BackfillProgress
+from roster.ports.agents import CatalogData
 from roster.ports.backfill import Indexed, Swept
 from roster.repository import keys
 from roster.repository.agents import AgentStore
+from roster.repository.catalog import at_revision, name_item, public
 from roster.repository.table import (
     TRANSACT_LIMIT,
     ConditionFailed,
@@ -41,6 +46,7 @@ from roster.repository.table import (
 )
 
 PROGRESS: Key = {"pk": "MIGRATION#search-items", "sk": "MIGRATION"}
+QUEUES = "queues"
 LEGACY_PREFIX_PARTITION = "PREFIX#"  # the previous release's q items (keys.search_partition)
 _WORD_PARTITION = keys.word_partition("")
 _REFERENCE_PARTITION = "REF#"  # every keys.reference_partition
@@ -188,3 +194,37 @@ class TableBackfill:
             except ConcurrentChange:
                 skipped += len(stale)
         return deleted, skipped
+
+    # ------------------------------------------------------------------ queues
+    def queue_page(self, after: str | None, *,
+                   limit: int) -> tuple[list[tuple[CatalogData, int]], str | None]:
+        items, last = self.table.query(
+            Expression("pk = :p", values={":p": keys.catalog_partition(QUEUES)}),
+            limit=limit, start_key=json.loads(after) if after else None, consistent=True)
+        return ([(public(item), int(item.get("revision", 0))) for item in items],
+                json.dumps(last, sort_keys=True) if last else None)
+
+    def current_queues(self, queue_ids: Sequence[str]) -> list[tuple[CatalogData, int]]:
+        if not queue_ids:
+            return []
+        return [(public(item), int(item.get("revision", 0))) for item in
+                self.table.batch_get([keys.catalog(QUEUES, i) for i in queue_ids])]
+
+    def name_queues(self, queues: Sequence[tuple[CatalogData, int]]) -> Indexed:
+        wanted = [(name_item(QUEUES, item), revision) for item, revision in queues]
+        present = {_key(item): item for item in self.table.batch_get(
+            [{"pk": item["pk"], "sk": item["sk"]} for item, _ in wanted])}
+        outcome = Indexed()
+        for item, revision in wanted:
+            if present.get(_key(item)) == item:
+                continue
+            condition, values = at_revision(revision)
+            queue_id = str(item["id"])
+            try:
+                self.table.transact([check(keys.catalog(QUEUES, queue_id), condition,
+                                           values=values), put(item)])
+            except ConcurrentChange:
+                outcome.moved.append(queue_id)
+            else:
+                outcome.written.append(queue_id)
+        return outcome

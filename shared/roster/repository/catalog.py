@@ -4,6 +4,10 @@ Catalogue items live at ``CATALOG#<kind>`` / ``<id>``; listing a kind is one ``Q
 ordered by id. An item is in use while its reference partition ``REF#<kind>#<id>`` holds
 anything: the agents' references and those of groups (to profiles) and profiles (to
 skills), which are written here in the same transaction as the item that refers.
+
+Kinds in ``NAME_INDEXED`` (queues) keep a copy of each item's public fields at
+``NAME#<kind>#<folded name>`` / ``<id>``, written, moved and removed in the item's own
+transactions: finding the items of a name is one ``Query`` (names need not be unique).
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from typing import Any
 from roster import cursor
 from roster.errors import AlreadyExists, ConcurrentChange, UnknownReference
 from roster.models.audit import AuditEvent
+from roster.models.catalog import NAME_INDEXED
 from roster.repository import keys
 from roster.repository.base import StoreBase
 from roster.repository.table import (
@@ -30,6 +35,7 @@ from roster.repository.table import (
 
 AUDIT_INDEX = "gsi1"
 CATALOG_ITEM_ATTRIBUTES = ("pk", "sk", "type", "kind", "revision")
+NAME_PAGE = 100
 
 
 def page(table: Table, partition: tuple[str, str], *, limit: int, cursor_token: str | None,
@@ -78,6 +84,19 @@ class CatalogStore(StoreBase):
             return None
         return public(item), int(item.get("revision", 0))
 
+    def find_catalog_by_name(self, kind: str, name: str) -> list[Item]:
+        """The items of ``kind`` named ``name`` (case-insensitively), by id: one ``Query``
+        of the name's partition (one per ``NAME_PAGE`` items of the same name)."""
+        found: list[Item] = []
+        start: Key | None = None
+        while True:
+            items, start = self.table.query(
+                Expression("pk = :p", values={":p": keys.catalog_name_partition(kind, name)}),
+                limit=NAME_PAGE, start_key=start, consistent=True)
+            found += [public(item) for item in items]
+            if start is None:
+                return found
+
     def catalog_item_in_use(self, kind: str, item_id: str) -> bool:
         items, _ = self.table.query(
             Expression("pk = :p", values={":p": keys.reference_partition(kind, item_id)}),
@@ -91,25 +110,28 @@ class CatalogStore(StoreBase):
         """The item, its uses of other items (which must exist) and the audit, at once."""
         operations = [put_new(_stored(kind, item, revision=1), AlreadyExists(
             f"There is already an item '{item['id']}' in {kind}"))]
+        operations += name_ops(kind, item)
         operations += _reference_ops(kind, str(item["id"]), references, added=True)
         operations += self.side_effects([audit])
         self.table.transact(operations)
 
-    def update_catalog_item(self, kind: str, item: Item, *, revision: int,
+    def update_catalog_item(self, kind: str, item: Item, *, revision: int, name_before: str,
                             added: tuple[str, Sequence[str]] | None,
                             removed: tuple[str, Sequence[str]] | None,
                             audit: AuditEvent) -> None:
-        """Replace the item if it is still at ``revision``; move its references."""
-        condition, values = _at_revision(revision)
+        """Replace the item if it is still at ``revision``; move its references (and its
+        name item from ``name_before``'s partition)."""
+        condition, values = at_revision(revision)
         operations = [put(_stored(kind, item, revision=revision + 1), condition=condition,
                           values=values, on_condition_failure=ConcurrentChange(
                               f"The item '{item['id']}' changed meanwhile; try again"))]
+        operations += name_ops(kind, item, name_before=name_before)
         operations += _reference_ops(kind, str(item["id"]), added, added=True)
         operations += _reference_ops(kind, str(item["id"]), removed, added=False)
         operations += self.side_effects([audit])
         self.table.transact(operations)
 
-    def delete_catalog_item(self, kind: str, item_id: str, *, revision: int,
+    def delete_catalog_item(self, kind: str, item_id: str, *, revision: int, name: str,
                             references: tuple[str, Sequence[str]] | None,
                             audit: AuditEvent) -> None:
         """Delete the item if still at ``revision``, with its references and the audit.
@@ -118,10 +140,12 @@ class CatalogStore(StoreBase):
         use that lands after the caller's in-use check makes this delete fail instead
         of leaving a reference to nothing.
         """
-        condition, values = _at_revision(revision)
+        condition, values = at_revision(revision)
         operations = [delete(keys.catalog(kind, item_id), condition=condition, values=values,
                              on_condition_failure=ConcurrentChange(
                                  f"The item '{item_id}' changed meanwhile; try again"))]
+        if kind in NAME_INDEXED:
+            operations.append(delete(keys.catalog_name(kind, name, item_id)))
         operations += _reference_ops(kind, item_id, references, added=False)
         operations += self.side_effects([audit])
         self.table.transact(operations)
@@ -143,7 +167,25 @@ def _stored(kind: str, item: Item, *, revision: int) -> Item:
             **item, "revision": revision}
 
 
-def _at_revision(revision: int) -> tuple[str, dict[str, Any]]:
+def name_item(kind: str, item: Item) -> Item:
+    """The copy of an item (public fields) in its name's partition."""
+    return {**keys.catalog_name(kind, str(item["name"]), str(item["id"])),
+            "type": "catalog_name", "kind": kind, **public(item)}
+
+
+def name_ops(kind: str, item: Item, *, name_before: str | None = None) -> list[TxOp]:
+    """The item's name copy written (kinds in ``NAME_INDEXED`` only), and the one under
+    ``name_before`` removed when that is another partition."""
+    if kind not in NAME_INDEXED:
+        return []
+    operations = [put(name_item(kind, item))]
+    if name_before is not None and keys.catalog_name_partition(kind, name_before) \
+            != keys.catalog_name_partition(kind, str(item["name"])):
+        operations.append(delete(keys.catalog_name(kind, name_before, str(item["id"]))))
+    return operations
+
+
+def at_revision(revision: int) -> tuple[str, dict[str, Any]]:
     """The condition 'still at ``revision``' (seeded items have none: revision 0)."""
     if revision == 0:
         return "attribute_exists(pk) AND attribute_not_exists(revision)", {}

@@ -8,6 +8,7 @@ reading a profile never reads a hash or a seed.
 from __future__ import annotations
 
 from roster.models.agent import fold_account, fold_email
+from roster.models.catalog import fold_name
 from roster.repository.table import Key
 
 PROFILE = "PROFILE"
@@ -146,6 +147,15 @@ def reference_partition(kind: str, value: str) -> str:
 def reference(kind: str, value: str, account: str, agent_id: str) -> Key:
     """An agent's membership of a catalogue item, sorted by account for filtered lists."""
     return {"pk": reference_partition(kind, value), "sk": f"{account.lower()}#{agent_id}"}
+
+
+def catalog_name_partition(kind: str, name: str) -> str:
+    """The items of ``kind`` named ``name`` (case-insensitively: ``fold_name``)."""
+    return f"NAME#{kind}#{fold_name(name)}"
+
+
+def catalog_name(kind: str, name: str, item_id: str) -> Key:
+    return {"pk": catalog_name_partition(kind, name), "sk": item_id}
 
 
 def catalog_reference(kind: str, value: str, owner_kind: str, owner_id: str) -> Key:

@@ -80,6 +80,11 @@ def get_item(kind: str, item_id: str) -> CatalogItem:
     return _resource(kind, found[0])
 
 
+def find_by_name(kind: str, name: str) -> list[CatalogItem]:
+    """The items of a name-indexed kind (queues) named ``name``, case-insensitively."""
+    return [_resource(kind, item) for item in catalog_store().find_catalog_by_name(kind, name)]
+
+
 def create_item(actor: Actor, kind: str, request: CatalogCreate) -> CatalogItem:
     if kind == "roles" and request.id in BUILT_IN_ROLES:
         raise AlreadyExists(f"'{request.id}' is a built-in role")
@@ -132,7 +137,7 @@ def update_item(actor: Actor, kind: str, item_id: str, patch: CatalogPatch) -> C
         item.pop("description", None)
     before, after = set(_references(kind, current)), set(_references(kind, item))
     repository.update_catalog_item(
-        kind, item, revision=revision,
+        kind, item, revision=revision, name_before=str(current["name"]),
         added=_referred(kind, sorted(after - before)),
         removed=_referred(kind, sorted(before - after)),
         audit=_event(actor.id, "catalog.updated", kind, item_id, fields=sorted(changes)),
@@ -153,7 +158,7 @@ def delete_item(actor: Actor, kind: str, item_id: str) -> None:
         authorize_role_edit(actor, current.get("permissions", []), ())
     if repository.catalog_item_in_use(kind, item_id):
         raise InUse(f"'{item_id}' in {kind} is still referred to; remove those uses first")
-    repository.delete_catalog_item(kind, item_id, revision=revision,
+    repository.delete_catalog_item(kind, item_id, revision=revision, name=str(current["name"]),
                                    references=_referred(kind, _references(kind, current)),
                                    audit=_event(actor.id, "catalog.deleted", kind, item_id))
 

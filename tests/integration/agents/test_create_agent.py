@@ -207,7 +207,8 @@ def test_catalogue_delete_racing_a_new_use_fails(admin: Caller) -> None:
     new_agent(admin, "jdoe", queues=["sales"])
     # Then the delete fails instead of leaving the agent referring to nothing
     with pytest.raises(ConcurrentChange):
-        repository.delete_catalog_item("queues", "sales", revision=found[1], references=None,
+        repository.delete_catalog_item("queues", "sales", revision=found[1],
+                                       name=str(found[0]["name"]), references=None,
                                        audit=AuditEvent(actorId=None, action="test",
                                                         targetId=None))
     assert repository.catalog_item_in_use("queues", "sales")

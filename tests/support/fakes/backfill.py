@@ -1,6 +1,7 @@
 """``SearchItemsBackfill`` in memory: the agents in ``World.unindexed`` lack their items
 until indexed at their current version; ``World.legacy_items`` go in the sweep; the
-progress is held by one run at a time, as the adapter's conditional writes hold it."""
+progress is held by one run at a time, as the adapter's conditional writes hold it;
+the queues in ``World.unnamed`` lack their name item until named at their revision."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from collections.abc import Sequence
 from roster.errors import ConcurrentChange
 from roster.models.agent import AgentRecord
 from roster.models.backfill import BackfillProgress
+from roster.ports.agents import CatalogData
 from roster.ports.backfill import Indexed, Swept
 
 from support.fakes.world import World
@@ -72,3 +74,30 @@ class MemoryBackfill:
         more = len(page) > limit
         return Swept(deleted=len(examined),
                      next="#".join(examined[-1]) if more and examined else None)
+
+    def queue_page(self, after: str | None, *,
+                   limit: int) -> tuple[list[tuple[CatalogData, int]], str | None]:
+        rest = [(dict(data), revision) for (kind, item_id), (data, revision)
+                in sorted(self.world.catalog.items())
+                if kind == "queues" and (after is None or item_id > after)]
+        page = rest[:limit]
+        return page, (str(page[-1][0]["id"]) if len(rest) > limit else None)
+
+    def current_queues(self, queue_ids: Sequence[str]) -> list[tuple[CatalogData, int]]:
+        return [(dict(data), revision) for data, revision in
+                (self.world.catalog[("queues", i)] for i in queue_ids
+                 if ("queues", i) in self.world.catalog)]
+
+    def name_queues(self, queues: Sequence[tuple[CatalogData, int]]) -> Indexed:
+        outcome = Indexed()
+        for data, revision in queues:
+            handle = ("queues", str(data["id"]))
+            if handle not in self.world.unnamed:
+                continue  # named already: nothing written
+            current = self.world.catalog.get(handle)
+            if current is None or current[1] != revision:
+                outcome.moved.append(handle[1])
+                continue
+            self.world.unnamed.discard(handle)
+            outcome.written.append(handle[1])
+        return outcome

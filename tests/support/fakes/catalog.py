@@ -10,6 +10,7 @@ from roster import cursor
 from roster.errors import AlreadyExists, ConcurrentChange, UnknownReference
 from roster.models.agent import reference_values
 from roster.models.audit import AuditEvent
+from roster.models.catalog import NAME_INDEXED, fold_name
 from roster.ports.agents import CatalogData
 from roster.ports.catalog import References
 
@@ -44,6 +45,13 @@ class MemoryCatalogStore:
     def read_catalog_item(self, kind: str, item_id: str) -> tuple[CatalogData, int] | None:
         found = self.world.catalog.get((kind, item_id))
         return (dict(found[0]), found[1]) if found else None
+
+    def find_catalog_by_name(self, kind: str, name: str) -> list[CatalogData]:
+        """Items of the name, but not those in ``World.unnamed`` (written before the name
+        index, until the backfill names them)."""
+        return [dict(data) for (k, item_id), (data, _) in sorted(self.world.catalog.items())
+                if k == kind in NAME_INDEXED and (k, item_id) not in self.world.unnamed
+                and fold_name(str(data["name"])) == fold_name(name)]
 
     def catalog_item_in_use(self, kind: str, item_id: str) -> bool:
         return bool(self.world.catalog_uses.get((kind, item_id))) or any(
@@ -84,20 +92,22 @@ class MemoryCatalogStore:
         self.world.record([audit])
 
     def update_catalog_item(self, kind: str, item: CatalogData, *, revision: int,
-                            added: References | None, removed: References | None,
-                            audit: AuditEvent) -> None:
+                            name_before: str, added: References | None,
+                            removed: References | None, audit: AuditEvent) -> None:
         item_id = str(item["id"])
         self._at_revision(kind, item_id, revision)
         self._refer((kind, item_id), added, added=True)
         self._refer((kind, item_id), removed, added=False)
         self.world.catalog[(kind, item_id)] = (dict(item), revision + 1)
+        self.world.unnamed.discard((kind, item_id))  # the update writes its name item
         self.world.record([audit])
 
-    def delete_catalog_item(self, kind: str, item_id: str, *, revision: int,
+    def delete_catalog_item(self, kind: str, item_id: str, *, revision: int, name: str,
                             references: References | None, audit: AuditEvent) -> None:
         self._at_revision(kind, item_id, revision)
         self._refer((kind, item_id), references, added=False)
         del self.world.catalog[(kind, item_id)]
+        self.world.unnamed.discard((kind, item_id))
         self.world.record([audit])
 
     def seed_catalog_items(self, kind: str, items: Sequence[CatalogData]) -> None:

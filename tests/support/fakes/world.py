@@ -96,6 +96,7 @@ class World:
     # existed, the previous release's items still in the table, the migration's progress
     # and who holds it until when.
     unindexed: set[str] = field(default_factory=set)
+    unnamed: set[tuple[str, str]] = field(default_factory=set)  # (kind, id) without a name item
     legacy_items: set[tuple[str, str]] = field(default_factory=set)
     backfill: BackfillProgress | None = None
     backfill_lease: tuple[str, int] | None = None

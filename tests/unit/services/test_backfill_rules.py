@@ -8,10 +8,11 @@ from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
-from agent_builders import create
+from agent_builders import catalog, create
 from roster import clock
 from roster.authorization import Actor
 from roster.models.agent import AgentRecord
+from roster.models.backfill import GENERATION, BackfillProgress
 from roster.ports.backfill import Indexed
 from roster.services import backfill
 from support.fakes import Fakes
@@ -24,6 +25,7 @@ PLENTY = 600_000
 def small_pages(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(backfill, "PROFILE_PAGE", 2)
     monkeypatch.setattr(backfill, "SWEEP_PAGE", 3)
+    monkeypatch.setattr(backfill, "QUEUE_PAGE", 2)
 
 
 def written_before(fakes: Fakes, admin: Actor, *accounts: str) -> list[AgentRecord]:
@@ -71,6 +73,52 @@ def test_a_finished_migration_is_left_alone(fakes: Fakes, admin: Actor) -> None:
     assert report.done and (report.agentsRead, report.agentsIndexed, report.itemsDeleted) == (
         0, 0, 0)
     assert fakes.world.backfill is stored and fakes.world.backfill_lease == lease
+
+
+def unnamed_queues(fakes: Fakes, *queue_ids: str) -> None:
+    """Queues as the release before the name index left them: no name item."""
+    for queue_id in queue_ids:
+        catalog(fakes, "queues", queue_id)
+        fakes.world.unnamed.add(("queues", queue_id))
+
+
+def test_a_migration_finished_before_the_queues_phase_continues_with_it(
+        fakes: Fakes, admin: Actor) -> None:
+    # Given a migration finished by the release before the name index (generation 1),
+    # and five queues without their name item (three pages of up to two)
+    fakes.world.backfill = BackfillProgress(phase="done", agentsRead=4, finishedAt="x")
+    unnamed_queues(fakes, "a", "b", "c", "d", "e")
+    # When a run has time for two pages, it names four queues and stops in the phase
+    first = backfill.run(time_for(2))
+    assert not first.done and first.phase == "queues" and first.queuesNamed == 4
+    assert fakes.world.unnamed == {("queues", "e")}
+    # And the next finishes it at this generation; later runs leave it alone
+    second = backfill.run(lambda: PLENTY)
+    assert second.done and (second.queuesRead, second.queuesNamed) == (1, 1)
+    progress = fakes.world.backfill
+    assert progress is not None and progress.generation == GENERATION
+    assert (progress.agentsRead, progress.queuesRead, progress.queuesNamed) == (4, 5, 5)
+    assert progress.finishedAt not in (None, "x")
+    assert backfill.run().queuesRead == 0
+
+
+def test_a_queue_changed_meanwhile_is_read_again_and_named(
+        fakes: Fakes, admin: Actor, monkeypatch: pytest.MonkeyPatch) -> None:
+    unnamed_queues(fakes, "sales")
+    store = MemoryBackfill(fakes.world)
+    original = store.name_queues
+    changes = iter([True])
+
+    def changed_once(queues: list[tuple[dict[str, object], int]]) -> Indexed:
+        if next(changes, False):  # an agent joins the queue: its revision moves
+            data, revision = fakes.world.catalog[("queues", "sales")]
+            fakes.world.catalog[("queues", "sales")] = (data, revision + 1)
+        return original(queues)
+
+    monkeypatch.setattr(store, "name_queues", changed_once)
+    monkeypatch.setattr(backfill, "backfill_store", lambda: store)
+    report = backfill.run(lambda: PLENTY)
+    assert report.done and report.queuesNamed == 1 and not fakes.world.unnamed
 
 
 def test_a_run_short_of_time_stops_and_the_next_continues(fakes: Fakes, admin: Actor) -> None:

@@ -9,9 +9,12 @@ import pytest
 from agent_builders import create
 from roster.authorization import Actor
 from roster.errors import Forbidden, NotFound, ValidationFailed
+from roster.models.catalog import fold_name
 from roster.models.scim import GROUP_SCHEMA
-from roster.services import agents, assignments
+from roster.services import agents, assignments, backfill, catalog
 from roster.services.scim import groups, listing
+from scim2_models import Group, Path
+from scim2_models.policy import default_comparison_key
 from support.fakes import Fakes
 
 BASE = "https://roster.example/scim/v2"
@@ -83,6 +86,50 @@ def test_filters_paging_and_members_left_out(fakes: Fakes, admin: Actor) -> None
     assert [g["id"] for g in page["Resources"]] == ["beta"] and "members" not in \
         page["Resources"][0]
     assert search()["totalResults"] == 3
+
+
+def test_display_name_eq_reads_the_name_index_not_the_catalogue(
+        fakes: Fakes, admin: Actor, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given queues, two of them named alike but for case, one renamed
+    for name in ("Sales", "SALES", "Support"):
+        new_group(name)
+    groups.patch_group(TOKEN, "support", patch(
+        {"op": "replace", "path": "displayName", "value": "Help Desk"}), BASE)
+    # When Entra probes a name, the catalogue is not listed: the name index answers
+    def unlisted(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("the catalogue was listed")
+
+    monkeypatch.setattr(catalog, "list_items", unlisted)
+    found = search(filter='displayName eq "sales"', excludedAttributes="members")
+    assert [g["id"] for g in found["Resources"]] == ["sales", "sales-2"]
+    assert found["totalResults"] == 2
+    # Then the rest of an ``and`` still applies, and a renamed queue moved with its name
+    assert [g["id"] for g in search(filter='displayName eq "Sales" and id eq "sales-2"')[
+        "Resources"]] == ["sales-2"]
+    assert search(filter='displayName eq "support"')["totalResults"] == 0
+    assert [g["id"] for g in search(filter='displayName eq "help desk"')["Resources"]] == \
+        ["support"]
+    assert search(filter=f'displayName eq "{"x" * 300}"')["totalResults"] == 0
+
+
+def test_a_queue_older_than_the_name_index_is_found_once_backfilled(
+        fakes: Fakes, admin: Actor) -> None:
+    # Given a queue written before the name index (no name item yet)
+    new_group("Night Shift")
+    fakes.world.unnamed.add(("queues", "night-shift"))
+    # Then the probe does not find it (the catalogue is not read in its place)...
+    assert search(filter='displayName eq "Night Shift"')["totalResults"] == 0
+    # ...until the backfill's queues phase has named it
+    assert backfill.run().done
+    assert [g["id"] for g in search(filter='displayName eq "Night Shift"')["Resources"]] == \
+        ["night-shift"]
+
+
+@pytest.mark.parametrize("name", ["Sales", "STRASSE Straße", "İstanbul", "Cafe\u0301",
+                                  "\u2126hm"])
+def test_names_fold_as_scim2_models_compares_display_names(name: str) -> None:
+    binding = Path[Group]("displayName").resolve()
+    assert fold_name(name) == default_comparison_key(binding, name)
 
 
 def test_delete_removes_memberships_first(fakes: Fakes, admin: Actor) -> None:

@@ -131,11 +131,11 @@ def _email_eq(term: FilterNode) -> str | None:
     return None
 
 
-def _id_eq(root: FilterNode | None) -> str | None:
-    """The id of an ``id eq "..."`` term of a top-level ``and``."""
+def eq_value(root: FilterNode | None, attribute: str) -> str | None:
+    """The string of an ``<attribute> eq "..."`` term of a top-level ``and``."""
     for term in _terms(root):
         if isinstance(term, Comparison) and term.op == CompareOperator.eq \
-                and _named(term.attr_path, "id") and isinstance(term.value, str):
+                and _named(term.attr_path, attribute) and isinstance(term.value, str):
             return term.value
     return None
 
@@ -200,7 +200,7 @@ def list_users(search: Search, base: str) -> dict[str, Any]:
     """A ``ListResponse`` of the Users ``search`` asks for (see the module's notes)."""
     root = search.request.filter.ast if search.request.filter else None
     source, indexed = user_source(root)
-    by_id = _id_eq(root)
+    by_id = eq_value(root, "id")
     bounded = root is not None and not indexed and by_id is None
     limit = MAX_EXAMINED if bounded else MAX_PAGED
     skip, count = search.start - 1, search.count
