@@ -90,6 +90,10 @@ def read_caller(app: APIGatewayRestResolver, next_middleware: NextMiddleware) ->
     event = app.current_event
     assert isinstance(event, APIGatewayProxyEvent)
     needed = routes.requirement(app.request.method, app.request.route)
+    if needed is routes.UNLISTED and event.resource:
+        # No handler matched: the gateway's resource says which event let it in (a SCIM
+        # path's ANY, answered 405 by the not-found handler), and what that needs.
+        needed = routes.requirement(app.request.method, event.resource)
     if needed is not None:
         caller = _principal_of(event)
         if not allows(needed, caller.permissions):

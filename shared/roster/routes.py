@@ -277,6 +277,32 @@ if len(BY_KEY) != len(ROUTES):
 UNLISTED: Final[Requirement] = frozenset({"<unlisted>"})
 
 
+def _methods_not_allowed() -> tuple[Route, ...]:
+    """One ``ANY`` event per SCIM path (``ScimApi`` prefers a path's own methods to it):
+    the scim function answers every other method ``405`` with ``Allow`` (RFC 7644 leaves
+    the discovery endpoints GET only; scim2-tester checks it) instead of the gateway's
+    ``404``. Any live provisioning token may call it: it reveals the methods only."""
+    paths = sorted({route.path for route in ROUTES if route.api == SCIM_API})
+    return tuple(Route("ANY", path, "scim", _any(AGENTS_READ),
+                       "Any other method: 405 with the methods the path serves", "scim",
+                       api=SCIM_API) for path in paths)
+
+
+# Not served routes but events: kept apart from ROUTES (no handler, no OpenAPI operation).
+METHODS_NOT_ALLOWED: Final[tuple[Route, ...]] = _methods_not_allowed()
+_OTHER_METHODS: Final[dict[str, Route]] = {route.path: route for route in METHODS_NOT_ALLOWED}
+
+
+def other_methods(path: str) -> Route | None:
+    """The ``ANY`` declaration of a SCIM path (``None`` for any other path)."""
+    return _OTHER_METHODS.get(path)
+
+
+def allowed_methods(path: str) -> list[str]:
+    """The methods declared for ``path`` (API Gateway's resource form), sorted."""
+    return sorted(route.method for route in ROUTES if route.path == path)
+
+
 def declared(key: str) -> Route:
     """The declaration of ``"METHOD /path"`` (``KeyError`` naming it when there is none)."""
     method, _, path = key.partition(" ")
@@ -288,5 +314,11 @@ def declared(key: str) -> Route:
 
 def requirement(method: str, path: str) -> Requirement:
     """What calling the route needs (``UNLISTED``, never granted, for an unknown one)."""
-    found = BY_KEY.get((method.upper(), path))
+    found = lookup(method, path)
     return UNLISTED if found is None else found.requirement
+
+
+def lookup(method: str, path: str) -> Route | None:
+    """The route API Gateway invokes for ``method`` on ``path`` (a resource path): its
+    own, else a SCIM path's ``ANY`` (``METHODS_NOT_ALLOWED``), else ``None``."""
+    return BY_KEY.get((method.upper(), path)) or other_methods(path)

@@ -20,9 +20,9 @@ from typing import TYPE_CHECKING, Any, Final
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
-from roster import errors, json_limits
+from roster import errors, json_limits, routes
 from roster.api import JSON, JsonResolver, assemble, retry_after, serialize
-from roster.errors import RosterError, ValidationFailed
+from roster.errors import NotFound, RosterError, ValidationFailed
 from roster.models.validation import validation_errors
 
 if TYPE_CHECKING:
@@ -124,4 +124,24 @@ def create_scim_app(*routers: Router) -> APIGatewayRestResolver:
     error, every JSON answer ``application/scim+json``."""
     app = ScimResolver(enable_validation=True, serializer=serialize,
                        json_body_deserializer=json_limits.loads)
-    return assemble(app, routers, render_scim_error, invalid_scim_request)
+    assemble(app, routers, render_scim_error, invalid_scim_request)
+
+    @app.not_found
+    def _no_route(_: Exception) -> Response[str]:
+        """A method the path does not serve (it came through the path's ``ANY`` event):
+        ``405`` with ``Allow``; anything else ``404``."""
+        event = app.current_event
+        allowed = routes.allowed_methods(event.resource) if event.resource else []
+        if not allowed:
+            return render_scim_error(NotFound("No such endpoint"))
+        return method_not_allowed(event.http_method, event.resource, allowed)
+
+    return app
+
+
+def method_not_allowed(method: str, path: str, allowed: list[str]) -> Response[str]:
+    """RFC 7231 6.5.5's ``405`` (``Allow`` lists what the path serves), as a SCIM error."""
+    detail = f"{method} is not served at {path}; use {', '.join(allowed)}"
+    return Response(status_code=405, content_type=SCIM_CONTENT_TYPE,
+                    body=json.dumps(scim_error(405, detail)),
+                    headers={"Allow": ", ".join(allowed)})

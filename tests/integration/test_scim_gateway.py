@@ -7,6 +7,7 @@ from roster.scim_api import ERROR_SCHEMA, SCIM_CONTENT_TYPE
 from roster_local import Runtime
 from roster_local.gateway import LocalResponse
 from roster_local.runtime import MAX_PAYLOAD_BYTES
+from support.api import Caller
 
 
 def _is_scim_error(response: LocalResponse, status: int) -> None:
@@ -63,3 +64,23 @@ def test_every_scim_gateway_response_is_a_scim_error_of_its_status(runtime: Runt
     denied = runtime.gateway_response("ACCESS_DENIED", api=scim,
                                       authorizer={"detail": "Why it was denied"})
     assert denied.json()["detail"] == "Why it was denied"
+
+
+def test_a_method_a_scim_path_does_not_serve_is_a_scim_405_naming_those_it_does(
+        runtime: Runtime, scim: Caller) -> None:
+    # Given a provisioning token, each SCIM path called with a method it does not serve
+    cases = {("POST", "/scim/v2/ServiceProviderConfig"): "GET",
+             ("DELETE", "/scim/v2/ResourceTypes"): "GET",
+             ("PUT", "/scim/v2/Schemas/urn:ietf:params:scim:schemas:core:2.0:User"): "GET",
+             ("PATCH", "/scim/v2/Users"): "GET, POST",
+             ("POST", "/scim/v2/Groups/sales"): "DELETE, GET, PATCH, PUT"}
+    for (method, path), allowed in cases.items():
+        response = scim.call(method, path, {"schemas": [ERROR_SCHEMA]})
+        # Then the function answers 405 (not the gateway's 404), a SCIM error with Allow
+        _is_scim_error(response, 405)
+        assert response.header("Allow") == allowed, (method, path)
+        assert method in response.json()["detail"]
+    # And the method still needs a provisioning token (none: the authorizer's 401)
+    _is_scim_error(runtime.invoke("POST", "/scim/v2/ServiceProviderConfig"), 401)
+    # And a path SCIM does not serve is still the gateway's 404
+    _is_scim_error(scim.call("POST", "/scim/v2/Nowhere"), 404)

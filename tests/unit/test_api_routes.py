@@ -75,9 +75,9 @@ def test_the_template_deploys_exactly_the_declared_routes() -> None:
     # Given the template's API events (preflights aside) and the registry
     deployed = {key: value for key, value in template_events().items() if key[0] != "OPTIONS"}
     declared = {route.key: (route.function, route.public, TEMPLATE_API[route.api])
-                for route in routes.ROUTES}
-    # Then each route is in both, served by the same function on the same API, public
-    # in both or neither
+                for route in (*routes.ROUTES, *routes.METHODS_NOT_ALLOWED)}
+    # Then each route (and each SCIM path's ANY event) is in both, served by the same
+    # function on the same API, public in both or neither
     assert sorted(set(declared) - set(deployed)) == [], "declared, no template event"
     assert sorted(set(deployed) - set(declared)) == [], "template event, not declared"
     assert {key: value for key, value in deployed.items() if declared[key] != value} == {}
@@ -144,6 +144,23 @@ def test_scim_routes_need_the_agents_permission_of_their_method() -> None:
     assert scim
     for route in scim:
         assert route.requirement == frozenset({needed[route.method]}), route.key
+
+
+def test_each_scim_path_and_only_those_has_an_any_event_for_the_other_methods() -> None:
+    # Given the paths SCIM serves
+    scim_paths = sorted({route.path for route in routes.ROUTES if route.api == routes.SCIM_API})
+    # Then each has one ANY declaration, on the scim function, for any provisioning token
+    declared = list(routes.METHODS_NOT_ALLOWED)
+    assert [route.path for route in declared] == scim_paths
+    for route in declared:
+        assert (route.method, route.function, route.api) == ("ANY", "scim", routes.SCIM_API)
+        assert routes.other_methods(route.path) is route
+        assert route.requirement == frozenset({"agents:read"})
+    # And it is no served route: not in ROUTES, so no handler and no OpenAPI operation
+    assert not {route.key for route in declared} & set(routes.BY_KEY)
+    assert routes.other_methods("/agents") is None
+    assert routes.allowed_methods("/scim/v2/Users") == ["GET", "POST"]
+    assert routes.allowed_methods("/scim/v2/Users/{id}") == ["DELETE", "GET", "PATCH", "PUT"]
 
 
 def test_routes_outside_the_resolver_have_a_plain_handler() -> None:

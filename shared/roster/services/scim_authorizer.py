@@ -20,7 +20,7 @@ from roster.errors import Forbidden, IpNotAllowed, Unauthorized
 from roster.models.provisioning import TOKEN_PREFIX
 from roster.permissions import PROVISIONING_PERMISSIONS, allows
 from roster.ports.provisioning import provisioning_tokens
-from roster.routes import BY_KEY, SCIM_API, UNLISTED
+from roster.routes import SCIM_API, UNLISTED, lookup
 from roster.services.authorizer import Decision, bearer_token
 from roster.services.provisioning import DIGEST_PURPOSE, actor_id
 
@@ -55,7 +55,8 @@ def decide(authorization: str | None, method: str, resource: str,
     if record.lastUsedAt is None or clock.parse(record.lastUsedAt) <= since:
         store.mark_provisioning_token_used(record.digest, at=clock.iso(now),
                                            unless_since=clock.iso(since))
-    route = BY_KEY.get((method.upper(), resource))
+    # a method the path does not serve reaches its ANY event (the function answers 405)
+    route = lookup(method, resource)
     requirement = route.requirement if route is not None and route.api == SCIM_API \
         else UNLISTED
     return Decision(allows(requirement, PROVISIONING_PERMISSIONS), caller, record.id, (),
