@@ -57,18 +57,18 @@ def test_the_photo_is_uploaded_through_the_app_shown_and_removed(web_page: Page,
     requests_made: list[str] = []
     web_page.on("request", lambda request: requests_made.append(request.url))
 
-    # When it chooses a real PNG (4 x 3 pixels) with "Upload photo"
+    # When it chooses a real PNG (96 x 96 pixels) with "Upload photo"
     with web_page.expect_file_chooser() as chosen:
         web_page.get_by_role("button", name="Upload photo").click()
     chosen.value.set_files(files=[{"name": "me.png", "mimeType": "image/png",
-                                   "buffer": png(4, 3)}])
+                                   "buffer": png(96, 96)}])
 
     # Then the photo is drawn, as the image it uploaded, and said saved
     expect(web_page.get_by_text("Photo saved.")).to_be_visible()
     photo = web_page.get_by_role("img", name="Your photo")
     expect(photo).to_be_visible()
     web_page.wait_for_function(
-        "() => document.querySelector('img.photo')?.naturalWidth === 4")
+        "() => document.querySelector('img.photo')?.naturalWidth === 96")
     check_page(web_page, "profile-photo")
     # And the upload went to the app's own origin only (the CSP's connect-src 'self')
     origin = web_app.server.url

@@ -19,7 +19,7 @@ def _objects(agent_id: str) -> dict[str, tuple[bytes, str]]:
     """The agent's photo objects in the bucket: key -> (bytes, Content-Type)."""
     bucket = get_settings().photo_bucket
     listed = aws.s3().list_objects_v2(Bucket=bucket, Prefix=f"photos/{agent_id}/")
-    found = {}
+    found: dict[str, tuple[bytes, str]] = {}
     for item in listed.get("Contents", []):
         got = aws.s3().get_object(Bucket=bucket, Key=item["Key"])
         found[item["Key"]] = (got["Body"].read(), got["ContentType"])
