@@ -15,6 +15,7 @@ from roster.api import (
     Caller,
     IfMatch,
     QueryNames,
+    RawBody,
     SourceIp,
     answer_with_headers,
     api_handler,
@@ -100,6 +101,12 @@ def post_my_photo(request: PhotoRequest, caller: Caller) -> PhotoUpload:
     return agents.start_photo_upload(caller.actor, caller.agent_id, request)
 
 
+@route(router, "PUT /me/photo", responses=AGENT_ANSWER)
+def put_my_photo(upload: RawBody, caller: Caller) -> Response[Agent]:
+    return _agent(agents.put_photo(caller.actor, caller.agent_id, upload.body,
+                                   content_type=upload.content_type))
+
+
 @route(router, "DELETE /me/photo", status_code=204)
 def delete_my_photo(caller: Caller) -> Response[None]:
     agents.delete_photo(caller.actor, caller.agent_id)
@@ -183,6 +190,12 @@ def put_agent_queue_status(id: str, request: AgentQueueStatusRequest,
 @route(router, "POST /agents/{id}/photo")
 def post_photo(id: str, request: PhotoRequest, caller: Caller) -> PhotoUpload:
     return agents.start_photo_upload(caller.actor, id, request)
+
+
+@route(router, "PUT /agents/{id}/photo", responses=AGENT_ANSWER)
+def put_photo(id: str, upload: RawBody, caller: Caller) -> Response[Agent]:
+    return _agent(agents.put_photo(caller.actor, id, upload.body,
+                                   content_type=upload.content_type))
 
 
 @route(router, "DELETE /agents/{id}/photo", status_code=204)

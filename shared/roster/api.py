@@ -142,15 +142,17 @@ def _query_names(request: Request) -> frozenset[str]:
 
 @dataclass(frozen=True)
 class Upload:
-    """A body that is not JSON (a CSV file), as sent: its declared type and its bytes."""
+    """A body that is not JSON (a CSV file, an image), as sent: its declared type and its
+    bytes."""
 
     content_type: str | None
     body: bytes
 
 
 def _upload(request: Request) -> Upload:
-    """The body's bytes: API Gateway hands ``BinaryMediaTypes`` (``text/csv``) over in
-    base64, so bytes that are not UTF-8 reach the service (and get a 422), not a 500."""
+    """The body's bytes: API Gateway hands ``BinaryMediaTypes`` (``text/csv``, the image
+    types) over in base64, so bytes that are not UTF-8 reach the service as they were
+    sent (a CSV that is not UTF-8 gets a 422, not a 500; an image arrives intact)."""
     event = request.resolved_event
     assert isinstance(event, APIGatewayProxyEvent)
     raw = event.body or ""
@@ -261,10 +263,11 @@ def api_handler(app: APIGatewayRestResolver, *,
 
 
 def _takes_raw_body(event: Mapping[str, Any]) -> bool:
-    """Whether the route reads its body as sent (``RawBody``: a CSV file), not as JSON."""
+    """Whether the route reads its body as sent (``RawBody``: a CSV file, an image), not
+    as JSON."""
     route = routes.BY_KEY.get((str(event.get("httpMethod", "")).upper(),
                                str(event.get("resource", ""))))
-    return route is not None and route.raw_body
+    return route is not None and route.raw_body is not None
 
 
 def as_json_request(event: Mapping[str, Any]) -> Mapping[str, Any]:

@@ -120,7 +120,8 @@ def problem_codes(method: str, path: str, operation: dict[str, Any]) -> dict[int
         found.append(_GATEWAY_FORBIDDEN)
     if "{" in path:
         found.append((errors.NotFound.status, errors.NotFound.code))
-    if operation.get("parameters") or "requestBody" in operation or declared.raw_body:
+    if (operation.get("parameters") or "requestBody" in operation
+            or declared.raw_body is not None):
         found.append((errors.ValidationFailed.status, errors.ValidationFailed.code))
     found += [(error.status, error.code) for error in declared.errors]
     codes: dict[int, set[str]] = {}
@@ -164,15 +165,17 @@ def with_problem_responses(document: dict[str, Any]) -> dict[str, Any]:
             declared = routes.BY_KEY[(method.upper(), path)]
             if declared.public:
                 operation["security"] = []
-            if declared.raw_body:
-                operation["requestBody"] = CSV_BODY
+            if declared.raw_body is not None:
+                operation["requestBody"] = body_as_sent(declared.raw_body)
     return document
 
 
-# A route that reads its body as sent (``raw_body``): the CSV file itself.
-CSV_BODY: dict[str, Any] = {"required": True, "description": "The CSV file (UTF-8, with or "
-                            "without BOM; `,` or `;`; at most 4 MB)",
-                            "content": {"text/csv": {"schema": {"type": "string"}}}}
+def body_as_sent(body: routes.BodyAsSent) -> dict[str, Any]:
+    """The request body of a route that reads it as sent (``raw_body``): the file itself,
+    in any of its media types."""
+    return {"required": True, "description": body.description,
+            "content": {media_type: {"schema": {"type": "string", "format": "binary"}}
+                        for media_type in body.media_types}}
 
 
 def render() -> str:

@@ -41,6 +41,25 @@ APIS: Final = (REST_API, SCIM_API)
 
 
 @dataclass(frozen=True)
+class BodyAsSent:
+    """A body read as its bytes (``roster.api.RawBody``): the media types it may have,
+    which API Gateway hands over base64-encoded, and what ``openapi.json`` says of it."""
+
+    media_types: tuple[str, ...]
+    description: str
+
+
+# ``POST /imports``: the CSV file itself.
+CSV_FILE: Final = BodyAsSent(("text/csv", "application/csv"),
+                             "The CSV file (UTF-8, with or without BOM; `,` or `;`; at most "
+                             "4 MB)")
+# ``PUT /me/photo``, ``PUT /agents/{id}/photo``: the image itself (``MAX_PHOTO_BYTES``).
+PHOTO_FILE: Final = BodyAsSent(("image/jpeg", "image/png", "image/webp"),
+                               "The image itself, JPEG, PNG or WebP as its first bytes say "
+                               "and as `Content-Type` declares, 1 byte to 2 MiB")
+
+
+@dataclass(frozen=True)
 class Route:
     """One route. ``path`` is API Gateway's form (``/agents/{id}``); ``function`` the
     ``functions/<dir>`` (the template's ``CodeUri``) serving it; ``requirement``
@@ -48,7 +67,8 @@ class Route:
     ``errors`` the problems it answers beyond those every route of its kind shares
     (``roster.openapi.problem_codes``); ``resolver`` False for a plain Lambda handler
     outside the Powertools resolver (no router, not in ``openapi.json``); ``raw_body``
-    True for a route that reads its body as sent (a CSV file), not as JSON; ``api`` the
+    for a route that reads its body as sent (a CSV file, an image), not as JSON: its
+    media types (each one of the API's ``BinaryMediaTypes``) and description; ``api`` the
     API Gateway API serving it: ``"rest"`` (``Api``, problem+json, bearer JWTs) or
     ``"scim"`` (``ScimApi``, SCIM errors, provisioning tokens; its paths as served,
     ``/scim/v2/...``)."""
@@ -61,7 +81,7 @@ class Route:
     tag: str
     errors: Errors = ()
     resolver: bool = True
-    raw_body: bool = False
+    raw_body: BodyAsSent | None = None
     api: str = REST_API
 
     @property
@@ -201,6 +221,9 @@ ROUTES: Final[tuple[Route, ...]] = (
           "self-service", (errors.UnknownReference,)),
     Route("POST", "/me/photo", "agents", SIGNED_IN, "Start uploading the caller's photo",
           "self-service"),
+    Route("PUT", "/me/photo", "agents", SIGNED_IN, "Upload the caller's photo itself",
+          "self-service", (errors.PayloadTooLarge, errors.ConcurrentChange),
+          raw_body=PHOTO_FILE),
     Route("DELETE", "/me/photo", "agents", SIGNED_IN, "Remove the caller's photo",
           "self-service"),
     # ------------------------------------------------------------ agents
@@ -227,6 +250,9 @@ ROUTES: Final[tuple[Route, ...]] = (
           "Log an agent off its queues", "agents", (errors.ConcurrentChange,)),
     Route("POST", "/agents/{id}/photo", "agents", _any(AGENTS_WRITE),
           "Start uploading an agent's photo", "agents"),
+    Route("PUT", "/agents/{id}/photo", "agents", _any(AGENTS_WRITE),
+          "Upload an agent's photo itself", "agents",
+          (errors.PayloadTooLarge, errors.ConcurrentChange), raw_body=PHOTO_FILE),
     Route("DELETE", "/agents/{id}/photo", "agents", _any(AGENTS_WRITE),
           "Remove an agent's photo", "agents"),
     Route("GET", "/agents/{id}/assignments", "agents", _any(AGENTS_READ),
@@ -239,7 +265,7 @@ ROUTES: Final[tuple[Route, ...]] = (
     Route("POST", "/imports", "imports", _any(AGENTS_WRITE), "Start a bulk import of agents",
           "imports", (errors.InvalidCsv, errors.UnknownColumn, errors.PayloadTooLarge,
                       errors.IdempotencyKeyReused, errors.IdempotencyInProgress,
-                      errors.ServiceUnavailable), raw_body=True),
+                      errors.ServiceUnavailable), raw_body=CSV_FILE),
     Route("GET", "/imports", "imports", _any(AGENTS_READ), "List bulk imports, newest first",
           "imports", _LIST),
     Route("GET", "/imports/{id}", "imports", _any(AGENTS_READ),

@@ -78,6 +78,10 @@ if ONLY:
 @schema.parametrize()
 @settings(deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 def test_every_operation_answers_as_documented(case: Case, http: Any) -> None:
+    # Content-Length belongs to the transport (the HTTP client sets it from the body): a
+    # made-up one tests the HTTP server in front (API Gateway answers it before Roster).
+    if case.headers:
+        case.headers.pop("Content-Length", None)  # a case-insensitive mapping
     response = case.call_and_validate(session=http, timeout=TIMEOUT)
     # A 401 for a dead token is declared on every bearer route, so the checks pass it: the
     # replay after signing in again must not be refused (unless the case dropped the token).

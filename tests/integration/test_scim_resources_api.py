@@ -7,27 +7,9 @@ from __future__ import annotations
 from typing import Any
 
 from roster.models.scim import GROUP_SCHEMA, ROSTER_USER_SCHEMA, USER_SCHEMA
-from roster.scim_api import ERROR_SCHEMA, SCIM_CONTENT_TYPE
-from roster_local.gateway import LocalResponse
+from roster.scim_api import SCIM_CONTENT_TYPE
 from support.api import AGENT_PASSWORD, Caller, new_agent, signed_in
-
-PATCH = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
-
-
-def call(client: Caller, method: str, path: str, body: Any = None, *,
-         headers: dict[str, str] | None = None,
-         query: dict[str, str] | None = None) -> LocalResponse:
-    sent = {"Content-Type": SCIM_CONTENT_TYPE, "Host": "127.0.0.1:3000", **(headers or {})}
-    return client.call(method, f"/scim/v2{path}", body, headers=sent, query=query)
-
-
-def error_of(response: LocalResponse, status: int) -> str | None:
-    assert response.status == status, response.body[:300]
-    assert response.header("Content-Type") == SCIM_CONTENT_TYPE
-    document = response.json()
-    assert document["schemas"] == [ERROR_SCHEMA] and document["status"] == str(status)
-    scim_type: str | None = document.get("scimType")
-    return scim_type
+from support.scim import PATCH, call, error_of
 
 
 def entra_user(account: str) -> dict[str, Any]:

@@ -137,6 +137,20 @@ def test_each_api_has_its_own_authorizer_and_no_path_of_another() -> None:
         assert route.path.startswith(routes.SCIM_BASE + "/") == (route.api == routes.SCIM_API)
 
 
+def test_every_body_read_as_sent_is_a_binary_media_type_of_its_api() -> None:
+    """A raw body's type missing from ``BinaryMediaTypes`` would reach the function as
+    text: an image mangled, a CSV that is not UTF-8 a 500."""
+    resources = _template()["Resources"]
+    raw = [route for route in routes.ROUTES if route.raw_body is not None]
+    assert {route.key for route in raw} >= {("POST", "/imports"), ("PUT", "/me/photo"),
+                                            ("PUT", "/agents/{id}/photo")}
+    for route in raw:
+        assert route.raw_body is not None
+        binary = {kind.replace("~1", "/") for kind in
+                  resources[TEMPLATE_API[route.api]]["Properties"]["BinaryMediaTypes"]}
+        assert set(route.raw_body.media_types) <= binary, route.key
+
+
 def test_scim_routes_need_the_agents_permission_of_their_method() -> None:
     needed = {"GET": "agents:read", "POST": "agents:write", "PUT": "agents:write",
               "PATCH": "agents:write", "DELETE": "agents:delete"}

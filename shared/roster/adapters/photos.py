@@ -18,6 +18,10 @@ class S3PhotoStorage:
         )
         return str(post["url"]), {name: str(value) for name, value in post["fields"].items()}
 
+    def put(self, key: str, body: bytes, content_type: str) -> None:
+        aws.s3().put_object(Bucket=get_settings().photo_bucket, Key=key, Body=body,
+                            ContentType=content_type)
+
     def presign_read(self, key: str, expires_in: int) -> str:
         return aws.s3().generate_presigned_url(
             "get_object", Params={"Bucket": get_settings().photo_bucket, "Key": key},

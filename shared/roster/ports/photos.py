@@ -1,5 +1,5 @@
-"""Where profile photos are kept: a private bucket reached only through presigned,
-short-lived requests."""
+"""Where profile photos are kept: a private bucket reached by presigned, short-lived
+requests, or written by the API itself with an image it has checked."""
 
 from __future__ import annotations
 
@@ -13,6 +13,9 @@ class PhotoStorage(Protocol):
                        expires_in: int) -> tuple[str, dict[str, str]]:
         """A POST to ``key`` of exactly ``content_type``, 1..``max_bytes`` bytes: its URL
         and the form fields it needs."""
+
+    def put(self, key: str, body: bytes, content_type: str) -> None:
+        """Keep ``body`` (already checked: type and size) at ``key`` as ``content_type``."""
 
     def presign_read(self, key: str, expires_in: int) -> str: ...
 

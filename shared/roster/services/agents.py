@@ -582,11 +582,29 @@ def start_photo_upload(actor: Actor, agent_id: str, request: PhotoRequest) -> Ph
     return photos.presign_upload(key, request.contentType, request.contentLength)
 
 
+def put_photo(actor: Actor, agent_id: str, body: bytes, *, content_type: str | None,
+              ) -> Changed:
+    """The image itself, sent through the API (``PUT .../photo``: the web app's CSP lets a
+    browser reach only its own origin): checked by its first bytes, kept under a new key,
+    and the agent pointed at it as ``start_photo_upload`` does. When the agent cannot be
+    changed (unknown, not the actor's to manage) the new object is deleted again."""
+    from roster.services import photos
+
+    media = photos.checked_image(body, content_type)
+    key = photos.photo_key(agent_id, media)
+    photos.store(key, body, media)
+    try:
+        return _point_photo_at(actor, agent_id, key, "agent.photo_changed")
+    except RosterError:
+        photos.delete_photo(key)
+        raise
+
+
 def delete_photo(actor: Actor, agent_id: str) -> None:
     _point_photo_at(actor, agent_id, None, "agent.photo_removed")
 
 
-def _point_photo_at(actor: Actor, agent_id: str, key: str | None, action: str) -> None:
+def _point_photo_at(actor: Actor, agent_id: str, key: str | None, action: str) -> Changed:
     """Set the agent's photo key (audited as ``action``), then delete the photo it replaced."""
     from roster.services import photos
 
@@ -597,6 +615,7 @@ def _point_photo_at(actor: Actor, agent_id: str, key: str | None, action: str) -
         return change_agent(actor, record, {"photoKey": key}, expected_version=expected,
                             conflict=conflict, action=action)
 
-    _with_retries(agent_id, None, apply, acting=(actor, Act.MANAGE))
+    changed = _with_retries(agent_id, None, apply, acting=(actor, Act.MANAGE))
     for old in previous:
         photos.delete_photo(old)
+    return changed

@@ -22,6 +22,7 @@ from roster.errors import (
     VersionConflict,
 )
 from roster.models.agents_api import (
+    MAX_PHOTO_BYTES,
     CreateAgentRequest,
     PhotoRequest,
     QueueStatusRequest,
@@ -30,6 +31,7 @@ from roster.models.agents_api import (
 from roster.ports.agents import AgentFilter, agent_store
 from roster.services import agents, assignments
 from support.fakes import Fakes
+from support.images import JPEG, WEBP
 
 
 def _patch(actor: Actor, agent_id: str, body: dict[str, Any],
@@ -271,6 +273,40 @@ def test_a_new_photo_replaces_and_deletes_the_previous(fakes: Fakes, admin: Acto
     agents.delete_photo(admin, agent.id)
     assert fakes.photos.deleted[0] == first and len(fakes.photos.deleted) == 2
     assert agent_store().get_agent(agent.id).photoKey is None  # type: ignore[union-attr]
+
+
+def test_a_photo_put_itself_is_kept_and_replaces_the_previous(fakes: Fakes,
+                                                              admin: Actor) -> None:
+    agent = create(admin, "jdoe")
+    first = agents.put_photo(admin, agent.id, JPEG, content_type="IMAGE/JPEG").record.photoKey
+    assert first and first.startswith(f"photos/{agent.id}/") and first.endswith(".jpg")
+    changed = agents.put_photo(admin, agent.id, WEBP, content_type="image/webp")
+    second = changed.record.photoKey
+    assert second and second.endswith(".webp") and changed.view().photoUrl
+    assert fakes.photos.stored == {second: (WEBP, "image/webp")}
+    assert fakes.photos.deleted == [first]
+
+
+@pytest.mark.parametrize(("body", "content_type", "refusal"), [
+    (b"RIFF\x00\x00\x00\x00WEB", "image/webp", (422, "validation_failed")),  # too short
+    (WEBP, "image/png", (422, "validation_failed")),
+    (b"", "image/jpeg", (422, "validation_failed")),
+    (JPEG + b"\x00" * MAX_PHOTO_BYTES, "image/jpeg", (413, "payload_too_large")),
+])
+def test_a_photo_put_itself_is_checked_before_anything_is_kept(
+        fakes: Fakes, admin: Actor, body: bytes, content_type: str,
+        refusal: tuple[int, str]) -> None:
+    agent = create(admin, "jdoe")
+    with pytest.raises(RosterError) as refused:
+        agents.put_photo(admin, agent.id, body, content_type=content_type)
+    assert _refused(refused) == refusal
+    assert fakes.photos.stored == {} and agent_store().get_agent(agent.id).photoKey is None  # type: ignore[union-attr]
+
+
+def test_a_photo_for_an_agent_out_of_reach_is_not_kept(fakes: Fakes, admin: Actor) -> None:
+    with pytest.raises(NotFound):
+        agents.put_photo(admin, "nobody", JPEG, content_type="image/jpeg")
+    assert fakes.photos.stored == {} and len(fakes.photos.deleted) == 1
 
 
 def test_listings_filter_and_page_by_account(fakes: Fakes, admin: Actor) -> None:

@@ -202,37 +202,61 @@ function Details({ agent }: { agent: Agent }) {
   );
 }
 
-const PHOTO_TYPES = ["image/jpeg", "image/png", "image/webp"];
+const PHOTO_TYPES = ["image/jpeg", "image/png", "image/webp"] as const;
+type PhotoType = (typeof PHOTO_TYPES)[number];
+/** PUT /me/photo's limit (the API answers 413 above it). */
+const MAX_PHOTO_BYTES = 2 * 1024 * 1024;
+
+function isPhotoType(type: string): type is PhotoType {
+  return (PHOTO_TYPES as readonly string[]).includes(type);
+}
+
+/**
+ * The photo, sent as the body of PUT /me/photo: to the app's own origin, as the CSP
+ * (connect-src 'self') requires; the API checks its first bytes and answers the agent.
+ */
+export async function uploadPhoto(file: File): Promise<
+  { agent: Agent; problem?: undefined } | { agent?: undefined; problem: Problem }
+> {
+  const type = file.type as PhotoType;
+  const result = await api.PUT("/me/photo", {
+    body: file as never,
+    bodySerializer: (body: unknown) => body as Blob,
+    headers: { "Content-Type": type },
+  });
+  if (result.data) return { agent: result.data };
+  return { problem: asProblem(result.error, result.response) };
+}
 
 function Photo({ agent }: { agent: Agent }) {
-  const { reload } = useSession();
+  const { setAgent, reload } = useSession();
   const [error, setError] = useState("");
+  const [saved, setSaved] = useState("");
   const [busy, setBusy] = useState(false);
   const photo = agent.photoUrl && /^https?:\/\//.test(agent.photoUrl) ? agent.photoUrl : null;
 
   async function upload(file: File) {
     setError("");
-    if (!PHOTO_TYPES.includes(file.type)) {
+    setSaved("");
+    if (!isPhotoType(file.type)) {
       setError("Choose a JPEG, PNG or WebP image.");
+      return;
+    }
+    if (file.size > MAX_PHOTO_BYTES) {
+      setError("Choose an image of at most 2 MB.");
       return;
     }
     setBusy(true);
     try {
-      const asked = await api.POST("/me/photo", {
-        body: { contentType: file.type as "image/png", contentLength: file.size },
-      });
-      if (!asked.data) {
-        setError(describeProblem(asProblem(asked.error, asked.response)));
-        return;
+      const sent = await uploadPhoto(file);
+      if (sent.agent) {
+        setAgent(sent.agent);
+        setSaved("Photo saved.");
+      } else {
+        setError(sent.problem.code === "validation_failed"
+          ? "The file is not a JPEG, PNG or WebP image."
+          : describeProblem(sent.problem));
       }
-      const form = new FormData();
-      for (const [name, value] of Object.entries(asked.data.fields)) form.append(name, value);
-      form.append("file", file);
-      const sent = await fetch(asked.data.uploadUrl, { method: "POST", body: form }).catch(
-        () => null,
-      );
-      if (!sent?.ok) setError("The photo could not be uploaded. Try again, or try a smaller image.");
-      await reload();
     } finally {
       setBusy(false);
     }
@@ -240,10 +264,15 @@ function Photo({ agent }: { agent: Agent }) {
 
   async function remove() {
     setBusy(true);
-    const result = await api.DELETE("/me/photo");
-    if (!result.response.ok) setError(describeProblem(asProblem(result.error, result.response)));
-    await reload();
-    setBusy(false);
+    setError("");
+    setSaved("");
+    try {
+      const result = await api.DELETE("/me/photo");
+      if (!result.response.ok) setError(describeProblem(asProblem(result.error, result.response)));
+      await reload();
+    } finally {
+      setBusy(false);
+    }
   }
 
   return (
@@ -251,13 +280,18 @@ function Photo({ agent }: { agent: Agent }) {
       <Heading level={2} id="photo-heading">Photo</Heading>
       {photo ? <img className="photo" src={photo} alt="Your photo" /> : <p>No photo yet.</p>}
       <div className="actions">
-        <FileTrigger acceptedFileTypes={PHOTO_TYPES}
+        <FileTrigger acceptedFileTypes={[...PHOTO_TYPES]}
           onSelect={(files) => { const file = files?.[0]; if (file) void upload(file); }}>
           <Button variant="secondary" isDisabled={busy}>Upload photo</Button>
         </FileTrigger>
-        {photo && <Button variant="secondary" onPress={() => void remove()}>Remove photo</Button>}
+        {photo && (
+          <Button variant="secondary" isDisabled={busy} onPress={() => void remove()}>
+            Remove photo
+          </Button>
+        )}
       </div>
       <Message kind="error">{error}</Message>
+      <Message kind="success">{saved}</Message>
     </section>
   );
 }
