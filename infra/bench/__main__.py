@@ -2,7 +2,8 @@
 docs/performance.md; ``--routes [TEXT]``: only the round trips of the routes whose path
 contains TEXT (all without it), printed, nothing written; ``--scale-only``: only the
 cost as the table grows, its section replaced in docs/performance.md; ``--bulk-only``:
-only bulk import through the worker, likewise."""
+only bulk import through the worker, likewise; ``--routes-only``: every route's round
+trips, likewise."""
 
 from __future__ import annotations
 
@@ -40,6 +41,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m infra.bench", description=__doc__)
     parser.add_argument("--routes", nargs="?", const="", metavar="TEXT",
                         help="only the round trips of the routes whose path contains TEXT")
+    parser.add_argument("--routes-only", action="store_true",
+                        help="only the round trips of every route (their section rewritten)")
     parser.add_argument("--bulk-only", action="store_true",
                         help="only bulk import through the worker (its section rewritten)")
     parser.add_argument("--scale-only", action="store_true",
@@ -47,6 +50,13 @@ def main(argv: list[str] | None = None) -> int:
     arguments = parser.parse_args(argv)
     only = arguments.routes
     started = time.perf_counter()
+    if arguments.routes_only:
+        with local_stack() as bench:
+            routes = measure_routes(bench)
+        section = "\n".join(render_routes(routes))
+        print("\n".join([section, *checks(routes)]))
+        replace_section(section)
+        return 0
     if arguments.bulk_only:
         with local_stack() as bench:
             section = "\n".join(render_bulk(measure_bulk(bench)))

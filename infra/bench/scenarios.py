@@ -410,9 +410,171 @@ def provisioning_scenarios() -> list[Scenario]:
     ]
 
 
+def photo_scenarios() -> list[Scenario]:
+    """The photo itself through the API (``PUT``): the S3 calls are not counted."""
+    from support.images import png
+
+    def own(bench: Bench) -> Request:
+        return Request("PUT", "/me/photo", bench.agent().token, png(), content_type="image/png")
+
+    def admins(bench: Bench) -> Request:
+        return Request("PUT", f"/agents/{bench.agent(signed_in=False).id}/photo", bench.admin,
+                       png(), content_type="image/png")
+
+    return [
+        Scenario("PUT", "/me/photo", 3, f"{AUTHORIZER}; the agent; the new key in one "
+                 "conditional update + audit", own),
+        Scenario("PUT", "/agents/{id}/photo", 3, f"{AUTHORIZER}; the agent; the new key in one "
+                 "conditional update + audit", admins),
+    ]
+
+
+SCIM = "application/scim+json"
+SCIM_AUTHORIZER = "the SCIM authorizer (the token by its digest)"
+
+
+def scim_scenarios() -> list[Scenario]:
+    """SCIM through its own API with a provisioning token: the filters Entra and Okta
+    send each read one guard or index item, then the profile."""
+
+    tokens: dict[int, str] = {}
+
+    def token(bench: Bench) -> str:
+        """One token per bench, used once before (its first use writes lastUsedAt)."""
+        if id(bench) not in tokens:
+            made = str(bench.ok("POST", "/provisioning-tokens", bench.admin,
+                                {"name": bench.name("idp")})["token"])
+            bench.send(Request("GET", "/scim/v2/ServiceProviderConfig", made))
+            tokens[id(bench)] = made
+        return tokens[id(bench)]
+
+    def user(bench: Bench, scim: str) -> dict[str, Any]:
+        account = bench.name("scimuser")
+        return bench.ok("POST", "/scim/v2/Users", scim, {
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": account,
+            "externalId": f"{account}-oid", "name": {"givenName": "S", "familyName": "U"},
+            "emails": [{"primary": True, "type": "work", "value": f"{account}@example.com"}]})
+
+    def group(bench: Bench, scim: str) -> dict[str, Any]:
+        return bench.ok("POST", "/scim/v2/Groups", scim, {
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+            "displayName": bench.name("Scim Group ")})
+
+    def on_user(method: str, body: Any = None, **query: str) -> Prepare:
+        def prepare(bench: Bench) -> Request:
+            scim = token(bench)
+            made = user(bench, scim)
+            return Request(method, f"/scim/v2/Users/{made['id']}", scim, body,
+                           query or None, SCIM)
+        return prepare
+
+    def users_where(attribute: str) -> Prepare:
+        def prepare(bench: Bench) -> Request:
+            scim = token(bench)
+            made = user(bench, scim)
+            value = {"userName": made["userName"], "externalId": made["externalId"],
+                     'emails[type eq "work"].value': made["emails"][0]["value"]}[attribute]
+            return Request("GET", "/scim/v2/Users", scim,
+                           query={"filter": f'{attribute} eq "{value}"'})
+        return prepare
+
+    def on_group(method: str, body: Callable[[Bench, str], Any] | None = None,
+                 **query: str) -> Prepare:
+        def prepare(bench: Bench) -> Request:
+            scim = token(bench)
+            made = group(bench, scim)
+            return Request(method, f"/scim/v2/Groups/{made['id']}", scim,
+                           body(bench, scim) if body else None, query or None, SCIM)
+        return prepare
+
+    def add_member(bench: Bench, scim: str) -> dict[str, Any]:
+        return {"schemas": [PATCH_OP], "Operations": [
+            {"op": "Add", "path": "members", "value": [{"value": user(bench, scim)["id"]}]}]}
+
+    def groups_named(bench: Bench) -> Request:
+        scim = token(bench)
+        made = group(bench, scim)
+        return Request("GET", "/scim/v2/Groups", scim, query={
+            "filter": f'displayName eq "{made["displayName"]}"',
+            "excludedAttributes": "members"})
+
+    def new_user(bench: Bench) -> Request:
+        account = bench.name("scimnew")
+        return Request("POST", "/scim/v2/Users", token(bench), {
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": account,
+            "name": {"givenName": "N", "familyName": "U"},
+            "emails": [{"primary": True, "type": "work", "value": f"{account}@example.com"}]},
+            content_type=SCIM)
+
+    def new_group(bench: Bench) -> Request:
+        return Request("POST", "/scim/v2/Groups", token(bench), {
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+            "displayName": bench.name("New Group ")}, content_type=SCIM)
+
+    def discovery(path: str) -> Prepare:
+        ids = {"/scim/v2/ResourceTypes/{id}": "User",
+               "/scim/v2/Schemas/{id}": "urn:ietf:params:scim:schemas:core:2.0:User"}
+        return lambda bench: Request("GET", path.replace("{id}", ids.get(path, "")),
+                                     token(bench))
+
+    def replaced_user(bench: Bench) -> Request:
+        scim = token(bench)
+        made = user(bench, scim)
+        return Request("PUT", f"/scim/v2/Users/{made['id']}", scim, {
+            **{key: made[key] for key in ("schemas", "userName", "externalId", "name",
+                                          "emails")}, "title": "Lead"}, content_type=SCIM)
+
+    deactivate = {"schemas": [PATCH_OP], "Operations": [
+        {"op": "Replace", "path": "active", "value": "False"}]}
+    return [
+        Scenario("GET", "/scim/v2/Users", 3, f"{SCIM_AUTHORIZER}; the account guard; the "
+                 "profile", users_where("userName"), label="userName eq"),
+        Scenario("GET", "/scim/v2/Users", 3, f"{SCIM_AUTHORIZER}; the externalId guard; the "
+                 "profile", users_where("externalId"), label="externalId eq"),
+        Scenario("GET", "/scim/v2/Users", 3, f"{SCIM_AUTHORIZER}; the email guard; the "
+                 "profile", users_where('emails[type eq "work"].value'), label="emails eq"),
+        Scenario("POST", "/scim/v2/Users", 3, f"{SCIM_AUTHORIZER}; references (one batch); "
+                 "one transaction", new_user),
+        Scenario("GET", "/scim/v2/Users/{id}", 2, f"{SCIM_AUTHORIZER}; the profile",
+                 on_user("GET")),
+        Scenario("PATCH", "/scim/v2/Users/{id}", 4, f"{SCIM_AUTHORIZER}; the profile; one "
+                 "conditional update (sessions end); the token's deactivation count",
+                 on_user("PATCH", deactivate), label="active False"),
+        Scenario("PUT", "/scim/v2/Users/{id}", 3, f"{SCIM_AUTHORIZER}; the profile; one "
+                 "conditional update", replaced_user),
+        Scenario("DELETE", "/scim/v2/Users/{id}", 4, f"{SCIM_AUTHORIZER}; the agent with its "
+                 "assignment counts; its items (one Query); one delete transaction",
+                 on_user("DELETE")),
+        Scenario("GET", "/scim/v2/Groups", 2, f"{SCIM_AUTHORIZER}; one Query of the name's "
+                 "partition", groups_named, label="displayName eq"),
+        Scenario("POST", "/scim/v2/Groups", 3, f"{SCIM_AUTHORIZER}; the id's availability; "
+                 "one transaction", new_group),
+        Scenario("GET", "/scim/v2/Groups/{id}", 3, f"{SCIM_AUTHORIZER}; the queue; its "
+                 "members (one Query)", on_group("GET")),
+        Scenario("PATCH", "/scim/v2/Groups/{id}", 5, f"{SCIM_AUTHORIZER}; the queue; the "
+                 "member; one conditional update of the member; the members for the answer",
+                 on_group("PATCH", add_member), label="add member"),
+        Scenario("PUT", "/scim/v2/Groups/{id}", 4, f"{SCIM_AUTHORIZER}; the queue; its "
+                 "members (one Query); one conditional rename",
+                 on_group("PUT", lambda bench, scim: {
+                     "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+                     "displayName": bench.name("Renamed ")})),
+        Scenario("DELETE", "/scim/v2/Groups/{id}", 4, f"{SCIM_AUTHORIZER}; the queue; its "
+                 "members (none); one delete", on_group("DELETE")),
+        *(Scenario("GET", path, 1, f"{SCIM_AUTHORIZER}; a fixed document",
+                   discovery(path)) for path in (
+            "/scim/v2/ResourceTypes", "/scim/v2/ResourceTypes/{id}", "/scim/v2/Schemas",
+            "/scim/v2/Schemas/{id}")),
+    ]
+
+
+PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
+
+
 def scenarios() -> list[Scenario]:
     return [*session_scenarios(), *agent_scenarios(), *credential_scenarios(),
             *email_scenarios(), *catalog_scenarios(), *import_scenarios(),
+            *photo_scenarios(), *scim_scenarios(),
             *provisioning_scenarios(),
             Scenario("GET", "/audit", 2, f"{AUTHORIZER}; one Query of the feed index",
                      admin("GET", "/audit"))]

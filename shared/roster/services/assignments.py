@@ -105,15 +105,21 @@ def delete_agent(actor: Actor, agent_id: str, reassign_to: str | None) -> None:
             repository.assignment_counts(agent_id))) from error
 
 
-def deprovision_or_delete(actor: Actor, agent_id: str) -> Literal["deleted", "deprovisioned"]:
+Removal = Literal["deleted", "deactivated", "deprovisioned"]
+
+
+def deprovision_or_delete(actor: Actor, agent_id: str, *,
+                          deprovisioned_is_gone: bool = False) -> Removal:
     """What identity provisioning's ``DELETE`` does (API.md "Provisioning tokens and SCIM
-    2.0"): delete the agent; if the seed rules forbid that now (it has assignments, or is
-    logged on), deactivate it (its sessions end) and mark it deprovisioned instead, for an
-    admin to reassign and delete. A deprovisioned agent asked again is deleted if it can be
-    by then, else left as it is. The owner is never touched (``409 owner_protected``)."""
+    2.0"): delete the agent (``deleted``); if the seed rules forbid that now (it has
+    assignments, or is logged on), mark it deprovisioned and inactive instead, for an
+    admin to reassign and delete: ``deactivated`` when it was active (its sessions end),
+    else ``deprovisioned``. A deprovisioned agent asked again is deleted if it can be by
+    then, else left as it is (``404`` with ``deprovisioned_is_gone``: hidden from SCIM).
+    The owner is never touched (``409 owner_protected``)."""
     for _ in range(UPDATE_RETRIES):
         record, counts, _ = agent_store().load_for_delete(agent_id, None)
-        if record is None:
+        if record is None or (deprovisioned_is_gone and record.deprovisionedAt is not None):
             raise NotFound("No such agent")
         authorize(actor, record, Act.MANAGE)
         if record.isOwner:
@@ -134,7 +140,7 @@ def deprovision_or_delete(actor: Actor, agent_id: str) -> Literal["deleted", "de
                          expected_version=record.version, action="agent.deprovisioned")
         except ConcurrentChange:
             continue
-        return "deprovisioned"
+        return "deactivated" if record.active else "deprovisioned"
     raise ConcurrentChange()
 
 

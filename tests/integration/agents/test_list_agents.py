@@ -195,7 +195,7 @@ def test_deprovisioned_agents_are_listed_for_admins_and_filtered(
     assert admin.call("PUT", f"/agents/{dina['id']}/assignments/chat/c1").status == 204
     token = Actor("provisioning:t1", frozenset({"agents:read", "agents:write",
                                                 "agents:delete"}))
-    assert assignments.deprovision_or_delete(token, dina["id"]) == "deprovisioned"
+    assert assignments.deprovision_or_delete(token, dina["id"]) == "deactivated"
     # Then admins still see it, marked, and can list exactly the deprovisioned ones
     shown = admin.call("GET", "/agents/dina").json()
     assert shown["deprovisionedAt"] is not None and shown["active"] is False

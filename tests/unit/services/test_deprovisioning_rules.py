@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from agent_builders import create
 from roster.authorization import Actor
-from roster.errors import Forbidden, OwnerProtected
+from roster.errors import Forbidden, NotFound, OwnerProtected
 from roster.models.agents_api import UpdateAgentRequest
 from roster.ports.agents import AgentFilter, agent_store
 from roster.services import agents, assignments
@@ -34,16 +34,18 @@ def test_an_agent_with_assignments_is_deactivated_and_marked_instead(fakes: Fake
     jane = create(admin, "jdoe")
     assignments.assign(admin, jane.id, "chat", "c1")
     epoch = jane.sessionEpoch
-    assert assignments.deprovision_or_delete(PROVISIONING, jane.id) == "deprovisioned"
+    assert assignments.deprovision_or_delete(PROVISIONING, jane.id) == "deactivated"
     after = agents.get_agent(jane.id)
     assert not after.active and after.deprovisionedAt is not None
     assert after.sessionEpoch == epoch + 1  # every session ended at once
     assert fakes.world.audit[-1].action == "agent.deprovisioned"
     assert deprovisioned_accounts() == ["jdoe"]
-    # Asked again while still assigned: nothing more is written
+    # Asked again while still assigned: nothing more is written (for SCIM, it is gone)
     writes = len(fakes.world.audit)
     assert assignments.deprovision_or_delete(PROVISIONING, jane.id) == "deprovisioned"
     assert len(fakes.world.audit) == writes
+    with pytest.raises(NotFound):
+        assignments.deprovision_or_delete(PROVISIONING, jane.id, deprovisioned_is_gone=True)
     # Once an admin has taken the assignment away, the next DELETE deletes
     assignments.unassign(admin, jane.id, "chat", "c1")
     assert assignments.deprovision_or_delete(PROVISIONING, jane.id) == "deleted"
@@ -52,7 +54,7 @@ def test_an_agent_with_assignments_is_deactivated_and_marked_instead(fakes: Fake
 def test_a_logged_on_agent_is_deprovisioned_and_logged_off(fakes: Fakes, admin: Actor) -> None:
     jane = create(admin, "jdoe")
     agents.set_queue_status(jane.id, "logged_on", None)
-    assert assignments.deprovision_or_delete(PROVISIONING, jane.id) == "deprovisioned"
+    assert assignments.deprovision_or_delete(PROVISIONING, jane.id) == "deactivated"
     after = agents.get_agent(jane.id)
     assert (after.active, after.queueStatus) == (False, "logged_off")
 
@@ -78,3 +80,11 @@ def test_the_owner_and_those_above_the_token_are_never_touched(fakes: Fakes,
     with pytest.raises(Forbidden):
         assignments.deprovision_or_delete(PROVISIONING, boss.id)
     assert agents.get_agent(boss.id).active
+
+
+def test_an_inactive_agent_is_deprovisioned_without_a_deactivation(fakes: Fakes,
+                                                                     admin: Actor) -> None:
+    jane = create(admin, "jdoe", active=False)
+    assignments.assign(admin, jane.id, "chat", "c1")
+    assert assignments.deprovision_or_delete(PROVISIONING, jane.id) == "deprovisioned"
+    assert agents.get_agent(jane.id).deprovisionedAt is not None

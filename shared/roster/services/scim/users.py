@@ -297,7 +297,10 @@ def _check_first_password(record: AgentRecord, password: str) -> None:
 def delete_user(actor: Actor, agent_id: str) -> None:
     """``DELETE /Users/{id}``: deleted, or deprovisioned when the seed rules forbid a
     delete now (assignments, logged on): inactive, hidden from SCIM from then on."""
-    record = _visible(agent_id)
-    outcome = assignments.deprovision_or_delete(actor, agent_id)
-    if outcome == "deprovisioned" and record.active:
+    try:
+        outcome = assignments.deprovision_or_delete(actor, agent_id,
+                                                    deprovisioned_is_gone=True)
+    except NotFound as error:
+        raise NotFound(f"No User {agent_id}") from error
+    if outcome == "deactivated":
         count_deactivation(actor.id)
