@@ -547,20 +547,22 @@ def scim_scenarios() -> list[Scenario]:
                  on_user("DELETE")),
         Scenario("GET", "/scim/v2/Groups", 2, f"{SCIM_AUTHORIZER}; one Query of the name's "
                  "partition", groups_named, label="displayName eq"),
-        Scenario("POST", "/scim/v2/Groups", 3, f"{SCIM_AUTHORIZER}; the id's availability; "
-                 "one transaction", new_group),
+        Scenario("POST", "/scim/v2/Groups", 2, f"{SCIM_AUTHORIZER}; one transaction (the "
+                 "id's availability is its condition; a new queue has no members to read)",
+                 new_group),
         Scenario("GET", "/scim/v2/Groups/{id}", 3, f"{SCIM_AUTHORIZER}; the queue; its "
                  "members (one Query)", on_group("GET")),
-        Scenario("PATCH", "/scim/v2/Groups/{id}", 5, f"{SCIM_AUTHORIZER}; the queue; the "
-                 "member; one conditional update of the member; the members for the answer",
+        Scenario("PATCH", "/scim/v2/Groups/{id}", 5, f"{SCIM_AUTHORIZER}; the queue; its "
+                 "members (one Query, before the change: the answer applies it); the member; "
+                 "one conditional update of the member",
                  on_group("PATCH", add_member), label="add member"),
         Scenario("PUT", "/scim/v2/Groups/{id}", 4, f"{SCIM_AUTHORIZER}; the queue; its "
-                 "members (one Query); one conditional rename",
+                 "members (one Query: the answer applies the change); one conditional rename",
                  on_group("PUT", lambda bench, scim: {
                      "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
                      "displayName": bench.name("Renamed ")})),
         Scenario("DELETE", "/scim/v2/Groups/{id}", 4, f"{SCIM_AUTHORIZER}; the queue; its "
-                 "members (none); one delete", on_group("DELETE")),
+                 "members (none); one delete at the revision read", on_group("DELETE")),
         *(Scenario("GET", path, 1, f"{SCIM_AUTHORIZER}; a fixed document",
                    discovery(path)) for path in (
             "/scim/v2/ResourceTypes", "/scim/v2/ResourceTypes/{id}", "/scim/v2/Schemas",

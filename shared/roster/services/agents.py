@@ -356,18 +356,20 @@ def change_agent(actor: Actor, record: AgentRecord, changes: dict[str, Any], *,
 def _with_retries(agent_id: str, if_match: str | None,
                   apply: Callable[[AgentRecord, int, RosterError], Changed], *,
                   acting: tuple[Actor, Act | Callable[[AgentRecord], Act]] | None = None,
-                  ) -> Changed:
+                  read: AgentRecord | None = None) -> Changed:
     """Run ``apply(record, expected, conflict)`` on a fresh read; with ``If-Match`` once
     (a stale one is ``412``), without it retried when a concurrent write got in first.
 
     ``acting``: the actor and what it does, authorized on each fresh read (the write's
-    condition on ``expected`` holds the target to what was checked).
+    condition on ``expected`` holds the target to what was checked). ``read``: the
+    agent as the caller just read it, used instead of the first read.
     """
     if if_match is not None and if_match.strip() == "*":  # any current version (RFC 9110)
         if_match = None
     expected_by_caller = parse_if_match(if_match) if if_match is not None else None
     for attempt in range(UPDATE_RETRIES):
-        record = get_agent(agent_id)
+        record = (read if attempt == 0 and read is not None and read.id == agent_id
+                  else get_agent(agent_id))
         if acting is not None:
             actor, act = acting
             authorize(actor, record, act if isinstance(act, Act) else act(record))
@@ -401,9 +403,12 @@ def refuse_immutable_changes(record: AgentRecord, sent: dict[str, Any]) -> None:
 
 
 def update_agent(actor: Actor, agent_id: str, request: UpdateAgentRequest,
-                 if_match: str | None, *, internal: dict[str, Any] | None = None) -> Changed:
+                 if_match: str | None, *, internal: dict[str, Any] | None = None,
+                 read: AgentRecord | None = None) -> Changed:
     """``internal``: fields of the record outside the resource that identity provisioning
-    keeps up to date (``externalId``), changed in the same write."""
+    keeps up to date (``externalId``), changed in the same write. ``read``: the agent as
+    the caller read it to build ``request`` (SCIM), not read again; authorized and
+    compared with ``if_match`` like a fresh read."""
     immutable = request.immutable_sent()
     changes = {**request.changes(), **(internal or {})}
     sent = dict(changes)  # ``_update`` takes the email out of ``changes``
@@ -412,7 +417,7 @@ def update_agent(actor: Actor, agent_id: str, request: UpdateAgentRequest,
         refuse_immutable_changes(record, immutable)
         return act_of(record, sent)
 
-    return _update(actor, agent_id, changes, if_match, acting=(actor, act_on))
+    return _update(actor, agent_id, changes, if_match, acting=(actor, act_on), read=read)
 
 
 SIGN_IN_SETTINGS = ("phone", "mobilePhone", "ipAllowlist")
@@ -501,7 +506,8 @@ def phone_change_notices(record: AgentRecord, changed: dict[str, Any]) -> list[O
 
 
 def _update(actor: Actor, agent_id: str, changes: dict[str, Any], if_match: str | None, *,
-            acting: tuple[Actor, Callable[[AgentRecord], Act]] | None) -> Changed:
+            acting: tuple[Actor, Callable[[AgentRecord], Act]] | None,
+            read: AgentRecord | None = None) -> Changed:
     email = changes.pop("email", None)
 
     def apply(record: AgentRecord, expected: int, conflict: RosterError) -> Changed:
@@ -512,7 +518,7 @@ def _update(actor: Actor, agent_id: str, changes: dict[str, Any], if_match: str 
         return change_agent(actor, record, changes, expected_version=expected,
                             conflict=conflict)
 
-    result = _with_retries(agent_id, if_match, apply, acting=acting)
+    result = _with_retries(agent_id, if_match, apply, acting=acting, read=read)
     if email is not None and email.lower() != result.record.email.lower():
         from roster.services import email_change
 

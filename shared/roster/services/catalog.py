@@ -8,6 +8,7 @@ cannot create or widen a role with permissions it does not hold itself (``403``)
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from roster import clock
@@ -73,11 +74,37 @@ def list_items(kind: str, *, limit: int, cursor: str | None) -> tuple[list[Catal
     return [_resource(kind, item) for item in items], next_cursor
 
 
-def get_item(kind: str, item_id: str) -> CatalogItem:
+@dataclass(frozen=True)
+class Read:
+    """An item as read, with the revision a change of it is conditional on: handed to
+    ``update_item``/``delete_item`` by a caller that read it already (SCIM), so that the
+    change does not read it again."""
+
+    kind: str
+    data: Item
+    revision: int
+
+    @property
+    def item(self) -> CatalogItem:
+        return _resource(self.kind, self.data)
+
+
+def read_item(kind: str, item_id: str) -> Read:
     found = catalog_store().read_catalog_item(kind, item_id) if _ID.match(item_id) else None
     if found is None:
         raise _not_found(kind, item_id)
-    return _resource(kind, found[0])
+    return Read(kind, *found)
+
+
+def get_item(kind: str, item_id: str) -> CatalogItem:
+    return read_item(kind, item_id).item
+
+
+def _read_once(kind: str, item_id: str, read: Read | None) -> Read:
+    """What the caller read of that item, else the item read now."""
+    if read is not None and (read.kind, read.data.get("id")) == (kind, item_id):
+        return read
+    return read_item(kind, item_id)
 
 
 def find_by_name(kind: str, name: str) -> list[CatalogItem]:
@@ -118,12 +145,13 @@ def _changes(kind: str, item_id: str, current: Item, patch: CatalogPatch) -> Ite
     return {name: value for name, value in changes.items() if current.get(name) != value}
 
 
-def update_item(actor: Actor, kind: str, item_id: str, patch: CatalogPatch) -> CatalogItem:
+def update_item(actor: Actor, kind: str, item_id: str, patch: CatalogPatch, *,
+                read: Read | None = None) -> CatalogItem:
+    """``read``: the item as the caller read it (the write is conditional on its
+    revision either way); read here without it."""
     repository = catalog_store()
-    found = repository.read_catalog_item(kind, item_id) if _ID.match(item_id) else None
-    if found is None:
-        raise _not_found(kind, item_id)
-    current, revision = found
+    found = _read_once(kind, item_id, read)
+    current, revision = found.data, found.revision
     changes = _changes(kind, item_id, current, patch)
     if not changes:
         return _resource(kind, current)
@@ -145,15 +173,15 @@ def update_item(actor: Actor, kind: str, item_id: str, patch: CatalogPatch) -> C
     return _resource(kind, item)
 
 
-def delete_item(actor: Actor, kind: str, item_id: str) -> None:
-    """Read (revision, own references), check nothing uses it, delete at that revision."""
+def delete_item(actor: Actor, kind: str, item_id: str, *, read: Read | None = None) -> None:
+    """Read (revision, own references) unless the caller passes what it ``read`` before
+    its own checks, check nothing uses it, delete at that revision (a use added since
+    the read bumped it: the delete fails)."""
     if kind == "roles" and item_id in BUILT_IN_ROLES:
         raise BuiltIn(f"The built-in role '{item_id}' cannot be deleted")
     repository = catalog_store()
-    found = repository.read_catalog_item(kind, item_id) if _ID.match(item_id) else None
-    if found is None:
-        raise _not_found(kind, item_id)
-    current, revision = found
+    found = _read_once(kind, item_id, read)
+    current, revision = found.data, found.revision
     if kind == "roles":
         authorize_role_edit(actor, current.get("permissions", []), ())
     if repository.catalog_item_in_use(kind, item_id):

@@ -6,12 +6,16 @@ deprovisioned agents left out). A Group created through SCIM gets an id made fro
 ``displayName`` (lower-cased, every other character ``-``, a ``-2``, ``-3``... suffix
 until it is free). Membership changes are agent changes: each goes through
 ``agents.update_agent`` (dominance, audit) conditional on the version read.
+
+A write reads each item once: the queue read first is the one renamed or deleted (at
+its revision), an agent read (or listed as a member) is the one changed, and the
+answer's members are those read before the change with the change applied.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from scim2_models import Context, GroupMember, ListResponse, Meta, PatchOp
@@ -19,6 +23,7 @@ from scim2_models import Context, GroupMember, ListResponse, Meta, PatchOp
 from roster import clock
 from roster.authorization import Actor
 from roster.errors import AlreadyExists, NotFound, ValidationFailed, VersionConflict
+from roster.models.agent import AgentRecord
 from roster.models.agents_api import UpdateAgentRequest
 from roster.models.catalog import CatalogCreate, CatalogItem, CatalogPatch
 from roster.models.scim import POLICY, ScimGroup
@@ -48,18 +53,25 @@ def group_id_of(display_name: str, taken: int = 1) -> str:
     return stem + suffix
 
 
-def members_of(queue_id: str, *, hidden: bool = False) -> Iterator[str]:
-    """The ids of the agents in the queue (deprovisioned ones too when ``hidden``)."""
-    return (record.id for record in visible_agents(AgentFilter(queue=queue_id),
-                                                   hidden=hidden))
+def members_of(queue_id: str, *, hidden: bool = False) -> list[AgentRecord]:
+    """The agents in the queue (deprovisioned ones too when ``hidden``), in account
+    order."""
+    return list(visible_agents(AgentFilter(queue=queue_id), hidden=hidden))
 
 
-def group_of(queue: CatalogItem, base: str, *, members: bool = True) -> ScimGroup:
+def in_account_order(records: Iterable[AgentRecord]) -> list[AgentRecord]:
+    """The order the queue's reference partition lists its agents in (sort key
+    ``<account lower-cased>#<id>``; no account character sorts below ``#``)."""
+    return sorted(records, key=lambda record: (record.account.lower(), record.id))
+
+
+def group_of(queue: CatalogItem, base: str, members: list[AgentRecord] | None) -> ScimGroup:
+    """The Group of ``queue``; ``members`` as read (``None``: not shown)."""
     data = queue.model_dump()
     return ScimGroup(
         id=queue.id, display_name=queue.name,
-        members=([GroupMember(value=agent_id, ref=f"{base}/Users/{agent_id}", type="User")
-                  for agent_id in members_of(queue.id)] or None) if members else None,
+        members=[GroupMember(value=record.id, ref=f"{base}/Users/{record.id}", type="User")
+                 for record in members or ()] or None,
         meta=Meta(resource_type="Group", created=clock.parse(data["createdAt"]),
                   last_modified=clock.parse(data["updatedAt"]),
                   location=f"{base}/Groups/{queue.id}"),
@@ -73,10 +85,10 @@ def _wants_members(attributes: list[str] | None, excluded: list[str] | None) -> 
     return not attributes or any(name.lower().startswith("members") for name in attributes)
 
 
-def _answer(queue: CatalogItem, base: str, context: Context = Context.RESOURCE_QUERY_RESPONSE,
-            *, attributes: list[str] | None = None,
-            excluded: list[str] | None = None) -> Answer:
-    group = group_of(queue, base, members=_wants_members(attributes, excluded))
+def _answer(queue: CatalogItem, base: str, members: list[AgentRecord] | None,
+            context: Context = Context.RESOURCE_QUERY_RESPONSE, *,
+            attributes: list[str] | None = None, excluded: list[str] | None = None) -> Answer:
+    group = group_of(queue, base, members)
     return Answer(render(group, context, attributes=attributes, excluded=excluded),
                   location=f"{base}/Groups/{queue.id}")
 
@@ -85,8 +97,9 @@ def _answer(queue: CatalogItem, base: str, context: Context = Context.RESOURCE_Q
 @translated
 def get_group(queue_id: str, base: str, *, attributes: list[str] | None = None,
               excluded: list[str] | None = None) -> Answer:
-    return _answer(catalog.get_item(KIND, queue_id), base, attributes=attributes,
-                   excluded=excluded)
+    queue = catalog.get_item(KIND, queue_id)
+    members = members_of(queue_id) if _wants_members(attributes, excluded) else None
+    return _answer(queue, base, members, attributes=attributes, excluded=excluded)
 
 
 def _queues() -> Iterator[CatalogItem]:
@@ -127,7 +140,7 @@ def list_groups(search: Search, base: str) -> dict[str, Any]:
     matched = 0
     display_name = eq_value(wanted.ast if wanted is not None else None, "displayName")
     for queue in (_queues() if display_name is None else _named(display_name)):
-        group = group_of(queue, base, members=needs_members)
+        group = group_of(queue, base, members_of(queue.id) if needs_members else None)
         if wanted is not None and not wanted.match(group):
             continue
         matched += 1
@@ -146,16 +159,22 @@ def _member_ids(group: ScimGroup) -> set[str]:
     return {str(member.value) for member in group.members or [] if member.value}
 
 
+def _agent(agent_id: str) -> AgentRecord:
+    """The agent a membership names (unknown: the request's ``invalidValue``)."""
+    try:
+        return agents.get_agent(agent_id)
+    except NotFound:
+        raise ValidationFailed(f"members: there is no User {agent_id}",
+                               scimType="invalidValue") from None
+
+
 def _set_membership(actor: Actor, agent_id: str, queue_id: str, member: bool, *,
-                    hidden: bool = False) -> None:
+                    hidden: bool = False, read: AgentRecord | None = None) -> AgentRecord:
     """Add the queue to (or take it from) the agent's ``queues``, conditional on the
-    version read (read again when a concurrent change got in first)."""
+    version read (``read``: the agent as the caller read it; read again when a
+    concurrent change got in first); the agent as it then is."""
     for attempt in range(MEMBER_RETRIES):
-        try:
-            record = agents.get_agent(agent_id)
-        except NotFound:
-            raise ValidationFailed(f"members: there is no User {agent_id}",
-                                   scimType="invalidValue") from None
+        record = read if attempt == 0 and read is not None else _agent(agent_id)
         if record.deprovisionedAt is not None and not hidden:
             raise ValidationFailed(f"members: there is no User {agent_id}",
                                    scimType="invalidValue")
@@ -163,21 +182,27 @@ def _set_membership(actor: Actor, agent_id: str, queue_id: str, member: bool, *,
         if member:
             queues.append(queue_id)
         if queues == record.queues:
-            return
+            return record
         try:
-            agents.update_agent(actor, agent_id, UpdateAgentRequest(queues=queues),
-                                f'"{record.version}"')
-            return
+            return agents.update_agent(actor, agent_id, UpdateAgentRequest(queues=queues),
+                                       f'"{record.version}"', read=record).record
         except VersionConflict:
             if attempt == MEMBER_RETRIES - 1:
                 raise
+    raise VersionConflict()  # pragma: no cover - the loop returns or raises
 
 
-def _apply_members(actor: Actor, queue_id: str, before: set[str], after: set[str]) -> None:
-    for agent_id in sorted(after - before):
-        _set_membership(actor, agent_id, queue_id, True)
-    for agent_id in sorted(before - after):
-        _set_membership(actor, agent_id, queue_id, False)
+def _apply_members(actor: Actor, queue_id: str, before: list[AgentRecord],
+                   wanted: set[str]) -> list[AgentRecord]:
+    """Make the queue's members ``wanted`` (``before``: its members as read); the
+    members it then has, in account order, without reading them again."""
+    had = {record.id: record for record in before}
+    kept = [record for record in before if record.id in wanted]
+    added = [_set_membership(actor, agent_id, queue_id, True)
+             for agent_id in sorted(wanted - set(had))]
+    for agent_id in sorted(set(had) - wanted):
+        _set_membership(actor, agent_id, queue_id, False, read=had[agent_id])
+    return in_account_order([*kept, *added])
 
 
 @translated
@@ -195,24 +220,26 @@ def create_group(actor: Actor, payload: Any, base: str) -> Answer:
     else:
         raise ValidationFailed(f"Too many queues are named like '{name}'",
                                scimType="uniqueness")
-    _apply_members(actor, queue.id, set(), _member_ids(group))
-    return _answer(queue, base, Context.RESOURCE_CREATION_RESPONSE)
+    members = _apply_members(actor, queue.id, [], _member_ids(group))
+    return _answer(queue, base, members, Context.RESOURCE_CREATION_RESPONSE)
 
 
-def _rename(actor: Actor, queue: CatalogItem, name: str | None) -> CatalogItem:
+def _rename(actor: Actor, read: catalog.Read, name: str | None) -> CatalogItem:
+    """The queue renamed at the revision read (as read when the name is the same)."""
+    queue = read.item
     if name is None or name == queue.name:
         return queue
-    return catalog.update_item(actor, KIND, queue.id, CatalogPatch(name=name))
+    return catalog.update_item(actor, KIND, queue.id, CatalogPatch(name=name), read=read)
 
 
 @translated
 def replace_group(actor: Actor, queue_id: str, payload: Any, base: str) -> Answer:
     """``PUT /Groups/{id}``: the name, and exactly the members given."""
     group = parse(ScimGroup, payload, Context.RESOURCE_REPLACEMENT_REQUEST)
-    queue = catalog.get_item(KIND, queue_id)
-    queue = _rename(actor, queue, group.display_name)
-    _apply_members(actor, queue_id, set(members_of(queue_id)), _member_ids(group))
-    return _answer(queue, base)
+    read = catalog.read_item(KIND, queue_id)
+    queue = _rename(actor, read, group.display_name)
+    members = _apply_members(actor, queue_id, members_of(queue_id), _member_ids(group))
+    return _answer(queue, base, members)
 
 
 @translated
@@ -220,19 +247,20 @@ def patch_group(actor: Actor, queue_id: str, payload: Any, base: str) -> Answer:
     """``PATCH /Groups/{id}`` (members added, removed with ``members[value eq "..."]``
     or replaced; the name replaced): ``200`` with the whole Group."""
     patch = parse(PatchOp[ScimGroup], payload, Context.RESOURCE_PATCH_REQUEST)
-    queue = catalog.get_item(KIND, queue_id)
-    group = group_of(queue, base)
-    before = _member_ids(group)
+    read = catalog.read_item(KIND, queue_id)
+    before = members_of(queue_id)
+    group = group_of(read.item, base, before)
     patch.patch(group, scim_policy=POLICY)
-    queue = _rename(actor, queue, group.display_name)
-    _apply_members(actor, queue_id, before, _member_ids(group))
-    return _answer(queue, base)
+    queue = _rename(actor, read, group.display_name)
+    members = _apply_members(actor, queue_id, before, _member_ids(group))
+    return _answer(queue, base, members)
 
 
 @translated
 def delete_group(actor: Actor, queue_id: str) -> None:
-    """``DELETE /Groups/{id}``: every membership removed first, then the queue."""
-    catalog.get_item(KIND, queue_id)
-    for agent_id in list(members_of(queue_id, hidden=True)):  # deprovisioned ones too
-        _set_membership(actor, agent_id, queue_id, False, hidden=True)
-    catalog.delete_item(actor, KIND, queue_id)
+    """``DELETE /Groups/{id}``: every membership removed first (deprovisioned agents'
+    too), then the queue, at the revision read before its members were."""
+    read = catalog.read_item(KIND, queue_id)
+    for record in members_of(queue_id, hidden=True):
+        _set_membership(actor, record.id, queue_id, False, hidden=True, read=record)
+    catalog.delete_item(actor, KIND, queue_id, read=read)
