@@ -22,7 +22,13 @@ from scim2_models import Context, GroupMember, ListResponse, Meta, PatchOp
 
 from roster import clock
 from roster.authorization import Actor
-from roster.errors import AlreadyExists, NotFound, ValidationFailed, VersionConflict
+from roster.errors import (
+    AlreadyExists,
+    ConcurrentChange,
+    NotFound,
+    ValidationFailed,
+    VersionConflict,
+)
 from roster.models.agent import AgentRecord
 from roster.models.agents_api import UpdateAgentRequest
 from roster.models.catalog import CatalogCreate, CatalogItem, CatalogPatch
@@ -225,11 +231,16 @@ def create_group(actor: Actor, payload: Any, base: str) -> Answer:
 
 
 def _rename(actor: Actor, read: catalog.Read, name: str | None) -> CatalogItem:
-    """The queue renamed at the revision read (as read when the name is the same)."""
+    """The queue renamed at the revision read (as read when the name is the same); if
+    it changed since (a member added elsewhere bumps it), read again as the catalogue
+    does on its own."""
     queue = read.item
     if name is None or name == queue.name:
         return queue
-    return catalog.update_item(actor, KIND, queue.id, CatalogPatch(name=name), read=read)
+    try:
+        return catalog.update_item(actor, KIND, queue.id, CatalogPatch(name=name), read=read)
+    except ConcurrentChange:
+        return catalog.update_item(actor, KIND, queue.id, CatalogPatch(name=name))
 
 
 @translated
@@ -259,8 +270,12 @@ def patch_group(actor: Actor, queue_id: str, payload: Any, base: str) -> Answer:
 @translated
 def delete_group(actor: Actor, queue_id: str) -> None:
     """``DELETE /Groups/{id}``: every membership removed first (deprovisioned agents'
-    too), then the queue, at the revision read before its members were."""
+    too), then the queue at the revision read before its members were (read and checked
+    again if it changed since)."""
     read = catalog.read_item(KIND, queue_id)
     for record in members_of(queue_id, hidden=True):
         _set_membership(actor, record.id, queue_id, False, hidden=True, read=record)
-    catalog.delete_item(actor, KIND, queue_id, read=read)
+    try:
+        catalog.delete_item(actor, KIND, queue_id, read=read)
+    except ConcurrentChange:  # changed since: read and checked for uses again
+        catalog.delete_item(actor, KIND, queue_id)
