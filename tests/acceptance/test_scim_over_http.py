@@ -28,10 +28,10 @@ def test_a_provisioning_token_reads_scim_and_is_refused_on_the_main_api(
     assert call(local_server, "GET", "/me", token).status_code == 401
     refused = call(local_server, "GET", SPC, admin)
     assert refused.status_code == 401 and refused.headers["Content-Type"] == SCIM
-    # A wrong method on a SCIM path is SCIM's 404 (API Gateway's answer), not a 405
+    # A wrong method on a SCIM path is a SCIM 405 naming the methods it serves
     wrong = call(local_server, "DELETE", SPC, token)
-    assert wrong.status_code == 404 and wrong.headers["Content-Type"] == SCIM
-    assert wrong.json()["status"] == "404"
+    assert wrong.status_code == 405 and wrong.headers["Content-Type"] == SCIM
+    assert wrong.headers["Allow"] == "GET" and wrong.json()["status"] == "405"
     revoked = call(local_server, "DELETE", f"/provisioning-tokens/{created.json()['id']}",
                    admin)
     assert revoked.status_code == 204
