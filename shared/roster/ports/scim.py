@@ -3,6 +3,7 @@ of deactivations each provisioning token makes per window (the mass-deactivation
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol
 
 from roster.ports import Port
@@ -13,6 +14,9 @@ class DeactivationCounter(Protocol):
         """Add one to ``actor_id``'s deactivations in ``window`` (atomically: of N
         concurrent calls each gets a different count) and return the new count; the
         counter goes away after ``expires_at`` (epoch seconds)."""
+
+    def deactivations_in(self, actor_id: str, windows: Sequence[str]) -> int:
+        """``actor_id``'s deactivations counted in ``windows``, summed (one read)."""
 
 
 deactivation_counter = Port[DeactivationCounter]("scim-deactivations")

@@ -1,8 +1,10 @@
 """SCIM provisioning's counters (``roster.ports.scim``): one item per provisioning token
-and 10-minute window, ``SCIMDEACT#<actor id>#<window start>`` / ``COUNTER``, whose
+and minute, ``SCIMDEACT#<actor id>#<minute start>`` / ``COUNTER``, whose
 ``deactivations`` an atomic ``ADD`` counts (``ttl`` removes it later)."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from roster.repository import keys
 from roster.repository.table import Table
@@ -19,3 +21,8 @@ class TableDeactivationCounter:
                                  values={":one": 1, ":type": "scim_deactivations",
                                          ":ttl": expires_at})
         return int(item["deactivations"])
+
+    def deactivations_in(self, actor_id: str, windows: Sequence[str]) -> int:
+        items = self.table.batch_get([keys.scim_deactivations(actor_id, window)
+                                      for window in windows])
+        return sum(int(item.get("deactivations") or 0) for item in items)

@@ -592,8 +592,8 @@ def put_photo(actor: Actor, agent_id: str, body: bytes, *, content_type: str | N
               ) -> Changed:
     """The image itself, sent through the API (``PUT .../photo``: the web app's CSP lets a
     browser reach only its own origin): checked by its first bytes, kept under a new key,
-    and the agent pointed at it as ``start_photo_upload`` does. When the agent cannot be
-    changed (unknown, not the actor's to manage) the new object is deleted again."""
+    and the agent pointed at it as ``start_photo_upload`` does. When the agent is not
+    changed (unknown, not the actor's to manage, any failure) the new object is deleted."""
     from roster.services import photos
 
     media = photos.checked_image(body, content_type)
@@ -601,7 +601,7 @@ def put_photo(actor: Actor, agent_id: str, body: bytes, *, content_type: str | N
     photos.store(key, body, media)
     try:
         return _point_photo_at(actor, agent_id, key, "agent.photo_changed")
-    except RosterError:
+    except Exception:  # refused, or the table failed: nothing points at it, none kept
         photos.delete_photo(key)
         raise
 

@@ -14,7 +14,7 @@ from datetime import datetime
 
 from roster import clock, codes, cursor
 from roster.authorization import Actor
-from roster.errors import ValidationFailed
+from roster.errors import Forbidden, ValidationFailed
 from roster.models.audit import AuditEvent
 from roster.models.provisioning import (
     TOKEN_BYTES,
@@ -23,6 +23,7 @@ from roster.models.provisioning import (
     ProvisioningTokenPage,
     ProvisioningTokenRecord,
 )
+from roster.permissions import PROVISIONING_PERMISSIONS
 from roster.ports.provisioning import provisioning_tokens
 
 DIGEST_PURPOSE = "provisioning-token"
@@ -36,6 +37,12 @@ def actor_id(token_id: str) -> str:
 
 def create_token(actor: Actor, *, name: str, expires_at: datetime | None,
                  allowed_cidrs: list[str]) -> NewProvisioningToken:
+    """A new token; its creator must hold every permission a token acts with (privilege
+    dominance: ``provisioning:manage`` in a custom role alone mints no agents:write)."""
+    missing = PROVISIONING_PERMISSIONS - actor.permissions
+    if missing:
+        raise Forbidden("A provisioning token acts with permissions you do not hold: "
+                        + ", ".join(sorted(missing)))
     now = clock.now()
     if expires_at is not None and expires_at <= now:
         raise ValidationFailed("The token would be expired already", errors=[

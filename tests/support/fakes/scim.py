@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from support.fakes.world import World
 
 
@@ -14,3 +16,7 @@ class MemoryDeactivationCounter:
             key = (actor_id, window)
             self.world.scim_deactivations[key] = self.world.scim_deactivations.get(key, 0) + 1
             return self.world.scim_deactivations[key]
+
+    def deactivations_in(self, actor_id: str, windows: Sequence[str]) -> int:
+        return sum(self.world.scim_deactivations.get((actor_id, window), 0)
+                   for window in windows)

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from roster import clock, codes
 from roster.authorization import Actor
-from roster.errors import IpNotAllowed, NotFound, Unauthorized, ValidationFailed
+from roster.errors import Forbidden, IpNotAllowed, NotFound, Unauthorized, ValidationFailed
 from roster.models.provisioning import NewProvisioningToken
 from roster.permissions import PROVISIONING_PERMISSIONS
 from roster.services import authorizer, provisioning, scim_authorizer
@@ -46,6 +46,18 @@ def test_the_token_is_stored_as_its_keyed_digest_only(fakes: Fakes, admin: Actor
     [event] = fakes.world.audit
     assert (event.action, event.actorId) == ("provisioning_token.created", admin.id)
     assert created.token not in event.model_dump_json()
+
+
+def test_only_a_holder_of_every_permission_a_token_acts_with_may_mint_one(
+        fakes: Fakes) -> None:
+    # Given a custom role that carries provisioning:manage and nothing else
+    integrator = Actor("bob", frozenset({"provisioning:manage"}))
+    # Then its holder mints no token (it would act with agents:write, delete, credentials)
+    with pytest.raises(Forbidden):
+        make(integrator)
+    assert fakes.world.provisioning_tokens == {}
+    make(Actor("carol", frozenset({"provisioning:manage", *PROVISIONING_PERMISSIONS})))
+    assert len(fakes.world.provisioning_tokens) == 1
 
 
 def test_two_tokens_differ(fakes: Fakes, admin: Actor) -> None:

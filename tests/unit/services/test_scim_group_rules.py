@@ -199,3 +199,21 @@ def test_okta_connection_test_and_push_groups(fakes: Fakes, admin: Actor) -> Non
     body = groups.get_group(created["id"], BASE).body
     assert body["displayName"] == "Sales Team"
     assert [m["value"] for m in body["members"]] == [bob.id]
+
+
+def test_values_roster_refuses_are_scim_400s_not_500s(fakes: Fakes, admin: Actor) -> None:
+    # A queue name longer than any queue's, or blank
+    for name in ("x" * 101, "   "):
+        with pytest.raises(ValidationFailed) as refused:
+            new_group(name)
+        assert refused.value.extra.get("scimType") == "invalidValue"
+    # A member already in as many queues as an agent may have
+    full = create(admin, "full")
+    for n in range(15):
+        new_group(f"Queue {n}", full.id)
+    new_group("One more")
+    with pytest.raises(ValidationFailed) as refused:
+        groups.patch_group(TOKEN, "one-more", patch(
+            {"op": "add", "path": "members", "value": [{"value": full.id}]}), BASE)
+    assert refused.value.extra.get("scimType") == "invalidValue"
+    assert len(agents.get_agent(full.id).queues) == 15

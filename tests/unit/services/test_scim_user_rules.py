@@ -323,6 +323,30 @@ def test_the_fifty_first_deactivation_in_a_window_raises_the_alarm(fakes: Fakes)
     assert deactivations.count_deactivation("provisioning:t2") == 1  # per token
 
 
+def test_a_burst_across_two_clock_windows_is_counted_over_ten_minutes(
+        fakes: Fakes, monkeypatch: pytest.MonkeyPatch) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from roster import clock
+
+    start = datetime(2026, 11, 29, 10, 9, 30, tzinfo=UTC)  # 30 s before 10:10
+    moment = [start]
+    monkeypatch.setattr(clock, "now", lambda: moment[0])
+    for _ in range(30):
+        deactivations.count_deactivation("provisioning:t1")
+    moment[0] = start + timedelta(seconds=60)  # 10:10:30, another clock window
+    counts = [deactivations.count_deactivation("provisioning:t1") for _ in range(30)]
+    assert counts[20] == 51  # 30 + 21: past the limit within 10 minutes
+    moment[0] = start + timedelta(minutes=10)  # 10:19:30: the first 30 are 10 minutes old
+    assert deactivations.count_deactivation("provisioning:t1") == 31
+
+
+def test_deletes_count_toward_the_alarm_too(fakes: Fakes, admin: Actor) -> None:
+    jane = created_id(entra_user())
+    users.delete_user(TOKEN, jane)
+    assert deactivations.count_deactivation(TOKEN.id) == 2
+
+
 def test_removing_roster_attributes_clears_them(fakes: Fakes, admin: Actor) -> None:
     from support.fakes.world import now_iso
 

@@ -1,13 +1,12 @@
-"""The mass-deactivation alarm: more than ``ALARM_ABOVE`` deactivations by one
-provisioning token within a 10-minute window (an identity provider misconfigured, or a
+"""The mass-deactivation alarm: more than ``ALARM_ABOVE`` deactivations (or deletes) by
+one provisioning token within any 10 minutes (an identity provider misconfigured, or a
 stolen token, is taking the contact centre offline).
 
-Each deactivation adds one to the token's counter for the current window (an atomic
-``ADD``, so of N concurrent ones each sees a different count) and emits the
-``ScimDeactivations`` metric; the one that makes the count ``ALARM_ABOVE + 1`` emits
-``ScimDeactivationBurst`` once, which the CloudWatch alarm in ``template.yaml`` watches.
-Windows are fixed (``:00``, ``:10``...): a burst split across two windows alarms once
-either half passes the limit.
+Each one adds one to the token's counter for the current minute (an atomic ``ADD``) and
+sums it with the nine minutes before (one read): a sliding 10-minute count, so a burst
+split across two clock windows alarms too. It emits the ``ScimDeactivations`` metric;
+the one that takes the count past ``ALARM_ABOVE`` emits ``ScimDeactivationBurst``, which
+the CloudWatch alarm in ``template.yaml`` watches.
 """
 
 from __future__ import annotations
@@ -20,15 +19,21 @@ from roster.ports.scim import deactivation_counter
 
 ALARM_ABOVE = 50
 WINDOW_SECONDS = 600
+BUCKET_SECONDS = 60
 
 
 def count_deactivation(actor_id: str) -> int:
-    """Count one deactivation by ``actor_id`` now; the window's count so far."""
-    start = clock.epoch(clock.now()) // WINDOW_SECONDS * WINDOW_SECONDS
-    count = deactivation_counter().count_deactivation(
-        actor_id, str(start), expires_at=start + 2 * WINDOW_SECONDS)
+    """Count one deactivation by ``actor_id`` now; the count over the last 10 minutes."""
+    minute = clock.epoch(clock.now()) // BUCKET_SECONDS * BUCKET_SECONDS
+    counter = deactivation_counter()
+    this_minute = counter.count_deactivation(
+        actor_id, str(minute), expires_at=minute + 2 * WINDOW_SECONDS)
+    before = counter.deactivations_in(actor_id, [
+        str(minute - step * BUCKET_SECONDS)
+        for step in range(1, WINDOW_SECONDS // BUCKET_SECONDS)])
+    count = this_minute + before
     metrics.add_metric(name="ScimDeactivations", unit=MetricUnit.Count, value=1)
-    if count == ALARM_ABOVE + 1:
+    if count == ALARM_ABOVE + 1 or (count > ALARM_ABOVE and this_minute == 1):
         metrics.add_metric(name="ScimDeactivationBurst", unit=MetricUnit.Count, value=1)
         logger.warning("Mass deactivation by a provisioning token",
                        extra={"actorId": actor_id, "deactivations": count,

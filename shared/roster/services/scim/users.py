@@ -302,5 +302,5 @@ def delete_user(actor: Actor, agent_id: str) -> None:
                                                     deprovisioned_is_gone=True)
     except NotFound as error:
         raise NotFound(f"No User {agent_id}") from error
-    if outcome == "deactivated":
+    if outcome in ("deleted", "deactivated"):  # an agent taken offline, either way
         count_deactivation(actor.id)
