@@ -217,3 +217,19 @@ def test_values_roster_refuses_are_scim_400s_not_500s(fakes: Fakes, admin: Actor
             {"op": "add", "path": "members", "value": [{"value": full.id}]}), BASE)
     assert refused.value.extra.get("scimType") == "invalidValue"
     assert len(agents.get_agent(full.id).queues) == 15
+
+
+def test_too_many_membership_changes_in_one_request_are_refused_before_any(
+        fakes: Fakes, admin: Actor, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(groups, "MAX_MEMBER_CHANGES", 2)
+    people = [create(admin, f"person{n}").id for n in range(3)]
+    with pytest.raises(ValidationFailed) as refused:
+        new_group("Big", *people)
+    assert refused.value.extra.get("scimType") == "tooMany"
+    assert all(agents.get_agent(person).queues == [] for person in people)
+    assert search(filter='displayName eq "Big"')["totalResults"] == 0  # no queue made
+    new_group("Big", *people[:2])
+    with pytest.raises(ValidationFailed):  # two out, one in: three changes
+        groups.replace_group(TOKEN, "big", {"schemas": [GROUP_SCHEMA], "displayName": "Big",
+                                            "members": [{"value": people[2]}]}, BASE)
+    assert agents.get_agent(people[2]).queues == []

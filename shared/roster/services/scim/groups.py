@@ -198,11 +198,25 @@ def _set_membership(actor: Actor, agent_id: str, queue_id: str, member: bool, *,
     raise VersionConflict()  # pragma: no cover - the loop returns or raises
 
 
+# Each membership change is its agent's own conditional write (about 6 round trips): this
+# many keep a request well inside API Gateway's 29 seconds.
+MAX_MEMBER_CHANGES = 200
+
+
+def _refuse_too_many(changes: int) -> None:
+    if changes > MAX_MEMBER_CHANGES:
+        raise ValidationFailed(
+            f"{changes} membership changes in one request; at most {MAX_MEMBER_CHANGES} "
+            "(each is its agent's own conditional write): send them in parts",
+            scimType="tooMany")
+
+
 def _apply_members(actor: Actor, queue_id: str, before: list[AgentRecord],
                    wanted: set[str]) -> list[AgentRecord]:
     """Make the queue's members ``wanted`` (``before``: its members as read); the
     members it then has, in account order, without reading them again."""
     had = {record.id: record for record in before}
+    _refuse_too_many(len(wanted - set(had)) + len(set(had) - wanted))
     kept = [record for record in before if record.id in wanted]
     added = [_set_membership(actor, agent_id, queue_id, True)
              for agent_id in sorted(wanted - set(had))]
@@ -215,6 +229,7 @@ def _apply_members(actor: Actor, queue_id: str, before: list[AgentRecord],
 def create_group(actor: Actor, payload: Any, base: str) -> Answer:
     """``POST /Groups``: a queue with an id made from ``displayName``, then its members."""
     group = parse(ScimGroup, payload, Context.RESOURCE_CREATION_REQUEST)
+    _refuse_too_many(len(_member_ids(group)))  # before the queue is created
     name = str(group.display_name)
     for taken in range(1, ID_ATTEMPTS + 1):
         try:
