@@ -97,3 +97,32 @@ def test_a_token_moved_to_a_new_digest_is_found_there_and_revoked_from_there(
     assert page == [moved]
     store.revoke_provisioning_token(token.id, _event("provisioning_token.revoked"))
     assert store.find_provisioning_token(["e" * 64]) is None
+
+
+def test_a_revoke_racing_a_rekey_still_revokes_the_token(runtime: object) -> None:
+    """A digest-key rotation's re-key moves the token between the revoke's read of its
+    pointer and its write: the revoke reads the pointer again (never a 404 while the
+    token lives on under its new digest)."""
+    from roster.repository import get_repository
+    from roster.repository.dynamodb import DynamoRepository
+
+    repository = get_repository()
+    token = _token(1)
+    repository.create_provisioning_token(token, _event("provisioning_token.created"))
+    new_digest = "e" * 64
+    table_get = repository.table.get
+    moved = []
+
+    def get_then_rekey(key: dict[str, object], **options: object) -> object:
+        found = table_get(key, **options)  # type: ignore[arg-type]
+        if not moved:
+            moved.append(True)
+            DynamoRepository.rekey_provisioning_token(repository, token, new_digest)
+        return found
+
+    repository.table.get = get_then_rekey  # type: ignore[method-assign]
+    try:
+        repository.revoke_provisioning_token(token.id, _event("provisioning_token.revoked"))
+    finally:
+        repository.table.get = table_get  # type: ignore[method-assign]
+    assert repository.find_provisioning_token([token.digest, new_digest]) is None

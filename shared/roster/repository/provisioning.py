@@ -28,6 +28,9 @@ def _record(item: Item) -> ProvisioningTokenRecord:
         {name: item[name] for name in _RECORD_FIELDS if name in item})
 
 
+REVOKE_ATTEMPTS = 3
+
+
 class ProvisioningTokenStore(StoreBase):
     @staticmethod
     def _token_item(record: ProvisioningTokenRecord) -> Item:
@@ -63,16 +66,25 @@ class ProvisioningTokenStore(StoreBase):
         return [_record(item) for item in items], last
 
     def revoke_provisioning_token(self, token_id: str, audit: AuditEvent) -> None:
-        pointer = self.table.get(keys.provisioning_token_pointer(token_id))
-        if pointer is None:
-            raise NotFound("No such provisioning token")
-        gone = NotFound("No such provisioning token")  # revoked meanwhile
-        self.table.transact([
-            delete(keys.provisioning_token_pointer(token_id),
-                   condition="attribute_exists(pk)", on_condition_failure=gone),
-            delete(keys.provisioning_token(str(pointer["digest"])),
-                   condition="attribute_exists(pk)", on_condition_failure=gone),
-            *self.side_effects([audit])])
+        """The pointer and the token's item, at the digest the pointer names; if a re-key
+        (a digest-key rotation) moved the token meanwhile, the pointer is read again, so
+        a revoke never answers 404 while the token still works."""
+        for _ in range(REVOKE_ATTEMPTS):
+            pointer = self.table.get(keys.provisioning_token_pointer(token_id))
+            if pointer is None:
+                raise NotFound("No such provisioning token")
+            try:
+                self.table.transact([
+                    delete(keys.provisioning_token_pointer(token_id),
+                           condition="digest = :digest",
+                           values={":digest": str(pointer["digest"])}),
+                    delete(keys.provisioning_token(str(pointer["digest"])),
+                           condition="attribute_exists(pk)"),
+                    *self.side_effects([audit])])
+                return
+            except ConcurrentChange:
+                continue  # moved or revoked meanwhile: look at the pointer again
+        raise ConcurrentChange()
 
     def find_provisioning_token(self, digests: Sequence[str]) -> ProvisioningTokenRecord | None:
         found = self.table.batch_get([keys.provisioning_token(digest) for digest in digests])
