@@ -190,6 +190,12 @@ class TwoFactorNotEnabled(RosterError):
     status, code, title = 409, "two_factor_not_enabled", "Two-factor sign-in is not on"
 
 
+class PasswordExists(RosterError):
+    """A first password offered for an agent that has one (SCIM's ``password``)."""
+
+    status, code, title = 409, "password_exists", "The agent has a password already"
+
+
 class ConcurrentChange(RosterError):
     status, code, title = 409, "concurrent_change", "The item changed meanwhile; try again"
 

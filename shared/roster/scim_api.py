@@ -45,6 +45,7 @@ SCIM_ERRORS: Final[Mapping[type[RosterError], tuple[int, str | None]]] = {
     errors.NumericIdTaken: (409, UNIQUENESS),
     errors.ExternalIdTaken: (409, UNIQUENESS),
     errors.AlreadyExists: (409, UNIQUENESS),
+    errors.PasswordExists: (400, MUTABILITY),
     errors.VersionConflict: (412, None),
     errors.Forbidden: (403, None),
     errors.NotFound: (404, None),

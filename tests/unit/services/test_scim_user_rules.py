@@ -361,3 +361,29 @@ def test_removing_roster_attributes_clears_them(fakes: Fakes, admin: Actor) -> N
         None, BASE)
     record = agents.get_agent(jane)
     assert (record.numericId, record.businessUnit, record.queues) == (None, None, [])
+
+
+def test_a_password_the_agent_set_meanwhile_is_never_replaced(
+        fakes: Fakes, admin: Actor, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given an invited agent (no password) that sets its own the moment SCIM checks
+    from roster.errors import PasswordExists
+    from roster.services.scim import users as scim_users
+    from roster.services.sign_in import credentials as credential_rules
+
+    jane = created_id(entra_user())
+    checked = scim_users._check_first_password
+
+    def check_then_agent_sets_its_own(record: Any, password: str) -> None:
+        checked(record, password)
+        fakes.world.update_agent(jane, passwordStatus="set")  # from the welcome mail
+
+    monkeypatch.setattr(scim_users, "_check_first_password", check_then_agent_sets_its_own)
+    writes: list[str] = []
+    monkeypatch.setattr(credential_rules, "new_credential",
+                        lambda *a, **k: writes.append("hashed") or pytest.fail("hashed"))
+    # When the identity provider sends a first password
+    with pytest.raises(PasswordExists):
+        users.patch_user(TOKEN, jane, patch({"op": "replace", "path": "password",
+                                             "value": "Idp-Chosen-Passw0rd-9"}), None, BASE)
+    # Then the agent's own password stands
+    assert jane not in fakes.world.passwords and writes == []

@@ -279,7 +279,7 @@ def _write(actor: Actor, record: AgentRecord, user: ScimUser, base: str) -> Answ
 
         set_by_admin(actor, record.id, AdminPasswordRequest(
             newPassword=user.password, confirmPassword=user.password,
-            forcePasswordChange=False))
+            forcePasswordChange=False), first_only=True)
         current = _visible(record.id)
     return answer(current, base)
 

@@ -11,7 +11,13 @@ from datetime import timedelta
 from roster import clock, password_policy, passwords
 from roster.authorization import Act, Actor, authorize
 from roster.config import get_settings
-from roster.errors import ConcurrentChange, NotFound, PasswordMismatch, Unauthorized
+from roster.errors import (
+    ConcurrentChange,
+    NotFound,
+    PasswordExists,
+    PasswordMismatch,
+    Unauthorized,
+)
 from roster.models.agent import AgentRecord
 from roster.models.audit import AuditEvent
 from roster.models.credentials import PasswordCredential
@@ -119,8 +125,13 @@ def change_own_password(agent_id: str, session_id: str, request: ChangePasswordR
 
 
 # ---------------------------------------------------------------------- administrators
-def set_by_admin(actor: Actor, agent_id: str, request: AdminPasswordRequest) -> str | None:
+def set_by_admin(actor: Actor, agent_id: str, request: AdminPasswordRequest, *,
+                 first_only: bool = False) -> str | None:
     """``POST /agents/{id}/password``; returns the generated password (shown once).
+
+    ``first_only`` (SCIM's ``password``): only for an agent with no password yet, checked
+    on the record the write is conditional on (``PasswordExists`` otherwise), so a
+    password the agent set meanwhile is never replaced.
 
     ``roster.authorization`` decides who may: not on one's own account (``POST
     /me/password`` asks for the current password, which a stolen session does not
@@ -132,6 +143,9 @@ def set_by_admin(actor: Actor, agent_id: str, request: AdminPasswordRequest) -> 
     if record is None:
         raise NotFound("No such agent")
     authorize(actor, record, Act.PASSWORD)
+    if first_only and record.passwordStatus != "none":
+        raise PasswordExists("The agent has a password already: it changes it itself, or "
+                             "an admin resets it")
     if request.generate:
         chosen = password_policy.generate(account=record.account, email=record.email)
         temporary = True
