@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import argparse
 import time
+from collections.abc import Callable
 
 from infra.bench.bulk import measure_bulk, render_bulk
 from infra.bench.footprint import measure_cold_imports, measure_sizes
-from infra.bench.harness import local_stack
+from infra.bench.harness import Bench, local_stack
 from infra.bench.report import (
     render_imports,
     render_routes,
@@ -50,25 +51,17 @@ def main(argv: list[str] | None = None) -> int:
     arguments = parser.parse_args(argv)
     only = arguments.routes
     started = time.perf_counter()
-    if arguments.routes_only:
-        with local_stack() as bench:
-            routes = measure_routes(bench)
-        section = "\n".join(render_routes(routes))
-        print("\n".join([section, *checks(routes)]))
-        replace_section(section)
-        return 0
-    if arguments.bulk_only:
-        with local_stack() as bench:
-            section = "\n".join(render_bulk(measure_bulk(bench)))
-        print(section)
-        replace_section(section)
-        return 0
-    if arguments.scale_only:
-        with local_stack() as bench:
-            section = "\n".join(render_scale(measure_scale(bench)))
-        print(section)
-        replace_section(section)
-        return 0
+    one_section: dict[str, Callable[[Bench], list[str]]] = {
+        "routes_only": lambda bench: render_routes(measure_routes(bench)),
+        "bulk_only": lambda bench: render_bulk(measure_bulk(bench)),
+        "scale_only": lambda bench: render_scale(measure_scale(bench))}
+    for flag, measure in one_section.items():
+        if getattr(arguments, flag):
+            with local_stack() as bench:
+                section = "\n".join(measure(bench))
+            print(section)
+            replace_section(section)
+            return 0
     with local_stack() as bench:
         routes = measure_routes(bench, only or None)
         if only is not None:

@@ -24,7 +24,6 @@ from roster.errors import (
     ConcurrentChange,
     EmailTaken,
     ImmutableField,
-    InvalidCursor,
     NotFound,
     OwnerProtected,
     RosterError,
@@ -263,20 +262,14 @@ def list_agents(*, limit: int, page_cursor: str | None, q: str | None,
                 wanted: AgentFilter) -> AgentPage:
     """A page ordered by account of the agents ``wanted`` and ``q`` accept (the store
     reads the most selective of the filters)."""
-    after: str | None = None
-    position = cursor.position(page_cursor, scope=LIST_SCOPE)
-    if position is not None:
-        after = position.get("after")
-        if not isinstance(after, str) or len(position) != 1:
-            raise InvalidCursor()
+    after = cursor.after(page_cursor, LIST_SCOPE)
     wanted = replace(wanted, q=(q or "").strip())
     if wanted.q and not wanted.terms:
         raise ValidationFailed("q has no letter or digit to search for",
                                errors=[{"field": "q", "message": "Needs a letter or digit"}])
     records, last = agent_store().agent_page(wanted, limit=limit, after=after)
     return AgentPage(items=agent_views(records),
-                     nextCursor=(cursor.encode({"after": last}, scope=LIST_SCOPE)
-                                 if last else None))
+                     nextCursor=cursor.next_after(last, LIST_SCOPE))
 
 
 def numeric_ids() -> list[int]:

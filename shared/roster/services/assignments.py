@@ -50,19 +50,16 @@ def unassign(actor: Actor, agent_id: str, kind: str, ref: str) -> None:
 
 
 def list_assignments(agent_id: str, *, limit: int, page_cursor: str | None) -> AssignmentPage:
-    after: str | None = None
-    position = cursor.position(page_cursor, scope=_scope(agent_id))
-    if position is not None:
-        after = position.get("after")
-        if not isinstance(after, str) or after.split("#", 1)[0] not in ASSIGNMENT_KINDS:
-            raise InvalidCursor()
+    after = cursor.after(page_cursor, _scope(agent_id))
+    if after is not None and after.split("#", 1)[0] not in ASSIGNMENT_KINDS:
+        raise InvalidCursor()
     repository = agent_store()
     items, last = repository.assignment_page(agent_id, limit=limit, after=after)
     if not items and repository.get_agent(agent_id) is None:
         raise NotFound("No such agent")
     return AssignmentPage(
         items=items,
-        nextCursor=cursor.encode({"after": last}, scope=_scope(agent_id)) if last else None,
+        nextCursor=cursor.next_after(last, _scope(agent_id)),
     )
 
 
