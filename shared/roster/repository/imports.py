@@ -20,7 +20,7 @@ from contextlib import suppress
 from typing import Any
 
 from roster import clock
-from roster.errors import RowAlreadyDone
+from roster.errors import RosterError, RowAlreadyDone
 from roster.models.agent import fold_account, fold_email
 from roster.models.audit import AuditEvent
 from roster.models.imports import FIRST_ERRORS, ImportJob, ImportSummary, RowError
@@ -52,6 +52,10 @@ def _summary(item: Item, counters: dict[str, int] | None = None) -> dict[str, An
 def _error(item: Item) -> RowError:
     return RowError(row=int(item["row"]), field=item.get("field"), code=str(item["code"]),
                     message=str(item["message"]))
+
+
+class _AlreadySettled(RosterError):
+    """Internal: the job is ``done`` already (another batch's settle got there first)."""
 
 
 class ImportStore(StoreBase):
@@ -161,14 +165,14 @@ class ImportStore(StoreBase):
         if counters["processed"] >= job.total:
             moment = clock.iso(clock.now())
             settled = settled.model_copy(update={"status": "done", "finishedAt": moment})
-            with suppress(RowAlreadyDone):  # another batch settled it first
+            with suppress(_AlreadySettled):  # another batch settled it first
                 self.table.transact([
                     update(keys.import_job(job.id),
                            f"SET {assignments}, #status = :done, finishedAt = :at",
                            condition="#status IN (:queued, :running)", names=names,
                            values={**values, ":done": "done", ":at": moment,
                                    ":queued": "queued", ":running": "running"},
-                           on_condition_failure=RowAlreadyDone()),
+                           on_condition_failure=_AlreadySettled()),
                     *self.side_effects([finished(settled)])])
             return settled
         # A later sum may be there already: the snapshot never goes backwards.
